@@ -1,0 +1,153 @@
+"""The ``ssproj`` command line: a thin layer over the library.
+
+Exit codes: 0 success, 1 bad input or a failed run (message on stderr,
+starting ``ERROR:``), 2 bad command-line usage (from argparse).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ._version import __version__
+
+__all__ = ["main", "format_summary"]
+
+
+class CLIError(Exception):
+    """A problem to report to the user and exit with status 1."""
+
+
+def _fail(message: str) -> int:
+    """The one place errors are reported: ``ERROR:`` lines on stderr, exit code 1."""
+    lines = str(message).rstrip().splitlines() or ["unknown error"]
+    print(f"ERROR: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:
+        print(f"  {line.strip()}", file=sys.stderr)
+    return 1
+
+
+def format_summary(summary, every: int = 10) -> str:
+    """Render a summary DataFrame as a readable fixed-width table.
+
+    Shows the first year, every ``every``-th year and the last year;
+    large numbers with thousands separators, ratios with 3 decimals.
+    """
+    years = list(summary.index)
+    keep = [y for y in years if y == years[0] or y == years[-1] or y % every == 0]
+    table = summary.loc[keep]
+    units = summary.attrs.get("units", {})
+    formatted = {}
+    for col in table.columns:
+        values = table[col]
+        if values.abs().max() >= 1000:
+            formatted[col] = values.map(lambda v: f"{v:,.0f}")
+        elif values.abs().max() >= 10:
+            formatted[col] = values.map(lambda v: f"{v:,.1f}")
+        else:
+            formatted[col] = values.map(lambda v: f"{v:.3f}")
+    import pandas as pd
+
+    out = pd.DataFrame(formatted, index=table.index).T
+    out.index = [f"{c} [{units[c]}]" if c in units else c for c in out.index]
+    return out.to_string()
+
+
+def _cmd_run(args) -> int:
+    from .projection import project
+    from .scenario import load_scenario
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    result = project(scenario)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    written = result.write(out)
+    elapsed = time.perf_counter() - t0
+    if not args.quiet:
+        print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
+        print(format_summary(result.summary(), every=args.every))
+        print()
+        for role, path in written.items():
+            print(f"wrote {role:<11} {path}")
+        print(f"done in {elapsed:.2f} s")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    status = 0
+    for path in args.scenario:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            status = 1
+            print(str(exc), file=sys.stderr)
+        else:
+            print(f"ok: {path} (scenario {sc.name!r}, assumptions {sc.assumptions.name!r}, "
+                  f"{sc.start_year}-{sc.end_year})")
+    return status
+
+
+def _cmd_import_wpp(args) -> int:
+    from .wpp import import_wpp
+
+    path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite)
+    print(f"wrote assumption set {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ssproj`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ssproj",
+        description="Actuarial projections of social security funds.",
+        epilog="Run 'ssproj COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssproj {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="validate and project a scenario, write results",
+                       description="Validate SCENARIO, project it and write netCDF and CSV results to --out.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>)")
+    p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help="check scenario files and report every problem",
+                       description="Load and validate each SCENARIO; print 'ok' or all problems (exit 1).")
+    p.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
+                       description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "
+                                   "country and write an ssproj assumption set.")
+    p.add_argument("--source", required=True, help="folder with the WPP 2024 CSV extracts")
+    p.add_argument("--country", required=True, type=int, help="UN location code, e.g. 418 for Lao PDR")
+    p.add_argument("--out", required=True, help="folder of the new assumption set, e.g. assumptions/lao")
+    p.add_argument("--name", default=None, help="name of the assumption set (default: from the country name)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing assumption set")
+    p.set_defaults(func=_cmd_import_wpp)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``ssproj`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except (ValueError, OSError) as exc:  # ScenarioError is a ValueError
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Atomic file writing: a result file is either complete or absent.
+
+Each file is written to a temporary file in the destination directory,
+flushed and fsync'ed, then moved over the destination with
+:func:`os.replace`, which is atomic on POSIX and Windows. A crash or an
+error mid-write leaves the previous file (if any) untouched and no partial
+file behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_path", "write_text_atomic", "write_bytes_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, suffix: str | None = None):
+    """Yield a temporary path next to ``path``; move it into place on success.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final destination.
+    suffix : str, optional
+        Suffix of the temporary file (some writers pick a format from it);
+        defaults to the destination's suffix.
+
+    Examples
+    --------
+    >>> with atomic_path("out/results.nc") as tmp:      # doctest: +SKIP
+    ...     dataset.to_netcdf(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=(suffix or path.suffix) + ".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically and return the path."""
+    return write_bytes_atomic(path, text.encode(encoding))

@@ -1,0 +1,222 @@
+"""Run a scenario through the projection stages: :func:`project` and :class:`Projection`.
+
+Stages (DESIGN §1): demography now; labour force, scheme engine, finance
+and indicators are added as further stages over the same Dataset.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ._version import __version__
+from .demography import AGES, SEXES, build_demographic_inputs, project_population
+from .io.atomic import atomic_path, write_text_atomic
+
+__all__ = ["project", "Projection", "SUMMARY_COLUMNS"]
+
+#: Columns of :meth:`Projection.summary` with their units.
+SUMMARY_COLUMNS = {
+    "total_population": "persons at 1 July",
+    "population_0_14": "persons at 1 July",
+    "population_15_64": "persons at 1 July",
+    "population_65_plus": "persons at 1 July",
+    "old_age_dependency_ratio": "persons 65+ per person 15-64",
+    "births": "persons per calendar year",
+    "deaths": "persons per calendar year",
+    "net_migration": "persons per calendar year",
+    "life_expectancy_male": "years at birth",
+    "life_expectancy_female": "years at birth",
+}
+
+
+def _attrs(long_name, units, **extra):
+    return {"long_name": long_name, "units": units, **extra}
+
+
+class Projection:
+    """The result of :func:`project`.
+
+    Attributes
+    ----------
+    dataset : xarray.Dataset
+        Every projected stock, flow and rate, with units in each variable's
+        ``attrs`` and the provenance (scenario, assumption sources, ssproj
+        version, seed) in ``dataset.attrs``. Dimensions: ``year`` (calendar
+        year; stocks at 1 July), ``sex`` (``male``, ``female``), ``age``
+        (0..100, 100 = 100+). Variables:
+
+        - ``population`` (year, sex, age): persons at 1 July. [persons]
+        - ``births`` (year, sex): live births in the calendar year. [persons/year]
+        - ``deaths`` (year, sex, age): deaths in the calendar year, m(x) P(x). [persons/year]
+        - ``net_migration`` (year, sex, age): immigrants minus emigrants. [persons/year]
+        - ``mortality_rate`` (year, sex, age): central death rate m(x). [1/year]
+        - ``fertility_rate`` (year, age): births per woman per year. [1/year]
+        - ``sex_ratio_at_birth`` (year): males per female born. [1]
+        - ``life_expectancy_at_birth`` (year, sex): period e(0). [years]
+    scenario : ssproj.scenario.Scenario
+        The validated scenario that produced it.
+    """
+
+    def __init__(self, dataset: xr.Dataset, scenario=None):
+        self.dataset = dataset
+        self.scenario = scenario
+
+    def __repr__(self):
+        years = self.dataset["year"].values
+        return (f"<ssproj.Projection {self.dataset.attrs.get('scenario_name', '?')!r} "
+                f"{years[0]}-{years[-1]}, variables: {', '.join(self.dataset.data_vars)}>")
+
+    @property
+    def population(self) -> xr.DataArray:
+        """Population by year, sex and single age at 1 July. [persons]"""
+        return self.dataset["population"]
+
+    @property
+    def years(self) -> np.ndarray:
+        """Projection years. [calendar year]"""
+        return self.dataset["year"].values
+
+    @property
+    def provenance(self) -> dict:
+        """Scenario, assumption sources, ssproj version and seed of this result."""
+        return json.loads(self.dataset.attrs["provenance"])
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures by year.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``year``; columns and units in
+            :data:`ssproj.projection.SUMMARY_COLUMNS` (also in
+            ``DataFrame.attrs['units']``).
+        """
+        ds = self.dataset
+        pop = ds["population"]
+        by_age = pop.sum("sex")
+        young = by_age.sel(age=slice(0, 14)).sum("age")
+        working = by_age.sel(age=slice(15, 64)).sum("age")
+        old = by_age.sel(age=slice(65, None)).sum("age")
+        e0 = ds["life_expectancy_at_birth"]
+        df = pd.DataFrame(
+            {
+                "total_population": by_age.sum("age").values,
+                "population_0_14": young.values,
+                "population_15_64": working.values,
+                "population_65_plus": old.values,
+                "old_age_dependency_ratio": (old / working).values,
+                "births": ds["births"].sum("sex").values,
+                "deaths": ds["deaths"].sum(("sex", "age")).values,
+                "net_migration": ds["net_migration"].sum(("sex", "age")).values,
+                "life_expectancy_male": e0.sel(sex="male").values,
+                "life_expectancy_female": e0.sel(sex="female").values,
+            },
+            index=pd.Index(ds["year"].values, name="year"),
+        )
+        df.attrs["units"] = dict(SUMMARY_COLUMNS)
+        return df
+
+    def to_netcdf(self, path) -> Path:
+        """Write the Dataset to netCDF-4 atomically and return the path."""
+        with atomic_path(path, suffix=".nc") as tmp:
+            self.dataset.to_netcdf(tmp, engine="netcdf4")
+        return Path(path)
+
+    def write(self, out_dir) -> dict:
+        """Write the result files into ``out_dir``, each atomically.
+
+        Files: ``results.nc`` (the Dataset), ``summary.csv`` (the summary,
+        units in the header), ``population.csv`` (population by year, sex
+        and age, long format), ``provenance.json``.
+
+        Returns
+        -------
+        dict
+            File role -> path written.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = {"netcdf": self.to_netcdf(out / "results.nc")}
+        summary = self.summary()
+        header = summary.rename(columns={c: f"{c} [{u}]" for c, u in summary.attrs["units"].items()})
+        written["summary"] = write_text_atomic(out / "summary.csv", header.to_csv(float_format="%.10g"))
+        pop = self.population.to_dataframe().reset_index()
+        pop = pop.rename(columns={"population": "persons"})
+        written["population"] = write_text_atomic(out / "population.csv", pop.to_csv(index=False, float_format="%.10g"))
+        written["provenance"] = write_text_atomic(
+            out / "provenance.json", json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"
+        )
+        return written
+
+
+def _provenance(scenario) -> dict:
+    prov = dict(getattr(scenario, "provenance", {}) or {})
+    prov.setdefault("ssproj_version", __version__)
+    prov.setdefault("seed", getattr(scenario, "seed", 0))
+    prov.setdefault("scenario_name", getattr(scenario, "name", None))
+    return prov
+
+
+def project(scenario) -> Projection:
+    """Project a validated scenario.
+
+    Parameters
+    ----------
+    scenario : ssproj.scenario.Scenario
+        From :func:`ssproj.load_scenario`.
+
+    Returns
+    -------
+    Projection
+
+    Examples
+    --------
+    >>> import ssproj                                         # doctest: +SKIP
+    >>> res = ssproj.project(ssproj.load_scenario("scenarios/lao_baseline.yaml"))
+    >>> res.summary().loc[2050, "total_population"]
+    """
+    years = np.asarray(scenario.years, dtype=np.int64)
+    inputs = build_demographic_inputs(
+        scenario.tables,
+        years,
+        fertility_multiplier=scenario.path_values("fertility_multiplier"),
+        mortality_multiplier=scenario.path_values("mortality_multiplier"),
+        mortality_improvement=scenario.path_values("mortality_improvement"),
+        migration_multiplier=scenario.path_values("migration_multiplier"),
+    )
+    out = project_population(inputs)
+    coords = {"year": years, "sex": list(SEXES), "age": AGES}
+    ysa = ("year", "sex", "age")
+    ds = xr.Dataset(
+        {
+            "population": (ysa, out["population"], _attrs("Population at 1 July", "persons")),
+            "births": (("year", "sex"), out["births"], _attrs("Live births in the calendar year", "persons/year")),
+            "deaths": (ysa, out["deaths"], _attrs("Deaths in the calendar year, m(x) x P(x)", "persons/year")),
+            "net_migration": (ysa, out["net_migration"], _attrs("Net migrants in the calendar year", "persons/year")),
+            "mortality_rate": (ysa, inputs.mx, _attrs("Central death rate m(x)", "1/year")),
+            "fertility_rate": (("year", "age"), inputs.asfr,
+                               _attrs("Age-specific fertility rate", "births per woman per year")),
+            "sex_ratio_at_birth": (("year",), inputs.srb, _attrs("Sex ratio at birth", "males per female")),
+            "life_expectancy_at_birth": (("year", "sex"), out["e0"],
+                                         _attrs("Period life expectancy at birth", "years")),
+        },
+        coords=coords,
+    )
+    ds["year"].attrs = _attrs("Calendar year (stocks at 1 July, flows over the year)", "year")
+    ds["age"].attrs = _attrs("Age in completed years (100 = 100 and over)", "years")
+    prov = _provenance(scenario)
+    ds.attrs = {
+        "title": f"ssproj projection: {getattr(scenario, 'name', '')}",
+        "scenario_name": str(getattr(scenario, "name", "")),
+        "ssproj_version": __version__,
+        "seed": int(getattr(scenario, "seed", 0)),
+        "provenance": json.dumps(prov, sort_keys=True, default=str),
+        "Conventions": "CF-1.10",
+    }
+    if hasattr(scenario, "to_dict"):
+        ds.attrs["scenario"] = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+    return Projection(ds, scenario)
