@@ -92,8 +92,10 @@ def graduate_counts(age_start, age_end, counts):
     if single:
         out[:OPEN_AGE] = closed
     else:
-        spline = PchipInterpolator(bounds, cum)
-        c = spline(np.arange(OPEN_AGE + 1, dtype=float))
+        # subnormal group counts make scipy's slope averaging overflow to
+        # inf, whose reciprocal is the correct zero slope: silence that.
+        with np.errstate(over="ignore", divide="ignore"):
+            c = PchipInterpolator(bounds, cum)(np.arange(OPEN_AGE + 1, dtype=float))
         c[bounds.astype(int)] = cum  # exact at the boundaries
         out[:OPEN_AGE] = np.diff(c)
         out[:OPEN_AGE] = np.maximum(out[:OPEN_AGE], 0.0)
@@ -131,7 +133,8 @@ def graduate_rates_cumulative(age_start, age_end, rates, *, min_age=10, max_age=
     if np.all(width == 1.0):
         c[inside] = np.interp(ages[inside], bounds, cum)
     else:
-        c[inside] = PchipInterpolator(bounds, cum)(ages[inside])
+        with np.errstate(over="ignore", divide="ignore"):
+            c[inside] = PchipInterpolator(bounds, cum)(ages[inside])
     c[ages > bounds[-1]] = cum[-1]
     at_bound = np.isin(ages, bounds)
     c[at_bound] = cum[np.searchsorted(bounds, ages[at_bound])]  # exact at the boundaries

@@ -1,0 +1,29 @@
+"""ssproj: actuarial projections of social security funds.
+
+The public API (DESIGN §2)::
+
+    import ssproj
+    sc = ssproj.load_scenario("scenarios/lao_baseline.yaml")   # validated Scenario
+    res = ssproj.project(sc)                                    # Projection
+    res.dataset, res.population, res.summary()
+"""
+from ._version import __version__
+from .errors import Problem, ScenarioError
+from .lifetable import LifeTable
+from .projection import Projection, project
+from .scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
+from .timepath import TimePath
+
+__all__ = [
+    "__version__",
+    "AssumptionSet",
+    "LifeTable",
+    "Problem",
+    "Projection",
+    "Scenario",
+    "ScenarioError",
+    "TimePath",
+    "load_assumptions",
+    "load_scenario",
+    "project",
+]
