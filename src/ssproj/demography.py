@@ -71,10 +71,22 @@ def base_population(table: pd.DataFrame, year: int) -> np.ndarray:
     return out
 
 
-def _graduated_mortality(table: pd.DataFrame):
+def _needed_periods(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Mask of the periods whose centres bracket ``times`` (for interpolation)."""
+    lo = centres[centres <= times.min()]
+    hi = centres[centres >= times.max()]
+    first = lo.max() if lo.size else centres.min()
+    last = hi.min() if hi.size else centres.max()
+    return (centres >= first) & (centres <= last)
+
+
+def _graduated_mortality(table: pd.DataFrame, times: np.ndarray):
+    table = table.assign(_c=_period_centres(table))
+    all_centres = np.unique(table["_c"].to_numpy())
+    keep = all_centres[_needed_periods(all_centres, times)]
     centres = []
     schedules = []
-    for (c, _), g in table.assign(_c=_period_centres(table)).groupby(["_c", "period_start"], sort=True):
+    for c, g in table[table["_c"].isin(keep)].groupby("_c", sort=True):
         sched = np.empty((2, N_AGES))
         for s, sex in enumerate(SEXES):
             gs = g[g["sex"] == sex]
@@ -113,7 +125,7 @@ def mortality_rates(table, years, *, multiplier=None, improvement=None) -> np.nd
     linearly in time between period centres and held after the last.
     """
     years = np.asarray(years)
-    centres, schedules = _graduated_mortality(table)
+    centres, schedules = _graduated_mortality(table, years + 0.5)
     m = interpolate_in_time(centres, schedules, years + 0.5, log=True)
     if improvement is not None:
         improvement = np.asarray(improvement, dtype=float)

@@ -152,16 +152,20 @@ def _groups_nmx(m_single, starts, ends):
     """Central death rate of each closed group implied by single-age rates.
 
     Uses a single-age life table with a = 1/2 started afresh at each group's
-    first age: ``nMx = (l(x) - l(x+n)) / nLx``.
+    first age: ``nMx = (l(x) - l(x+n)) / nLx``. Vectorised over groups.
     """
-    out = np.empty(len(starts))
-    for i, (x0, x1) in enumerate(zip(starts, ends)):
-        m = m_single[x0 : x1 + 1]
-        q = m / (1.0 + 0.5 * m)
-        lx = np.concatenate([[1.0], np.cumprod(1.0 - q)])
-        d = lx[:-1] - lx[1:]
-        out[i] = d.sum() / (lx[1:] + 0.5 * d).sum()
-    return out
+    idx = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)]) if len(starts) else np.array([], int)
+    group = np.repeat(np.arange(len(starts)), ends - starts + 1)
+    m = m_single[idx]
+    log_p = np.log1p(-m / (1.0 + 0.5 * m))
+    cum = np.cumsum(log_p)
+    first = np.searchsorted(group, np.arange(len(starts)))
+    offset = np.concatenate([[0.0], cum])[first][group]
+    l_end = np.exp(cum - offset)                 # l(x+1) / l(group start)
+    l_begin = np.exp(cum - log_p - offset)       # l(x) / l(group start)
+    person_years = np.bincount(group, weights=0.5 * (l_begin + l_end), minlength=len(starts))
+    deaths = 1.0 - l_end[np.r_[first[1:] - 1, len(idx) - 1]] if len(starts) else np.array([])
+    return deaths / person_years
 
 
 def graduate_mx(age_start, age_end, mx, *, tol=1e-12, max_iterations=200):
