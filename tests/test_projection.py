@@ -110,3 +110,12 @@ def test_write_creates_complete_files_and_reads_back(lao, tmp_path):
     header = written["summary"].read_text().splitlines()[0]
     assert "total_population [persons at 1 July]" in header
     assert not list((tmp_path / "out").glob(".*tmp"))  # no temporary files left behind
+
+
+def test_floor_adjustment_is_zero_for_the_un_baseline_and_reported_otherwise(lao):
+    assert float(lao.dataset["population_floor_adjustment"].sum()) == 0.0
+    sc = ssproj.load_scenario(ROOT / "scenarios" / "lao_baseline.yaml")
+    with pytest.warns(UserWarning, match="added to keep stocks non-negative"):
+        heavy = ssproj.project(sc.with_changes({"migration_multiplier": 5.0}))
+    assert float(heavy.dataset["population_floor_adjustment"].sum()) > 0
+    assert float(heavy.population.min()) >= 0

@@ -6,6 +6,7 @@ and indicators are added as further stages over the same Dataset.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,10 @@ class Projection:
         - ``fertility_rate`` (year, age): births per woman per year. [1/year]
         - ``sex_ratio_at_birth`` (year): males per female born. [1]
         - ``life_expectancy_at_birth`` (year, sex): period e(0). [years]
+        - ``population_floor_adjustment`` (year): persons added during the
+          year ending 1 July of ``year`` to keep stocks non-negative when
+          emigrants outnumber residents of an age (0 in a sound
+          scenario; a warning is issued otherwise). [persons]
     scenario : ssproj.scenario.Scenario
         The validated scenario that produced it.
     """
@@ -189,6 +194,15 @@ def project(scenario) -> Projection:
         migration_multiplier=scenario.path_values("migration_multiplier"),
     )
     out = project_population(inputs)
+    floor = np.concatenate([[0.0], out["interval_floored"]])
+    if floor.sum() > 0:
+        worst = int(years[np.argmax(floor)])
+        warnings.warn(
+            f"net emigration exceeded the population of some ages: {floor.sum():,.0f} persons in all were "
+            f"added to keep stocks non-negative (most in the year to 1 July {worst}); see "
+            "dataset['population_floor_adjustment']",
+            stacklevel=2,
+        )
     coords = {"year": years, "sex": list(SEXES), "age": AGES}
     ysa = ("year", "sex", "age")
     ds = xr.Dataset(
@@ -203,6 +217,8 @@ def project(scenario) -> Projection:
             "sex_ratio_at_birth": (("year",), inputs.srb, _attrs("Sex ratio at birth", "males per female")),
             "life_expectancy_at_birth": (("year", "sex"), out["e0"],
                                          _attrs("Period life expectancy at birth", "years")),
+            "population_floor_adjustment": (("year",), floor, _attrs(
+                "Persons added in the year to 1 July to keep stocks non-negative", "persons")),
         },
         coords=coords,
     )
