@@ -1,0 +1,361 @@
+"""Numba kernel of the social insurance scheme engine (DESIGN §6).
+
+State at the start of calendar year y (= 31 December of y-1), per insured
+group g, sex s (0 male, 1 female), age x (0..100, age at the start of the
+year) and credited service n (0..NS-1 completed years, the last cell open):
+
+* ``A[g,s,x,n]`` active members, ``I[g,s,x,n]`` inactive insured members;
+* pensioners by benefit type b (0 old age, 1 invalidity, 2 widow(er),
+  3 orphan): count ``P[b,g,s,x]``, total annual amount ``M[b,g,s,x]`` and,
+  for old-age and invalidity pensions, the total annual reference earnings
+  ``R[b,g,s,x]`` behind them (for survivors' benefits).
+
+One year y, in this order (all rates for year y):
+
+1. Indexation at 1 January: ``M *= 1 + k(y)``, ``R *= 1 + k(y)``.
+2. New entrants at service 0: ``E[g,s] = max(0, target[g,s] - sum_x,n A)``
+   spread over ages by the entry-age distribution.
+3. Members, cell by cell (q = death probability x group factor, i =
+   invalidity incidence if n >= minimum service for invalidity, l = lapse,
+   r = re-entry, d = contribution density):
+   deaths ``a q``; invalidity ``a (1-q) i``; lapses ``a (1-q)(1-i) l``;
+   inactive deaths ``v q``; re-entries ``v (1-q) r``. Contributor exposure
+   (contributor-years) ``d (a - (deaths + invalidity + lapses)/2 + re-entries/2)``.
+   Actives still active at the year end credit one year of service with
+   probability d.
+4. Ageing (x -> x+1, 100+ stays) and retirement: members whose new age
+   reaches the pensionable age retire; with n >= minimum service an
+   old-age pension ``clip(rate(n) RE, min, max)`` with
+   ``rate(n) = max(0, min(cap, base + accrual min(n, service cap))
+   - reduction max(0, full service - n))``, otherwise a lump sum
+   ``months/12 x n x RE`` (RE = annual reference earnings of the age).
+5. Deaths of members with n >= survivor minimum service and of old-age and
+   invalidity pensioners give widow(er)s' pensions (``married`` x deaths, to
+   the other sex at age x + gap, ``widow rate x RE``) and orphans' pensions
+   (``children`` x deaths, spread evenly over ages 0..limit-1, half boys,
+   ``orphan rate x RE`` each).
+6. Pensioners die at the group's rate; the average amount survives with
+   the cell; orphans leave at the age limit.
+7. New pensions are awarded on average at mid-year: half a year of each is
+   paid in the year of award; they join the stock at the year end.
+
+Benefit outgo of the year = amounts of the stock at 1 January less half a
+year of those who die, plus half a year of new awards. People are
+conserved exactly: for each group, members at the start + entrants -
+deaths - invalidity retirements - retirements = members at the end.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+OLD_AGE = 0
+INVALIDITY = 1
+WIDOW = 2
+ORPHAN = 3
+N_TYPES = 4
+
+
+@njit(cache=True)
+def _pension_rate(n, base, accrual, cap_service, cap, full_service, reduction):
+    nn = n if n < cap_service else cap_service
+    rate = base + accrual * nn
+    if rate > cap:
+        rate = cap
+    if n < full_service:
+        rate -= reduction * (full_service - n)
+    if rate < 0.0:
+        rate = 0.0
+    return rate
+
+
+@njit(cache=True)
+def scheme_kernel(
+    # state at the start of the first year (modified in place: end state on return)
+    A, I, P, M, R,
+    # demographic and economic inputs by year
+    target, entry_dist, qx, mortality_factor,
+    density, lapse, reentry,
+    inval_incidence, inval_min_service, inval_rate,
+    pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
+    service_cap, replacement_cap, min_pension, max_pension, lump_months,
+    ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
+    married, spouse_gap, children, indexation,
+    # outputs by year
+    actives_out, inactives_out, exposure_out, service_out,
+    pensioners_out, amounts_out,
+    entrants_out, member_deaths_out, invalidity_out, lapses_out, reentries_out,
+    retire_pension_out, retire_lump_out,
+    awards_count_out, awards_amount_out, outgo_out, lump_sum_out, pensioner_deaths_out, orphan_exits_out,
+    # work arrays
+    newA, newI, addP, addM, addR,
+):
+    """Project the scheme's insured persons and pensioners over Y years.
+
+    Shapes (G groups, S = 2 sexes, X = 101 ages, NS service cells, B = 4
+    benefit types, Y years):
+
+    * state: ``A, I`` (G,S,X,NS) [persons]; ``P`` (B,G,S,X) [persons];
+      ``M, R`` (B,G,S,X) [currency/year].
+    * ``target`` (Y,G,S) active members aimed at (coverage) [persons];
+      ``entry_dist`` (G,S,X) weights summing to 1 [1];
+      ``qx`` (Y,S,X) population death probabilities [1];
+      ``mortality_factor`` (G,) [1].
+    * per group and year (Y,G): ``density, lapse, reentry, inval_min_service,
+      inval_rate, min_service, accrual, base_rate, full_service,
+      short_reduction, service_cap, replacement_cap, min_pension,
+      max_pension`` (annual amounts), ``lump_months``, ``surv_min_service``;
+      ``pensionable_age`` (Y,G,S) [years]; ``inval_incidence`` (S,X) [1/year].
+    * ``ref_earnings`` (Y,G,S,X) annual reference earnings of a member aged
+      x at the start of year y [currency/year].
+    * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
+      ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
+
+    Outputs (first dimension Y, or Y+1 for stocks: index y = start of year y):
+    ``actives_out, inactives_out`` (Y+1,G,S,X); ``exposure_out`` (Y,G,S,X)
+    contributor-years; ``service_out`` (Y+1,G,NS) actives by service;
+    ``pensioners_out, amounts_out`` (Y+1,B,G,S,X) (amounts: annual rate in
+    payment at 1 January, before that year's indexation for y > 0 — see
+    the wrapper); flows (Y,G) or (Y,B,G): entrants, member deaths,
+    invalidity retirements, lapses, re-entries, retirements with a pension,
+    retirements with a lump sum, awards (count, annual amount), benefit
+    outgo by type, lump sums paid, pensioner deaths, orphans ageing out.
+    """
+    G = A.shape[0]
+    S = A.shape[1]
+    X = A.shape[2]
+    NS = A.shape[3]
+    B = P.shape[0]
+    Y = target.shape[0]
+    last = X - 1
+
+    for y in range(Y + 1):
+        # --- record the state at the start of year y
+        for g in range(G):
+            for n in range(NS):
+                service_out[y, g, n] = 0.0
+            for s in range(S):
+                for x in range(X):
+                    a_sum = 0.0
+                    i_sum = 0.0
+                    for n in range(NS):
+                        a_sum += A[g, s, x, n]
+                        i_sum += I[g, s, x, n]
+                        service_out[y, g, n] += A[g, s, x, n]
+                    actives_out[y, g, s, x] = a_sum
+                    inactives_out[y, g, s, x] = i_sum
+        for b in range(B):
+            for g in range(G):
+                for s in range(S):
+                    for x in range(X):
+                        pensioners_out[y, b, g, s, x] = P[b, g, s, x]
+                        amounts_out[y, b, g, s, x] = M[b, g, s, x]
+        if y == Y:
+            break
+
+        # --- 1. indexation of pensions in payment
+        k = 1.0 + indexation[y]
+        for b in range(B):
+            for g in range(G):
+                for s in range(S):
+                    for x in range(X):
+                        M[b, g, s, x] *= k
+                        R[b, g, s, x] *= k
+
+        # --- 2. new entrants
+        for g in range(G):
+            for s in range(S):
+                total = 0.0
+                for x in range(X):
+                    for n in range(NS):
+                        total += A[g, s, x, n]
+                gap = target[y, g, s] - total
+                if gap > 0.0:
+                    entrants_out[y, g] += gap
+                    for x in range(X):
+                        A[g, s, x, 0] += gap * entry_dist[g, s, x]
+
+        newA[:] = 0.0
+        newI[:] = 0.0
+        addP[:] = 0.0
+        addM[:] = 0.0
+        addR[:] = 0.0
+
+        # --- 3-5. members
+        for g in range(G):
+            mf = mortality_factor[g]
+            d = density[y, g]
+            for s in range(S):
+                other = S - 1 - s
+                pa = pensionable_age[y, g, s]
+                for x in range(X):
+                    q = qx[y, s, x] * mf
+                    if q > 1.0:
+                        q = 1.0
+                    x1 = x + 1 if x < last else last
+                    retiring = x1 >= pa
+                    re = ref_earnings[y, g, s, x]
+                    for n in range(NS):
+                        a = A[g, s, x, n]
+                        v = I[g, s, x, n]
+                        if a == 0.0 and v == 0.0:
+                            continue
+                        da = a * q
+                        a1 = a - da
+                        inc = inval_incidence[s, x] if n >= inval_min_service[y, g] else 0.0
+                        di = a1 * inc
+                        a2 = a1 - di
+                        dl = a2 * lapse[y, g]
+                        a3 = a2 - dl
+                        dv = v * q
+                        v1 = v - dv
+                        dr = v1 * reentry[y, g]
+                        v2 = v1 - dr
+                        exposure_out[y, g, s, x] += d * (a - 0.5 * (da + di + dl) + 0.5 * dr)
+                        member_deaths_out[y, g] += da + dv
+                        invalidity_out[y, g] += di
+                        lapses_out[y, g] += dl
+                        reentries_out[y, g] += dr
+                        # invalidity pensions (awarded mid-year, at the member's age at year end)
+                        if di > 0.0:
+                            amt = di * inval_rate[y, g] * re
+                            addP[INVALIDITY, g, s, x1] += di
+                            addM[INVALIDITY, g, s, x1] += amt
+                            addR[INVALIDITY, g, s, x1] += di * re
+                            awards_count_out[y, INVALIDITY, g] += di
+                            awards_amount_out[y, INVALIDITY, g] += amt
+                        # survivors of members who die
+                        dead = da + dv
+                        if dead > 0.0 and n >= surv_min_service[y, g]:
+                            _survivors(dead, g, s, other, x, re, married, spouse_gap, children,
+                                       widow_rate[y], orphan_rate[y], orphan_limit, last,
+                                       addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
+                        # end of year: active at the year end and service credit
+                        end_a = a3 + dr
+                        end_v = v2 + dl
+                        if retiring:
+                            # part 0: actives who credited a year of service this year (n + 1);
+                            # part 1: the other actives and the inactives (n)
+                            for part in range(2):
+                                if part == 0:
+                                    cnt = end_a * d
+                                    nn = n + 1 if n + 1 < NS else NS - 1
+                                else:
+                                    cnt = end_a * (1.0 - d) + end_v
+                                    nn = n
+                                if cnt <= 0.0:
+                                    continue
+                                if nn >= min_service[y, g]:
+                                    rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
+                                                         replacement_cap[y, g], full_service[y, g],
+                                                         short_reduction[y, g])
+                                    pen = rate * re
+                                    if pen < min_pension[y, g]:
+                                        pen = min_pension[y, g]
+                                    if pen > max_pension[y, g]:
+                                        pen = max_pension[y, g]
+                                    addP[OLD_AGE, g, s, x1] += cnt
+                                    addM[OLD_AGE, g, s, x1] += cnt * pen
+                                    addR[OLD_AGE, g, s, x1] += cnt * re
+                                    awards_count_out[y, OLD_AGE, g] += cnt
+                                    awards_amount_out[y, OLD_AGE, g] += cnt * pen
+                                    retire_pension_out[y, g] += cnt
+                                else:
+                                    lump_sum_out[y, g] += cnt * lump_months[y, g] / 12.0 * nn * re
+                                    retire_lump_out[y, g] += cnt
+                        else:
+                            up = n + 1 if n + 1 < NS else NS - 1
+                            newA[g, s, x1, up] += end_a * d
+                            newA[g, s, x1, n] += end_a * (1.0 - d)
+                            newI[g, s, x1, n] += end_v
+
+        # --- 6. pensioners in payment
+        for b in range(B):
+            for g in range(G):
+                mf = mortality_factor[g]
+                for s in range(S):
+                    other = S - 1 - s
+                    for x in range(X):
+                        p = P[b, g, s, x]
+                        if p == 0.0:
+                            continue
+                        q = qx[y, s, x] * mf
+                        if q > 1.0:
+                            q = 1.0
+                        m = M[b, g, s, x]
+                        r = R[b, g, s, x]
+                        dp = p * q
+                        pensioner_deaths_out[y, g] += dp
+                        outgo_out[y, b, g] += m * (1.0 - 0.5 * q)
+                        if b <= INVALIDITY and dp > 0.0 and p > 0.0:
+                            _survivors(dp, g, s, other, x, r / p, married, spouse_gap, children,
+                                       widow_rate[y], orphan_rate[y], orphan_limit, last,
+                                       addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
+                        x1 = x + 1 if x < last else last
+                        keep = 1.0 - q
+                        if b == ORPHAN and x1 >= orphan_limit:
+                            orphan_exits_out[y, g] += p * keep
+                            P[b, g, s, x] = 0.0
+                            M[b, g, s, x] = 0.0
+                            R[b, g, s, x] = 0.0
+                            continue
+                        P[b, g, s, x] = 0.0
+                        M[b, g, s, x] = 0.0
+                        R[b, g, s, x] = 0.0
+                        addP[b, g, s, x1] += p * keep
+                        addM[b, g, s, x1] += m * keep
+                        addR[b, g, s, x1] += r * keep
+        # half a year of new awards in the year of award
+        for b in range(B):
+            for g in range(G):
+                outgo_out[y, b, g] += 0.5 * awards_amount_out[y, b, g]
+
+        # --- 7. end-of-year state
+        for b in range(B):
+            for g in range(G):
+                for s in range(S):
+                    for x in range(X):
+                        P[b, g, s, x] = addP[b, g, s, x]
+                        M[b, g, s, x] = addM[b, g, s, x]
+                        R[b, g, s, x] = addR[b, g, s, x]
+        for g in range(G):
+            for s in range(S):
+                for x in range(X):
+                    for n in range(NS):
+                        A[g, s, x, n] = newA[g, s, x, n]
+                        I[g, s, x, n] = newI[g, s, x, n]
+
+
+@njit(cache=True)
+def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, orphan_rate,
+               orphan_limit, last, addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y):
+    """Award widow(er)s' and orphans' pensions for ``dead`` deaths of sex s, age x."""
+    w = dead * married[s, x]
+    if w > 0.0:
+        xa = x + spouse_gap[s, x] + 1
+        if xa < 0:
+            xa = 0
+        if xa > last:
+            xa = last
+        amt = w * widow_rate * re
+        addP[2, g, other, xa] += w
+        addM[2, g, other, xa] += amt
+        awards_count_out[y, 2, g] += w
+        awards_amount_out[y, 2, g] += amt
+    kids = dead * children[s, x]
+    if kids > 0.0 and orphan_limit > 0:
+        each = kids / (2.0 * orphan_limit)
+        for age in range(orphan_limit):
+            xa = age + 1
+            if xa >= orphan_limit:
+                # reaches the limit at the year end: paid half a year only
+                amt = 2.0 * each * orphan_rate * re
+                awards_amount_out[y, 3, g] += amt
+                awards_count_out[y, 3, g] += 2.0 * each
+                orphan_exits_out[y, g] += 2.0 * each
+                continue
+            for sex in range(2):
+                addP[3, g, sex, xa] += each
+                addM[3, g, sex, xa] += each * orphan_rate * re
+            awards_count_out[y, 3, g] += 2.0 * each
+            awards_amount_out[y, 3, g] += 2.0 * each * orphan_rate * re

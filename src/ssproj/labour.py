@@ -1,0 +1,110 @@
+"""Labour force and employment by sector (DESIGN §5).
+
+    labour force(t, s, x)   = population(t, s, x) x participation(s, x) x multiplier(t)
+    employed(t, s, x)       = labour force x (1 - unemployment(t))
+    employed(k, t, s, x)    = employed x share(k, s, x)   k = public, private, informal
+
+The private (formal wage) share can be scaled over time by a multiplier;
+the informal share absorbs the difference (it cannot fall below zero: the
+private share is capped at 1 - public). Domestic workers are a share of
+informal employment.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .demography import SEXES
+from .kernels.lifetable import N_AGES
+
+__all__ = ["SECTORS", "age_table", "labour_force", "employment_by_sector"]
+
+SECTORS = ("public", "private", "informal")
+
+
+def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0) -> np.ndarray:
+    """Spread an age-group table to single ages 0..100 (constant within groups).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Normalised table with ``age_start``, ``age_end`` (NaN = open group),
+        optionally ``sex`` and the value ``columns``.
+    columns : str or sequence of str
+        Value column(s).
+    by_sex : bool
+        Return a (2, ...) array by sex (male, female).
+    key : tuple (column, value), optional
+        Select rows first (e.g. ``("group", "private")``).
+    fill : float
+        Value at ages not covered by any group.
+
+    Returns
+    -------
+    ndarray
+        Shape ([2,] 101[, len(columns)]).
+    """
+    single = isinstance(columns, str)
+    cols = [columns] if single else list(columns)
+    rows = table if key is None else table[table[key[0]] == key[1]]
+    sexes = SEXES if by_sex else (None,)
+    out = np.full((len(sexes), N_AGES, len(cols)), fill, dtype=float)
+    for i, sex in enumerate(sexes):
+        sel = rows if sex is None else rows[rows["sex"] == sex]
+        for _, r in sel.iterrows():
+            a0 = int(r["age_start"])
+            a1 = N_AGES - 1 if pd.isna(r["age_end"]) else int(r["age_end"])
+            out[i, a0 : a1 + 1, :] = r[cols].to_numpy(dtype=float)
+    if single:
+        out = out[..., 0]
+    return out if by_sex else out[0]
+
+
+def labour_force(population, participation, multiplier=None):
+    """Labour force by year, sex and age.
+
+    Parameters
+    ----------
+    population : ndarray, shape (T, 2, 101)
+        Persons at 1 July. [persons]
+    participation : ndarray, shape (2, 101)
+        Labour force participation rate. [1]
+    multiplier : ndarray, shape (T,), optional
+        Factor on participation in each year (result capped at 1). [1]
+    """
+    rate = np.broadcast_to(participation, population.shape)
+    if multiplier is not None:
+        rate = np.minimum(rate * np.asarray(multiplier)[:, None, None], 1.0)
+    return population * rate
+
+
+def employment_by_sector(labour, unemployment, structure, *, private_multiplier=None):
+    """Employed persons by sector.
+
+    Parameters
+    ----------
+    labour : ndarray, shape (T, 2, 101)
+        Labour force. [persons]
+    unemployment : ndarray, shape (T,)
+        Unemployment rate. [1]
+    structure : ndarray, shape (2, 101, 3)
+        Shares of the employed in the public, private and informal sectors
+        by sex and age (summing to 1 where anyone is employed). [1]
+    private_multiplier : ndarray, shape (T,), optional
+        Factor on the private share; the informal share absorbs the change.
+
+    Returns
+    -------
+    ndarray, shape (3, T, 2, 101)
+        Employed persons by sector. [persons]
+    """
+    employed = labour * (1.0 - np.asarray(unemployment))[:, None, None]
+    T = labour.shape[0]
+    public = np.broadcast_to(structure[..., 0], (T, 2, N_AGES))
+    private = np.broadcast_to(structure[..., 1], (T, 2, N_AGES))
+    if private_multiplier is not None:
+        private = np.minimum(private * np.asarray(private_multiplier)[:, None, None], 1.0 - public)
+    informal = np.maximum(1.0 - public - private, 0.0)
+    covered = (structure.sum(axis=-1) > 0)[None]
+    informal = np.where(covered, informal, 0.0)
+    return np.stack([employed * public, employed * private, employed * informal])

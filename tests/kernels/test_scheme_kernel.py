@@ -1,0 +1,224 @@
+"""Scheme kernel: hand-worked cohorts, conservation, survivors, edge cases.
+
+Also run with NUMBA_DISABLE_JIT=1 (tests/test_nojit.py).
+"""
+import numpy as np
+import pytest
+
+from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW, scheme_kernel
+
+X, NS, B = 101, 51, 4
+
+
+def inputs(G=1, Y=3):
+    """Neutral inputs: no deaths, no decrements, nobody enters, nobody retires."""
+    z = lambda *shape: np.zeros(shape)
+    f = lambda v, *shape: np.full(shape, float(v))
+    return dict(
+        A=z(G, 2, X, NS), I=z(G, 2, X, NS), P=z(B, G, 2, X), M=z(B, G, 2, X), R=z(B, G, 2, X),
+        target=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
+        density=f(1, Y, G), lapse=z(Y, G), reentry=z(Y, G),
+        inval_incidence=z(2, X), inval_min_service=z(Y, G), inval_rate=f(0.6, Y, G),
+        pensionable_age=f(200, Y, G, 2), min_service=f(15, Y, G), accrual=f(0.015, Y, G), base_rate=z(Y, G),
+        full_service=z(Y, G), short_reduction=z(Y, G), service_cap=f(50, Y, G), replacement_cap=f(0.75, Y, G),
+        min_pension=z(Y, G), max_pension=f(1e30, Y, G), lump_months=f(1, Y, G),
+        ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
+        orphan_rate=f(0.2, Y), orphan_limit=18, married=z(2, X), spouse_gap=np.zeros((2, X), np.int64),
+        children=z(2, X), indexation=z(Y),
+    )
+
+
+def run(inp):
+    G = inp["A"].shape[0]
+    Y = inp["target"].shape[0]
+    z = lambda *shape: np.zeros(shape)
+    out = dict(
+        actives=z(Y + 1, G, 2, X), inactives=z(Y + 1, G, 2, X), exposure=z(Y, G, 2, X), service=z(Y + 1, G, NS),
+        pensioners=z(Y + 1, B, G, 2, X), amounts=z(Y + 1, B, G, 2, X),
+        entrants=z(Y, G), member_deaths=z(Y, G), invalidity=z(Y, G), lapses=z(Y, G), reentries=z(Y, G),
+        retire_pension=z(Y, G), retire_lump=z(Y, G), awards=z(Y, B, G), awards_amount=z(Y, B, G),
+        outgo=z(Y, B, G), lump=z(Y, G), p_deaths=z(Y, G), o_exits=z(Y, G),
+    )
+    work = [np.zeros_like(inp[k]) for k in ("A", "I", "P", "M", "R")]
+    scheme_kernel(*inp.values(), *out.values(), *work)
+    return out
+
+
+def test_closed_cohort_pension_equals_hand_formula():
+    inp = inputs(Y=3)
+    inp["A"][0, 0, 59, 20] = 1000.0           # 1,000 men aged 59 with 20 years of service
+    inp["pensionable_age"][:] = 60
+    out = run(inp)
+    # at the end of year 0 they are 60, credit a 21st year (density 1) and retire:
+    # pension = 1.5% x 21 x 12,000 = 3,780 a year each
+    assert out["retire_pension"][0, 0] == pytest.approx(1000.0)
+    assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(1000 * 0.015 * 21 * 12000, rel=1e-14)
+    assert out["pensioners"][1, OLD_AGE, 0, 0, 60] == pytest.approx(1000.0)
+    assert out["outgo"][0, OLD_AGE, 0] == pytest.approx(0.5 * 3780 * 1000, rel=1e-14)   # half a year
+    assert out["outgo"][1, OLD_AGE, 0] == pytest.approx(3780 * 1000, rel=1e-14)         # full year, no deaths
+    assert out["exposure"][0, 0, 0, 59] == pytest.approx(1000.0)
+
+
+# service at the start of the year -> credited service at retirement (n + 1) -> rate
+@pytest.mark.parametrize("service, expected", [(22, 0.83), (23, 0.84), (24, 0.85), (30, 0.85)])
+def test_public_formula_with_short_service_reduction(service, expected):
+    inp = inputs(Y=1)
+    inp["A"][0, 1, 54, service] = 10.0
+    inp["pensionable_age"][:] = 55
+    inp["base_rate"][:] = 0.85
+    inp["accrual"][:] = 0.0
+    inp["full_service"][:] = 25
+    inp["short_reduction"][:] = 0.01
+    inp["replacement_cap"][:] = 0.85
+    inp["min_service"][:] = 23
+    out = run(inp)
+    assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(10 * expected * 12000, rel=1e-12)
+
+
+def test_short_service_gets_a_lump_sum_and_no_pension():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 59, 9] = 100.0
+    inp["pensionable_age"][:] = 60
+    inp["lump_months"][:] = 1.5
+    out = run(inp)
+    assert out["retire_lump"][0, 0] == pytest.approx(100.0)
+    assert out["retire_pension"][0, 0] == 0.0
+    assert out["lump"][0, 0] == pytest.approx(100 * 1.5 / 12 * 10 * 12000, rel=1e-14)
+
+
+def test_minimum_and_maximum_pension_bind():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 59, 15] = 1.0
+    inp["A"][0, 1, 59, 49] = 1.0
+    inp["pensionable_age"][:] = 60
+    inp["min_pension"][:] = 5000.0
+    inp["max_pension"][:] = 8000.0
+    out = run(inp)
+    amounts = out["amounts"][1, OLD_AGE, 0]
+    assert amounts[0, 60] == pytest.approx(5000.0)      # 1.5% x 16 x 12,000 = 2,880 -> minimum
+    assert amounts[1, 60] == pytest.approx(8000.0)      # capped at 75% = 9,000 -> maximum 8,000
+
+
+def test_entrants_fill_the_coverage_gap_at_service_zero():
+    inp = inputs(Y=2)
+    inp["A"][0, 0, 30, 5] = 100.0
+    inp["target"][:, 0, 0] = 250.0
+    inp["entry_dist"][0, 0, 20] = 0.5
+    inp["entry_dist"][0, 0, 25] = 0.5
+    out = run(inp)
+    assert out["entrants"][0, 0] == pytest.approx(150.0)
+    assert out["entrants"][1, 0] == pytest.approx(0.0)
+    assert out["actives"][1, 0, 0, 21] == pytest.approx(75.0)
+    assert out["service"][1, 0, 1] == pytest.approx(150.0)  # entrants credited a year
+
+
+def test_survivors_of_members_who_die():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 40, 10] = 1000.0
+    inp["qx"][:, 0, 40] = 0.01
+    inp["married"][0, 40] = 0.8
+    inp["spouse_gap"][0, 40] = -5
+    inp["children"][0, 40] = 1.8
+    out = run(inp)
+    deaths = 10.0
+    assert out["awards"][0, WIDOW, 0] == pytest.approx(deaths * 0.8)
+    # widows of men aged 40 are women aged 35 at the death, 36 at the year end
+    assert out["pensioners"][1, WIDOW, 0, 1, 36] == pytest.approx(deaths * 0.8)
+    assert out["awards_amount"][0, WIDOW, 0] == pytest.approx(deaths * 0.8 * 0.3 * 12000)
+    assert out["awards"][0, ORPHAN, 0] == pytest.approx(deaths * 1.8)
+    assert out["awards_amount"][0, ORPHAN, 0] == pytest.approx(deaths * 1.8 * 0.2 * 12000)
+
+
+def test_no_survivors_below_minimum_service():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 40, 3] = 1000.0
+    inp["qx"][:, 0, 40] = 0.01
+    inp["married"][0, 40] = 0.8
+    out = run(inp)
+    assert out["awards"][0, WIDOW, 0] == 0.0
+
+
+def test_invalidity_pension_awarded_to_eligible_actives():
+    inp = inputs(Y=1)
+    inp["A"][0, 1, 45, 2] = 500.0
+    inp["inval_incidence"][1, 45] = 0.004
+    inp["inval_min_service"][:] = 1
+    out = run(inp)
+    assert out["invalidity"][0, 0] == pytest.approx(2.0)
+    assert out["awards_amount"][0, INVALIDITY, 0] == pytest.approx(2.0 * 0.6 * 12000)
+
+
+def test_indexation_and_pensioner_mortality():
+    inp = inputs(Y=2)
+    inp["P"][OLD_AGE, 0, 0, 70] = 100.0
+    inp["M"][OLD_AGE, 0, 0, 70] = 100.0 * 6000
+    inp["R"][OLD_AGE, 0, 0, 70] = 100.0 * 8000
+    inp["qx"][:, 0, 70] = 0.1
+    inp["qx"][:, 0, 71] = 0.1
+    inp["indexation"][:] = 0.05
+    out = run(inp)
+    # year 0: indexed 5% at 1 January, 10 die mid-year
+    assert out["outgo"][0, OLD_AGE, 0] == pytest.approx(600_000 * 1.05 * (1 - 0.05), rel=1e-14)
+    assert out["pensioners"][1, OLD_AGE, 0, 0, 71] == pytest.approx(90.0)
+    assert out["amounts"][1, OLD_AGE, 0, 0, 71] == pytest.approx(90 * 6000 * 1.05, rel=1e-14)
+
+
+def test_orphans_leave_at_the_age_limit():
+    inp = inputs(Y=1)
+    inp["P"][ORPHAN, 0, 1, 17] = 10.0
+    inp["M"][ORPHAN, 0, 1, 17] = 10.0 * 2400
+    out = run(inp)
+    assert out["o_exits"][0, 0] == pytest.approx(10.0)
+    assert out["pensioners"][1, ORPHAN].sum() == 0.0
+
+
+def random_inputs(seed, G=2, Y=6):
+    rng = np.random.default_rng(seed)
+    inp = inputs(G=G, Y=Y)
+    inp["A"][:, :, 18:70, :30] = rng.uniform(0, 50, (G, 2, 52, 30))
+    inp["I"][:, :, 18:70, :20] = rng.uniform(0, 20, (G, 2, 52, 20))
+    inp["P"][:, :, :, 50:100] = rng.uniform(0, 30, (B, G, 2, 50))
+    inp["P"][ORPHAN, :, :, 18:] = 0.0
+    inp["M"][:] = inp["P"] * 5000.0
+    inp["R"][:] = inp["P"] * 7000.0
+    inp["qx"][:] = rng.uniform(0.001, 0.2, (Y, 2, X))
+    inp["qx"][:, :, 100] = 1.0
+    inp["target"][:] = rng.uniform(0, 2e5, (Y, G, 2))
+    inp["entry_dist"][:, :, 18:35] = 1.0 / 17
+    inp["density"][:] = rng.uniform(0.5, 1.0, (Y, G))
+    inp["lapse"][:] = rng.uniform(0, 0.2, (Y, G))
+    inp["reentry"][:] = rng.uniform(0, 0.2, (Y, G))
+    inp["inval_incidence"][:, 20:65] = rng.uniform(0, 0.01, (2, 45))
+    inp["pensionable_age"][:] = rng.integers(55, 66, (Y, G, 2))
+    inp["married"][:] = rng.uniform(0, 0.9, (2, X))
+    inp["spouse_gap"][:] = rng.integers(-8, 8, (2, X))
+    inp["children"][:, 20:60] = rng.uniform(0, 2, (2, 40))
+    inp["indexation"][:] = rng.uniform(0, 0.1, Y)
+    return inp
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_members_and_pensioners_are_conserved_exactly(seed):
+    inp = random_inputs(seed)
+    out = run(inp)
+    members = (out["actives"] + out["inactives"]).sum(axis=(2, 3))  # (Y+1, G)
+    change = members[1:] - members[:-1]
+    flows = out["entrants"] - out["member_deaths"] - out["invalidity"] - out["retire_pension"] - out["retire_lump"]
+    np.testing.assert_allclose(change, flows, rtol=0, atol=1e-8 * members.max())
+    pens = out["pensioners"].sum(axis=(1, 3, 4))  # (Y+1, G)
+    pchange = pens[1:] - pens[:-1]
+    pflows = out["awards"].sum(axis=1) - out["p_deaths"] - out["o_exits"]
+    np.testing.assert_allclose(pchange, pflows, rtol=0, atol=1e-8 * pens.max())
+    for key in ("actives", "inactives", "pensioners", "amounts", "outgo", "exposure"):
+        assert np.all(out[key] >= 0), key
+        assert np.all(np.isfinite(out[key])), key
+
+
+def test_zero_coverage_gives_zero_flows():
+    inp = random_inputs(0)
+    for k in ("A", "I", "P", "M", "R"):
+        inp[k][:] = 0.0
+    inp["target"][:] = 0.0
+    out = run(inp)
+    for key, value in out.items():
+        assert np.all(value == 0.0), key
