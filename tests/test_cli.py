@@ -72,3 +72,22 @@ def test_import_wpp_refuses_to_overwrite(tmp_path, capsys):
     assert code == 1
     assert capsys.readouterr().err.startswith("ERROR: ")
     assert (target / "assumptions.yaml").read_text() == "name: x\n"
+
+
+def test_report_renders_an_existing_result(tmp_path, capsys):
+    out = tmp_path / "lao"
+    assert main(["run", str(ROOT / "scenarios" / "lao_baseline.yaml"), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out), "--excel", str(tmp_path / "copy.xlsx")]) == 0
+    printed = capsys.readouterr().out
+    assert "total_population [persons at 1 July]" in printed and "7,346,527" in printed
+    import pandas as pd
+
+    sheets = pd.read_excel(tmp_path / "copy.xlsx", sheet_name=None, index_col=0)
+    assert "summary" in sheets and "provenance" in sheets
+    assert sheets["summary"].loc[2020, "total_population [persons at 1 July]"] == pytest.approx(7_346_527, abs=1)
+
+
+def test_report_on_a_missing_result_is_a_clear_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nothing")]) == 1
+    assert "no such result file" in capsys.readouterr().err

@@ -99,7 +99,7 @@ def test_levers_move_the_projection_the_expected_way():
 
 def test_write_creates_complete_files_and_reads_back(lao, tmp_path):
     written = lao.write(tmp_path / "out")
-    assert set(written) == {"netcdf", "summary", "population", "provenance"}
+    assert set(written) == {"netcdf", "summary", "population", "excel", "provenance"}
     back = xr.open_dataset(written["netcdf"])
     try:
         np.testing.assert_array_equal(back["population"].values, lao.population.values)

@@ -41,12 +41,9 @@ def format_summary(summary, every: int = 10) -> str:
     formatted = {}
     for col in table.columns:
         values = table[col]
-        if values.abs().max() >= 1000:
-            formatted[col] = values.map(lambda v: f"{v:,.0f}")
-        elif values.abs().max() >= 10:
-            formatted[col] = values.map(lambda v: f"{v:,.1f}")
-        else:
-            formatted[col] = values.map(lambda v: f"{v:.3f}")
+        big = values.abs().max()
+        fmt = "{:,.0f}" if big >= 1000 else ("{:,.1f}" if big >= 10 else "{:.3f}")
+        formatted[col] = values.map(lambda v, fmt=fmt: "-" if v != v else fmt.format(v))
     import pandas as pd
 
     out = pd.DataFrame(formatted, index=table.index).T
@@ -71,6 +68,23 @@ def _cmd_run(args) -> int:
         for role, path in written.items():
             print(f"wrote {role:<11} {path}")
         print(f"done in {elapsed:.2f} s")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .projection import Projection
+
+    path = Path(args.results)
+    if path.is_dir():
+        path = path / "results.nc"
+    if not path.exists():
+        raise CLIError(f"{path}: no such result file (expected results.nc written by 'ssproj run')")
+    result = Projection.from_netcdf(path)
+    print(f"ssproj {__version__}: result {path} (scenario {result.dataset.attrs.get('scenario_name', '?')!r}, "
+          f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
+    print(format_summary(result.summary(), every=args.every))
+    if args.excel:
+        print(f"wrote excel       {result.to_excel(args.excel)}")
     return 0
 
 
@@ -117,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser("report", help="print the summary of an existing result",
+                       description="Read RESULTS (a results.nc file or the folder 'ssproj run' wrote) and print "
+                                   "its summary table; optionally write the Excel workbook.")
+    p.add_argument("results", help="results.nc or a results folder")
+    p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
+    p.add_argument("--excel", help="also write the tables to this .xlsx file")
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("validate", help="check scenario files and report every problem",
                        description="Load and validate each SCENARIO; print 'ok' or all problems (exit 1).")
     p.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
@@ -145,7 +167,7 @@ def main(argv=None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return _fail("interrupted")
-    except (ValueError, OSError) as exc:  # ScenarioError is a ValueError
+    except (CLIError, ValueError, OSError) as exc:  # ScenarioError is a ValueError
         return _fail(str(exc))
 
 

@@ -33,6 +33,27 @@ SUMMARY_COLUMNS = {
     "life_expectancy_female": "years at birth",
 }
 
+#: Scheme columns of :meth:`Projection.summary` (present when the scenario
+#: declares insured groups; NaN before the first scheme year), with units.
+SCHEME_SUMMARY_COLUMNS = {
+    "labour_force": "persons at 1 July",
+    "insured": "persons at 31 December",
+    "contributors": "persons (contributor-years)",
+    "pensioners": "persons at 31 December",
+    "system_dependency_ratio": "pensioners per contributor",
+    "contribution_income": "currency/year",
+    "investment_income": "currency/year",
+    "benefit_outgo": "currency/year",
+    "admin_cost": "currency/year",
+    "total_income": "currency/year",
+    "total_outgo": "currency/year",
+    "reserve_end": "currency at 31 December",
+    "payg_cost_rate": "share of insured earnings",
+    "average_contribution_rate": "share of insured earnings",
+    "reserve_ratio": "years of outgo (reserve at 31 Dec / outgo of the year)",
+    "share_of_earnings_above_ceiling": "share of members' earnings",
+}
+
 
 def _attrs(long_name, units, **extra):
     return {"long_name": long_name, "units": units, **extra}
@@ -122,8 +143,74 @@ class Projection:
             },
             index=pd.Index(ds["year"].values, name="year"),
         )
-        df.attrs["units"] = dict(SUMMARY_COLUMNS)
+        units = dict(SUMMARY_COLUMNS)
+        if "actives" in ds:
+            scheme = _scheme_summary(ds)
+            df = df.join(scheme)
+            units.update(SCHEME_SUMMARY_COLUMNS)
+            for col in scheme.columns:
+                units.setdefault(col, _group_unit(col))
+        df.attrs["units"] = units
         return df
+
+    @classmethod
+    def from_netcdf(cls, path) -> "Projection":
+        """Open a result written by :meth:`to_netcdf` or ``ssproj run`` (loaded into memory)."""
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            return cls(ds.load())
+
+    def tables(self) -> dict:
+        """The result as named tables (DataFrames), as written to the Excel workbook.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``summary`` (by year), ``population`` (by year and age, both
+            sexes), and when the scenario has a scheme: ``insured``,
+            ``contributors`` and ``pensioners`` by year and group,
+            ``pensioners_by_type``, ``contributions`` by payer,
+            ``finance`` by fund. Column headers carry units in brackets.
+        """
+        ds = self.dataset
+        summary = self.summary()
+        units = summary.attrs["units"]
+        out = {"summary": summary.rename(columns={c: f"{c} [{u}]" if u else c for c, u in units.items()})}
+        pop = ds["population"].sum("sex").to_pandas()
+        pop.columns = [f"age {a}" + ("+" if a == ds["age"].values[-1] else "") for a in pop.columns]
+        out["population"] = pop.add_suffix(" [persons at 1 July]")
+        if "actives" in ds:
+            years = ds["actives"]["year"].values
+            insured = (ds["actives"] + ds["inactives"]).sum(("sex", "age")).sel(year=years).to_pandas()
+            out["insured"] = insured.add_suffix(" [persons at 31 December]")
+            out["contributors"] = ds["contributors"].sum(("sex", "age")).sel(year=years).to_pandas().add_suffix(
+                " [contributor-years]")
+            pens = ds["pensioners"].sum(("sex", "age")).sel(year=years)
+            out["pensioners_by_type"] = pens.sum("group").to_pandas().add_suffix(" [persons at 31 December]")
+            contrib = ds["contributions"].sel(year=years).sum("group").to_pandas()
+            out["contributions"] = contrib.add_suffix(" [currency/year]")
+            fin = {}
+            for var, label, unit in (("contribution_income_by_fund", "contributions", "currency/year"),
+                                     ("fund_investment_income", "investment income", "currency/year"),
+                                     ("outgo_by_fund", "outgo", "currency/year"),
+                                     ("fund_reserve_end", "reserve at 31 December", "currency")):
+                frame = ds[var].sel(year=years).to_pandas()
+                for f in frame.columns:
+                    fin[f"{f}: {label} [{unit}]"] = frame[f]
+            out["finance"] = pd.DataFrame(fin)
+        for frame in out.values():
+            frame.index.name = "year"
+        return out
+
+    def to_excel(self, path) -> Path:
+        """Write :meth:`tables` to an Excel workbook (a sheet per table) atomically."""
+        with atomic_path(path, suffix=".xlsx") as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for name, frame in self.tables().items():
+                    frame.to_excel(writer, sheet_name=name[:31])
+                prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
+                                           for k, v in self.provenance.items()), columns=["key", "value"])
+                prov.to_excel(writer, sheet_name="provenance", index=False)
+        return Path(path)
 
     def to_netcdf(self, path) -> Path:
         """Write the Dataset to netCDF-4 atomically and return the path."""
@@ -136,7 +223,8 @@ class Projection:
 
         Files: ``results.nc`` (the Dataset), ``summary.csv`` (the summary,
         units in the header), ``population.csv`` (population by year, sex
-        and age, long format), ``provenance.json``.
+        and age, long format), ``results.xlsx`` (a sheet per table of
+        :meth:`tables`, units in the headers), ``provenance.json``.
 
         Returns
         -------
@@ -152,10 +240,68 @@ class Projection:
         pop = self.population.to_dataframe().reset_index()
         pop = pop.rename(columns={"population": "persons"})
         written["population"] = write_text_atomic(out / "population.csv", pop.to_csv(index=False, float_format="%.10g"))
+        written["excel"] = self.to_excel(out / "results.xlsx")
         written["provenance"] = write_text_atomic(
             out / "provenance.json", json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"
         )
         return written
+
+
+def _group_unit(col: str) -> str:
+    if col.startswith("insured_"):
+        return "persons at 31 December"
+    if col.startswith("contributors_"):
+        return "persons (contributor-years)"
+    if col.startswith("pensioners_"):
+        return "persons at 31 December"
+    return ""
+
+
+def _scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
+    """Scheme key figures by scheme year (see SCHEME_SUMMARY_COLUMNS)."""
+    years = ds["actives"]["year"].values
+    sel = dict(year=years)
+    insured = (ds["actives"] + ds["inactives"]).sum(("sex", "age"))
+    contributors = ds["contributors"].sum(("sex", "age"))
+    pensioners = ds["pensioners"].sum(("sex", "age"))
+    contributions = ds["contributions"].sum(("payer", "group"))
+    investment = ds["fund_investment_income"].sum("fund")
+    benefits = ds["benefit_outgo_by_type"].sum(("group", "benefit")) + ds["lump_sums"].sum("group")
+    if "branch_outgo" in ds:
+        benefits = benefits + ds["branch_outgo"].sum("branch")
+    admin = ds["admin_cost"].sum("fund")
+    outgo = ds["fund_total_outgo"].sum("fund")
+    reserve = ds["fund_reserve_end"].sum("fund")
+    earnings = ds["insured_earnings"].sum("group")
+    member_earnings = (ds["average_earnings"] * ds["actives"]).sum(("group", "sex", "age"))
+    above = (ds["share_above_ceiling"] * ds["average_earnings"] * ds["actives"]).sum(("group", "sex", "age"))
+    cols = {
+        "labour_force": ds["labour_force"].sel(**sel).sum(("sex", "age")),
+        "insured": insured.sum("group"),
+        "contributors": contributors.sum("group"),
+        "pensioners": pensioners.sum(("group", "benefit")),
+        "contribution_income": contributions,
+        "investment_income": investment,
+        "benefit_outgo": benefits,
+        "admin_cost": admin,
+        "total_income": contributions + investment,
+        "total_outgo": outgo,
+        "reserve_end": reserve,
+        "payg_cost_rate": outgo / earnings,
+        "average_contribution_rate": contributions / earnings,
+        "reserve_ratio": reserve / outgo,
+        "share_of_earnings_above_ceiling": above / member_earnings,
+    }
+    cols["system_dependency_ratio"] = cols["pensioners"] / cols["contributors"]
+    df = pd.DataFrame({k: np.asarray(v.values, dtype=float) for k, v in cols.items()},
+                      index=pd.Index(years, name="year"))
+    df = df[[c for c in SCHEME_SUMMARY_COLUMNS if c in df.columns]]
+    for g in ds["group"].values:
+        df[f"insured_{g}"] = insured.sel(group=g).values
+        df[f"contributors_{g}"] = contributors.sel(group=g).values
+    for b in ds["benefit"].values:
+        df[f"pensioners_{b}"] = pensioners.sum("group").sel(benefit=b).values
+    return df
 
 
 def _provenance(scenario) -> dict:
@@ -222,6 +368,11 @@ def project(scenario) -> Projection:
         },
         coords=coords,
     )
+    if getattr(scenario, "groups", ()):
+        from .scheme import project_scheme
+
+        ds = xr.merge([ds, project_scheme(scenario, ds)], join="outer", compat="no_conflicts",
+                      combine_attrs="drop_conflicts")
     ds["year"].attrs = _attrs("Calendar year (stocks at 1 July, flows over the year)", "year")
     ds["age"].attrs = _attrs("Age in completed years (100 = 100 and over)", "years")
     prov = _provenance(scenario)
