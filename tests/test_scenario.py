@@ -94,6 +94,18 @@ BAD_CASES = [
     ("empty.yaml", "empty.yaml", None, ["the scenario file is empty"]),
     ("bad_table.yaml", "bad_population.csv", 5,
      ["persons = -100.0 is outside [0, 1e+10] (persons at 1 July)"]),
+    # per-group parameters and scheme checks (assumption set tiny_scheme)
+    ("unknown_group.yaml", "unknown_group.yaml", 8,
+     ["changes.contribution_rate_employer.privat: unknown insured group", "did you mean 'private'?"]),
+    ("group_rate_out_of_range.yaml", "group_rate_out_of_range.yaml", 10,
+     ["changes.contribution_rate_employer.private[2027] = 1.5 is outside [0, 1] "
+      "(range declared in ssproj defaults.yaml)"]),
+    ("shares_not_one.yaml", "shares_not_one.yaml", 8,
+     ["changes.long_term_share.private: the contribution shares of group 'private' sum to 0.95 in 2030, not 1",
+      "long_term_share 0.85 + contribution_share 0.1 (sickness 0.07, maternity 0.03); 10 later years too"]),
+    ("valuation_after_end.yaml", "valuation_after_end.yaml", 7,
+     ["changes.valuation_year = 2040 must satisfy projection.start_year (2020) <= valuation_year "
+      "< projection.end_year (2040)"]),
 ]
 
 
@@ -540,10 +552,11 @@ def test_provenance_hash_changes_when_the_scenario_changes(tiny_copy):
 # =============================================================================
 def test_shipped_parameters():
     specs = load_parameter_specs()
-    assert list(specs) == [
+    assert list(specs)[:6] == [
         "fertility_multiplier", "mortality_multiplier", "migration_multiplier",
         "mortality_improvement", "price_inflation", "wage_growth",
     ]
+    # the scheme catalogue (docs/dev/scheme-spec.md section 4) is tested in test_scheme_inputs.py
     fm = specs["fertility_multiplier"]
     assert (fm.unit, fm.type, fm.range, fm.between, fm.after) == ("1", "timepath", (0.0, 3.0), "linear", "hold")
     assert fm.default == TimePath(1.0)
@@ -554,6 +567,7 @@ def test_shipped_parameters():
     assert specs["price_inflation"].section == specs["wage_growth"].section == "economy"
     assert specs["wage_growth"].range == (-0.2, 2.0) and specs["wage_growth"].default == TimePath(0.05)
     assert all(s.confidence == "assumed" for s in specs.values())
+    assert all(specs[n].per is None for n in list(specs)[:6])
     assert load_parameter_specs() is specs  # cached
 
 
@@ -776,3 +790,5 @@ def test_docs_example_runs(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "[1.  0.9 0.8 0.8]" in out
     assert "did you mean 'fertility_multiplier'?" in out
+    assert "('public', 'private', 'voluntary')" in out  # the scheme example
+    assert "[[0.085 0.085]\n [0.06  0.07 ]\n [0.    0.   ]]" in out

@@ -33,10 +33,20 @@ def only_problem(problems):
 
 
 # -- schemas --------------------------------------------------------------------------
+SCHEME_TABLES = {
+    "labour_force_participation", "employment_structure", "salary_scale", "entry_age_distribution",
+    "invalidity_incidence", "family", "insured", "pensioners",
+}
+DEMOGRAPHY_TABLES = [n for n in TABLE_SCHEMAS if n not in SCHEME_TABLES]
+
+
 def test_required_tables_match_formats_md():
     required = {n for n, s in TABLE_SCHEMAS.items() if s.required}
     assert required == {"population", "mortality", "fertility", "sex_ratio_at_birth", "net_migration"}
-    assert set(TABLE_SCHEMAS) == required | {"tfr", "net_migration_total", "life_expectancy", "vital_events"}
+    assert set(TABLE_SCHEMAS) == required | {"tfr", "net_migration_total", "life_expectancy", "vital_events"} | SCHEME_TABLES
+    # scheme tables (docs/dev/scheme-spec.md): optional, required only with insured groups
+    assert {n for n, s in TABLE_SCHEMAS.items() if s.scheme} == SCHEME_TABLES
+    assert not any(TABLE_SCHEMAS[n].required for n in SCHEME_TABLES)
 
 
 def test_schema_value_columns_and_units():
@@ -48,7 +58,7 @@ def test_schema_value_columns_and_units():
 
 
 # -- the tiny set loads, normalised ------------------------------------------------------
-@pytest.mark.parametrize("name", list(TABLE_SCHEMAS))
+@pytest.mark.parametrize("name", DEMOGRAPHY_TABLES)
 def test_tiny_tables_load_cleanly(name):
     df, problems = load_table(name, TINY / f"{name}.csv")
     assert problems == []

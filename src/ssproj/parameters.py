@@ -26,6 +26,7 @@ from .yamlio import Where, dump_yaml, load_yaml_file
 __all__ = [
     "CONFIDENCE_LEVELS",
     "PARAMETER_TYPES",
+    "PER_KINDS",
     "DEFAULTS_PATH",
     "ParameterSpec",
     "check_confidence",
@@ -38,6 +39,27 @@ __all__ = [
 CONFIDENCE_LEVELS: tuple[str, ...] = ("verified", "secondary", "assumed")
 #: Parameter types.
 PARAMETER_TYPES: tuple[str, ...] = ("timepath", "float", "int", "bool", "str")
+#: Kinds of entity a parameter may be given "per" (``per:`` in
+#: defaults.yaml): insured groups, funds, short-term branches, all declared
+#: by the assumption set.
+PER_KINDS: tuple[str, ...] = ("group", "fund", "branch")
+#: How the reference page and messages name each kind of entity.
+PER_WORDS: Mapping[str, str] = MappingProxyType(
+    {"group": "insured group", "fund": "fund", "branch": "short-term branch"}
+)
+#: Headings of the reference page by section (others: the section name, capitalised).
+SECTION_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "demography": "Demography",
+        "economy": "Economy",
+        "labour": "Labour force",
+        "coverage": "Coverage of the insured groups",
+        "contributions": "Contributions",
+        "benefits": "Benefits",
+        "short_term": "Short-term benefits",
+        "finance": "Finance",
+    }
+)
 #: The package's parameter metadata file.
 DEFAULTS_PATH: Path = Path(__file__).with_name("defaults.yaml")
 
@@ -54,6 +76,7 @@ _SPEC_KEYS = (
     "between",
     "after",
     "choices",
+    "per",
     "default",
     "source",
     "confidence",
@@ -138,11 +161,16 @@ class ParameterSpec:
     default : object
         Default value: a `TimePath` for time paths, else a Python scalar.
     choices : tuple of str or None
-        Allowed values (str only).
+        Allowed values (str only); None = any non-empty string.
     source : str
         Where the default comes from.
     confidence : {"verified", "secondary", "assumed"}
         How far the default can be trusted.
+    per : {None, "group", "fund", "branch"}, default None
+        None for a global parameter (one value). Otherwise the value is
+        given per insured group, fund or short-term branch: a mapping
+        entity name -> value of `type`, and `default` applies to every
+        entity not given (see `parse_entities`).
     declared_in : str
         Label of the metadata file, used in messages.
     """
@@ -160,9 +188,15 @@ class ParameterSpec:
     choices: tuple[str, ...] | None
     source: str
     confidence: str
+    per: str | None = None
     declared_in: str = field(default="ssproj defaults.yaml", compare=False, repr=False)
 
     # -- checks --------------------------------------------------------------
+    @property
+    def per_text(self) -> str:
+        """``"per insured group"``, ``"per fund"``, ``"per short-term branch"``, or ``""``. [str]"""
+        return f"per {PER_WORDS[self.per]}" if self.per is not None else ""
+
     @property
     def range_text(self) -> str:
         """Range as text, e.g. ``"[0, 3]"``. [str]"""
@@ -249,6 +283,8 @@ class ParameterSpec:
         else:  # str
             if not isinstance(raw, str):
                 return None, [where.problem(raw, expected)]
+            if not raw.strip():
+                return None, [where.problem(raw, "must be a non-empty string")]
             if self.choices is not None and raw not in self.choices:
                 return None, [
                     where.problem(
@@ -262,6 +298,74 @@ class ParameterSpec:
         if message:
             return None, [where.problem(raw, message)]
         return value, []
+
+    def parse_entities(
+        self,
+        raw: Any,
+        where: Where,
+        specs: Mapping[str, ParameterSpec] | None = None,
+        entities: tuple[str, ...] | None = None,
+    ) -> tuple[dict[str, Any] | None, list[Problem]]:
+        """Validate the value of a ``per:`` parameter: a mapping entity -> value.
+
+        Parameters
+        ----------
+        raw : object
+            The value as read from YAML, e.g. ``{"public": 0.085,
+            "private": {2027: 0.07}}``. Each entity's value is checked with
+            `parse` (its problems cite ``<where>.<entity>``, e.g.
+            ``changes.contribution_rate_employer.private[2027]``).
+        where : Where
+            Position of the mapping.
+        specs : mapping, optional
+            All parameter specs (for ``{index: name}`` rules).
+        entities : tuple of str, optional
+            The entities of kind `per` the assumption set declares; an
+            entity not among them is an error with a did-you-mean. None:
+            not known (the names are not checked).
+
+        Returns
+        -------
+        values : dict or None
+            Entity -> value for the entities given (in the order given);
+            None if anything was invalid.
+        problems : list of Problem
+        """
+        if self.per is None:
+            raise ValueError(f"parameter {self.name!r} is not set per entity; use parse()")
+        word = PER_WORDS[self.per]
+        if hasattr(raw, "item") and callable(raw.item) and getattr(raw, "ndim", 1) == 0:
+            raw = raw.item()
+        if not isinstance(raw, Mapping):
+            example = ", ".join(f"{e}: ..." for e in (entities or ("name1", "name2"))[:3])
+            return None, [
+                where.problem(
+                    raw,
+                    f"is not a mapping {word} -> value ({self.name} is set {self.per_text})",
+                    f"write {self.name}: {{{example}}}; the default applies to every {word} not given",
+                )
+            ]
+        problems: list[Problem] = []
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            at = where / key
+            if not isinstance(key, str) or (entities is not None and key not in entities):
+                if entities is not None and not entities:
+                    hint = f"the assumption set declares no {word}s ({self.per}s: in assumptions.yaml)"
+                else:
+                    hint = did_you_mean(key, entities or ()) if isinstance(key, str) else None
+                if not isinstance(key, str) and key is not None and str(key).lstrip("-").isdigit():
+                    hint = (
+                        f"{self.name} is set {self.per_text}: name the {word} first, e.g. "
+                        f"{self.name}: {{{(entities or ('name',))[0]}: {{{key}: ...}}}}"
+                    )
+                problems.append(at.problem(MISSING, f"unknown {word} (not declared in the assumption set)", hint))
+                continue
+            value_parsed, value_problems = self.parse(value, at, specs)
+            problems += value_problems
+            if not value_problems:
+                out[key] = value_parsed
+        return (out if not problems else None), problems
 
     def check_index_target(
         self, target: str, where: Where, specs: Mapping[str, ParameterSpec] | None
@@ -278,6 +382,19 @@ class ParameterSpec:
                 )
             ]
         other = specs[target]
+        if other.per is not None:
+            return [
+                where.problem(
+                    target,
+                    f"cannot be used as an index: it is set {other.per_text}; an index must be a global "
+                    f"time path with unit {RATE_UNIT!r}",
+                    did_you_mean(
+                        target,
+                        [n for n, s in specs.items() if s.type == "timepath" and s.unit == RATE_UNIT and s.per is None],
+                        list_if_no_match=0,
+                    ),
+                )
+            ]
         if other.type != "timepath" or other.unit != RATE_UNIT:
             return [
                 where.problem(
@@ -379,17 +496,27 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
     choices: tuple[str, ...] | None = None
     if ptype == "str":
         raw_choices = entry.get("choices")
-        if (
+        if raw_choices is None and "choices" not in entry:
+            pass  # any non-empty string (e.g. a fund name, checked against the assumption set)
+        elif (
             not isinstance(raw_choices, list)
             or not raw_choices
             or not all(isinstance(c, str) for c in raw_choices)
             or len(set(raw_choices)) != len(raw_choices)
         ):
-            problems.append(where.problem(raw_choices if raw_choices is not None else MISSING, "choices must be a non-empty list of distinct strings (type str)"))
+            problems.append(
+                (where / "choices").problem(raw_choices, "must be a non-empty list of distinct strings (type str)")
+            )
         else:
             choices = tuple(raw_choices)
     elif "choices" in entry:
         problems.append((where / "choices").problem(MISSING, f"not allowed for type {ptype} (str only)"))
+
+    per = entry.get("per")
+    if "per" in entry and per not in PER_KINDS:
+        problems.append(
+            (where / "per").problem(per, f"is not a kind of entity ({' | '.join(PER_KINDS)})", did_you_mean(per, PER_KINDS))
+        )
 
     if problems:
         return None, problems
@@ -407,6 +534,7 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         choices=choices,
         source=entry["source"].strip(),
         confidence=entry["confidence"],
+        per=per,
     )
     return spec, []
 
@@ -490,9 +618,10 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
     -------
     str
         One section per ``section`` of the metadata (in order of first
-        appearance), one entry per parameter with its title, name,
-        description, unit, type, range, default, rules, source and
-        confidence.
+        appearance, headed by `SECTION_TITLES`), one entry per parameter
+        with its title, name, description, what it is given per (``per
+        insured group``, ``per fund``, ``per short-term branch``), unit,
+        type, range, default, rules, source and confidence.
     """
     specs = load_parameter_specs(path)
     sections: dict[str, list[ParameterSpec]] = {}
@@ -507,12 +636,23 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
         "`{2030: 1.0, 2050: 0.9}` (using the rules shown) or the long form with",
         "`values`, `between` and `after` (see the scenario guide).",
         "",
+        "A parameter set *per insured group* (or *per fund*, *per short-term",
+        "branch*) takes one value for each group, fund or branch the assumption",
+        "set declares, written as a mapping such as",
+        "`{public: 0.085, private: {2027: 0.07}}`; the default applies to every",
+        "group, fund or branch not given. Rates are fractions (0.05, not 5%).",
+        "",
     ]
     for section, members in sections.items():
-        out += [f"## {section.replace('_', ' ').capitalize()}", ""]
+        heading = SECTION_TITLES.get(section, section.replace("_", " ").capitalize())
+        out += [f"## {heading}", ""]
         for spec in members:
-            rows = [
-                ("Name", f"`{spec.name}`"),
+            rows = [("Name", f"`{spec.name}`")]
+            if spec.per is not None:
+                example = {"group": "{public: ..., private: ...}", "fund": "{long_term: ..., short_term: ...}",
+                           "branch": "{sickness: ..., maternity: ...}"}[spec.per]
+                rows.append(("Given", f"{spec.per_text}: a mapping `{example}`"))
+            rows += [
                 ("Unit", f"`{spec.unit}`"),
                 ("Type", "time path" if spec.type == "timepath" else spec.type),
             ]
@@ -520,7 +660,10 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
                 rows.append(("Range", spec.range_text))
             if spec.choices is not None:
                 rows.append(("Choices", ", ".join(f"`{c}`" for c in spec.choices)))
-            rows.append(("Default", f"`{_inline_yaml(spec.default)}`"))
+            default = f"`{_inline_yaml(spec.default)}`"
+            if spec.per is not None:
+                default += f" for every {PER_WORDS[spec.per]} not given"
+            rows.append(("Default", default))
             if spec.type == "timepath":
                 rows.append(("Rules", f"between: `{spec.between}`; after: `{_inline_yaml(spec.after)}`"))
             rows += [("Source", spec.source), ("Confidence", spec.confidence)]

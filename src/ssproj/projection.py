@@ -153,6 +153,66 @@ class Projection:
         df.attrs["units"] = units
         return df
 
+    def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100)) -> pd.Series:
+        """Long-range financial indicators of the scheme (all funds together).
+
+        Parameters
+        ----------
+        horizons : sequence of int
+            Valuation periods, in years from the first scheme year, for the
+            general average premium and the summarized rates (shortened to
+            the projection if longer).
+        milestones : sequence of int
+            Years at which reserve ratios are reported (those projected).
+
+        Returns
+        -------
+        pandas.Series
+            ``depletion_year`` (first year the combined reserve at 31
+            December is <= 0; NaN if never), ``gap_<n>`` general average
+            premium over n years with a zero closing reserve [share of
+            insured earnings], ``summarized_income_rate_<n>``,
+            ``summarized_cost_rate_<n>``, ``actuarial_balance_<n>`` (SSA
+            definitions, target reserve 1 year of cost) [share of insured
+            earnings], ``reserve_ratio_<year>`` (ILO: reserve at 31 Dec /
+            outgo of the year) [years].
+
+        Raises
+        ------
+        ValueError
+            If the projection has no scheme.
+        """
+        import warnings
+
+        from . import indicators as ind
+
+        ds = self.dataset
+        if "actives" not in ds:
+            raise ValueError("this projection has no scheme: its assumption set declares no insured groups")
+        s = self.summary().dropna(subset=["total_outgo"])
+        years = s.index.to_numpy()
+        earnings = ds["insured_earnings"].sum("group").sel(year=years).to_numpy()
+        interest = ds["investment_return"].sel(year=years).to_numpy()
+        opening = float(ds["opening_reserve"].sum())
+        outgo = s["total_outgo"].to_numpy()
+        income = s["contribution_income"].to_numpy()
+        out = {}
+        dep = ind.depletion_year(years, s["reserve_end"].to_numpy())
+        out["depletion_year"] = float(dep) if dep is not None else float("nan")
+        for n in horizons:
+            h = min(int(n), len(years))
+            out[f"gap_{n}"] = ind.general_average_premium(outgo, earnings, interest, opening, horizon=h)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
+                sr = ind.summarized_rates(income, outgo, earnings, interest, start_reserve=opening, horizon=h)
+            out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
+            out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
+            out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
+        for y in milestones:
+            if y in s.index:
+                out[f"reserve_ratio_{y}"] = float(s.loc[y, "reserve_ratio"])
+        return pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
+
     @classmethod
     def from_netcdf(cls, path) -> "Projection":
         """Open a result written by :meth:`to_netcdf` or ``ssproj run`` (loaded into memory)."""
@@ -259,7 +319,8 @@ def _group_unit(col: str) -> str:
 
 def _scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Scheme key figures by scheme year (see SCHEME_SUMMARY_COLUMNS)."""
-    years = ds["actives"]["year"].values
+    years = ds["year"].values[ds["actives"].notnull().any(("group", "sex", "age")).values]
+    ds = ds.sel(year=years)
     sel = dict(year=years)
     insured = (ds["actives"] + ds["inactives"]).sum(("sex", "age"))
     contributors = ds["contributors"].sum(("sex", "age"))

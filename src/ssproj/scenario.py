@@ -2,13 +2,16 @@
 
 `load_scenario` is the one validation gate of ssproj. It reads a scenario
 YAML file (or a dict), follows its ``extends`` chain, finds and reads its
-assumption set and every table, resolves every parameter
-(defaults.yaml ← assumption set ← scenario changes) and checks all of it.
+assumption set (with its insured groups, funds and short-term branches) and
+every table, resolves every parameter (defaults.yaml ← assumption set ←
+scenario changes; entity by entity for parameters set per group, fund or
+branch) and checks all of it, including the checks across parameters of a
+scheme (contribution shares, valuation year, long-term fund).
 Every problem found is collected and reported at once in one
 `ScenarioError`; code past `load_scenario` trusts its inputs.
 
-The file formats are fixed in ``docs/dev/formats.md``; the user guide is
-``docs/scenarios.md``.
+The file formats are fixed in ``docs/dev/formats.md`` (the scheme inputs
+in ``docs/dev/scheme-spec.md``); the user guide is ``docs/scenarios.md``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ import pandas as pd
 
 from ._version import __version__
 from .errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
-from .parameters import DEFAULTS_PATH, ParameterSpec, check_confidence, load_parameter_specs
-from .tables import TABLE_SCHEMAS, load_table
+from .parameters import DEFAULTS_PATH, PER_KINDS, PER_WORDS, ParameterSpec, check_confidence, load_parameter_specs
+from .tables import SECTORS, TABLE_SCHEMAS, load_table
 from .timepath import TimePath
 from .yamlio import PathKey, Where, YamlDocument, dump_yaml, load_yaml_file, parse_yaml
 
@@ -59,7 +62,22 @@ ASSUMPTION_SET_KEYS = (
     "sources",
     "tables",
     "parameters",
+    "groups",
+    "funds",
+    "branches",
 )
+#: Keys allowed in the declaration of an insured group, a fund, a branch
+#: (the first ones are required).
+ENTITY_KEYS: Mapping[str, tuple[str, ...]] = {
+    "group": ("title", "sector"),
+    "fund": ("title",),
+    "branch": ("title", "fund"),
+}
+#: Section of assumptions.yaml declaring each kind of entity.
+ENTITY_SECTIONS: Mapping[str, str] = {"group": "groups", "fund": "funds", "branch": "branches"}
+#: Tolerance of the check long_term_share + sum of contribution_share == 1.
+SHARES_TOLERANCE = 1e-9
+_IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SOURCE_KEYS = ("citation", "licence", "url", "datasets", "accessed", "notes")
 TABLE_ENTRY_KEYS = ("file", "source", "confidence", "notes")
 PARAMETER_ENTRY_KEYS = ("value", "source", "confidence", "notes")
@@ -199,8 +217,10 @@ class AssumptionValue:
 
     Parameters
     ----------
-    value : TimePath or float or int or bool or str
-        The validated value. [unit declared in defaults.yaml]
+    value : TimePath or float or int or bool or str or mapping
+        The validated value; for a parameter set per group, fund or branch,
+        a read-only mapping entity -> value for the entities the set gives
+        (the others take the default). [unit declared in defaults.yaml]
     source : str
         Source id or free text.
     confidence : {"verified", "secondary", "assumed"}
@@ -240,6 +260,15 @@ class AssumptionSet:
         Tables of the set by name (files are not read here).
     parameters : dict of str to AssumptionValue
         Parameter values of the set.
+    groups : dict
+        Insured groups in declaration order: name -> ``{"title": str,
+        "sector": "public" | "private" | "informal"}``. Empty for a set
+        without a scheme (demography only).
+    funds : dict
+        Funds with their own reserve: name -> ``{"title": str}``.
+    branches : dict
+        Short-term branches: name -> ``{"title": str, "fund": str}`` (a
+        declared fund).
     sha256 : str
         SHA-256 of ``assumptions.yaml`` (hex).
     """
@@ -253,8 +282,24 @@ class AssumptionSet:
     sources: Mapping[str, Any]
     tables: Mapping[str, TableSpec]
     parameters: Mapping[str, AssumptionValue]
+    groups: Mapping[str, Mapping[str, str]]
+    funds: Mapping[str, Mapping[str, str]]
+    branches: Mapping[str, Mapping[str, str]]
     sha256: str
     _doc: YamlDocument = field(repr=False, compare=False)
+
+    def entity_names(self, kind: str) -> tuple[str, ...]:
+        """Names of the declared entities of one kind, in declaration order.
+
+        Parameters
+        ----------
+        kind : {"group", "fund", "branch"}
+
+        Returns
+        -------
+        tuple of str
+        """
+        return tuple({"group": self.groups, "fund": self.funds, "branch": self.branches}[kind])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AssumptionSet):
@@ -282,6 +327,9 @@ class AssumptionSet:
                     n: {"value": v.value, "source": v.source, "confidence": v.confidence, "notes": v.notes}
                     for n, v in self.parameters.items()
                 },
+                "groups": self.groups,
+                "funds": self.funds,
+                "branches": self.branches,
                 "sha256": self.sha256,
             }
         )
@@ -342,6 +390,91 @@ def _not_found_problem(ref: Any, looked: list[Path], where: Where) -> Problem:
         f"set {ASSUMPTIONS_ENV_VAR} to a folder holding <name>/assumptions.yaml to search more places"
     )
     return where.problem(ref, "names no assumption set that exists; looked in: " + ", ".join(str(p) for p in looked), hint)
+
+
+def _read_entities(
+    data: Mapping[str, Any], root: Where
+) -> tuple[dict[str, dict[str, dict[str, str]]], dict[str, tuple[str, ...]], list[Problem]]:
+    """The ``groups``, ``funds`` and ``branches`` declarations of an assumption set.
+
+    Returns
+    -------
+    entities : dict
+        Kind (``"group"``, ``"fund"``, ``"branch"``) -> name -> declaration,
+        in declaration order; entries with problems are left out.
+    names : dict
+        Kind -> every validly named entity (also those whose declaration
+        has problems), so that values given for them are not reported as
+        unknown too.
+    problems : list of Problem
+    """
+    problems: list[Problem] = []
+    out: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in PER_KINDS}
+    names: dict[str, list[str]] = {kind: [] for kind in PER_KINDS}
+    for kind in PER_KINDS:
+        section = ENTITY_SECTIONS[kind]
+        raw = data.get(section)
+        if raw is None:
+            continue
+        at_section = root / section
+        allowed = ENTITY_KEYS[kind]
+        example = {
+            "group": "public: {title: State employees, sector: public}",
+            "fund": "long_term: {title: Pensions}",
+            "branch": "sickness: {title: Sickness, fund: short_term}",
+        }[kind]
+        if not isinstance(raw, Mapping):
+            problems.append(at_section.problem(raw, f"must be a mapping of {PER_WORDS[kind]} name -> {{{', '.join(allowed)}}}",
+                                               f"e.g. {section}: {{{example}}}"))
+            continue
+        for name, entry in raw.items():
+            at = at_section / name
+            if not isinstance(name, str) or not _IDENTIFIER_RE.match(name):
+                problems.append(
+                    at.problem(MISSING, f"is not a valid {PER_WORDS[kind]} name: names are lower case letters, "
+                               "digits and underscores, starting with a letter")
+                )
+                continue
+            names[kind].append(name)
+            if not isinstance(entry, Mapping):
+                problems.append(at.problem(entry, f"must be a mapping {{{', '.join(allowed)}}}", f"e.g. {section}: {{{example}}}"))
+                continue
+            article = "an" if PER_WORDS[kind][0] in "aeiou" else "a"
+            entry_problems = _unknown_keys(entry, allowed, at, f"{article} {PER_WORDS[kind]} declaration")
+            if any(
+                entry[k] is None or not isinstance(k, str) or not _IDENTIFIER_RE.match(k) for k in entry if k not in allowed
+            ):  # {title: A, B} reads as {title: A, B: null}
+                entry_problems = [
+                    Problem(p.file, p.line, p.key_path, p.value, p.expected,
+                            "in a {...} mapping a comma separates keys: quote a title that contains commas, "
+                            "e.g. {title: 'Pensions (old age, invalidity)'}")
+                    for p in entry_problems
+                ]
+            for key in allowed:
+                entry_problems += _require_str(entry, key, at)
+            if kind == "group" and isinstance(entry.get("sector"), str) and entry["sector"] not in SECTORS:
+                entry_problems.append(
+                    (at / "sector").problem(
+                        entry["sector"],
+                        f"is not an employment sector ({' | '.join(SECTORS)})",
+                        did_you_mean(entry["sector"], SECTORS),
+                    )
+                )
+            problems += entry_problems
+            if not entry_problems:
+                out[kind][name] = {key: " ".join(entry[key].split()) for key in allowed}
+    # a branch belongs to a declared fund
+    raw_branches = data.get("branches")
+    if isinstance(raw_branches, Mapping):
+        funds = names["fund"]  # also funds whose declaration has a problem (reported already)
+        for name, decl in list(out["branch"].items()):
+            if decl["fund"] not in funds:
+                hint = did_you_mean(decl["fund"], funds) if funds else "declare it under funds: in assumptions.yaml"
+                problems.append(
+                    (root / "branches" / name / "fund").problem(decl["fund"], "is not a declared fund", hint)
+                )
+                del out["branch"][name]
+    return out, {kind: tuple(n) for kind, n in names.items()}, problems
 
 
 def _read_assumption_set(
@@ -435,6 +568,20 @@ def _read_assumption_set(
                 if schema.required and tname not in raw_tables:
                     problems.append((root / "tables").problem(MISSING, f"required table '{tname}' is missing ({schema.title.lower()})"))
 
+    # insured groups, funds, short-term branches
+    entities, entity_names, entity_problems = _read_entities(data, root)
+    problems += entity_problems
+    if check_files and entities["group"] and isinstance(raw_tables, Mapping):
+        for tname, schema in TABLE_SCHEMAS.items():
+            if schema.scheme and tname not in raw_tables:
+                problems.append(
+                    (root / "tables").problem(
+                        MISSING,
+                        f"required table '{tname}' is missing ({schema.title.lower()}; "
+                        "scheme tables are required when the set declares insured groups)",
+                    )
+                )
+
     # parameters
     parameters: dict[str, AssumptionValue] = {}
     raw_params = data.get("parameters", None)
@@ -462,7 +609,15 @@ def _read_assumption_set(
                 entry_problems.append(at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)"))
             else:
                 entry_problems += check_confidence(entry["confidence"], at / "confidence")
-            value, value_problems = specs[pname].parse(entry["value"], at / "value", specs)
+            spec = specs[pname]
+            if spec.per is not None:
+                value, value_problems = spec.parse_entities(
+                    entry["value"], at / "value", specs, entity_names[spec.per]
+                )
+                if value is not None:
+                    value = _freeze(value)
+            else:
+                value, value_problems = spec.parse(entry["value"], at / "value", specs)
             entry_problems += value_problems
             if entry_problems:
                 problems += entry_problems
@@ -482,6 +637,9 @@ def _read_assumption_set(
             sources=_freeze(sources),
             tables=_freeze(tables),
             parameters=_freeze(parameters),
+            groups=_freeze(entities["group"]),
+            funds=_freeze(entities["fund"]),
+            branches=_freeze(entities["branch"]),
             sha256=doc.sha256 or "",
             _doc=doc,
         ),
@@ -513,7 +671,11 @@ def load_assumptions(
         Listing every problem: set not found (with every path looked in),
         invalid YAML, unknown or missing keys, bad sources, table entries
         (unknown table, missing file, bad confidence, unknown source),
-        missing required tables, invalid parameter values.
+        missing required tables (the scheme tables too when the set
+        declares insured groups), invalid group, fund and branch
+        declarations, invalid parameter values (unknown groups, funds or
+        branches with a did-you-mean). The checks across parameters and the
+        table contents need a projection and are made by `load_scenario`.
     """
     specs = load_parameter_specs()
     found, looked = find_assumptions(path_or_name, search_from)
@@ -530,9 +692,15 @@ def load_assumptions(
 # the extends chain and its merge
 # -----------------------------------------------------------------------------
 class _Merged:
-    """Merged scenario data, remembering which document gave each value."""
+    """Merged scenario data, remembering which document gave each value.
+
+    A parameter under ``changes`` is one value and is replaced whole, except
+    a parameter set per entity: its mapping merges entity by entity, and the
+    value of each entity (a time path) is replaced whole.
+    """
 
     def __init__(self, chain: list[YamlDocument]) -> None:
+        self.per_names = frozenset(n for n, spec in load_parameter_specs().items() if spec.per is not None)
         self.chain = chain  # root ancestor first
         self.data: dict[Any, Any] = {}
         self.origins: dict[PathKey, YamlDocument] = {}
@@ -548,9 +716,13 @@ class _Merged:
             self.data = self._merge(self.data, data, (), doc)
 
     def _merge(self, base: Any, over: Any, path: PathKey, doc: YamlDocument) -> Any:
-        whole = (len(path) == 2 and path[0] in ("changes", "tables")) or (
-            isinstance(over, Mapping) and any(isinstance(k, int) for k in over)
-        )
+        if len(path) == 2 and path[0] == "changes" and path[1] in self.per_names:
+            whole = False  # entity by entity
+        else:
+            whole = (len(path) == 2 and path[0] in ("changes", "tables")) or (
+                len(path) == 3 and path[0] == "changes" and path[1] in self.per_names
+            )
+        whole = whole or (isinstance(over, Mapping) and any(isinstance(k, int) for k in over))
         if isinstance(base, Mapping) and isinstance(over, Mapping) and not whole:
             out = dict(base)
             for key, value in over.items():
@@ -694,11 +866,15 @@ class Scenario:
     parameters : mapping of str to object
         Every parameter declared in defaults.yaml, resolved: defaults ←
         assumption set ← scenario changes. A `TimePath` for time-path
-        parameters, a Python scalar otherwise. [unit declared in
-        defaults.yaml]
+        parameters, a Python scalar otherwise; for a parameter set per
+        group, fund or branch, a read-only mapping entity -> value with
+        every declared entity, in declaration order (empty if the set
+        declares none). [unit declared in defaults.yaml]
     parameter_sources : mapping of str to mapping
         For each parameter: ``source``, ``confidence`` and ``origin``
-        (``"defaults"``, ``"assumptions"`` or ``"scenario"``).
+        (``"defaults"``, ``"assumptions"`` or ``"scenario"``). For a
+        per-entity parameter these are of its most specific layer, and
+        ``entities`` gives them for each entity.
     provenance : mapping
         ``ssproj_version``, ``scenario`` (name), ``scenario_files`` (the
         file loaded first, then the files it extends, each with ``path`` and
@@ -722,6 +898,67 @@ class Scenario:
     provenance: Mapping[str, Any]
     _state: _State = field(repr=False)
 
+    # -- entities ------------------------------------------------------------------
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Insured groups of the assumption set, in declaration order (``()`` if none). [tuple of str]"""
+        return self.assumptions.entity_names("group")
+
+    @property
+    def funds(self) -> tuple[str, ...]:
+        """Funds of the assumption set, in declaration order. [tuple of str]"""
+        return self.assumptions.entity_names("fund")
+
+    @property
+    def branches(self) -> tuple[str, ...]:
+        """Short-term branches of the assumption set, in declaration order. [tuple of str]"""
+        return self.assumptions.entity_names("branch")
+
+    def entity_info(self, kind: str, name: str) -> dict[str, str]:
+        """The declaration of an insured group, a fund or a branch.
+
+        Parameters
+        ----------
+        kind : {"group", "fund", "branch"}
+        name : str
+            A declared name.
+
+        Returns
+        -------
+        dict
+            A new dict: for a group ``{"title", "sector"}`` (sector
+            ``"public"``, ``"private"`` or ``"informal"``), for a fund
+            ``{"title"}``, for a branch ``{"title", "fund"}``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind.
+        KeyError
+            For an undeclared name (with a did-you-mean).
+        """
+        if kind not in PER_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(PER_KINDS)}, not {kind!r}")
+        declared = {"group": self.assumptions.groups, "fund": self.assumptions.funds, "branch": self.assumptions.branches}[kind]
+        if name not in declared:
+            hint = did_you_mean(name, declared)
+            raise KeyError(f"{PER_WORDS[kind]} {name!r} is not declared in the assumption set" + (f"; {hint}" if hint else ""))
+        return dict(declared[name])
+
+    @property
+    def scheme_years(self) -> np.ndarray:
+        """Years the scheme is projected for: ``valuation_year + 1`` .. `end_year`.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+            Read-only; empty if the valuation year is not before `end_year`
+            (possible only for a set without insured groups). [calendar year]
+        """
+        years = np.arange(int(self.parameters["valuation_year"]) + 1, self.end_year + 1, dtype=np.int64)
+        years.setflags(write=False)
+        return years
+
     # -- access ------------------------------------------------------------------
     def value(self, name: str) -> Any:
         """The resolved value of a parameter.
@@ -733,7 +970,9 @@ class Scenario:
 
         Returns
         -------
-        TimePath or float or int or bool or str
+        TimePath or float or int or bool or str or mapping
+            For a parameter set per group, fund or branch: a read-only dict
+            entity -> value (every declared entity, in declaration order).
             [unit declared in defaults.yaml]
 
         Raises
@@ -759,9 +998,12 @@ class Scenario:
         Returns
         -------
         numpy.ndarray of float64
-            One value per year. ``{index: other}`` rules are resolved
-            through the other parameter's path. [unit declared in
-            defaults.yaml]
+            One value per year, shape ``np.shape(years)``. For a parameter
+            set per group, fund or branch: shape ``(n_entities,) +
+            np.shape(years)``, rows in declaration order (`groups`, `funds`
+            or `branches`); ``(0, n_years)`` if the set declares none.
+            ``{index: other}`` rules are resolved through the other
+            parameter's path. [unit declared in defaults.yaml]
 
         Raises
         ------
@@ -772,11 +1014,19 @@ class Scenario:
         """
         value = self.value(name)
         yrs = self.years if years is None else np.asarray(years)
+        if isinstance(value, Mapping):
+            out = np.empty((len(value),) + np.shape(yrs), dtype=np.float64)
+            for i, (entity, v) in enumerate(value.items()):
+                out[i] = self._evaluate(f"{name}[{entity}]", v, yrs)
+            return out
+        return self._evaluate(name, value, yrs)
+
+    def _evaluate(self, label: str, value: Any, yrs: np.ndarray) -> np.ndarray:
         if isinstance(value, TimePath):
             return value.evaluate(yrs, resolve=self.path_values)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return np.full(np.shape(yrs), float(value), dtype=np.float64)
-        raise TypeError(f"parameter {name!r} is a {type(value).__name__}, not a time path or a number")
+        raise TypeError(f"parameter {label!r} is a {type(value).__name__}, not a time path or a number")
 
     def with_changes(self, changes: Mapping[str, Any], name: str | None = None) -> Scenario:
         """A copy with more parameter changes, validated like a file.
@@ -786,7 +1036,10 @@ class Scenario:
         changes : mapping
             Parameter name -> value in any form a scenario's ``changes``
             accepts (number, year map, long form, or a `TimePath`). A given
-            parameter replaces the current value whole.
+            parameter replaces the current value whole, except a parameter
+            set per group, fund or branch, whose mapping replaces only the
+            entities it names, e.g. ``{"contribution_rate_employer":
+            {"private": {2027: 0.07}}}``.
         name : str, optional
             Name of the new scenario; default: this name followed by
             ``+`` and the changed parameter names.
@@ -974,37 +1227,89 @@ def _check_top(merged: _Merged) -> tuple[dict[str, Any], list[Problem]]:
     return out, problems
 
 
-def _check_changes(merged: _Merged, specs: Mapping[str, ParameterSpec]) -> tuple[dict[str, _Resolved], list[Problem]]:
+def _check_changes(
+    merged: _Merged,
+    specs: Mapping[str, ParameterSpec],
+    entity_names: Mapping[str, tuple[str, ...]] | None,
+) -> tuple[dict[str, _Resolved], dict[str, dict[str, _Resolved]], set[str], list[Problem]]:
+    """The scenario's ``changes``, validated.
+
+    Parameters
+    ----------
+    merged : _Merged
+    specs : mapping
+    entity_names : mapping or None
+        Kind -> entity names declared by the assumption set; None if the
+        set could not be read (entity names are then not checked).
+
+    Returns
+    -------
+    changes : dict
+        Global parameter -> resolved change.
+    per_changes : dict
+        Per-entity parameter -> entity -> resolved change.
+    invalid : set of str
+        Parameters with an invalid change.
+    problems : list of Problem
+    """
     raw = merged.data.get("changes")
     root = merged.where()
     if raw is None:
-        return {}, []
+        return {}, {}, set(), []
     if not isinstance(raw, Mapping):
-        return {}, [(root / "changes").problem(raw, "must be a mapping of parameter name -> value")]
+        return {}, {}, set(), [(root / "changes").problem(raw, "must be a mapping of parameter name -> value")]
     out: dict[str, _Resolved] = {}
+    per_out: dict[str, dict[str, _Resolved]] = {}
+    invalid: set[str] = set()
     problems: list[Problem] = []
+
+    def label_of(at: Where) -> str:
+        doc = merged.doc_for(at.path)
+        return f"scenario {doc.file.name if doc.file is not None else doc.label}"
+
     for pname, value in raw.items():
         at = root / "changes" / pname
         if pname not in specs:
             problems.append(at.problem(MISSING, "unknown parameter", did_you_mean(pname, specs)))
             continue
-        if isinstance(value, Mapping) and "value" in value and "values" not in value:
+        spec = specs[pname]
+        names = entity_names.get(spec.per) if (entity_names is not None and spec.per is not None) else None
+        if (
+            isinstance(value, Mapping)
+            and "value" in value
+            and "values" not in value
+            and not (names is not None and "value" in names)
+        ):
+            example = (f"{pname}: {{{(names or ('name',))[0]}: 1.1}}" if spec.per is not None
+                       else f"{pname}: 1.1 or {pname}: {{2030: 1.1}}")
             problems.append(
                 (at / "value").problem(
                     MISSING,
                     "unknown key in a scenario change",
-                    f"scenario changes give the value directly, e.g. {pname}: 1.1 or {pname}: {{2030: 1.1}} "
+                    f"scenario changes give the value directly, e.g. {example} "
                     "(value/source/confidence entries belong in an assumption set)",
                 )
             )
+            invalid.add(pname)
             continue
-        parsed, value_problems = specs[pname].parse(value, at, specs)
+        if spec.per is not None:
+            parsed_map, value_problems = spec.parse_entities(value, at, specs, names)
+            problems += value_problems
+            if parsed_map is None:
+                invalid.add(pname)
+                continue
+            per_out[pname] = {
+                entity: _Resolved(v, at / entity, "scenario", label_of(at / entity), "assumed")
+                for entity, v in parsed_map.items()
+            }
+            continue
+        parsed, value_problems = spec.parse(value, at, specs)
         problems += value_problems
         if parsed is not None and not value_problems:
-            doc = merged.doc_for(at.path)
-            label = doc.file.name if doc.file is not None else doc.label
-            out[pname] = _Resolved(parsed, at, "scenario", f"scenario {label}", "assumed")
-    return out, problems
+            out[pname] = _Resolved(parsed, at, "scenario", label_of(at), "assumed")
+        else:
+            invalid.add(pname)
+    return out, per_out, invalid, problems
 
 
 def _index_cycles(values: Mapping[str, _Resolved]) -> list[Problem]:
@@ -1033,17 +1338,44 @@ def _index_cycles(values: Mapping[str, _Resolved]) -> list[Problem]:
 
 
 def _check_paths(
-    values: Mapping[str, _Resolved], specs: Mapping[str, ParameterSpec], start: int, end: int
-) -> list[Problem]:
-    """Year-dependent checks of every time path against the projection."""
+    values: Mapping[str, _Resolved],
+    per_values: Mapping[str, Mapping[str, _Resolved]],
+    specs: Mapping[str, ParameterSpec],
+    start: int,
+    end: int,
+) -> tuple[list[Problem], set[str]]:
+    """Year-dependent checks of every time path against the projection.
+
+    Parameters
+    ----------
+    values : mapping
+        Global parameters, resolved.
+    per_values : mapping
+        Per-entity parameters: name -> entity -> resolved value.
+    specs : mapping
+    start, end : int
+        Projection years. [calendar year]
+
+    Returns
+    -------
+    problems : list of Problem
+    bad : set of str
+        Parameters with a problem (or depending through an index rule on
+        one), so later checks can skip them.
+    """
     problems: list[Problem] = []
-    bad: set[str] = set()
-    for pname, r in values.items():
+    bad: set[str] = set()  # parameter names with a problem
+    bad_items: set[tuple[Any, ...]] = set()  # the paths (key paths) with a problem
+    items: list[tuple[str, _Resolved]] = list(values.items())
+    for pname, by_entity in per_values.items():
+        items += [(pname, r) for r in by_entity.values()]
+    for pname, r in items:
         tp = r.value
         if not isinstance(tp, TimePath) or tp.is_constant:
             continue
         if tp.first_year is not None and tp.first_year > start:
             bad.add(pname)
+            bad_items.add(r.where.path)
             problems.append(
                 r.where.problem(
                     MISSING,
@@ -1053,6 +1385,7 @@ def _check_paths(
             )
         if tp.after_kind == "none" and tp.last_year is not None and tp.last_year < end:
             bad.add(pname)
+            bad_items.add(r.where.path)
             problems.append(
                 r.where.problem(
                     MISSING,
@@ -1063,32 +1396,34 @@ def _check_paths(
     cycle_problems = _index_cycles(values)
     problems += cycle_problems
     if cycle_problems:
-        return problems
+        return problems, bad | set(values) | set(per_values)
 
-    def depends_on_bad(pname: str) -> bool:
-        seen = set()
-        while pname not in seen:
-            seen.add(pname)
-            if pname in bad:
+    def depends_on_bad(tp: Any) -> bool:
+        seen: set[str] = set()
+        nxt = tp.index_name if isinstance(tp, TimePath) else None
+        while nxt is not None and nxt in values and nxt not in seen:
+            seen.add(nxt)
+            if values[nxt].where.path in bad_items:
                 return True
-            v = values[pname].value
+            v = values[nxt].value
             nxt = v.index_name if isinstance(v, TimePath) else None
-            if nxt is None or nxt not in values:
-                return False
-            pname = nxt
         return False
 
     def resolve(n: str, yrs: np.ndarray) -> np.ndarray:
         return values[n].value.evaluate(yrs, resolve=resolve)
 
     years = np.arange(start, end + 1)
-    for pname, r in values.items():
+    for pname, r in items:
         tp = r.value
-        if not isinstance(tp, TimePath) or tp.is_constant or depends_on_bad(pname):
+        if not isinstance(tp, TimePath) or tp.is_constant or r.where.path in bad_items:
+            continue
+        if depends_on_bad(tp):
+            bad.add(pname)
             continue
         try:
             evaluated = tp.evaluate(years, resolve=resolve)
         except ValueError as exc:
+            bad.add(pname)
             problems.append(r.where.problem(MISSING, f"cannot be evaluated over {start}-{end}: {exc}"))
             continue
         given = set(tp.years)
@@ -1099,6 +1434,7 @@ def _check_paths(
             if int(y) not in given and spec.range_message(float(v)) is not None
         ]
         if outside:
+            bad.add(pname)
             year, v = outside[0]
             more = f"; {len(outside) - 1} later years too" if len(outside) > 1 else ""
             rule = f"between: {tp.between}" if year < (tp.last_year or year) else f"after: {dump_yaml(tp.after, flow=True)}"
@@ -1106,6 +1442,139 @@ def _check_paths(
                 (r.where / year).problem(
                     round(v, 10),
                     f"{spec.range_message(v)}{more} (value computed by the rule {rule})",
+                )
+            )
+    return problems, bad
+
+
+_ORIGIN_RANK = {"defaults": 0, "assumptions": 1, "scenario": 2}
+
+
+def _source_entry(r: _Resolved) -> dict[str, str]:
+    return {"source": r.source, "confidence": r.confidence, "origin": r.origin}
+
+
+def _per_source_entry(spec: ParameterSpec, by_entity: Mapping[str, _Resolved]) -> dict[str, Any]:
+    """Sources of a per-entity parameter: those of its most specific layer, and per entity."""
+    top: dict[str, Any] = {"source": spec.source, "confidence": spec.confidence, "origin": "defaults"}
+    best = -1
+    for r in by_entity.values():
+        if _ORIGIN_RANK[r.origin] > best:
+            best = _ORIGIN_RANK[r.origin]
+            top = _source_entry(r)
+    top["entities"] = {e: _source_entry(r) for e, r in by_entity.items()}
+    return top
+
+
+def _location_problem(at: Where, key_path: str, value: Any, expected: str, hint: str | None = None) -> Problem:
+    """A problem about `key_path`, located (file, line) at `at`."""
+    p = at.problem(value, expected, hint)
+    return Problem(p.file, p.line, key_path, value, expected, hint)
+
+
+def _check_scheme(
+    merged: _Merged,
+    aset: AssumptionSet,
+    resolved: Mapping[str, _Resolved],
+    per_resolved: Mapping[str, Mapping[str, _Resolved]],
+    skip: set[str],
+    start: int,
+    end: int,
+) -> list[Problem]:
+    """Checks across parameters, for a set that declares a scheme.
+
+    - ``long_term_fund`` names a declared fund (when groups or funds are
+      declared);
+    - ``start_year <= valuation_year < end_year`` (when groups are declared);
+    - for each group and projection year, ``long_term_share`` plus the
+      ``contribution_share`` of every branch is 1 (±`SHARES_TOLERANCE`).
+
+    Parameters in `skip` (already reported as invalid) are not checked.
+    """
+    problems: list[Problem] = []
+    set_root = aset._doc.where()
+    if (aset.groups or aset.funds) and "long_term_fund" not in skip:
+        r = resolved["long_term_fund"]
+        if r.value not in aset.funds:
+            declared = ", ".join(aset.funds) if aset.funds else "none declared"
+            expected = f"is not a declared fund of the assumption set (funds: {declared})"
+            hint = did_you_mean(r.value, aset.funds, list_if_no_match=0) if aset.funds else None
+            if r.origin == "defaults":
+                at = set_root / "funds" if "funds" in aset._doc.data else set_root
+                problems.append(
+                    _location_problem(
+                        at,
+                        "long_term_fund",
+                        r.value,
+                        f"(the default) {expected}",
+                        hint or f"declare a fund {r.value!r} under funds:, or set the parameter long_term_fund "
+                        "to the fund that pays pensions",
+                    )
+                )
+            else:
+                problems.append(r.where.problem(r.value, expected, hint))
+
+    if not aset.groups:
+        return problems
+
+    if "valuation_year" not in skip:
+        r = resolved["valuation_year"]
+        vy = r.value
+        if not start <= vy < end:
+            expected = (
+                f"must satisfy projection.start_year ({start}) <= valuation_year < projection.end_year ({end})"
+            )
+            hint = "the scheme is projected for the years after the valuation year, up to end_year"
+            if r.origin == "defaults":
+                problems.append(
+                    _location_problem(
+                        merged.where("projection"),
+                        "valuation_year",
+                        vy,
+                        f"(the default) {expected}",
+                        "set valuation_year (the year of the scheme's base data) in the assumption set's parameters",
+                    )
+                )
+            else:
+                problems.append(r.where.problem(vy, expected, hint))
+
+    if not {"long_term_share", "contribution_share"} & skip:
+        years = np.arange(start, end + 1)
+
+        def resolve(n: str, yrs: np.ndarray) -> np.ndarray:
+            return resolved[n].value.evaluate(yrs, resolve=resolve)
+
+        def evaluate(value: Any) -> np.ndarray:
+            if isinstance(value, TimePath):
+                return value.evaluate(years, resolve=resolve)
+            return np.full(years.shape, float(value))
+
+        try:
+            branch_shares = {b: evaluate(r.value) for b, r in per_resolved["contribution_share"].items()}
+            group_shares = {g: evaluate(r.value) for g, r in per_resolved["long_term_share"].items()}
+        except ValueError:  # pragma: no cover - a path that cannot be evaluated was reported already
+            return problems
+        branch_total = np.sum(list(branch_shares.values()), axis=0) if branch_shares else np.zeros(years.shape)
+        for group, lts in group_shares.items():
+            total = lts + branch_total
+            wrong = np.flatnonzero(np.abs(total - 1.0) > SHARES_TOLERANCE)
+            if not wrong.size:
+                continue
+            i = int(wrong[0])
+            # cite the most specific layer that set one of the shares (the scenario before the set)
+            r = per_resolved["long_term_share"][group]
+            for b in per_resolved["contribution_share"].values():
+                if _ORIGIN_RANK[b.origin] > _ORIGIN_RANK[r.origin]:
+                    r = b
+            detail = ", ".join(f"{b} {v[i]:.10g}" for b, v in branch_shares.items())
+            more = f"; {wrong.size - 1} later years too" if wrong.size > 1 else ""
+            problems.append(
+                r.where.problem(
+                    MISSING,
+                    f"the contribution shares of group {group!r} sum to {total[i]:.10g} in {int(years[i])}, not 1: "
+                    f"long_term_share {lts[i]:.10g} + contribution_share "
+                    f"{branch_total[i]:.10g} ({detail if detail else 'no branches declared'}){more}",
+                    "for each group and year, long_term_share plus the contribution_share of every branch must be 1",
                 )
             )
     return problems
@@ -1122,7 +1591,6 @@ def _build(
     """Validate merged scenario data and build the `Scenario` (or raise)."""
     specs = load_parameter_specs()
     top, problems = _check_top(merged)
-    changes, change_problems = _check_changes(merged, specs)
 
     aset: AssumptionSet | None = None
     table_specs: dict[str, TableSpec] = {}
@@ -1148,6 +1616,14 @@ def _build(
                     problems.append(
                         set_where("tables").problem(MISSING, f"required table '{tname}' is missing ({schema.title.lower()})")
                     )
+                elif schema.scheme and aset.groups and tname not in table_specs:
+                    problems.append(
+                        set_where("tables").problem(
+                            MISSING,
+                            f"required table '{tname}' is missing ({schema.title.lower()}; "
+                            "scheme tables are required when the set declares insured groups)",
+                        )
+                    )
             for tname, spec in table_specs.items():
                 if not spec.file.is_file():
                     if tname in top["table_overrides"]:
@@ -1163,7 +1639,8 @@ def _build(
                     problems.append(entry_at.problem(raw_value, f"names {what}: {spec.file}"))
                     continue
                 table_hashes[tname] = _sha256_file(spec.file)
-                df, table_problems = load_table(tname, spec.file)
+                groups = aset.entity_names("group") if "group" in TABLE_SCHEMAS[tname].keys else None
+                df, table_problems = load_table(tname, spec.file, groups=groups)
                 problems += table_problems
                 if df is not None:
                     tables[tname] = df
@@ -1183,28 +1660,51 @@ def _build(
             )
             start = None
 
-    # parameters: defaults <- assumption set <- scenario changes
+    # parameters: defaults <- assumption set <- scenario changes (entity by entity for per parameters)
+    entity_names = {kind: aset.entity_names(kind) for kind in PER_KINDS} if aset is not None else None
+    changes, per_changes, invalid, change_problems = _check_changes(merged, specs, entity_names)
+
+    def from_call(r: _Resolved) -> _Resolved:
+        if applied and merged.doc_for(r.where.path).label == "<with_changes>":
+            return _Resolved(r.value, r.where, "scenario", "with_changes", "assumed")
+        return r
+
     resolved: dict[str, _Resolved] = {}
+    per_resolved: dict[str, dict[str, _Resolved]] = {}
     for pname, spec in specs.items():
-        resolved[pname] = _Resolved(
+        default = _Resolved(
             spec.default,
             Where(lambda _p: (DEFAULTS_PATH, None), (pname, "default")),
             "defaults",
             spec.source,
             spec.confidence,
         )
+        if spec.per is None:
+            resolved[pname] = default
+        else:
+            per_resolved[pname] = {e: default for e in (entity_names or {}).get(spec.per, ())}
     if aset is not None:
         for pname, av in aset.parameters.items():
-            resolved[pname] = _Resolved(
-                av.value, aset._doc.where("parameters", pname, "value"), "assumptions", av.source, av.confidence
-            )
+            if pname in per_resolved:
+                for entity, v in av.value.items():
+                    per_resolved[pname][entity] = _Resolved(
+                        v, aset._doc.where("parameters", pname, "value", entity), "assumptions", av.source, av.confidence
+                    )
+            else:
+                resolved[pname] = _Resolved(
+                    av.value, aset._doc.where("parameters", pname, "value"), "assumptions", av.source, av.confidence
+                )
     for pname, r in changes.items():
-        if applied and merged.doc_for(r.where.path).label == "<with_changes>":
-            r = _Resolved(r.value, r.where, "scenario", "with_changes", "assumed")
-        resolved[pname] = r
+        resolved[pname] = from_call(r)
+    for pname, by_entity in per_changes.items():
+        for entity, r in by_entity.items():
+            per_resolved[pname][entity] = from_call(r)
     problems += change_problems
     if start is not None and end is not None:
-        problems += _check_paths(resolved, specs, start, end)
+        path_problems, bad = _check_paths(resolved, per_resolved, specs, start, end)
+        problems += path_problems
+        if aset is not None:
+            problems += _check_scheme(merged, aset, resolved, per_resolved, bad | invalid, start, end)
 
     if problems or aset is None or start is None or end is None or "seed" not in top:
         if not problems:  # pragma: no cover - every early exit above records a problem
@@ -1246,9 +1746,17 @@ def _build(
         seed=int(top["seed"]),
         assumptions=aset,
         tables=_ReadOnlyDict({n: tables[n] for n in TABLE_SCHEMAS if n in tables}),
-        parameters=_ReadOnlyDict({n: r.value for n, r in resolved.items()}),
+        parameters=_ReadOnlyDict(
+            {
+                n: resolved[n].value if n in resolved else _ReadOnlyDict({e: r.value for e, r in per_resolved[n].items()})
+                for n in specs
+            }
+        ),
         parameter_sources=_freeze(
-            {n: {"source": r.source, "confidence": r.confidence, "origin": r.origin} for n, r in resolved.items()}
+            {
+                n: _source_entry(resolved[n]) if n in resolved else _per_source_entry(specs[n], per_resolved[n])
+                for n in specs
+            }
         ),
         provenance=_freeze(provenance),
         _state=_State(merged, _freeze(table_specs), _freeze(table_hashes), applied),
@@ -1287,7 +1795,13 @@ def load_scenario(
         (with every path looked in) or table (with its path), time paths
         that start after ``projection.start_year``, gaps, ``after: none``
         paths ending before ``projection.end_year``, a start year missing
-        from the population table, and every table problem.
+        from the population table, every table problem, unknown groups,
+        funds or branches (in parameter values and in the ``group`` column
+        of tables) and, for a set with insured groups, a
+        ``long_term_share`` plus ``contribution_share`` of the branches
+        other than 1 for a group and year, a ``long_term_fund`` that is not
+        a declared fund, and a ``valuation_year`` outside
+        [``start_year``, ``end_year``).
 
     Examples
     --------

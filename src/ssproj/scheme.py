@@ -70,21 +70,48 @@ def _entry_distribution(table, groups):
     return dist
 
 
+def _imputed_service(entry_dist, density, scheme_age):
+    """Distribution of completed service by age for members without records.
+
+    A member aged x who entered at age e (probability ``entry_dist[e]``,
+    e <= x) and contributed a share ``density`` of each year since has
+    ``round(density (x - e))`` years of service, capped by the years the
+    scheme has existed and by the last service cell.
+
+    Returns
+    -------
+    ndarray, shape (101, N_SERVICE)
+        Rows sum to 1 (ages below every entry age: all at 0 years). [1]
+    """
+    out = np.zeros((N_AGES, N_SERVICE))
+    ages = np.arange(N_AGES)
+    cap = min(int(scheme_age), N_SERVICE - 1)
+    for x in range(N_AGES):
+        w = np.where(ages <= x, entry_dist, 0.0)
+        total = w.sum()
+        if total <= 0:
+            out[x, 0] = 1.0
+            continue
+        n = np.minimum(np.rint(density * (x - ages)).astype(int), cap)
+        n = np.maximum(n, 0)
+        np.add.at(out[x], n[w > 0], w[w > 0] / total)
+    return out
+
+
 def _base_members(table, groups, entry_dist, scheme_age, density):
     """Actives and inactives at 31 Dec of the valuation year, by service.
 
-    When the table has no ``service`` column, credited service is imputed:
-    members of age x are spread evenly over 0..n_max(x) completed years,
-    ``n_max = min(density x (x - mean entry age), years the group's scheme
-    has existed, 50)``.
+    When the table has no ``service`` column, credited service is imputed
+    from the group's entry-age distribution and contribution density
+    (:func:`_imputed_service`), capped by the years the group's scheme has
+    existed (``valuation_year - scheme_start_year``).
     """
     G = len(groups)
     A = np.zeros((G, 2, N_AGES, N_SERVICE))
     I = np.zeros_like(A)
-    ages = np.arange(N_AGES)
     for gi, g in enumerate(groups):
         for si, sex in enumerate(("male", "female")):
-            mean_entry = float(np.dot(entry_dist[gi, si], ages)) if entry_dist[gi, si].sum() > 0 else 20.0
+            service_dist = _imputed_service(entry_dist[gi, si], density[gi], scheme_age[gi])
             for status, target in (("active", A), ("inactive", I)):
                 rows = table[(table["group"] == g) & (table["sex"] == sex) & (table["status"] == status)]
                 if rows.empty:
@@ -92,16 +119,10 @@ def _base_members(table, groups, entry_dist, scheme_age, density):
                 if "service" in rows.columns and rows["service"].notna().all():
                     for _, r in rows.iterrows():
                         n = min(int(r["service"]), N_SERVICE - 1)
-                        counts = single_age_counts([r["age_start"]], [r["age_end"]], [r["persons"]])
-                        target[gi, si, :, n] += counts
+                        target[gi, si, :, n] += single_age_counts([r["age_start"]], [r["age_end"]], [r["persons"]])
                     continue
                 counts = single_age_counts(rows["age_start"], rows["age_end"], rows["persons"])
-                for x in range(N_AGES):
-                    if counts[x] == 0:
-                        continue
-                    nmax = int(np.clip(np.floor(density[gi] * (x - mean_entry)), 0,
-                                       min(scheme_age[gi], N_SERVICE - 1)))
-                    target[gi, si, x, : nmax + 1] += counts[x] / (nmax + 1)
+                target[gi, si] += counts[:, None] * service_dist
     return A, I
 
 

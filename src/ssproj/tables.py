@@ -1,19 +1,28 @@
-"""Demographic input tables: their schemas, and a strict CSV reader.
+"""Input tables (demography and scheme): their schemas, and a strict CSV reader.
 
 Each table of an assumption set is a tidy CSV with one header row (see
-``docs/dev/formats.md``). `TABLE_SCHEMAS` describes them as data;
-`load_table` reads one, reports every problem with file, CSV line (header =
-line 1) and column, and returns a normalised DataFrame:
+``docs/dev/formats.md`` and ``docs/dev/scheme-spec.md``). `TABLE_SCHEMAS`
+describes them as data; `load_table` reads one, reports every problem with
+file, CSV line (header = line 1) and column, and returns a normalised
+DataFrame:
 
 - time: a stock table (population, at 1 July) keeps ``year`` (int64); a
   rate or flow table gets ``period_start``, ``period_end`` (float64, the
   value applies to [period_start, period_end)), and keeps ``year`` if it was
   given as calendar years (``period_start = year``, ``period_end = year + 1``);
+  the scheme tables have no time column (they describe the valuation year
+  or hold for every year);
+- keys: ``sex`` (male, female), ``group`` (an insured group of the
+  assumption set), ``status`` (active, inactive), ``type`` (old_age,
+  invalidity, widow, orphan), all str;
 - ages: ``age_start`` (int64) and ``age_end`` (float64, inclusive, NaN = the
   open group); a single ``age`` column becomes ``age_start = age_end = age``,
   except age 100, which becomes the open group 100+;
-- rows sorted by time, keys and age; columns in the order time, keys, ages,
-  values.
+- ``service`` (int64, single years of credited service; ``insured`` only,
+  optional: absent from the result when not given);
+- rows sorted by time, keys (sex male first, groups in declaration order,
+  status and type in the order above) and age; columns in the order time,
+  keys, ages, service, values.
 """
 
 from __future__ import annotations
@@ -32,10 +41,36 @@ import pandas as pd
 
 from .errors import MISSING, Problem, did_you_mean
 
-__all__ = ["SEXES", "OPEN_AGE", "TABLE_SCHEMAS", "TableSchema", "ValueColumn", "load_table"]
+__all__ = [
+    "SEXES",
+    "STATUSES",
+    "PENSION_TYPES",
+    "SECTORS",
+    "OPEN_AGE",
+    "TABLE_SCHEMAS",
+    "TableSchema",
+    "ValueColumn",
+    "load_table",
+]
 
 #: Allowed values of the ``sex`` column.
 SEXES: tuple[str, ...] = ("male", "female")
+#: Allowed values of the ``status`` column of ``insured``.
+STATUSES: tuple[str, ...] = ("active", "inactive")
+#: Allowed values of the ``type`` column of ``pensioners``.
+PENSION_TYPES: tuple[str, ...] = ("old_age", "invalidity", "widow", "orphan")
+#: Employment sectors (columns of ``employment_structure``; ``sector`` of a group).
+SECTORS: tuple[str, ...] = ("public", "private", "informal")
+#: Key columns with a fixed list of values (``group`` values are the insured
+#: groups the assumption set declares).
+KEY_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"sex": SEXES, "status": STATUSES, "type": PENSION_TYPES}
+)
+#: Optional integer key columns and their inclusive range.
+OPTIONAL_INT_KEYS: Mapping[str, tuple[int, int]] = MappingProxyType({"service": (0, 60)})
+#: Tolerance of the row sums of ``employment_structure``.
+ROW_SUM_TOLERANCE = 1e-6
+_GROUP_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: First age of the open age group (100 = 100+).
 OPEN_AGE = 100
 #: Ages allowed in a fertility table (inclusive). [years]
@@ -83,7 +118,7 @@ class ValueColumn:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """Structure of one demographic table.
+    """Structure of one input table.
 
     Parameters
     ----------
@@ -93,32 +128,62 @@ class TableSchema:
         What the table holds.
     required : bool
         Whether every assumption set must have it.
-    time : {"stock", "year", "period"}
+    time : {"stock", "year", "period", None}
         ``"stock"``: a ``year`` column, values at 1 July of that year;
         ``"year"``: a ``year`` column, values for the calendar year;
         ``"period"``: either ``year`` or ``period_start``/``period_end``
-        (decimal years, [start, end)).
+        (decimal years, [start, end)); None: no time column.
     keys : tuple of str
-        Key columns besides time and age (``("sex",)`` or ``()``).
-    age : {None, "full", "fertility"}
-        ``"full"``: age groups (``age_start``/``age_end``, or single
-        ``age``) contiguous from 0, ending with the open group 100+;
-        ``"fertility"``: closed, contiguous age groups within ages 10-54;
-        None: no age columns.
+        Key columns besides time and age, among ``sex``, ``group``,
+        ``status`` and ``type`` (see `KEY_CHOICES`).
+    age : {None, "full", "fertility", "open_end", "contiguous"}
+        Age groups (``age_start``/``age_end``, or single ``age``) of each
+        time and key combination. ``"full"``: contiguous from 0, ending with
+        the open group 100+; ``"fertility"``: closed, contiguous, within
+        ages 10-54; ``"open_end"``: contiguous from any first age (ages below
+        it count as zero), ending with the open group 100+;
+        ``"contiguous"``: contiguous within 0-100+ (any first and last
+        group); None: no age columns.
     values : tuple of ValueColumn
         Value columns (all required).
     note : str
         How the table is used.
+    scheme : bool, default False
+        A scheme table: required when the assumption set declares insured
+        groups.
+    optional_keys : tuple of str, default ()
+        Optional integer key columns (see `OPTIONAL_INT_KEYS`), e.g.
+        ``("service",)``.
+    age_cover : tuple of (int, int) or None, default None
+        Ages the age groups must cover at least (first group starting at or
+        below the first, last group reaching the second or open). [years]
+    sexes_complete : bool, default True
+        With a ``sex`` key: both sexes must appear for each time and each
+        combination of the other keys.
+    groups_complete : bool, default False
+        With a ``group`` key: every declared insured group must appear.
+    sum_to_one : tuple of str, default ()
+        Value columns whose sum must be 1 (±`ROW_SUM_TOLERANCE`) in every row.
+    positive_total : str or None, default None
+        A value column whose total must be positive for each time and key
+        combination (weights that are normalised).
     """
 
     name: str
     title: str
     required: bool
-    time: str
+    time: str | None
     keys: tuple[str, ...]
     age: str | None
     values: tuple[ValueColumn, ...]
     note: str = ""
+    scheme: bool = False
+    optional_keys: tuple[str, ...] = ()
+    age_cover: tuple[int, int] | None = None
+    sexes_complete: bool = True
+    groups_complete: bool = False
+    sum_to_one: tuple[str, ...] = ()
+    positive_total: str | None = None
 
     @property
     def sexes(self) -> tuple[str, ...] | None:
@@ -133,6 +198,8 @@ class TableSchema:
     @property
     def time_columns(self) -> tuple[str, ...]:
         """All time columns the table may have."""
+        if self.time is None:
+            return ()
         return ("year",) if self.time in ("stock", "year") else ("year", "period_start", "period_end")
 
     @property
@@ -143,10 +210,12 @@ class TableSchema:
     @property
     def allowed_columns(self) -> tuple[str, ...]:
         """Every column name the table may have."""
-        return self.time_columns + self.keys + self.age_columns + self.value_names
+        return self.time_columns + self.keys + self.age_columns + self.optional_keys + self.value_names
 
 
 _PERSONS_STOCK = ValueColumn("persons", "persons at 1 July", 0.0, 1e10)
+_PERSONS_VALUATION = ValueColumn("persons", "persons at 31 December of valuation_year", 0.0, 1e10)
+_SHARE = "share, [1]"
 
 #: Schemas of the demographic tables, by name (read-only).
 TABLE_SCHEMAS: Mapping[str, TableSchema] = MappingProxyType(
@@ -239,6 +308,108 @@ TABLE_SCHEMAS: Mapping[str, TableSchema] = MappingProxyType(
                 ValueColumn("deaths", "persons per calendar year", 0.0, 1e10),
             ),
             "Reference, used in checks.",
+        ),
+        # -- scheme tables (assumptions/<set>/scheme/; required when the set declares groups) --
+        "labour_force_participation": TableSchema(
+            "labour_force_participation",
+            "Labour force participation rates by sex and age",
+            False,
+            None,
+            ("sex",),
+            "open_end",
+            (ValueColumn("rate", "share of the population in the labour force, [1]", 0.0, 1.0),),
+            "Ages below the first group have no participation.",
+            scheme=True,
+        ),
+        "employment_structure": TableSchema(
+            "employment_structure",
+            "Shares of the employed by sector, by sex and age",
+            False,
+            None,
+            ("sex",),
+            "open_end",
+            tuple(ValueColumn(sector, f"share of the employed in the {sector} sector, [1]", 0.0, 1.0) for sector in SECTORS),
+            "Each row sums to 1.",
+            scheme=True,
+            sum_to_one=SECTORS,
+        ),
+        "salary_scale": TableSchema(
+            "salary_scale",
+            "Earnings by age relative to the group's average",
+            False,
+            None,
+            ("group",),
+            "contiguous",
+            (ValueColumn("index", "earnings at this age / the group's average earnings, [1]", 0.0, 50.0, low_open=True),),
+            "Ages 15 to at least 70 for every group.",
+            scheme=True,
+            age_cover=(15, 70),
+            groups_complete=True,
+        ),
+        "entry_age_distribution": TableSchema(
+            "entry_age_distribution",
+            "Distribution of new entrants by age",
+            False,
+            None,
+            ("group", "sex"),
+            "contiguous",
+            (ValueColumn("weight", "relative weight (normalised by the engine), [1]", 0.0, 1e10),),
+            "Weights of each group and sex are normalised to sum to 1.",
+            scheme=True,
+            groups_complete=True,
+            positive_total="weight",
+        ),
+        "invalidity_incidence": TableSchema(
+            "invalidity_incidence",
+            "Invalidity incidence rates by sex and age",
+            False,
+            None,
+            ("sex",),
+            "contiguous",
+            (ValueColumn("rate", "new invalidity pensions per active member per year, [1/year]", 0.0, 1.0),),
+            "Ages outside the groups given have no invalidity.",
+            scheme=True,
+        ),
+        "family": TableSchema(
+            "family",
+            "Family statistics of members by sex and age",
+            False,
+            None,
+            ("sex",),
+            "contiguous",
+            (
+                ValueColumn("married", "probability of leaving a spouse, [1]", 0.0, 1.0),
+                ValueColumn("spouse_age_difference", "spouse's age minus member's age, [years]", -50.0, 50.0),
+                ValueColumn("children", "expected number of children under 18", 0.0, 20.0),
+            ),
+            scheme=True,
+        ),
+        "insured": TableSchema(
+            "insured",
+            "Insured persons at 31 December of the valuation year",
+            False,
+            None,
+            ("group", "sex", "status"),
+            "contiguous",
+            (_PERSONS_VALUATION,),
+            "Optional single-year service column; if absent the engine imputes service.",
+            scheme=True,
+            optional_keys=("service",),
+            sexes_complete=False,
+        ),
+        "pensioners": TableSchema(
+            "pensioners",
+            "Pensions in payment at 31 December of the valuation year",
+            False,
+            None,
+            ("type", "group", "sex"),
+            "contiguous",
+            (
+                _PERSONS_VALUATION,
+                ValueColumn("average_pension", "currency/month", 0.0, 1e15),
+            ),
+            scheme=True,
+            sexes_complete=False,
         ),
     }
 )
@@ -350,45 +521,19 @@ def _group_label(key: tuple[Any, ...], names: list[str]) -> str:
 def _check_ages(
     df: pd.DataFrame, schema: TableSchema, time_cols: list[str], out: _Collector
 ) -> None:
-    """Age groups of each (time, keys) group: contiguity and bounds."""
+    """Age groups of each (time, keys) group: contiguity and bounds.
+
+    Rows that differ only in an optional key (``service``) share their age
+    groups: the distinct groups are checked.
+    """
     group_cols = time_cols + list(schema.keys)
-    grouped = df.groupby(group_cols, sort=True) if group_cols else [((), df)]
-    for key, group in grouped:
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group in _split(df, group_cols):
         label = _group_label(key, group_cols)
-        g = group.sort_values("age_start")
+        g = group.sort_values(["age_start", "_line"]).drop_duplicates(["age_start", "age_end"])
         starts = g["age_start"].to_numpy(dtype=np.int64)
         ends = g["age_end"].to_numpy(dtype=np.float64)
         lines = g["_line"].to_numpy()
-        if schema.age == "full":
-            if starts[0] != 0:
-                out.add(int(lines[0]), "age_start", int(starts[0]),
-                        f"is the first age group of {label}: age groups must start at 0", kind="ages start")
-                continue
-            ok = True
-            for i in range(1, len(g)):
-                prev_end = ends[i - 1]
-                if math.isnan(prev_end):
-                    out.add(int(lines[i - 1]), "age_end", MISSING,
-                            f"open age group {_age_label(starts[i - 1], prev_end)} of {label} is not the last group",
-                            "only the last group (100+) may be open", kind="open group not last")
-                    ok = False
-                    break
-                if starts[i] != prev_end + 1:
-                    what = "gap" if starts[i] > prev_end + 1 else "overlap"
-                    out.add(int(lines[i]), "age_start", int(starts[i]),
-                            f"{what} in the age groups of {label}: group "
-                            f"{_age_label(starts[i], ends[i])} follows {_age_label(starts[i - 1], prev_end)}",
-                            "age groups must be contiguous from 0 to the open group 100+", kind="age gap")
-                    ok = False
-                    break
-            if ok and (not math.isnan(ends[-1]) or starts[-1] != OPEN_AGE):
-                out.add(int(lines[-1]), "age_end" if not math.isnan(ends[-1]) else "age_start",
-                        _age_label(starts[-1], ends[-1]),
-                        f"is the last age group of {label}: it must be the open group {OPEN_AGE}+",
-                        f"write age_start {OPEN_AGE} with an empty age_end (or age {OPEN_AGE} in a single-age table)",
-                        kind="open group")
-        else:  # fertility
+        if schema.age == "fertility":
             low, high = FERTILITY_AGES
             for i in range(len(g)):
                 if math.isnan(ends[i]) or starts[i] < low or ends[i] > high:
@@ -403,6 +548,67 @@ def _check_ages(
                             f"{_age_label(starts[i], ends[i])} follows {_age_label(starts[i - 1], ends[i - 1])}",
                             "fertility age groups must be contiguous", kind="age gap")
                     break
+            continue
+
+        if schema.age == "full" and starts[0] != 0:
+            out.add(int(lines[0]), "age_start", int(starts[0]),
+                    f"is the first age group of {label}: age groups must start at 0", kind="ages start")
+            continue
+        if schema.age == "full":
+            gap_hint = "age groups must be contiguous from 0 to the open group 100+"
+        elif schema.age == "open_end":
+            gap_hint = "age groups must be contiguous up to the last, open group (no gaps or overlaps)"
+        else:
+            gap_hint = "age groups must be contiguous (no gaps or overlaps)"
+        ok = True
+        for i in range(1, len(g)):
+            prev_end = ends[i - 1]
+            if math.isnan(prev_end):
+                out.add(int(lines[i - 1]), "age_end", MISSING,
+                        f"open age group {_age_label(starts[i - 1], prev_end)} of {label} is not the last group",
+                        f"only the last group ({OPEN_AGE}+) may be open" if schema.age == "full"
+                        else "only the last group may be open", kind="open group not last")
+                ok = False
+                break
+            if starts[i] != prev_end + 1:
+                what = "gap" if starts[i] > prev_end + 1 else "overlap"
+                out.add(int(lines[i]), "age_start", int(starts[i]),
+                        f"{what} in the age groups of {label}: group "
+                        f"{_age_label(starts[i], ends[i])} follows {_age_label(starts[i - 1], prev_end)}",
+                        gap_hint, kind="age gap")
+                ok = False
+                break
+        if not ok:
+            continue
+        if schema.age == "open_end" and not math.isnan(ends[-1]):
+            out.add(int(lines[-1]), "age_end", _age_label(starts[-1], ends[-1]),
+                    f"is the last age group of {label}: it must be an open group (empty age_end, e.g. 65+)",
+                    "the rates of the open group apply at all higher ages", kind="open group")
+            continue
+        if schema.age == "full" and (not math.isnan(ends[-1]) or starts[-1] != OPEN_AGE):
+            out.add(int(lines[-1]), "age_end" if not math.isnan(ends[-1]) else "age_start",
+                    _age_label(starts[-1], ends[-1]),
+                    f"is the last age group of {label}: it must be the open group {OPEN_AGE}+",
+                    f"write age_start {OPEN_AGE} with an empty age_end (or age {OPEN_AGE} in a single-age table)",
+                    kind="open group")
+            continue
+        if schema.age_cover is not None:
+            low, high = schema.age_cover
+            if starts[0] > low:
+                out.add(int(lines[0]), "age_start", int(starts[0]),
+                        f"is the first age of {label}: the age groups must start at {low} or below "
+                        f"(they must cover ages {low}-{high} at least)", kind="age cover")
+            elif not math.isnan(ends[-1]) and ends[-1] < high:
+                out.add(int(lines[-1]), "age_end", int(ends[-1]),
+                        f"is the last age of {label}: the age groups must reach age {high} at least "
+                        f"(they must cover ages {low}-{high} at least)", kind="age cover")
+
+
+def _split(df: pd.DataFrame, by: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """``(key tuple, rows)`` for each combination of the columns `by` (sorted); the whole table if none."""
+    if not by:
+        return [((), df)]
+    return [(k if isinstance(k, tuple) else (k,), part) for k, part in df.groupby(by, sort=True)]
 
 
 def _check_periods(df: pd.DataFrame, out: _Collector) -> None:
@@ -423,9 +629,13 @@ def _check_periods(df: pd.DataFrame, out: _Collector) -> None:
 
 
 def load_table(
-    name: str, path: str | Path, schema: TableSchema | None = None
+    name: str,
+    path: str | Path,
+    schema: TableSchema | None = None,
+    *,
+    groups: tuple[str, ...] | list[str] | None = None,
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read and check one demographic table.
+    """Read and check one input table.
 
     Parameters
     ----------
@@ -435,6 +645,12 @@ def load_table(
         The CSV file.
     schema : TableSchema, optional
         Default: ``TABLE_SCHEMAS[name]``.
+    groups : sequence of str, optional
+        The insured groups the assumption set declares, in declaration
+        order. A ``group`` value must be one of them (with a did-you-mean),
+        and with ``groups_complete`` each must appear; rows are sorted in
+        this order. None (the default, for a table read on its own): a
+        ``group`` value need only be a name (``[a-z][a-z0-9_]*``).
 
     Returns
     -------
@@ -445,10 +661,14 @@ def load_table(
         Every problem found, each with file, CSV line (header = 1) and
         column: missing file (with the full path looked for), unknown or
         missing columns, non-numeric or missing values, values out of
-        range, unknown sexes, duplicate keys, age groups not contiguous from
-        0 to 100+ (population, mortality, net migration), fertility ages
-        outside 10-54, ``period_end <= period_start``, overlapping periods,
-        a sex missing for a time.
+        range, unknown sexes, groups, statuses or pension types, duplicate
+        keys, age groups not contiguous (from 0 to 100+ for population,
+        mortality, net migration; up to 100+ for labour force participation
+        and employment structure), fertility ages outside 10-54, salary
+        scale ages not covering 15-70, ``period_end <= period_start``,
+        overlapping periods, a sex missing for a time (or a key), a declared
+        group missing (salary scale, entry ages), employment shares not
+        summing to 1, entry weights summing to 0.
     """
     schema = schema if schema is not None else TABLE_SCHEMAS[name]
     p = Path(path).resolve()
@@ -479,7 +699,9 @@ def load_table(
             out.add(1, col, MISSING, f"unknown column for table {name}", did_you_mean(col, allowed), kind=f"unknown {col}")
     cols = set(header)
     time_cols: list[str]
-    if schema.time in ("stock", "year"):
+    if schema.time is None:
+        time_cols = []
+    elif schema.time in ("stock", "year"):
         time_cols = ["year"]
         if "year" not in cols:
             hint = None
@@ -542,13 +764,43 @@ def load_table(
         for i in np.flatnonzero(bad.to_numpy()):
             out.add(int(lines[i]), "year", int(df["year"].iloc[i]),
                     f"is outside the plausible years {YEAR_RANGE[0]}-{YEAR_RANGE[1]}", kind="year range")
-    else:
+    elif time_cols:
         for c in ("period_start", "period_end"):
             df[c] = _numeric(raw[c], c, lines, out)
         bad = (df["period_end"] <= df["period_start"]).to_numpy()
         for i in np.flatnonzero(bad):
             out.add(int(lines[i]), "period_end", float(df["period_end"].iloc[i]),
                     f"must be greater than period_start ({df['period_start'].iloc[i]:g})", kind="period order")
+
+    for key_col in schema.keys:
+        if key_col == "sex":
+            continue
+        text = raw[key_col].fillna("").astype(str).str.strip()
+        if key_col == "group":
+            if groups is not None:
+                allowed_groups = tuple(groups)
+                bad = ~text.isin(allowed_groups)
+                what = ("is not an insured group of the assumption set (groups: "
+                        + (", ".join(allowed_groups) if allowed_groups else "none declared") + ")")
+            else:
+                allowed_groups = ()
+                bad = ~text.str.fullmatch(_GROUP_RE.pattern)
+                what = "is not a group name (lower case letters, digits and underscores, starting with a letter)"
+            for i in np.flatnonzero(bad.to_numpy()):
+                value = text.iloc[i]
+                hint = did_you_mean(value, allowed_groups, list_if_no_match=0) if value and allowed_groups else None
+                out.add(int(lines[i]), key_col, value if value else MISSING,
+                        what if value else "empty cell (an insured group)", hint, kind=key_col)
+        else:
+            choices = KEY_CHOICES[key_col]
+            bad = ~text.isin(choices)
+            for i in np.flatnonzero(bad.to_numpy()):
+                value = text.iloc[i]
+                hint = did_you_mean(value, choices, list_if_no_match=0) if value else None
+                out.add(int(lines[i]), key_col, value if value else MISSING,
+                        f"is not a {key_col} ({' | '.join(choices)})" if value
+                        else f"empty cell ({' | '.join(choices)})", hint, kind=key_col)
+        df[key_col] = text
 
     if "sex" in schema.keys:
         sex = raw["sex"].fillna("").astype(str).str.strip()
@@ -585,6 +837,15 @@ def load_table(
                 out.add(int(lines[i]), "age_end", int(df["age_end"].iloc[i]),
                         f"is less than age_start ({int(df['age_start'].iloc[i])})", kind="age order")
 
+    present_optional = [c for c in schema.optional_keys if c in cols]
+    for c in present_optional:
+        low, high = OPTIONAL_INT_KEYS[c]
+        values = _numeric(raw[c], c, lines, out, integer=True)
+        bad = values.notna() & ~values.between(low, high)
+        for i in np.flatnonzero(bad.to_numpy()):
+            out.add(int(lines[i]), c, int(values.iloc[i]), f"is outside {low}-{high} (single years)", kind=f"{c} range")
+        df[c] = values
+
     for column in schema.values:
         values = _numeric(raw[column.name], column.name, lines, out)
         arr = values.to_numpy()
@@ -597,6 +858,16 @@ def load_table(
                     f"is outside {column.range_text} ({column.unit})", hint, kind="out of range")
         df[column.name] = values
 
+    if schema.sum_to_one:
+        total = df[list(schema.sum_to_one)].sum(axis=1, skipna=False).to_numpy()
+        bad = np.isfinite(total) & (np.abs(total - 1.0) > ROW_SUM_TOLERANCE)
+        label = " + ".join(schema.sum_to_one)
+        for i in np.flatnonzero(bad):
+            out.add(int(lines[i]), label, MISSING,
+                    f"the shares sum to {total[i]:.10g}, not 1 (±{ROW_SUM_TOLERANCE:g})",
+                    "each row gives how the employed of that sex and age split between the sectors",
+                    kind="row sum")
+
     if out.problems:
         return None, out.finish()
 
@@ -606,7 +877,9 @@ def load_table(
     if schema.age:
         df["age_start"] = df["age_start"].astype(np.int64)
         df["age_end"] = df["age_end"].astype(np.float64)
-    key_cols = time_cols + list(schema.keys) + (["age_start"] if schema.age else [])
+    for c in present_optional:
+        df[c] = df[c].astype(np.int64)
+    key_cols = time_cols + list(schema.keys) + (["age_start"] if schema.age else []) + present_optional
     dup = df.duplicated(subset=key_cols, keep=False)
     if dup.any():
         first_line = df.loc[dup].groupby(key_cols, sort=False)["_line"].transform("min")
@@ -620,16 +893,31 @@ def load_table(
 
     if "period_start" in time_cols:
         _check_periods(df, out)
-    if schema.sexes is not None:
-        present = df.groupby(time_cols, sort=True)["sex"].agg(lambda s: frozenset(s))
-        first_lines = df.groupby(time_cols, sort=True)["_line"].min()
-        for key, sexes in present.items():
-            missing = [s for s in SEXES if s not in sexes]
+    if schema.sexes is not None and schema.sexes_complete:
+        by = time_cols + [k for k in schema.keys if k != "sex"]
+        for key, part in _split(df, by):
+            missing = [s for s in SEXES if s not in set(part["sex"])]
             if missing:
-                key = key if isinstance(key, tuple) else (key,)
-                out.add(int(first_lines.loc[key if len(key) > 1 else key[0]]), "sex", MISSING,
-                        f"no rows for {' and '.join(missing)} ({_group_label(key, time_cols)})",
-                        "every time needs both sexes", kind="missing sex")
+                line = int(part["_line"].min())
+                need = "every time needs both sexes" if time_cols else (
+                    f"every {' and '.join(by)} needs both sexes" if by else "the table needs both sexes")
+                out.add(line, "sex", MISSING,
+                        f"no rows for {' and '.join(missing)} ({_group_label(key, by)})",
+                        need, kind="missing sex")
+    if "group" in schema.keys and schema.groups_complete and groups is not None:
+        missing_groups = [g for g in groups if g not in set(df["group"])]
+        if missing_groups:
+            out.add(None, "group", MISSING,
+                    f"no rows for the insured group{'s' if len(missing_groups) > 1 else ''} "
+                    f"{', '.join(missing_groups)} (table {name} needs every group of the assumption set)")
+    if schema.positive_total is not None:
+        by = time_cols + list(schema.keys)
+        for key, part in _split(df, by):
+            if not part[schema.positive_total].sum() > 0:
+                line = int(part["_line"].min())
+                out.add(line, schema.positive_total, MISSING,
+                        f"the {schema.positive_total}s of {_group_label(key, by)} sum to 0",
+                        "give at least one positive weight", kind="zero total")
     if schema.age:
         _check_ages(df, schema, time_cols, out)
     if out.problems:
@@ -642,12 +930,16 @@ def load_table(
     ordered_time = [c for c in ("year", "period_start", "period_end") if c in df.columns]
     age_cols = ["age_start", "age_end"] if schema.age else []
     sort_cols = ordered_time[:1] + (["period_end"] if ordered_time[:1] == ["period_start"] else [])
-    if "sex" in schema.keys:  # male before female, as in SEXES
-        df["_sex_order"] = df["sex"].map({s: i for i, s in enumerate(SEXES)}).astype(np.int64)
-        sort_cols.append("_sex_order")
-    sort_cols += [k for k in schema.keys if k != "sex"] + age_cols[:1]
+    for k in schema.keys:  # sex male first, groups in declaration order, ... (else alphabetical)
+        order = KEY_CHOICES.get(k) if k != "group" else (tuple(groups) if groups is not None else None)
+        if order is not None:
+            df[f"_{k}_order"] = df[k].map({v: i for i, v in enumerate(order)}).astype(np.int64)
+            sort_cols.append(f"_{k}_order")
+        else:
+            sort_cols.append(k)
+    sort_cols += age_cols[:1] + present_optional
     df = df.sort_values(sort_cols, kind="stable").reset_index(drop=True)
-    result = df[ordered_time + list(schema.keys) + age_cols + list(schema.value_names)].copy()
+    result = df[ordered_time + list(schema.keys) + age_cols + present_optional + list(schema.value_names)].copy()
     for c in schema.value_names:
         result[c] = result[c].astype(np.float64)
     result.attrs = {"table": name, "file": str(p), "units": {c.name: c.unit for c in schema.values}}

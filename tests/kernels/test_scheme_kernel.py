@@ -56,7 +56,7 @@ def test_closed_cohort_pension_equals_hand_formula():
     assert out["pensioners"][1, OLD_AGE, 0, 0, 60] == pytest.approx(1000.0)
     assert out["outgo"][0, OLD_AGE, 0] == pytest.approx(0.5 * 3780 * 1000, rel=1e-14)   # half a year
     assert out["outgo"][1, OLD_AGE, 0] == pytest.approx(3780 * 1000, rel=1e-14)         # full year, no deaths
-    assert out["exposure"][0, 0, 0, 59] == pytest.approx(1000.0)
+    assert out["exposure"][0, 0, 0, 59] == pytest.approx(500.0)  # retire at the birthday: half a year
 
 
 # service at the start of the year -> credited service at retirement (n + 1) -> rate

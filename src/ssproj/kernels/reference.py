@@ -1,15 +1,15 @@
 """NumPy-vectorised reference implementations of the kernels.
 
 They compute the same steps as the Numba kernels with whole-array NumPy
-operations (vectorised over sex and age, looping only over time, which is
-sequential). Tests check the kernels against them; ``benchmarks/`` times
+operations (vectorised over all cells -- sex and age, and for the scheme
+also group and service -- looping only over time, which is sequential). Tests check the kernels against them; ``benchmarks/`` times
 the kernels against them. They are not used by the projection itself.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["life_tables_numpy", "project_population_numpy"]
+__all__ = ["life_tables_numpy", "project_population_numpy", "scheme_numpy"]
 
 
 def _infant_ax(m0, female):
@@ -96,3 +96,296 @@ def project_population_numpy(pop0, mx, asfr, srb, mig):
         deaths[t] = d
         floored[t] = fl
     return pop, births, deaths, floored
+
+
+# ---------------------------------------------------------------------------
+# scheme kernel
+# ---------------------------------------------------------------------------
+
+#: Output names of :func:`scheme_numpy`, in the order of the output
+#: arguments of :func:`ssproj.kernels.scheme.scheme_kernel` (``<name>_out``).
+SCHEME_OUTPUTS = (
+    "actives", "inactives", "exposure", "service", "pensioners", "amounts",
+    "entrants", "member_deaths", "invalidity", "lapses", "reentries",
+    "retire_pension", "retire_lump",
+    "awards_count", "awards_amount", "outgo", "lump_sum", "pensioner_deaths", "orphan_exits",
+)
+
+_OLD_AGE, _INVALIDITY, _WIDOW, _ORPHAN = 0, 1, 2, 3
+
+
+def _age_up(arr, axis=-1):
+    """Move every cell one age up along ``axis`` (x -> x+1, the last age stays)."""
+    arr = np.moveaxis(arr, axis, -1)
+    out = np.zeros_like(arr)
+    out[..., 1:] = arr[..., :-1]
+    out[..., -1] += arr[..., -1]
+    return np.moveaxis(out, -1, axis)
+
+
+def _pension_rate_numpy(n, base, accrual, cap_service, cap, full_service, reduction):
+    """Vectorised :func:`ssproj.kernels.scheme._pension_rate` (broadcasting)."""
+    rate = np.minimum(base + accrual * np.minimum(n, cap_service), cap)
+    rate = np.where(n < full_service, rate - reduction * (full_service - n), rate)
+    return np.maximum(rate, 0.0)
+
+
+def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan_rate, orphan_limit,
+                     addP, addM, awards_count, awards_amount, orphan_exits):
+    """Widow(er)s' and orphans' awards for deaths ``dead`` (K, G, S, X) with reference earnings ``re``.
+
+    Adds into ``addP, addM`` (B, G, S, X) and the year's ``awards_count,
+    awards_amount`` (B, G) and ``orphan_exits`` (G,), as the kernel's
+    ``_survivors`` does for each dying cell.
+    """
+    G, S, X = dead.shape[1:]
+    last = X - 1
+    # widow(er)s: to the other sex, at the deceased's age + gap + 1 (age at the year end)
+    w = dead * married
+    w = np.where(w > 0.0, w, 0.0)
+    amt = (w * widow_rate * re).sum(axis=0)
+    w = w.sum(axis=0)
+    xa = np.clip(np.arange(X) + spouse_gap + 1, 0, last)                      # (S, X)
+    other = (S - 1 - np.arange(S))[None, :, None]
+    gidx = np.arange(G)[:, None, None]
+    np.add.at(addP[_WIDOW], (gidx, other, xa[None]), w)
+    np.add.at(addM[_WIDOW], (gidx, other, xa[None]), amt)
+    awards_count[_WIDOW] += w.sum(axis=(1, 2))
+    awards_amount[_WIDOW] += amt.sum(axis=(1, 2))
+    # orphans: spread evenly over ages 0..limit-1 at the death, half boys;
+    # those reaching the limit at the year end leave after half a year
+    if orphan_limit > 0:
+        kids = dead * children
+        kids = np.where(kids > 0.0, kids, 0.0)
+        k_g = kids.sum(axis=(0, 2, 3))                                        # (G,)
+        kre_g = (kids * re).sum(axis=(0, 2, 3))
+        addP[_ORPHAN, :, :, 1:orphan_limit] += (k_g / (2.0 * orphan_limit))[:, None, None]
+        addM[_ORPHAN, :, :, 1:orphan_limit] += (kre_g * orphan_rate / (2.0 * orphan_limit))[:, None, None]
+        awards_count[_ORPHAN] += k_g
+        awards_amount[_ORPHAN] += kre_g * orphan_rate
+        orphan_exits += k_g / orphan_limit
+
+
+def scheme_numpy(
+    A, I, P, M, R,
+    target, entry_dist, qx, mortality_factor,
+    density, lapse, reentry,
+    inval_incidence, inval_min_service, inval_rate,
+    pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
+    service_cap, replacement_cap, min_pension, max_pension, lump_months,
+    ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
+    married, spouse_gap, children, indexation,
+    *, final_state=False,
+):
+    """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
+
+    Computes the same year step as
+    :func:`ssproj.kernels.scheme.scheme_kernel` (order of operations in
+    :mod:`ssproj.kernels.scheme`) with whole-array NumPy operations over
+    all (group, sex, age, service) cells: masks for eligibility, shifted
+    slices for ageing and the service credit, ``np.add.at`` for the
+    widow(er)s' ages. Only the loop over years is a Python loop. It is an
+    independent check of the kernel and a baseline for its benchmark; the
+    projection does not use it. Results equal the kernel's to rounding
+    (sums are accumulated in another order).
+
+    Parameters
+    ----------
+    A, I, P, M, R : ndarray
+        State at the start of the first year, shapes (G, 2, X, NS) for
+        ``A, I`` and (4, G, 2, X) for ``P, M, R``; not modified.
+    target, entry_dist, qx, mortality_factor, density, lapse, reentry, \
+inval_incidence, inval_min_service, inval_rate, pensionable_age, \
+min_service, accrual, base_rate, full_service, short_reduction, \
+service_cap, replacement_cap, min_pension, max_pension, lump_months, \
+ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit, \
+married, spouse_gap, children, indexation
+        Same as for ``scheme_kernel``, same shapes and units.
+        ``orphan_limit`` must not exceed X (the kernel would write out of
+        its arrays).
+    final_state : bool, optional
+        Also return the state at the end of the last year.
+
+    Returns
+    -------
+    dict of ndarray
+        Keys :data:`SCHEME_OUTPUTS` (the kernel's output arguments without
+        ``_out``, in the same order), same shapes and units: stocks
+        ``actives, inactives`` (Y+1, G, 2, X), ``service`` (Y+1, G, NS),
+        ``pensioners, amounts`` (Y+1, 4, G, 2, X); ``exposure``
+        (Y, G, 2, X); flows (Y, G) or, for ``awards_count, awards_amount,
+        outgo``, (Y, 4, G).
+    tuple of ndarray
+        Only with ``final_state``: ``(A, I, P, M, R)`` at the end of the
+        last year.
+
+    Raises
+    ------
+    ValueError
+        If ``orphan_limit`` exceeds the number of ages.
+    """
+    A = np.array(A, dtype=float)
+    I = np.array(I, dtype=float)
+    P = np.array(P, dtype=float)
+    M = np.array(M, dtype=float)
+    R = np.array(R, dtype=float)
+    G, S, X, NS = A.shape
+    B = P.shape[0]
+    Y = np.shape(target)[0]
+    last = X - 1
+    orphan_limit = int(orphan_limit)
+    if orphan_limit > X:
+        raise ValueError(f"orphan_limit {orphan_limit} exceeds the {X} ages")
+    spouse_gap = np.asarray(spouse_gap)
+
+    z = np.zeros
+    out = dict(
+        actives=z((Y + 1, G, S, X)), inactives=z((Y + 1, G, S, X)), exposure=z((Y, G, S, X)),
+        service=z((Y + 1, G, NS)), pensioners=z((Y + 1, B, G, S, X)), amounts=z((Y + 1, B, G, S, X)),
+        entrants=z((Y, G)), member_deaths=z((Y, G)), invalidity=z((Y, G)), lapses=z((Y, G)),
+        reentries=z((Y, G)), retire_pension=z((Y, G)), retire_lump=z((Y, G)),
+        awards_count=z((Y, B, G)), awards_amount=z((Y, B, G)), outgo=z((Y, B, G)),
+        lump_sum=z((Y, G)), pensioner_deaths=z((Y, G)), orphan_exits=z((Y, G)),
+    )
+    ages = np.arange(X)
+    x1 = np.minimum(ages + 1, last)                        # age at the year end
+    n = np.arange(NS)
+    n_up = np.minimum(n + 1, NS - 1)                       # service after a year's credit
+    orphan_leaves = x1 >= orphan_limit                     # (X,)
+    g4 = (slice(None), None, None, None)                   # (G,) -> (G, 1, 1, 1)
+
+    for y in range(Y + 1):
+        # --- state at the start of year y
+        out["actives"][y] = A.sum(axis=3)
+        out["inactives"][y] = I.sum(axis=3)
+        out["service"][y] = A.sum(axis=(1, 2))
+        out["pensioners"][y] = P
+        out["amounts"][y] = M
+        if y == Y:
+            break
+
+        # --- 1. indexation
+        k = 1.0 + indexation[y]
+        M *= k
+        R *= k
+
+        # --- 2. entrants at service 0
+        gap = target[y] - A.sum(axis=(2, 3))               # (G, S)
+        gap = np.where(gap > 0.0, gap, 0.0)
+        out["entrants"][y] = gap.sum(axis=1)
+        A[:, :, :, 0] += gap[:, :, None] * entry_dist
+
+        # --- 3. member decrements, cell by cell
+        q = np.minimum(qx[y][None] * mortality_factor[:, None, None], 1.0)    # (G, S, X)
+        re = ref_earnings[y]                                                    # (G, S, X)
+        d = density[y][g4]
+        q4 = q[..., None]
+        inc = np.where((n[None, :] >= inval_min_service[y][:, None])[:, None, None, :],
+                       inval_incidence[None, :, :, None], 0.0)                  # (G, S, X, NS)
+        da = A * q4
+        a1 = A - da
+        di = a1 * inc
+        a2 = a1 - di
+        dl = a2 * lapse[y][g4]
+        a3 = a2 - dl
+        dv = I * q4
+        v1 = I - dv
+        dr = v1 * reentry[y][g4]
+        v2 = v1 - dr
+        retiring = (x1[None, None, :] >= pensionable_age[y][:, :, None])[..., None]   # (G, S, X, 1)
+        # members reaching the pensionable age retire at mid-year: half a year of contributions
+        contrib_years = A - 0.5 * (da + di + dl) + 0.5 * dr
+        contrib_years = np.where(retiring, 0.5 * contrib_years, contrib_years)
+        out["exposure"][y] = (d * contrib_years).sum(axis=3)
+        dead = da + dv
+        out["member_deaths"][y] = dead.sum(axis=(1, 2, 3))
+        out["invalidity"][y] = di.sum(axis=(1, 2, 3))
+        out["lapses"][y] = dl.sum(axis=(1, 2, 3))
+        out["reentries"][y] = dr.sum(axis=(1, 2, 3))
+
+        addP = np.zeros_like(P)
+        addM = np.zeros_like(M)
+        addR = np.zeros_like(R)
+        awards_count = out["awards_count"][y]
+        awards_amount = out["awards_amount"][y]
+        exits = out["orphan_exits"][y]
+
+        # invalidity pensions, at the age at the year end
+        di_pos = np.where(di > 0.0, di, 0.0).sum(axis=3)                        # (G, S, X)
+        inv_amt = di_pos * inval_rate[y][:, None, None] * re
+        addP[_INVALIDITY] += _age_up(di_pos)
+        addM[_INVALIDITY] += _age_up(inv_amt)
+        addR[_INVALIDITY] += _age_up(di_pos * re)
+        awards_count[_INVALIDITY] += di_pos.sum(axis=(1, 2))
+        awards_amount[_INVALIDITY] += inv_amt.sum(axis=(1, 2))
+
+        # --- 5. survivors of members who die
+        surv_ok = (n[None, :] >= surv_min_service[y][:, None])[:, None, None, :]
+        dead_elig = np.where((dead > 0.0) & surv_ok, dead, 0.0).sum(axis=3)
+        _survivors_numpy(dead_elig[None], re[None], married, spouse_gap, children, widow_rate[y],
+                         orphan_rate[y], orphan_limit, addP, addM, awards_count, awards_amount, exits)
+
+        # --- 4. ageing, service credit and retirement
+        end_a = a3 + dr
+        end_v = v2 + dl
+        credited = end_a * d                      # part 0: service n + 1
+        rest = end_a * (1.0 - d)                  # part 1 (with the inactives): service n
+        # members who stay
+        stay_up = np.where(retiring, 0.0, credited)
+        stayA = np.where(retiring, 0.0, rest)
+        stayA[..., 1:] += stay_up[..., :-1]
+        stayA[..., -1] += stay_up[..., -1]
+        A = _age_up(stayA, axis=2)
+        I = _age_up(np.where(retiring, 0.0, end_v), axis=2)
+        # members who retire
+        rate_args = (base_rate[y][:, None], accrual[y][:, None], service_cap[y][:, None],
+                     replacement_cap[y][:, None], full_service[y][:, None], short_reduction[y][:, None])
+        lo = min_pension[y][g4]
+        hi = max_pension[y][g4]
+        for cnt, nn in ((credited, n_up), (rest + end_v, n)):
+            cnt = np.where(retiring & (cnt > 0.0), cnt, 0.0)
+            eligible = (nn[None, :] >= min_service[y][:, None])[:, None, None, :]      # (G, 1, 1, NS)
+            pc = np.where(eligible, cnt, 0.0)
+            lc = np.where(eligible, 0.0, cnt)
+            rate = _pension_rate_numpy(nn[None, :], *rate_args)                         # (G, NS)
+            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None], lo), hi)
+            p_count = pc.sum(axis=3)
+            p_amount = (pc * pen).sum(axis=3)
+            addP[_OLD_AGE] += _age_up(p_count)
+            addM[_OLD_AGE] += _age_up(p_amount)
+            addR[_OLD_AGE] += _age_up(p_count * re)
+            awards_count[_OLD_AGE] += p_count.sum(axis=(1, 2))
+            awards_amount[_OLD_AGE] += p_amount.sum(axis=(1, 2))
+            out["retire_pension"][y] += p_count.sum(axis=(1, 2))
+            out["lump_sum"][y] += (lc * lump_months[y][g4] / 12.0 * nn * re[..., None]).sum(axis=(1, 2, 3))
+            out["retire_lump"][y] += lc.sum(axis=(1, 2, 3))
+
+        # --- 6. pensioners in payment (cells with nobody are dropped, as in the kernel)
+        live = P != 0.0
+        dp = np.where(live, P * q, 0.0)
+        out["pensioner_deaths"][y] = dp.sum(axis=(0, 2, 3))
+        out["outgo"][y] = np.where(live, M * (1.0 - 0.5 * q), 0.0).sum(axis=(2, 3))
+        own = slice(_OLD_AGE, _INVALIDITY + 1)
+        with_surv = (dp[own] > 0.0) & (P[own] > 0.0)
+        avg_re = np.divide(R[own], P[own], out=np.zeros_like(R[own]), where=with_surv)
+        _survivors_numpy(np.where(with_surv, dp[own], 0.0), avg_re, married, spouse_gap, children,
+                         widow_rate[y], orphan_rate[y], orphan_limit, addP, addM, awards_count,
+                         awards_amount, exits)
+        keep = 1.0 - q
+        kP = np.where(live, P * keep, 0.0)
+        kM = np.where(live, M * keep, 0.0)
+        kR = np.where(live, R * keep, 0.0)
+        exits += kP[_ORPHAN][..., orphan_leaves].sum(axis=(1, 2))
+        for arr in (kP, kM, kR):
+            arr[_ORPHAN][..., orphan_leaves] = 0.0
+        addP += _age_up(kP)
+        addM += _age_up(kM)
+        addR += _age_up(kR)
+        out["outgo"][y] += 0.5 * awards_amount
+
+        # --- 7. end-of-year state
+        P, M, R = addP, addM, addR
+
+    if final_state:
+        return out, (A, I, P, M, R)
+    return out

@@ -20,7 +20,10 @@ One year y, in this order (all rates for year y):
    r = re-entry, d = contribution density):
    deaths ``a q``; invalidity ``a (1-q) i``; lapses ``a (1-q)(1-i) l``;
    inactive deaths ``v q``; re-entries ``v (1-q) r``. Contributor exposure
-   (contributor-years) ``d (a - (deaths + invalidity + lapses)/2 + re-entries/2)``.
+   (contributor-years) ``d (a - (deaths + invalidity + lapses)/2 + re-entries/2)``,
+   halved for members who reach the pensionable age in the year (they retire
+   at their birthday, on average at mid-year, and draw half a year of
+   pension in the year).
    Actives still active at the year end credit one year of service with
    probability d.
 4. Ageing (x -> x+1, 100+ stays) and retirement: members whose new age
@@ -211,7 +214,12 @@ def scheme_kernel(
                         v1 = v - dv
                         dr = v1 * reentry[y, g]
                         v2 = v1 - dr
-                        exposure_out[y, g, s, x] += d * (a - 0.5 * (da + di + dl) + 0.5 * dr)
+                        # members reaching the pensionable age retire at their birthday,
+                        # on average at mid-year: half a year of contributions
+                        contrib_years = a - 0.5 * (da + di + dl) + 0.5 * dr
+                        if retiring:
+                            contrib_years *= 0.5
+                        exposure_out[y, g, s, x] += d * contrib_years
                         member_deaths_out[y, g] += da + dv
                         invalidity_out[y, g] += di
                         lapses_out[y, g] += dl

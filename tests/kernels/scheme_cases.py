@@ -1,0 +1,104 @@
+"""Input sets for the scheme kernel, shared by its reference tests.
+
+``inputs`` gives neutral inputs (nothing happens), ``random_inputs`` a
+small random projection that exercises every branch of the kernel, and
+``run_kernel`` calls :func:`ssproj.kernels.scheme.scheme_kernel` on a copy
+and returns its outputs keyed like :func:`ssproj.kernels.reference.scheme_numpy`.
+"""
+import numpy as np
+
+from ssproj.kernels.reference import SCHEME_OUTPUTS
+from ssproj.kernels.scheme import N_TYPES, ORPHAN, scheme_kernel
+
+X, NS, B = 101, 51, N_TYPES
+
+#: Names of the state arrays, first arguments of the kernel.
+STATE = ("A", "I", "P", "M", "R")
+
+
+def inputs(G=1, Y=3):
+    """Neutral inputs: no deaths, no decrements, nobody enters, nobody retires."""
+    z = lambda *shape: np.zeros(shape)
+    f = lambda v, *shape: np.full(shape, float(v))
+    return dict(
+        A=z(G, 2, X, NS), I=z(G, 2, X, NS), P=z(B, G, 2, X), M=z(B, G, 2, X), R=z(B, G, 2, X),
+        target=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
+        density=f(1, Y, G), lapse=z(Y, G), reentry=z(Y, G),
+        inval_incidence=z(2, X), inval_min_service=z(Y, G), inval_rate=f(0.6, Y, G),
+        pensionable_age=f(200, Y, G, 2), min_service=f(15, Y, G), accrual=f(0.015, Y, G), base_rate=z(Y, G),
+        full_service=z(Y, G), short_reduction=z(Y, G), service_cap=f(50, Y, G), replacement_cap=f(0.75, Y, G),
+        min_pension=z(Y, G), max_pension=f(1e30, Y, G), lump_months=f(1, Y, G),
+        ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
+        orphan_rate=f(0.2, Y), orphan_limit=18, married=z(2, X), spouse_gap=np.zeros((2, X), np.int64),
+        children=z(2, X), indexation=z(Y),
+    )
+
+
+def random_inputs(seed, G=2, Y=4):
+    """A small random projection: every decrement, both retirement outcomes, survivors, orphans."""
+    rng = np.random.default_rng(seed)
+    u = rng.uniform
+    inp = inputs(G=G, Y=Y)
+    inp["A"][:, :, 15:101, :46] = u(0, 50, (G, 2, 86, 46))
+    inp["A"][:, :, 40:70, NS - 1] = u(0, 5, (G, 2, 30))         # the open service cell
+    inp["I"][:, :, 15:101, :30] = u(0, 20, (G, 2, 86, 30))
+    inp["P"][:, :, :, 40:101] = u(0, 30, (B, G, 2, 61))
+    inp["P"][ORPHAN] = 0.0
+    inp["P"][ORPHAN, :, :, 0:25] = u(0, 10, (G, 2, 25))           # some already past the limit
+    inp["M"][:] = inp["P"] * u(3000, 9000, inp["P"].shape)
+    inp["R"][:] = inp["P"] * u(5000, 15000, inp["P"].shape)
+    inp["target"][:] = u(0, 3e5, (Y, G, 2))
+    w = u(0, 1, (G, 2, 20))
+    inp["entry_dist"][:, :, 15:35] = w / w.sum(axis=2, keepdims=True)
+    inp["qx"][:] = np.sort(u(0.0005, 0.3, (Y, 2, X)), axis=2)
+    inp["qx"][:, :, 100] = 1.0
+    inp["mortality_factor"][:] = u(0.7, 1.5, G)                    # q clipped at 1 at the top ages
+    inp["density"][:] = u(0.5, 1.0, (Y, G))
+    inp["density"][0, 0] = 1.0                                      # nobody left uncredited
+    inp["lapse"][:] = u(0, 0.2, (Y, G))
+    inp["reentry"][:] = u(0, 0.2, (Y, G))
+    inp["inval_incidence"][:, 20:65] = u(0, 0.01, (2, 45))
+    inp["inval_min_service"][:] = rng.integers(0, 6, (Y, G))
+    inp["inval_rate"][:] = u(0.3, 0.7, (Y, G))
+    inp["pensionable_age"][:] = rng.integers(55, 66, (Y, G, 2)) + rng.choice([0.0, 0.5], (Y, G, 2))
+    inp["min_service"][:] = rng.integers(5, 25, (Y, G))
+    inp["accrual"][:] = u(0.01, 0.02, (Y, G))
+    inp["base_rate"][:] = u(0, 0.4, (Y, G))
+    inp["full_service"][:] = rng.integers(0, 35, (Y, G))
+    inp["short_reduction"][:] = u(0, 0.03, (Y, G))
+    inp["service_cap"][:] = rng.integers(20, 51, (Y, G))
+    inp["replacement_cap"][:] = u(0.6, 0.9, (Y, G))
+    inp["min_pension"][:] = u(0, 3000, (Y, G))
+    inp["max_pension"][:] = u(6000, 12000, (Y, G))
+    inp["lump_months"][:] = u(0.5, 2, (Y, G))
+    inp["ref_earnings"][:] = u(5000, 20000, (Y, G, 2, X))
+    inp["surv_min_service"][:] = rng.integers(0, 10, (Y, G))
+    inp["widow_rate"][:] = u(0.2, 0.6, Y)
+    inp["orphan_rate"][:] = u(0.1, 0.3, Y)
+    inp["orphan_limit"] = int(rng.integers(15, 26))
+    inp["married"][:] = u(0, 0.9, (2, X))
+    inp["spouse_gap"][:] = rng.integers(-10, 10, (2, X))
+    inp["children"][:, 18:75] = u(0, 2, (2, 57))
+    inp["indexation"][:] = u(0, 0.1, Y)
+    return inp
+
+
+def copy_inputs(inp):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+
+
+def run_kernel(inp):
+    """Run the kernel on a copy of ``inp``: (outputs keyed by ``SCHEME_OUTPUTS``, end state)."""
+    inp = copy_inputs(inp)
+    G = inp["A"].shape[0]
+    Y = inp["target"].shape[0]
+    z = lambda *shape: np.zeros(shape)
+    shapes = dict(
+        actives=(Y + 1, G, 2, X), inactives=(Y + 1, G, 2, X), exposure=(Y, G, 2, X), service=(Y + 1, G, NS),
+        pensioners=(Y + 1, B, G, 2, X), amounts=(Y + 1, B, G, 2, X),
+        awards_count=(Y, B, G), awards_amount=(Y, B, G), outgo=(Y, B, G),
+    )
+    out = {k: z(*shapes.get(k, (Y, G))) for k in SCHEME_OUTPUTS}
+    work = [np.zeros_like(inp[k]) for k in STATE]
+    scheme_kernel(*inp.values(), *out.values(), *work)
+    return out, tuple(inp[k] for k in STATE)

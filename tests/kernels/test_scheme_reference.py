@@ -1,0 +1,171 @@
+"""The scheme kernel equals its NumPy-vectorised reference.
+
+:func:`ssproj.kernels.reference.scheme_numpy` recomputes every step of
+:func:`ssproj.kernels.scheme.scheme_kernel` with whole-array operations;
+the two sum in different orders, so they agree to rounding (relative
+1e-10), not bit for bit. Also run with NUMBA_DISABLE_JIT=1
+(tests/test_nojit.py): the cases are kept small.
+"""
+import numpy as np
+import pytest
+
+from ssproj.kernels.reference import SCHEME_OUTPUTS, scheme_numpy
+from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW
+
+from .scheme_cases import NS, STATE, X, copy_inputs, inputs, random_inputs, run_kernel
+
+RTOL = 1e-10
+
+
+def assert_same(inp):
+    """Run kernel and reference on ``inp``; assert every output and the end state agree."""
+    kernel, kernel_state = run_kernel(inp)
+    ref, ref_state = scheme_numpy(**copy_inputs(inp), final_state=True)
+    assert tuple(ref) == SCHEME_OUTPUTS
+    for key in SCHEME_OUTPUTS:
+        assert ref[key].shape == kernel[key].shape, key
+        scale = np.abs(kernel[key]).max()
+        np.testing.assert_allclose(ref[key], kernel[key], rtol=RTOL, atol=1e-13 * scale, err_msg=key)
+    for name, k, r in zip(STATE, kernel_state, ref_state):
+        np.testing.assert_allclose(r, k, rtol=RTOL, atol=1e-13 * np.abs(k).max(), err_msg=name)
+    return kernel
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_equals_reference_on_random_inputs(seed):
+    inp = random_inputs(seed, G=2, Y=4)
+    out = assert_same(inp)
+    # the case is not degenerate: every kind of flow happens
+    for key in ("entrants", "member_deaths", "invalidity", "lapses", "reentries", "retire_pension",
+                "retire_lump", "lump_sum", "pensioner_deaths", "orphan_exits"):
+        assert out[key].sum() > 0, key
+    for b in (OLD_AGE, INVALIDITY, WIDOW, ORPHAN):
+        assert out["awards_count"][:, b].sum() > 0, b
+
+
+def test_reference_does_not_modify_its_inputs():
+    inp = random_inputs(7, G=1, Y=2)
+    before = copy_inputs(inp)
+    scheme_numpy(**inp)
+    for key, value in before.items():
+        np.testing.assert_array_equal(inp[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("pensionable_age", [99.0, 100.0, 100.5, 101.0, 200.0])
+def test_retirement_at_100_and_beyond(pensionable_age):
+    """New age 100 is the last cell: 99- and 100-year-olds both reach it."""
+    inp = inputs(G=1, Y=3)
+    for x in (97, 98, 99, 100):
+        inp["A"][0, :, x, [0, 10, 30, NS - 1]] = 10.0 + x
+        inp["I"][0, :, x, [3, 20]] = 5.0
+    inp["qx"][:, :, 90:] = 0.2                         # nobody dies for sure at 100
+    inp["pensionable_age"][:] = pensionable_age
+    inp["density"][:] = 0.7
+    inp["married"][:] = 0.5
+    inp["spouse_gap"][:] = 3
+    out = assert_same(inp)
+    if pensionable_age > 100:
+        assert out["retire_pension"].sum() == 0.0 and out["retire_lump"].sum() == 0.0
+        assert out["actives"][-1, 0, :, 100].sum() > 0       # still members at 100+
+    else:
+        assert out["retire_pension"][0].sum() > 0 and out["retire_lump"][0].sum() > 0
+        assert out["actives"][-1].sum() == 0.0 and out["inactives"][-1].sum() == 0.0
+
+
+@pytest.mark.parametrize("orphan_limit", [0, 1, 2, 18, 100, X])
+def test_orphans_at_the_limit(orphan_limit):
+    inp = inputs(G=2, Y=3)
+    inp["orphan_limit"] = orphan_limit
+    inp["P"][ORPHAN, :, :, :] = 4.0                   # orphans of every age, some past the limit
+    inp["M"][ORPHAN] = inp["P"][ORPHAN] * 2400.0
+    inp["P"][OLD_AGE, :, :, 60:90] = 50.0
+    inp["M"][OLD_AGE] = inp["P"][OLD_AGE] * 6000.0
+    inp["R"][OLD_AGE] = inp["P"][OLD_AGE] * 9000.0
+    inp["A"][:, :, 25:60, 5:20] = 3.0
+    inp["qx"][:] = 0.02
+    inp["qx"][:, :, 100] = 1.0
+    inp["children"][:, 20:90] = 1.5
+    inp["married"][:, 20:90] = 0.6
+    out = assert_same(inp)
+    if orphan_limit == 0:
+        assert out["awards_count"][:, ORPHAN].sum() == 0.0
+        assert out["pensioners"][1:, ORPHAN].sum() == 0.0
+    if orphan_limit == 1:
+        # every orphan awarded reaches the limit at the year end
+        np.testing.assert_allclose(out["orphan_exits"][1:], out["awards_count"][1:, ORPHAN], rtol=1e-12)
+    if 0 < orphan_limit < X:
+        assert out["pensioners"][1:, ORPHAN, :, :, orphan_limit:].sum() == 0.0
+
+
+def test_reference_rejects_an_orphan_limit_beyond_the_ages():
+    inp = inputs(G=1, Y=1)
+    inp["orphan_limit"] = X + 1
+    with pytest.raises(ValueError, match="orphan_limit"):
+        scheme_numpy(**inp)
+
+
+def test_zero_populations():
+    inp = random_inputs(3, G=2, Y=3)
+    for k in STATE:
+        inp[k][:] = 0.0
+    inp["target"][:] = 0.0
+    out = assert_same(inp)
+    for key, value in out.items():
+        assert np.all(value == 0.0), key
+    ref = scheme_numpy(**inp)
+    for key, value in ref.items():
+        assert np.all(value == 0.0), key
+
+
+def test_an_empty_group_next_to_a_populated_one():
+    inp = random_inputs(4, G=2, Y=3)
+    for k in ("A", "I"):
+        inp[k][1] = 0.0
+    for k in ("P", "M", "R"):
+        inp[k][:, 1] = 0.0
+    inp["target"][:, 1] = 0.0
+    out = assert_same(inp)
+    for key in ("actives", "inactives", "exposure", "service"):
+        assert np.all(out[key][:, 1] == 0.0), key
+    for key in ("pensioners", "amounts"):
+        assert np.all(out[key][:, :, 1] == 0.0), key
+    assert np.all(out["outgo"][:, :, 1] == 0.0)
+    assert out["actives"][:, 0].sum() > 0
+
+
+def test_spouse_ages_clipped_at_0_and_100():
+    inp = inputs(G=1, Y=2)
+    inp["A"][0, :, 20, 10] = 100.0                    # young members: spouses 60 years younger -> age 0
+    inp["A"][0, :, 95, 10] = 100.0                    # old members: spouses 60 years older -> age 100
+    inp["P"][OLD_AGE, 0, :, 90] = 100.0               # old pensioners likewise
+    inp["M"][OLD_AGE] = inp["P"][OLD_AGE] * 6000.0
+    inp["R"][OLD_AGE] = inp["P"][OLD_AGE] * 8000.0
+    inp["qx"][:] = 0.05
+    inp["married"][:] = 0.7
+    inp["spouse_gap"][:, :50] = -60
+    inp["spouse_gap"][:, 50:] = 60
+    out = assert_same(inp)
+    widows = out["pensioners"][1, WIDOW, 0]
+    assert widows[:, 0].sum() > 0 and widows[:, 100].sum() > 0
+    assert widows[:, 1:100].sum() == 0.0
+
+
+@pytest.mark.parametrize("case", ["everyone_retires", "no_density", "min_above_max", "rate_floored"])
+def test_extreme_parameters(case):
+    inp = random_inputs(11, G=2, Y=3)
+    if case == "everyone_retires":                    # entrants too, in their first year
+        inp["pensionable_age"][:] = 0.0
+    elif case == "no_density":                         # no service credit, no exposure
+        inp["density"][:] = 0.0
+    elif case == "min_above_max":                      # the maximum wins, as in the kernel
+        inp["min_pension"][:] = 20000.0
+        inp["max_pension"][:] = 7000.0
+    elif case == "rate_floored":                       # short-service reduction below zero
+        inp["full_service"][:] = 200.0
+        inp["short_reduction"][:] = 0.05
+        inp["min_service"][:] = 0.0
+    out = assert_same(inp)
+    if case == "no_density":
+        assert out["exposure"].sum() == 0.0
+    if case == "everyone_retires":
+        assert out["actives"][1:].sum() == 0.0 and out["inactives"][1:].sum() == 0.0
