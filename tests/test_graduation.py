@@ -105,3 +105,9 @@ def test_interpolate_in_time_linear_log_and_hold():
 def test_life_table_of_constant_rate_has_e0_one_over_m():
     lt = LifeTable.from_mx(np.full(101, 0.025), sex="male")
     assert lt.e0 == pytest.approx(40.0, rel=1e-12)
+
+
+def test_single_age_death_rates_pass_through_unchanged():
+    mx = np.linspace(0.001, 0.6, 101)
+    ends = np.append(np.arange(100, dtype=float), np.nan)
+    np.testing.assert_array_equal(graduate_mx(np.arange(101), ends, mx), mx)

@@ -216,6 +216,8 @@ def graduate_mx(age_start, age_end, mx, *, tol=1e-12, max_iterations=200):
         out[:] = np.exp(np.interp(ages, mid, nodes))
         for a, m in fixed:
             out[a] = m
+        if not wide.any():  # single ages only: nothing to graduate
+            break
         ratio = mx[wide] / _groups_nmx(out, starts, ends)
         if np.max(np.abs(ratio - 1.0)) <= tol:
             break

@@ -245,7 +245,12 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
 
     # ---- mortality and decrement inputs
     mx = demography["mortality_rate"].sel(year=years).values
-    qx = np.minimum(mx / (1.0 + 0.5 * mx), 1.0)
+    q_exact = np.minimum(mx / (1.0 + 0.5 * mx), 1.0)  # between exact ages x and x+1
+    # members are counted by completed age x at 1 January, i.e. exact age
+    # x + 1/2 on average: their death probability over the calendar year is
+    # that of exact ages x + 1/2 .. x + 3/2 (geometric mean of q(x), q(x+1))
+    qx = q_exact.copy()
+    qx[..., :-1] = 1.0 - np.sqrt((1.0 - q_exact[..., :-1]) * (1.0 - q_exact[..., 1:]))
     entry = _entry_distribution(tables["entry_age_distribution"], groups)
     density = _per(sc, "contribution_density", years)
     scheme_start = _scalar_per(sc, "scheme_start_year", groups)

@@ -270,7 +270,10 @@ married, spouse_gap, children, indexation
         R *= k
 
         # --- 2. entrants at service 0
-        gap = target[y] - A.sum(axis=(2, 3))               # (G, S)
+        # members summed in the kernel's (sequential) order: the gap can be a small
+        # difference of two large numbers, which would magnify any other order's rounding
+        members = np.cumsum(A.reshape(G, S, X * NS), axis=2)[:, :, -1]
+        gap = target[y] - members                          # (G, S)
         gap = np.where(gap > 0.0, gap, 0.0)
         out["entrants"][y] = gap.sum(axis=1)
         A[:, :, :, 0] += gap[:, :, None] * entry_dist
