@@ -25,6 +25,8 @@ def inputs(G=1, Y=3):
         ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
         orphan_rate=f(0.2, Y), orphan_limit=18, married=z(2, X), spouse_gap=np.zeros((2, X), np.int64),
         children=z(2, X), indexation=z(Y),
+        early_window=z(Y, G), early_rate=z(Y, G), early_reduction=z(Y, G), deferral_share=z(Y, G),
+        deferral_years=z(Y, G), late_increment=z(Y, G),
     )
 
 
@@ -222,3 +224,35 @@ def test_zero_coverage_gives_zero_flows():
     out = run(inp)
     for key, value in out.items():
         assert np.all(value == 0.0), key
+
+
+def test_early_retirement_with_reduction_and_ineligible_carry_on():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 57, 30] = 100.0   # eligible, 2 years before 60 at the year end (58)
+    inp["A"][0, 0, 57, 5] = 50.0     # not eligible: carries on, no lump sum
+    inp["pensionable_age"][:] = 60
+    inp["early_window"][:] = 3
+    inp["early_rate"][:] = 0.4
+    inp["early_reduction"][:] = 0.05
+    out = run(inp)
+    assert out["retire_pension"][0, 0] == pytest.approx(40.0)
+    assert out["retire_lump"][0, 0] == 0.0
+    # 1.5% x 31 years x 12,000, reduced 5% x 2 years
+    assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(40 * 0.015 * 31 * 12000 * 0.9, rel=1e-12)
+    assert out["actives"][1, 0, 0, 58] == pytest.approx(60.0 + 50.0)
+    assert out["exposure"][0, 0, 0, 57] == pytest.approx(100 * (1 - 0.5 * 0.4) + 50.0)
+
+
+def test_deferred_retirement_with_increment():
+    inp = inputs(Y=3)
+    inp["A"][0, 1, 59, 30] = 100.0
+    inp["pensionable_age"][:] = 60
+    inp["deferral_share"][:] = 0.25
+    inp["deferral_years"][:] = 2
+    inp["late_increment"][:] = 0.06
+    out = run(inp)
+    assert out["retire_pension"][0, 0] == pytest.approx(75.0)     # at 60
+    assert out["retire_pension"][1, 0] == pytest.approx(0.0)      # the 25 work on at 61
+    assert out["retire_pension"][2, 0] == pytest.approx(25.0)     # and retire at 62
+    # service 33 at 62 (one credit a year), +6% x 2 years late
+    assert out["awards_amount"][2, OLD_AGE, 0] == pytest.approx(25 * 0.015 * 33 * 12000 * 1.12, rel=1e-12)

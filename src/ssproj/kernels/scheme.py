@@ -73,6 +73,35 @@ def _pension_rate(n, base, accrual, cap_service, cap, full_service, reduction):
 
 
 @njit(cache=True)
+def _retirement(x1, last, pa, window, early_rate, reduction, deferral, defer_years, increment):
+    """Shares retiring at the birthday that brings a member to age ``x1``.
+
+    Returns ``(share of actives, share of inactives, pension factor, early)``:
+
+    * ``x1 < pa - window``: nobody;
+    * ``pa - window <= x1 < pa``: early retirement of ``early_rate`` of the
+      eligible actives, pension x (1 - reduction x (pa - x1)); ``early`` is
+      True (the ineligible carry on working, no lump sum);
+    * ``pa <= x1 < pa + 1``: everybody except ``deferral`` of the actives
+      (who work on, if ``defer_years`` > 0);
+    * ``pa + 1 <= x1 < pa + defer_years``: actives are deferrers and carry on;
+      inactives retire;
+    * ``x1 >= pa + defer_years`` (or the last age): everybody; actives past
+      ``pa`` get x (1 + increment x (x1 - pa)).
+    """
+    if x1 >= last or x1 >= pa + defer_years and x1 >= pa:
+        late = x1 - pa
+        return 1.0, 1.0, 1.0 + increment * late if late > 0.0 else 1.0, False
+    if x1 >= pa:
+        if x1 < pa + 1.0:
+            return (1.0 - deferral) if defer_years > 0.0 else 1.0, 1.0, 1.0, False
+        return 0.0, 1.0, 1.0, False
+    if x1 >= pa - window:
+        return early_rate, 0.0, 1.0 - reduction * (pa - x1), True
+    return 0.0, 0.0, 1.0, False
+
+
+@njit(cache=True)
 def scheme_kernel(
     # state at the start of the first year (modified in place: end state on return)
     A, I, P, M, R,
@@ -84,6 +113,7 @@ def scheme_kernel(
     service_cap, replacement_cap, min_pension, max_pension, lump_months,
     ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
     married, spouse_gap, children, indexation,
+    early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
     # outputs by year
     actives_out, inactives_out, exposure_out, service_out,
     pensioners_out, amounts_out,
@@ -196,7 +226,11 @@ def scheme_kernel(
                     if q > 1.0:
                         q = 1.0
                     x1 = x + 1 if x < last else last
-                    retiring = x1 >= pa
+                    # retirement at the birthday in this year (age x1 at the year end):
+                    # f_act share of actives, f_inact share of inactives, pension factor adj
+                    f_act, f_inact, adj, early = _retirement(
+                        x1, last, pa, early_window[y, g], early_rate[y, g], early_reduction[y, g],
+                        deferral_share[y, g], deferral_years[y, g], late_increment[y, g])
                     re = ref_earnings[y, g, s, x]
                     for n in range(NS):
                         a = A[g, s, x, n]
@@ -217,8 +251,8 @@ def scheme_kernel(
                         # members reaching the pensionable age retire at their birthday,
                         # on average at mid-year: half a year of contributions
                         contrib_years = a - 0.5 * (da + di + dl) + 0.5 * dr
-                        if retiring:
-                            contrib_years *= 0.5
+                        if f_act > 0.0 and not (early and n + 1 < min_service[y, g]):
+                            contrib_years *= 1.0 - 0.5 * f_act
                         exposure_out[y, g, s, x] += d * contrib_years
                         member_deaths_out[y, g] += da + dv
                         invalidity_out[y, g] += di
@@ -241,41 +275,47 @@ def scheme_kernel(
                         # end of year: active at the year end and service credit
                         end_a = a3 + dr
                         end_v = v2 + dl
-                        if retiring:
-                            # part 0: actives who credited a year of service this year (n + 1);
-                            # part 1: the other actives and the inactives (n)
-                            for part in range(2):
-                                if part == 0:
-                                    cnt = end_a * d
-                                    nn = n + 1 if n + 1 < NS else NS - 1
-                                else:
-                                    cnt = end_a * (1.0 - d) + end_v
-                                    nn = n
-                                if cnt <= 0.0:
-                                    continue
+                        # part 0: actives who credited a year of service (n + 1); part 1: the
+                        # other actives (n); part 2: inactives (n). Each part retires its
+                        # share; the rest carries on into the next year at age x1.
+                        up = n + 1 if n + 1 < NS else NS - 1
+                        for part in range(3):
+                            if part == 0:
+                                cnt, nn, f = end_a * d, up, f_act
+                            elif part == 1:
+                                cnt, nn, f = end_a * (1.0 - d), n, f_act
+                            else:
+                                cnt, nn, f = end_v, n, f_inact
+                            if cnt <= 0.0:
+                                continue
+                            stay = cnt
+                            if f > 0.0:
+                                leave = cnt * f
                                 if nn >= min_service[y, g]:
                                     rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
                                                          replacement_cap[y, g], full_service[y, g],
                                                          short_reduction[y, g])
-                                    pen = rate * re
+                                    pen = rate * re * adj
                                     if pen < min_pension[y, g]:
                                         pen = min_pension[y, g]
                                     if pen > max_pension[y, g]:
                                         pen = max_pension[y, g]
-                                    addP[OLD_AGE, g, s, x1] += cnt
-                                    addM[OLD_AGE, g, s, x1] += cnt * pen
-                                    addR[OLD_AGE, g, s, x1] += cnt * re
-                                    awards_count_out[y, OLD_AGE, g] += cnt
-                                    awards_amount_out[y, OLD_AGE, g] += cnt * pen
-                                    retire_pension_out[y, g] += cnt
+                                    addP[OLD_AGE, g, s, x1] += leave
+                                    addM[OLD_AGE, g, s, x1] += leave * pen
+                                    addR[OLD_AGE, g, s, x1] += leave * re
+                                    awards_count_out[y, OLD_AGE, g] += leave
+                                    awards_amount_out[y, OLD_AGE, g] += leave * pen
+                                    retire_pension_out[y, g] += leave
+                                    stay -= leave
+                                elif not early:
+                                    lump_sum_out[y, g] += leave * lump_months[y, g] / 12.0 * nn * re
+                                    retire_lump_out[y, g] += leave
+                                    stay -= leave
+                            if stay > 0.0:
+                                if part == 2:
+                                    newI[g, s, x1, nn] += stay
                                 else:
-                                    lump_sum_out[y, g] += cnt * lump_months[y, g] / 12.0 * nn * re
-                                    retire_lump_out[y, g] += cnt
-                        else:
-                            up = n + 1 if n + 1 < NS else NS - 1
-                            newA[g, s, x1, up] += end_a * d
-                            newA[g, s, x1, n] += end_a * (1.0 - d)
-                            newI[g, s, x1, n] += end_v
+                                    newA[g, s, x1, nn] += stay
 
         # --- 6. pensioners in payment
         for b in range(B):
