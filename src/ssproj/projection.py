@@ -52,6 +52,11 @@ SCHEME_SUMMARY_COLUMNS = {
     "average_contribution_rate": "share of insured earnings",
     "reserve_ratio": "years of outgo (reserve at 31 Dec / outgo of the year)",
     "share_of_earnings_above_ceiling": "share of members' earnings",
+    "coverage_ratio": "contributors per person in the labour force",
+    "old_age_coverage_ratio": "old-age pensioners per person above the lowest pensionable age",
+    "replacement_rate_new_pensions": "new old-age pension / average insured earnings of contributors",
+    "outgo_share_of_gdp": "share of GDP",
+    "reserve_share_of_gdp": "share of GDP",
 }
 
 
@@ -354,6 +359,16 @@ def _scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
         "share_of_earnings_above_ceiling": above / member_earnings,
     }
     cols["system_dependency_ratio"] = cols["pensioners"] / cols["contributors"]
+    cols["coverage_ratio"] = cols["contributors"] / cols["labour_force"]
+    lowest = ds["pensionable_age"].min("group")  # (year, sex)
+    above = (ds["population"].where(ds["age"] >= lowest)).sum(("sex", "age"))
+    cols["old_age_coverage_ratio"] = pensioners.sel(benefit="old_age").sum("group") / above
+    new_old_age = ds["new_pensions"].sel(benefit="old_age").sum("group")
+    avg_new = ds["new_pension_amount"].sel(benefit="old_age").sum("group") / new_old_age
+    avg_earn = earnings / contributors.sum("group")
+    cols["replacement_rate_new_pensions"] = avg_new / avg_earn
+    cols["outgo_share_of_gdp"] = outgo / ds["gdp"]
+    cols["reserve_share_of_gdp"] = reserve / ds["gdp"]
     df = pd.DataFrame({k: np.asarray(v.values, dtype=float) for k, v in cols.items()},
                       index=pd.Index(years, name="year"))
     df = df[[c for c in SCHEME_SUMMARY_COLUMNS if c in df.columns]]

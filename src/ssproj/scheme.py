@@ -425,6 +425,8 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
     ds["minimum_wage"] = da(mw[off:], ("year",), "Minimum wage", "currency/month")
     ds["contribution_ceiling"] = da(ceiling[off:], ("year",), "Contribution ceiling", "currency/month")
     ds["gdp"] = da(_glob(sc, "gdp", years), ("year",), "Gross domestic product", "currency/year")
+    ds["exchange_rate"] = da(_glob(sc, "exchange_rate", years), ("year",), "Exchange rate", "currency/USD")
+    ds["pensionable_age"] = da(pens_age, ("year", "group", "sex"), "Pensionable age", "years")
     ds["opening_reserve"] = da(np.array([float(opening[f]) for f in funds]), ("fund",),
                                f"Reserve at 31 December {valuation_year}", "currency")
     ds["base_actives"] = da(out["actives"][0], ("group", "sex", "age"),
