@@ -218,6 +218,15 @@ def scheme_kernel(
         for g in range(G):
             mf = mortality_factor[g]
             d = density[y, g]
+            lap = lapse[y, g]
+            rer = reentry[y, g]
+            inval_min = inval_min_service[y, g]
+            surv_min = surv_min_service[y, g]
+            min_serv = min_service[y, g]
+            deaths_g = 0.0
+            inval_g = 0.0
+            lapses_g = 0.0
+            reentries_g = 0.0
             for s in range(S):
                 other = S - 1 - s
                 pa = pensionable_age[y, g, s]
@@ -231,7 +240,12 @@ def scheme_kernel(
                     f_act, f_inact, adj, early = _retirement(
                         x1, last, pa, early_window[y, g], early_rate[y, g], early_reduction[y, g],
                         deferral_share[y, g], deferral_years[y, g], late_increment[y, g])
+                    retiring = f_act > 0.0 or f_inact > 0.0
                     re = ref_earnings[y, g, s, x]
+                    inc_x = inval_incidence[s, x]
+                    exposure = 0.0
+                    dead_eligible = 0.0
+                    inval_x = 0.0
                     for n in range(NS):
                         a = A[g, s, x, n]
                         v = I[g, s, x, n]
@@ -239,46 +253,38 @@ def scheme_kernel(
                             continue
                         da = a * q
                         a1 = a - da
-                        inc = inval_incidence[s, x] if n >= inval_min_service[y, g] else 0.0
-                        di = a1 * inc
+                        di = a1 * inc_x if n >= inval_min else 0.0
                         a2 = a1 - di
-                        dl = a2 * lapse[y, g]
+                        dl = a2 * lap
                         a3 = a2 - dl
                         dv = v * q
                         v1 = v - dv
-                        dr = v1 * reentry[y, g]
+                        dr = v1 * rer
                         v2 = v1 - dr
                         # members reaching the pensionable age retire at their birthday,
                         # on average at mid-year: half a year of contributions
                         contrib_years = a - 0.5 * (da + di + dl) + 0.5 * dr
-                        if f_act > 0.0 and not (early and n + 1 < min_service[y, g]):
+                        if f_act > 0.0 and not (early and n + 1 < min_serv):
                             contrib_years *= 1.0 - 0.5 * f_act
-                        exposure_out[y, g, s, x] += d * contrib_years
-                        member_deaths_out[y, g] += da + dv
-                        invalidity_out[y, g] += di
-                        lapses_out[y, g] += dl
-                        reentries_out[y, g] += dr
-                        # invalidity pensions (awarded mid-year, at the member's age at year end)
-                        if di > 0.0:
-                            amt = di * inval_rate[y, g] * re
-                            addP[INVALIDITY, g, s, x1] += di
-                            addM[INVALIDITY, g, s, x1] += amt
-                            addR[INVALIDITY, g, s, x1] += di * re
-                            awards_count_out[y, INVALIDITY, g] += di
-                            awards_amount_out[y, INVALIDITY, g] += amt
-                        # survivors of members who die
-                        dead = da + dv
-                        if dead > 0.0 and n >= surv_min_service[y, g]:
-                            _survivors(dead, g, s, other, x, re, married, spouse_gap, children,
-                                       widow_rate[y], orphan_rate[y], orphan_limit, last,
-                                       addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
-                        # end of year: active at the year end and service credit
+                        exposure += contrib_years
+                        deaths_g += da + dv
+                        inval_x += di
+                        lapses_g += dl
+                        reentries_g += dr
+                        if n >= surv_min:
+                            dead_eligible += da + dv
                         end_a = a3 + dr
                         end_v = v2 + dl
+                        up = n + 1 if n + 1 < NS else NS - 1
+                        if not retiring:
+                            # active at the year end: a year of service with probability d
+                            newA[g, s, x1, up] += end_a * d
+                            newA[g, s, x1, n] += end_a * (1.0 - d)
+                            newI[g, s, x1, n] += end_v
+                            continue
                         # part 0: actives who credited a year of service (n + 1); part 1: the
                         # other actives (n); part 2: inactives (n). Each part retires its
                         # share; the rest carries on into the next year at age x1.
-                        up = n + 1 if n + 1 < NS else NS - 1
                         for part in range(3):
                             if part == 0:
                                 cnt, nn, f = end_a * d, up, f_act
@@ -291,7 +297,7 @@ def scheme_kernel(
                             stay = cnt
                             if f > 0.0:
                                 leave = cnt * f
-                                if nn >= min_service[y, g]:
+                                if nn >= min_serv:
                                     rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
                                                          replacement_cap[y, g], full_service[y, g],
                                                          short_reduction[y, g])
@@ -316,6 +322,25 @@ def scheme_kernel(
                                     newI[g, s, x1, nn] += stay
                                 else:
                                     newA[g, s, x1, nn] += stay
+                    exposure_out[y, g, s, x] += d * exposure
+                    # invalidity pensions (awarded mid-year, at the member's age at year end)
+                    if inval_x > 0.0:
+                        amt = inval_x * inval_rate[y, g] * re
+                        addP[INVALIDITY, g, s, x1] += inval_x
+                        addM[INVALIDITY, g, s, x1] += amt
+                        addR[INVALIDITY, g, s, x1] += inval_x * re
+                        awards_count_out[y, INVALIDITY, g] += inval_x
+                        awards_amount_out[y, INVALIDITY, g] += amt
+                    inval_g += inval_x
+                    # survivors of members who die with enough service
+                    if dead_eligible > 0.0:
+                        _survivors(dead_eligible, g, s, other, x, re, married, spouse_gap, children,
+                                   widow_rate[y], orphan_rate[y], orphan_limit, last,
+                                   addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
+            member_deaths_out[y, g] += deaths_g
+            invalidity_out[y, g] += inval_g
+            lapses_out[y, g] += lapses_g
+            reentries_out[y, g] += reentries_g
 
         # --- 6. pensioners in payment
         for b in range(B):
