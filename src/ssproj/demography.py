@@ -13,6 +13,8 @@ centre (1 January ``t+1``) under linear interpolation.
 """
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,10 +82,35 @@ def _needed_periods(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
     return (centres >= first) & (centres <= last)
 
 
+_GRADUATED_CACHE: "OrderedDict[bytes, tuple]" = OrderedDict()
+_CACHE_SIZE = 16
+
+
 def _graduated_mortality(table: pd.DataFrame, times: np.ndarray):
+    """Graduated schedules of the periods needed for ``times`` (cached by content).
+
+    Graduation is deterministic, so results are kept for the last few
+    distinct tables (keyed by a hash of the table's contents and the periods
+    needed): repeated projections of one assumption set (sensitivity runs,
+    the solver, sweeps) graduate once.
+    """
     table = table.assign(_c=_period_centres(table))
     all_centres = np.unique(table["_c"].to_numpy())
     keep = all_centres[_needed_periods(all_centres, times)]
+    key = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
+                         + keep.tobytes()).digest()
+    if key in _GRADUATED_CACHE:
+        _GRADUATED_CACHE.move_to_end(key)
+        centres, schedules = _GRADUATED_CACHE[key]
+        return centres, schedules.copy()
+    centres, schedules = _graduate_periods(table, keep)
+    _GRADUATED_CACHE[key] = (centres, schedules.copy())
+    while len(_GRADUATED_CACHE) > _CACHE_SIZE:
+        _GRADUATED_CACHE.popitem(last=False)
+    return centres, schedules
+
+
+def _graduate_periods(table: pd.DataFrame, keep: np.ndarray):
     centres = []
     schedules = []
     for c, g in table[table["_c"].isin(keep)].groupby("_c", sort=True):
@@ -213,14 +240,12 @@ def net_migrants(table, years, *, total_table=None, multiplier=None) -> np.ndarr
         before the first repeat the first.
     """
     years = np.asarray(years)
-    detail = {}
-    for y, g in table.groupby("year"):
-        arr = np.zeros((2, N_AGES))
-        for s, sex in enumerate(SEXES):
-            gs = g[g["sex"] == sex]
-            arr[s, gs["age_start"].to_numpy().astype(int)] = gs["persons"].to_numpy()
-        detail[int(y)] = arr
-    detail_years = np.array(sorted(detail))
+    detail_years = np.unique(table["year"].to_numpy().astype(int))
+    dense = np.zeros((len(detail_years), 2, N_AGES))
+    yi = np.searchsorted(detail_years, table["year"].to_numpy().astype(int))
+    si = np.where(table["sex"].to_numpy() == SEXES[0], 0, 1)
+    dense[yi, si, table["age_start"].to_numpy().astype(int)] = table["persons"].to_numpy(dtype=float)
+    detail = {int(y): dense[i] for i, y in enumerate(detail_years)}
     totals = {}
     if total_table is not None:
         totals = dict(zip(total_table["year"].astype(int), total_table["persons"].astype(float)))

@@ -148,24 +148,31 @@ def graduate_rates_cumulative(age_start, age_end, rates, *, min_age=10, max_age=
     return out
 
 
-def _groups_nmx(m_single, starts, ends):
+def _group_index(starts, ends):
+    """Index arrays for :func:`_groups_nmx`: ages, group of each age, last position."""
+    idx = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)])
+    group = np.repeat(np.arange(len(starts)), ends - starts + 1)
+    first = np.searchsorted(group, np.arange(len(starts)))
+    last = np.r_[first[1:] - 1, len(idx) - 1]
+    return idx, group, first, last
+
+
+def _groups_nmx(m_single, index):
     """Central death rate of each closed group implied by single-age rates.
 
     Uses a single-age life table with a = 1/2 started afresh at each group's
-    first age: ``nMx = (l(x) - l(x+n)) / nLx``. Vectorised over groups.
+    first age: ``nMx = (l(x) - l(x+n)) / nLx``. Vectorised over groups;
+    ``index`` comes from :func:`_group_index`.
     """
-    idx = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)]) if len(starts) else np.array([], int)
-    group = np.repeat(np.arange(len(starts)), ends - starts + 1)
+    idx, group, first, last = index
     m = m_single[idx]
     log_p = np.log1p(-m / (1.0 + 0.5 * m))
     cum = np.cumsum(log_p)
-    first = np.searchsorted(group, np.arange(len(starts)))
     offset = np.concatenate([[0.0], cum])[first][group]
     l_end = np.exp(cum - offset)                 # l(x+1) / l(group start)
     l_begin = np.exp(cum - log_p - offset)       # l(x) / l(group start)
-    person_years = np.bincount(group, weights=0.5 * (l_begin + l_end), minlength=len(starts))
-    deaths = 1.0 - l_end[np.r_[first[1:] - 1, len(idx) - 1]] if len(starts) else np.array([])
-    return deaths / person_years
+    person_years = np.bincount(group, weights=0.5 * (l_begin + l_end), minlength=len(first))
+    return (1.0 - l_end[last]) / person_years
 
 
 def graduate_mx(age_start, age_end, mx, *, tol=1e-12, max_iterations=200):
@@ -212,13 +219,14 @@ def graduate_mx(age_start, age_end, mx, *, tol=1e-12, max_iterations=200):
     nodes = np.log(mx)
     fixed = [(int(a), m) for a, e, m in zip(age_start, age_end, mx) if np.isnan(e) or e == a]
     out = np.empty(OPEN_AGE + 1)
+    index = _group_index(starts, ends) if wide.any() else None
     for _ in range(max_iterations):
         out[:] = np.exp(np.interp(ages, mid, nodes))
         for a, m in fixed:
             out[a] = m
         if not wide.any():  # single ages only: nothing to graduate
             break
-        ratio = mx[wide] / _groups_nmx(out, starts, ends)
+        ratio = mx[wide] / _groups_nmx(out, index)
         if np.max(np.abs(ratio - 1.0)) <= tol:
             break
         nodes[wide] += np.log(ratio)

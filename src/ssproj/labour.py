@@ -49,12 +49,17 @@ def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0) 
     rows = table if key is None else table[table[key[0]] == key[1]]
     sexes = SEXES if by_sex else (None,)
     out = np.full((len(sexes), N_AGES, len(cols)), fill, dtype=float)
+    starts = rows["age_start"].to_numpy(dtype=int)
+    ends = rows["age_end"].to_numpy(dtype=float)
+    ends = np.where(np.isnan(ends), N_AGES - 1, ends).astype(int)
+    values = rows[cols].to_numpy(dtype=float)
+    sex_of_row = rows["sex"].to_numpy() if by_sex else None
+    widths = ends - starts + 1
+    ages = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0, int)
+    row_index = np.repeat(np.arange(len(rows)), widths)
     for i, sex in enumerate(sexes):
-        sel = rows if sex is None else rows[rows["sex"] == sex]
-        for _, r in sel.iterrows():
-            a0 = int(r["age_start"])
-            a1 = N_AGES - 1 if pd.isna(r["age_end"]) else int(r["age_end"])
-            out[i, a0 : a1 + 1, :] = r[cols].to_numpy(dtype=float)
+        sel = np.ones(len(row_index), bool) if sex is None else (sex_of_row[row_index] == sex)
+        out[i, ages[sel], :] = values[row_index[sel]]
     if single:
         out = out[..., 0]
     return out if by_sex else out[0]

@@ -369,70 +369,70 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
         return xr.DataArray(values, dims=dims, attrs={"long_name": name, "units": units})
 
     ygsa = ("year", "group", "sex", "age")
-    ds = xr.Dataset(coords=coords)
-    ds["labour_force"] = da(labour, ("year", "sex", "age"), "Labour force at 1 July", "persons")
-    ds["employed"] = da(np.moveaxis(employed, 0, 1), ("year", "sector", "sex", "age"),
+    V = {}
+    V["labour_force"] = da(labour, ("year", "sex", "age"), "Labour force at 1 July", "persons")
+    V["employed"] = da(np.moveaxis(employed, 0, 1), ("year", "sector", "sex", "age"),
                         "Employed persons by sector at 1 July", "persons")
-    ds["domestic_workers"] = da(domestic, ("year", "sex", "age"), "Domestic workers (part of informal employment)",
+    V["domestic_workers"] = da(domestic, ("year", "sex", "age"), "Domestic workers (part of informal employment)",
                                 "persons")
-    ds["coverage_target"] = da(target, ("year", "group", "sex"), "Active members aimed at by the coverage rate",
+    V["coverage_target"] = da(target, ("year", "group", "sex"), "Active members aimed at by the coverage rate",
                                "persons")
-    ds["actives"] = da(out["actives"][1:], ygsa, "Active members at 31 December", "persons")
-    ds["inactives"] = da(out["inactives"][1:], ygsa, "Inactive insured members at 31 December", "persons")
-    ds["contributors"] = da(out["exposure"], ygsa, "Contributors (contributor-years in the year)", "persons")
-    ds["actives_by_service"] = da(out["service"][1:], ("year", "group", "service"),
+    V["actives"] = da(out["actives"][1:], ygsa, "Active members at 31 December", "persons")
+    V["inactives"] = da(out["inactives"][1:], ygsa, "Inactive insured members at 31 December", "persons")
+    V["contributors"] = da(out["exposure"], ygsa, "Contributors (contributor-years in the year)", "persons")
+    V["actives_by_service"] = da(out["service"][1:], ("year", "group", "service"),
                                   "Active members at 31 December by completed years of credited service", "persons")
-    ds["pensioners"] = da(np.moveaxis(out["pensioners"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
+    V["pensioners"] = da(np.moveaxis(out["pensioners"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
                           "Pensions in payment at 31 December", "persons")
-    ds["pension_amounts"] = da(np.moveaxis(out["amounts"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
+    V["pension_amounts"] = da(np.moveaxis(out["amounts"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
                                "Annual amount of pensions in payment at 31 December (before the next indexation)",
                                "currency/year")
     for k, v in flows.items():
-        ds[k] = da(v, ("year", "group"), k.replace("_", " ").capitalize() + " in the year", "persons/year")
-    ds["new_pensions"] = da(np.moveaxis(by_type["awards"], 1, 2), ("year", "group", "benefit"),
+        V[k] = da(v, ("year", "group"), k.replace("_", " ").capitalize() + " in the year", "persons/year")
+    V["new_pensions"] = da(np.moveaxis(by_type["awards"], 1, 2), ("year", "group", "benefit"),
                             "New pensions awarded in the year", "persons/year")
-    ds["new_pension_amount"] = da(np.moveaxis(by_type["awards_amount"], 1, 2), ("year", "group", "benefit"),
+    V["new_pension_amount"] = da(np.moveaxis(by_type["awards_amount"], 1, 2), ("year", "group", "benefit"),
                                   "Annual amount of the new pensions", "currency/year")
-    ds["benefit_outgo_by_type"] = da(np.moveaxis(by_type["benefit_outgo"], 1, 2), ("year", "group", "benefit"),
+    V["benefit_outgo_by_type"] = da(np.moveaxis(by_type["benefit_outgo"], 1, 2), ("year", "group", "benefit"),
                                      "Pensions paid in the year", "currency/year")
-    ds["lump_sums"] = da(lump, ("year", "group"), "Lump sums paid to members retiring without a pension",
+    V["lump_sums"] = da(lump, ("year", "group"), "Lump sums paid to members retiring without a pension",
                          "currency/year")
-    ds["pensioner_deaths"] = da(p_deaths, ("year", "group"), "Deaths of pensioners in the year", "persons/year")
-    ds["orphan_exits"] = da(o_exits, ("year", "group"), "Orphans reaching the age limit", "persons/year")
-    ds["average_earnings"] = da(mean_w[off:], ygsa, "Average earnings of members", "currency/month")
-    ds["insured_earnings_per_member"] = da(insured_now, ygsa,
+    V["pensioner_deaths"] = da(p_deaths, ("year", "group"), "Deaths of pensioners in the year", "persons/year")
+    V["orphan_exits"] = da(o_exits, ("year", "group"), "Orphans reaching the age limit", "persons/year")
+    V["average_earnings"] = da(mean_w[off:], ygsa, "Average earnings of members", "currency/month")
+    V["insured_earnings_per_member"] = da(insured_now, ygsa,
                                            "Average insured earnings (clipped to floor and ceiling)", "currency/month")
-    ds["share_above_ceiling"] = da(above[off:, :, :, :], ygsa, "Share of earnings above the contribution ceiling",
+    V["share_above_ceiling"] = da(above[off:, :, :, :], ygsa, "Share of earnings above the contribution ceiling",
                                    "1")
-    ds["insured_earnings"] = da(insured_earnings, ("year", "group"), "Insured earnings of contributors",
+    V["insured_earnings"] = da(insured_earnings, ("year", "group"), "Insured earnings of contributors",
                                 "currency/year")
-    ds["contributions"] = da(contributions, ("year", "payer", "group"), "Contributions by payer", "currency/year")
-    ds["contribution_income_by_fund"] = da(contrib_by_fund, ("year", "fund"), "Contributions allocated to funds",
+    V["contributions"] = da(contributions, ("year", "payer", "group"), "Contributions by payer", "currency/year")
+    V["contribution_income_by_fund"] = da(contrib_by_fund, ("year", "fund"), "Contributions allocated to funds",
                                            "currency/year")
     if branches:
-        ds["branch_outgo"] = da(branch_outgo, ("year", "branch"), "Short-term benefits", "currency/year")
-    ds["admin_cost"] = da(admin_by_fund, ("year", "fund"), "Administrative costs", "currency/year")
-    ds["outgo_by_fund"] = da(outgo_by_fund, ("year", "fund"), "Outgo (benefits and administration)",
+        V["branch_outgo"] = da(branch_outgo, ("year", "branch"), "Short-term benefits", "currency/year")
+    V["admin_cost"] = da(admin_by_fund, ("year", "fund"), "Administrative costs", "currency/year")
+    V["outgo_by_fund"] = da(outgo_by_fund, ("year", "fund"), "Outgo (benefits and administration)",
                              "currency/year")
     for k, name, units in (("reserve_start", "Reserve at 1 January", "currency"),
                            ("investment_income", "Investment income", "currency/year"),
                            ("total_income", "Total income (contributions and investment)", "currency/year"),
                            ("total_outgo", "Total outgo", "currency/year"),
                            ("reserve_end", "Reserve at 31 December", "currency")):
-        ds[f"fund_{k}"] = da(fin[k], ("year", "fund"), name, units)
-    ds["investment_return"] = da(ret, ("year",), "Nominal return on reserves", "1/year")
-    ds["indexation"] = da(indexation, ("year",), "Indexation of pensions in payment at 1 January", "1/year")
-    ds["minimum_wage"] = da(mw[off:], ("year",), "Minimum wage", "currency/month")
-    ds["contribution_ceiling"] = da(ceiling[off:], ("year",), "Contribution ceiling", "currency/month")
-    ds["gdp"] = da(_glob(sc, "gdp", years), ("year",), "Gross domestic product", "currency/year")
-    ds["exchange_rate"] = da(_glob(sc, "exchange_rate", years), ("year",), "Exchange rate", "currency/USD")
-    ds["pensionable_age"] = da(pens_age, ("year", "group", "sex"), "Pensionable age", "years")
-    ds["opening_reserve"] = da(np.array([float(opening[f]) for f in funds]), ("fund",),
+        V[f"fund_{k}"] = da(fin[k], ("year", "fund"), name, units)
+    V["investment_return"] = da(ret, ("year",), "Nominal return on reserves", "1/year")
+    V["indexation"] = da(indexation, ("year",), "Indexation of pensions in payment at 1 January", "1/year")
+    V["minimum_wage"] = da(mw[off:], ("year",), "Minimum wage", "currency/month")
+    V["contribution_ceiling"] = da(ceiling[off:], ("year",), "Contribution ceiling", "currency/month")
+    V["gdp"] = da(_glob(sc, "gdp", years), ("year",), "Gross domestic product", "currency/year")
+    V["exchange_rate"] = da(_glob(sc, "exchange_rate", years), ("year",), "Exchange rate", "currency/USD")
+    V["pensionable_age"] = da(pens_age, ("year", "group", "sex"), "Pensionable age", "years")
+    V["opening_reserve"] = da(np.array([float(opening[f]) for f in funds]), ("fund",),
                                f"Reserve at 31 December {valuation_year}", "currency")
-    ds["base_actives"] = da(out["actives"][0], ("group", "sex", "age"),
+    V["base_actives"] = da(out["actives"][0], ("group", "sex", "age"),
                             f"Active members at 31 December {valuation_year}", "persons")
-    ds["base_inactives"] = da(out["inactives"][0], ("group", "sex", "age"),
+    V["base_inactives"] = da(out["inactives"][0], ("group", "sex", "age"),
                               f"Inactive members at 31 December {valuation_year}", "persons")
-    ds["base_pensioners"] = da(np.moveaxis(out["pensioners"][0], 0, 1), ("group", "benefit", "sex", "age"),
+    V["base_pensioners"] = da(np.moveaxis(out["pensioners"][0], 0, 1), ("group", "benefit", "sex", "age"),
                                f"Pensions in payment at 31 December {valuation_year}", "persons")
-    return ds
+    return xr.Dataset(V, coords=coords)
