@@ -5,6 +5,8 @@ small random projection that exercises every branch of the kernel, and
 ``run_kernel`` calls :func:`ssproj.kernels.scheme.scheme_kernel` on a copy
 and returns its outputs keyed like :func:`ssproj.kernels.reference.scheme_numpy`.
 """
+import inspect
+
 import numpy as np
 
 from ssproj.kernels.reference import SCHEME_OUTPUTS
@@ -14,6 +16,9 @@ X, NS, B = 101, 51, N_TYPES
 
 #: Names of the state arrays, first arguments of the kernel.
 STATE = ("A", "I", "P", "M", "R")
+#: Names of the kernel's state and input arguments, in order (the outputs follow).
+_PARAMS = list(inspect.signature(getattr(scheme_kernel, "py_func", scheme_kernel)).parameters)
+KERNEL_INPUTS = tuple(_PARAMS[: _PARAMS.index("actives_out")])
 
 
 def inputs(G=1, Y=3):
@@ -31,6 +36,8 @@ def inputs(G=1, Y=3):
         ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
         orphan_rate=f(0.2, Y), orphan_limit=18, married=z(2, X), spouse_gap=np.zeros((2, X), np.int64),
         children=z(2, X), indexation=z(Y),
+        early_window=z(Y, G), early_rate=z(Y, G), early_reduction=z(Y, G), deferral_share=z(Y, G),
+        deferral_years=z(Y, G), late_increment=z(Y, G),
     )
 
 
@@ -80,6 +87,12 @@ def random_inputs(seed, G=2, Y=4):
     inp["spouse_gap"][:] = rng.integers(-10, 10, (2, X))
     inp["children"][:, 18:75] = u(0, 2, (2, 57))
     inp["indexation"][:] = u(0, 0.1, Y)
+    inp["early_window"][:] = rng.integers(0, 6, (Y, G))
+    inp["early_rate"][:] = u(0, 0.5, (Y, G))
+    inp["early_reduction"][:] = u(0, 0.06, (Y, G))
+    inp["deferral_share"][:] = u(0, 0.4, (Y, G))
+    inp["deferral_years"][:] = rng.integers(0, 4, (Y, G))
+    inp["late_increment"][:] = u(0, 0.08, (Y, G))
     return inp
 
 
@@ -100,5 +113,5 @@ def run_kernel(inp):
     )
     out = {k: z(*shapes.get(k, (Y, G))) for k in SCHEME_OUTPUTS}
     work = [np.zeros_like(inp[k]) for k in STATE]
-    scheme_kernel(*inp.values(), *out.values(), *work)
+    scheme_kernel(*(inp[k] for k in KERNEL_INPUTS), *out.values(), *work)
     return out, tuple(inp[k] for k in STATE)

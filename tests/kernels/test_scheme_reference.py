@@ -52,8 +52,9 @@ def test_reference_does_not_modify_its_inputs():
 
 
 @pytest.mark.parametrize("pensionable_age", [99.0, 100.0, 100.5, 101.0, 200.0])
-def test_retirement_at_100_and_beyond(pensionable_age):
-    """New age 100 is the last cell: 99- and 100-year-olds both reach it."""
+@pytest.mark.parametrize("deferral", [False, True])
+def test_retirement_at_100_and_beyond(pensionable_age, deferral):
+    """New age 100 is the last cell: 99- and 100-year-olds both reach it, and all retire there."""
     inp = inputs(G=1, Y=3)
     for x in (97, 98, 99, 100):
         inp["A"][0, :, x, [0, 10, 30, NS - 1]] = 10.0 + x
@@ -63,13 +64,16 @@ def test_retirement_at_100_and_beyond(pensionable_age):
     inp["density"][:] = 0.7
     inp["married"][:] = 0.5
     inp["spouse_gap"][:] = 3
+    inp["late_increment"][:] = 0.05
+    if deferral:
+        inp["deferral_share"][:] = 0.3
+        inp["deferral_years"][:] = 5
+        inp["early_window"][:] = 3
+        inp["early_rate"][:] = 0.5
+        inp["early_reduction"][:] = 0.04
     out = assert_same(inp)
-    if pensionable_age > 100:
-        assert out["retire_pension"].sum() == 0.0 and out["retire_lump"].sum() == 0.0
-        assert out["actives"][-1, 0, :, 100].sum() > 0       # still members at 100+
-    else:
-        assert out["retire_pension"][0].sum() > 0 and out["retire_lump"][0].sum() > 0
-        assert out["actives"][-1].sum() == 0.0 and out["inactives"][-1].sum() == 0.0
+    assert out["retire_pension"][0].sum() > 0 and out["retire_lump"][0].sum() > 0
+    assert out["actives"][-1].sum() == 0.0 and out["inactives"][-1].sum() == 0.0
 
 
 @pytest.mark.parametrize("orphan_limit", [0, 1, 2, 18, 100, X])

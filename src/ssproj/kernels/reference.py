@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["life_tables_numpy", "project_population_numpy", "scheme_numpy"]
+__all__ = ["SCHEME_OUTPUTS", "life_tables_numpy", "project_population_numpy", "scheme_numpy"]
 
 
 def _infant_ax(m0, female):
@@ -130,6 +130,26 @@ def _pension_rate_numpy(n, base, accrual, cap_service, cap, full_service, reduct
     return np.maximum(rate, 0.0)
 
 
+def _retirement_numpy(x1, last, pa, window, early_rate, reduction, deferral, defer_years, increment):
+    """Vectorised :func:`ssproj.kernels.scheme._retirement` (broadcasting).
+
+    Returns ``(share of actives, share of inactives, pension factor, early)``
+    retiring at the birthday that brings members to age ``x1``.
+    """
+    at_end = (x1 >= last) | ((x1 >= pa + defer_years) & (x1 >= pa))   # everybody retires
+    normal = ~at_end & (x1 >= pa)                                       # at or after pa, deferral
+    first = normal & (x1 < pa + 1.0)                                    # the year of pa
+    early = ~at_end & ~normal & (x1 >= pa - window)
+    late = x1 - pa
+    f_act = np.where(at_end, 1.0,
+                     np.where(first, np.where(defer_years > 0.0, 1.0 - deferral, 1.0),
+                              np.where(early, early_rate, 0.0)))
+    f_inact = np.where(at_end | normal, 1.0, 0.0)
+    adj = np.where(at_end, np.where(late > 0.0, 1.0 + increment * late, 1.0),
+                   np.where(early, 1.0 - reduction * (pa - x1), 1.0))
+    return f_act, f_inact, adj, early
+
+
 def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan_rate, orphan_limit,
                      addP, addM, awards_count, awards_amount, orphan_exits):
     """Widow(er)s' and orphans' awards for deaths ``dead`` (K, G, S, X) with reference earnings ``re``.
@@ -175,6 +195,7 @@ def scheme_numpy(
     service_cap, replacement_cap, min_pension, max_pension, lump_months,
     ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
     married, spouse_gap, children, indexation,
+    early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -199,7 +220,8 @@ inval_incidence, inval_min_service, inval_rate, pensionable_age, \
 min_service, accrual, base_rate, full_service, short_reduction, \
 service_cap, replacement_cap, min_pension, max_pension, lump_months, \
 ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit, \
-married, spouse_gap, children, indexation
+married, spouse_gap, children, indexation, early_window, early_rate, \
+early_reduction, deferral_share, deferral_years, late_increment
         Same as for ``scheme_kernel``, same shapes and units.
         ``orphan_limit`` must not exceed X (the kernel would write out of
         its arrays).
@@ -295,11 +317,19 @@ married, spouse_gap, children, indexation
         v1 = I - dv
         dr = v1 * reentry[y][g4]
         v2 = v1 - dr
-        retiring = (x1[None, None, :] >= pensionable_age[y][:, :, None])[..., None]   # (G, S, X, 1)
-        # members reaching the pensionable age retire at mid-year: half a year of contributions
+        # retirement at the birthday that brings members to age x1 (G, S, X) -> (G, S, X, 1)
+        options = (v[y][:, None, None] for v in (early_window, early_rate, early_reduction,
+                                                 deferral_share, deferral_years, late_increment))
+        f_act, f_inact, adj, early = (v[..., None] for v in _retirement_numpy(
+            x1[None, None, :], last, pensionable_age[y][:, :, None], *options))
+        # members who retire at their birthday, on average at mid-year, contribute half a year;
+        # in the early-retirement window only those with (n + 1) years for a pension may retire
+        min_serv = min_service[y][g4]
         contrib_years = A - 0.5 * (da + di + dl) + 0.5 * dr
-        contrib_years = np.where(retiring, 0.5 * contrib_years, contrib_years)
-        out["exposure"][y] = (d * contrib_years).sum(axis=3)
+        shorten = (f_act > 0.0) & ~(early & (n + 1 < min_serv))
+        retiring = (f_act > 0.0) | (f_inact > 0.0)
+        contrib_years = np.where(shorten, contrib_years * (1.0 - 0.5 * f_act), contrib_years)
+        out["exposure"][y] = d[..., 0] * contrib_years.sum(axis=3)
         dead = da + dv
         out["member_deaths"][y] = dead.sum(axis=(1, 2, 3))
         out["invalidity"][y] = di.sum(axis=(1, 2, 3))
@@ -314,7 +344,8 @@ married, spouse_gap, children, indexation
         exits = out["orphan_exits"][y]
 
         # invalidity pensions, at the age at the year end
-        di_pos = np.where(di > 0.0, di, 0.0).sum(axis=3)                        # (G, S, X)
+        di_x = di.sum(axis=3)                                                   # (G, S, X)
+        di_pos = np.where(di_x > 0.0, di_x, 0.0)
         inv_amt = di_pos * inval_rate[y][:, None, None] * re
         addP[_INVALIDITY] += _age_up(di_pos)
         addM[_INVALIDITY] += _age_up(inv_amt)
@@ -324,34 +355,35 @@ married, spouse_gap, children, indexation
 
         # --- 5. survivors of members who die
         surv_ok = (n[None, :] >= surv_min_service[y][:, None])[:, None, None, :]
-        dead_elig = np.where((dead > 0.0) & surv_ok, dead, 0.0).sum(axis=3)
+        dead_elig = np.where(surv_ok, dead, 0.0).sum(axis=3)                    # (G, S, X)
+        dead_elig = np.where(dead_elig > 0.0, dead_elig, 0.0)
         _survivors_numpy(dead_elig[None], re[None], married, spouse_gap, children, widow_rate[y],
                          orphan_rate[y], orphan_limit, addP, addM, awards_count, awards_amount, exits)
 
         # --- 4. ageing, service credit and retirement
         end_a = a3 + dr
         end_v = v2 + dl
-        credited = end_a * d                      # part 0: service n + 1
-        rest = end_a * (1.0 - d)                  # part 1 (with the inactives): service n
-        # members who stay
-        stay_up = np.where(retiring, 0.0, credited)
-        stayA = np.where(retiring, 0.0, rest)
-        stayA[..., 1:] += stay_up[..., :-1]
-        stayA[..., -1] += stay_up[..., -1]
-        A = _age_up(stayA, axis=2)
-        I = _age_up(np.where(retiring, 0.0, end_v), axis=2)
-        # members who retire
         rate_args = (base_rate[y][:, None], accrual[y][:, None], service_cap[y][:, None],
                      replacement_cap[y][:, None], full_service[y][:, None], short_reduction[y][:, None])
         lo = min_pension[y][g4]
         hi = max_pension[y][g4]
-        for cnt, nn in ((credited, n_up), (rest + end_v, n)):
-            cnt = np.where(retiring & (cnt > 0.0), cnt, 0.0)
-            eligible = (nn[None, :] >= min_service[y][:, None])[:, None, None, :]      # (G, 1, 1, NS)
-            pc = np.where(eligible, cnt, 0.0)
-            lc = np.where(eligible, 0.0, cnt)
+        stays = []
+        # part 0: actives who credited a year of service (n + 1); part 1: the other
+        # actives (n); part 2: inactives (n). Each part retires its share f; the rest
+        # (and, in the early window, the ineligible) carries on at age x1.
+        for cnt, nn, f in ((end_a * d, n_up, f_act), (end_a * (1.0 - d), n, f_act), (end_v, n, f_inact)):
+            pos = cnt > 0.0
+            leave = cnt * f
+            eligible = nn >= min_serv                                                   # (G, 1, 1, NS)
+            to_pension = pos & (f > 0.0) & eligible
+            to_lump = pos & (f > 0.0) & ~eligible & ~early
+            stay = np.where(to_pension | to_lump, cnt - leave, cnt)
+            # cells where nobody retires carry everybody on, as they are
+            stays.append(np.where(retiring, np.where(pos & (stay > 0.0), stay, 0.0), cnt))
+            pc = np.where(to_pension, leave, 0.0)
+            lc = np.where(to_lump, leave, 0.0)
             rate = _pension_rate_numpy(nn[None, :], *rate_args)                         # (G, NS)
-            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None], lo), hi)
+            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None] * adj, lo), hi)
             p_count = pc.sum(axis=3)
             p_amount = (pc * pen).sum(axis=3)
             addP[_OLD_AGE] += _age_up(p_count)
@@ -362,6 +394,12 @@ married, spouse_gap, children, indexation
             out["retire_pension"][y] += p_count.sum(axis=(1, 2))
             out["lump_sum"][y] += (lc * lump_months[y][g4] / 12.0 * nn * re[..., None]).sum(axis=(1, 2, 3))
             out["retire_lump"][y] += lc.sum(axis=(1, 2, 3))
+        # members who carry on: a year older, the credited ones one service cell up
+        credited, stayA, stayI = stays
+        stayA[..., 1:] += credited[..., :-1]
+        stayA[..., -1] += credited[..., -1]
+        A = _age_up(stayA, axis=2)
+        I = _age_up(stayI, axis=2)
 
         # --- 6. pensioners in payment (cells with nobody are dropped, as in the kernel)
         live = P != 0.0

@@ -1,0 +1,332 @@
+"""Benchmark: the scheme kernel (insured persons and pensioners).
+
+Times the Numba scheme kernel (after compilation) against the
+NumPy-vectorised reference of the same step on inputs of the Lao
+baseline's size: 3 groups x 2 sexes x 101 ages x 51 service years, 77
+years (2024-2100). The inputs are synthetic but realistic (members at ages
+15-100 with 0-45 years of service, pensioners of the four types, Gompertz
+mortality, a growing coverage target). Then, if the Lao baseline declares
+insured groups, the kernel on the baseline's own inputs, the full
+``ssproj.project`` of the baseline (warm), and a cold
+``ssproj run scenarios/lao_baseline.yaml`` in a new process with the Numba
+cache warm.
+
+Run:  python benchmarks/bench_scheme.py [--repeat N] [--cold-runs N] [--synthetic-only]
+Prints the figures; it asserts nothing about timings (only that the kernel
+and the reference agree).
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "lao_baseline.yaml"
+TARGET_WARM_MS = 20.0   # full deterministic scheme projection, after compilation (design)
+TARGET_COLD_S = 3.0     # cold 'ssproj run' of the Lao baseline, warm Numba cache (design)
+RTOL = 1e-10
+
+X, NS, B = 101, 51, 4
+
+
+def synthetic_inputs(G=3, Y=77, seed=20240726):
+    """Kernel inputs of the Lao baseline's size, synthetic but realistic.
+
+    Returns a dict in the kernel's argument order (state, then per-year
+    inputs). Money in LAK a year.
+    """
+    rng = np.random.default_rng(seed)
+    ages = np.arange(X, dtype=float)
+    years = np.arange(Y, dtype=float)
+    n = np.arange(NS)
+
+    # members: age profile of covered workers x service (at most age - 15, at most 45)
+    size = np.array([180_000.0, 120_000.0, 15_000.0])[:G] if G <= 3 else np.full(G, 50_000.0)
+    profile = np.exp(-0.5 * ((ages - 38.0) / 12.0) ** 2)
+    profile[:15] = 0.0
+    profile[65:] *= np.exp(-0.25 * (ages[65:] - 64.0))   # a few members stay on past 64
+    service = np.zeros((X, NS))
+    for x in range(15, X):
+        top = min(x - 15, 45)
+        w = np.exp(-((top - n[: top + 1]) / max(top, 1) * 2.0) ** 2)
+        service[x, : top + 1] = w / w.sum()
+    A = np.zeros((G, 2, X, NS))
+    I = np.zeros((G, 2, X, NS))
+    for g in range(G):
+        for s in range(2):
+            share = 0.6 if s == 0 else 0.4
+            a_x = size[g] * share * profile / profile.sum()
+            A[g, s] = a_x[:, None] * service * rng.uniform(0.9, 1.1, (X, NS))
+            I[g, s] = 0.15 * a_x[:, None] * service * rng.uniform(0.9, 1.1, (X, NS))
+    A[:, :, :, 46:] = 0.0
+    I[:, :, :, 46:] = 0.0
+
+    # pensioners: old age 55+, invalidity 20+, widow(er)s 20+, orphans 0-17
+    P = np.zeros((B, G, 2, X))
+    old = np.where(ages >= 55, np.exp(-0.08 * (ages - 55)), 0.0)
+    inv = np.where(ages >= 20, np.exp(-0.5 * ((ages - 55) / 12.0) ** 2), 0.0)
+    wid = np.where(ages >= 20, np.exp(-0.5 * ((ages - 65) / 12.0) ** 2), 0.0)
+    orp = np.where(ages < 18, 1.0, 0.0)
+    for g in range(G):
+        scale = size[g] / 180_000.0
+        P[0, g] = 30_000 * scale * old / old.sum()
+        P[1, g] = 2_000 * scale * inv / inv.sum()
+        P[2, g] = 4_000 * scale * wid / wid.sum()
+        P[3, g] = 3_000 * scale * orp / orp.sum()
+    avg = np.array([18e6, 12e6, 7e6, 3e6])[:, None, None, None]
+    M = P * avg
+    R = np.zeros_like(P)
+    R[:2] = M[:2] / 0.75
+
+    # mortality: Gompertz-Makeham, women lower, 1% a year improvement, q(100) = 1
+    q = 0.0008 + 0.00004 * np.exp(0.094 * ages)
+    q[0] = 0.04
+    qx = np.empty((Y, 2, X))
+    qx[:, 0] = np.minimum(q[None] * 0.99 ** years[:, None], 1.0)
+    qx[:, 1] = np.minimum(0.75 * q[None] * 0.99 ** years[:, None], 1.0)
+    qx[:, :, 100] = 1.0
+
+    entry = np.exp(-0.5 * ((ages - 24.0) / 4.0) ** 2)
+    entry[:15] = 0.0
+    entry[45:] = 0.0
+    entry_dist = np.broadcast_to(entry / entry.sum(), (G, 2, X)).copy()
+    target = A.sum(axis=(2, 3))[None] * 1.02 ** (years[:, None, None] + 1)     # coverage grows 2% a year
+
+    inc = np.where((ages >= 15) & (ages < 65), 0.0003 * np.exp(0.05 * (ages - 15)), 0.0)
+    sal = np.where(ages >= 15, 0.5 + 0.9 * (1 - np.exp(-(ages - 15).clip(0) / 18.0)), 0.0)
+    wage = 24e6 * 1.045 ** years                                              # LAK a year, +4.5% a year
+    ref_earnings = wage[:, None, None, None] * sal[None, None, None, :] * np.ones((1, G, 2, 1))
+    ref_earnings *= np.array([1.2, 1.0, 0.7])[:G][None, :, None, None] if G <= 3 else 1.0
+
+    married = np.clip(np.where(ages >= 18, 0.85 * (1 - np.exp(-(ages - 18).clip(0) / 6.0)), 0.0)
+                      - np.where(ages >= 60, 0.01 * (ages - 60), 0.0), 0.0, 1.0)
+    married = np.stack([married, 0.9 * married])
+    spouse_gap = np.stack([np.full(X, -4), np.full(X, 4)]).astype(np.int64)
+    children = np.where((ages >= 20) & (ages < 60), 2.2 * np.exp(-0.5 * ((ages - 38) / 9.0) ** 2), 0.0)
+    children = np.stack([children, children])
+
+    per = lambda v: np.full((Y, G), float(v))
+    # group 0 like the public scheme (85% after 25 years, 1% per missing year), others accrual-based
+    base = per(0.0); base[:, 0] = 0.85
+    accrual = per(0.015); accrual[:, 0] = 0.0
+    full = per(0.0); full[:, 0] = 25
+    red = per(0.0); red[:, 0] = 0.01
+    cap = per(0.75); cap[:, 0] = 0.85
+    pens_age = np.empty((Y, G, 2))
+    pens_age[:, :, 0] = 60
+    pens_age[:, :, 1] = np.minimum(55 + years // 4, 60)[:, None]        # women's age rising to 60
+    return dict(
+        A=A, I=I, P=P, M=M, R=R,
+        target=target, entry_dist=entry_dist, qx=qx, mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
+        density=per(0.85), lapse=per(0.04), reentry=per(0.10),
+        inval_incidence=np.stack([inc, 0.8 * inc]), inval_min_service=per(5), inval_rate=per(0.4),
+        pensionable_age=pens_age, min_service=per(15), accrual=accrual, base_rate=base,
+        full_service=full, short_reduction=red, service_cap=per(40), replacement_cap=cap,
+        min_pension=wage[:, None] * 0.25 * np.ones((1, G)), max_pension=wage[:, None] * 3.0 * np.ones((1, G)),
+        lump_months=per(1.5), ref_earnings=ref_earnings, surv_min_service=per(5),
+        widow_rate=np.full(Y, 0.5), orphan_rate=np.full(Y, 0.2), orphan_limit=18,
+        married=married, spouse_gap=spouse_gap, children=children, indexation=np.full(Y, 0.03),
+        # early retirement up to 3 years before the pensionable age (20% take it, -5% a year early);
+        # 10% defer by 2 years (+5% a year late)
+        early_window=per(3), early_rate=per(0.2), early_reduction=per(0.05),
+        deferral_share=per(0.1), deferral_years=per(2), late_increment=per(0.05),
+    )
+
+
+STATE = ("A", "I", "P", "M", "R")
+
+
+def kernel_input_names():
+    """The kernel's state and input arguments, in order (its outputs and work arrays follow)."""
+    from ssproj.kernels.scheme import scheme_kernel
+
+    params = list(inspect.signature(getattr(scheme_kernel, "py_func", scheme_kernel)).parameters)
+    return tuple(params[: params.index("actives_out")])
+
+
+class KernelRun:
+    """Pre-allocated arrays for repeated kernel calls on the same inputs."""
+
+    def __init__(self, inp):
+        from ssproj.kernels.reference import SCHEME_OUTPUTS
+
+        self.inp = inp
+        G = inp["A"].shape[0]
+        Y = inp["target"].shape[0]
+        shapes = dict(
+            actives=(Y + 1, G, 2, X), inactives=(Y + 1, G, 2, X), exposure=(Y, G, 2, X), service=(Y + 1, G, NS),
+            pensioners=(Y + 1, B, G, 2, X), amounts=(Y + 1, B, G, 2, X),
+            awards_count=(Y, B, G), awards_amount=(Y, B, G), outgo=(Y, B, G),
+        )
+        self.out = {k: np.zeros(shapes.get(k, (Y, G))) for k in SCHEME_OUTPUTS}
+        self.state = [inp[k].copy() for k in STATE]
+        self.work = [np.zeros_like(inp[k]) for k in STATE]
+        missing = [k for k in kernel_input_names() if k not in inp]
+        if missing:
+            raise KeyError(f"inputs lack the kernel arguments {missing}")
+        self.args = [inp[k] for k in kernel_input_names() if k not in STATE]
+        self.G, self.Y = G, Y
+
+    def reset(self):
+        # the kernel projects its state in place and accumulates its flows
+        for a, k in zip(self.state, STATE):
+            np.copyto(a, self.inp[k])
+        for v in self.out.values():
+            v.fill(0.0)
+
+    def __call__(self):
+        from ssproj.kernels.scheme import scheme_kernel
+
+        self.reset()
+        scheme_kernel(*self.state, *self.args, *self.out.values(), *self.work)
+        return self.out
+
+
+def best_time(fn, repeat):
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeat, number=number)) / number
+
+
+def check_agree(kernel_out, ref_out):
+    worst = 0.0
+    for key, k in kernel_out.items():
+        r = ref_out[key]
+        scale = np.abs(k).max()
+        if not np.allclose(r, k, rtol=RTOL, atol=1e-13 * scale):
+            raise AssertionError(f"kernel and NumPy reference disagree on {key!r}")
+        nz = k != 0
+        if nz.any():
+            worst = max(worst, float((np.abs(r - k)[nz] / np.abs(k[nz])).max()))
+    return worst
+
+
+def cell_counts(G, Y):
+    members = G * 2 * X * NS * Y
+    pensioners = B * G * 2 * X * Y
+    return members, pensioners
+
+
+def time_kernel_and_reference(label, inp, repeat, first_call=True):
+    from ssproj.kernels.reference import scheme_numpy
+
+    run = KernelRun(inp)
+    t0 = time.perf_counter()
+    run()
+    first = time.perf_counter() - t0
+    ref = scheme_numpy(**inp)
+    worst = check_agree(run.out, ref)
+    t_reset = best_time(run.reset, repeat)
+    t_numba = best_time(run, repeat)
+    t_numpy = best_time(lambda: scheme_numpy(**inp), max(3, repeat // 2))
+    mem, pen = cell_counts(run.G, run.Y)
+    cells = mem + pen
+    print(f"{label}: {run.G} groups x 2 sexes x {X} ages x {NS} service x {run.Y} years")
+    print(f"  cells: {mem:,} member + {pen:,} pensioner = {cells:,} cell-updates per projection")
+    print(f"  kernel and reference agree: max relative difference {worst:.1e} (tolerance {RTOL:g})")
+    if first_call:
+        print(f"  first call (compile or load from cache): {first * 1e3:9.1f} ms")
+    print(f"  numba kernel   : {t_numba * 1e3:9.2f} ms   {cells / t_numba:14,.0f} cell-updates/s"
+          f"   (of which {t_reset * 1e3:.2f} ms resetting state and outputs)")
+    print(f"  numpy reference: {t_numpy * 1e3:9.2f} ms   {cells / t_numpy:14,.0f} cell-updates/s")
+    print(f"  ratio numpy / numba: {t_numpy / t_numba:.1f}x")
+    return t_numba
+
+
+def capture_lao_kernel_inputs(sc):
+    """Run ``ssproj.project(sc)`` once and keep a copy of the arguments given to the scheme kernel."""
+    import ssproj
+    import ssproj.scheme as scheme_mod
+    from ssproj.kernels.scheme import scheme_kernel
+
+    names = kernel_input_names()
+    captured = {}
+
+    def recorder(*args):
+        captured.update({k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
+                         for k, v in zip(names, args)})
+        return scheme_kernel(*args)
+
+    scheme_mod.scheme_kernel = recorder
+    try:
+        ssproj.project(sc)
+    finally:
+        scheme_mod.scheme_kernel = scheme_kernel
+    return captured or None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--synthetic-only", action="store_true", help="skip everything that reads the scenario")
+    args = parser.parse_args(argv)
+
+    t_kernel = time_kernel_and_reference("scheme kernel, synthetic inputs", synthetic_inputs(), args.repeat)
+
+    sc = None
+    if not args.synthetic_only:
+        try:
+            import ssproj
+
+            sc = ssproj.load_scenario(SCENARIO)
+            if not getattr(sc, "groups", ()):
+                print(f"\n{SCENARIO.relative_to(ROOT)} declares no insured groups: synthetic inputs only")
+                sc = None
+        except Exception as exc:  # the scheme engine is being wired
+            print(f"\n{SCENARIO.relative_to(ROOT)} does not load ({type(exc).__name__}: {exc}): "
+                  "synthetic inputs only")
+            sc = None
+
+    t_project = cold = None
+    if sc is not None:
+        import ssproj
+
+        try:
+            lao = capture_lao_kernel_inputs(sc)
+        except Exception as exc:
+            print(f"\nssproj.project of the Lao baseline fails ({type(exc).__name__}: {exc}): "
+                  "synthetic inputs only")
+            lao, sc = None, None
+        if lao is not None:
+            print()
+            t_kernel = time_kernel_and_reference("scheme kernel, the Lao baseline's own inputs", lao,
+                                                 args.repeat, first_call=False)
+    if sc is not None:
+        t_project = min(timeit.repeat(lambda: ssproj.project(sc), number=1, repeat=max(3, args.repeat // 2)))
+        print(f"\nssproj.project(lao_baseline), warm, end to end (population + scheme + finance): "
+              f"{t_project * 1e3:.0f} ms")
+        exe = [sys.executable, "-m", "ssproj.cli"]
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = exe + ["run", str(SCENARIO), "--out", tmp, "--quiet"]
+            subprocess.run(cmd, check=True, cwd=ROOT)  # warms the Numba cache
+            times = []
+            for _ in range(args.cold_runs):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, cwd=ROOT, env=dict(os.environ))
+                times.append(time.perf_counter() - t0)
+        cold = min(times)
+        print(f"cold 'ssproj run {SCENARIO.relative_to(ROOT)}' (new process, warm Numba cache), "
+              f"{args.cold_runs} runs: min {min(times):.2f} s, median {statistics.median(times):.2f} s")
+
+    print("\ntargets (design):")
+    print(f"  full deterministic scheme projection after compilation <= {TARGET_WARM_MS:.0f} ms: "
+          f"kernel {t_kernel * 1e3:.1f} ms"
+          + (f", ssproj.project end to end {t_project * 1e3:.0f} ms" if t_project is not None else
+             " (end to end not measured)"))
+    print(f"  cold 'ssproj run' of the Lao baseline <= {TARGET_COLD_S:.0f} s: "
+          + (f"{cold:.2f} s" if cold is not None else "not measured"))
+
+
+if __name__ == "__main__":
+    main()
