@@ -256,3 +256,39 @@ def test_deferred_retirement_with_increment():
     assert out["retire_pension"][2, 0] == pytest.approx(25.0)     # and retire at 62
     # service 33 at 62 (one credit a year), +6% x 2 years late
     assert out["awards_amount"][2, OLD_AGE, 0] == pytest.approx(25 * 0.015 * 33 * 12000 * 1.12, rel=1e-12)
+
+
+def test_no_late_increment_for_on_time_retirement_at_a_fractional_age():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 60, 30] = 10.0          # reaches 61 = the first birthday at or after 60.5
+    inp["pensionable_age"][:] = 60.5
+    inp["late_increment"][:] = 0.06
+    out = run(inp)
+    assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(10 * 0.015 * 31 * 12000, rel=1e-12)
+
+
+def test_exposure_in_early_window_counts_only_eligible_leavers():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 57, 14] = 100.0         # n + 1 = 15 eligible only for those credited this year
+    inp["pensionable_age"][:] = 60
+    inp["early_window"][:] = 3
+    inp["early_rate"][:] = 0.5
+    inp["density"][:] = 0.5
+    out = run(inp)
+    # half are credited (eligible) and half of those leave at mid-year: 100 x 0.5 x (1 - 0.5 x 0.25)
+    assert out["exposure"][0, 0, 0, 57] == pytest.approx(0.5 * 100 * (1 - 0.5 * 0.25))
+    assert out["retire_pension"][0, 0] == pytest.approx(25.0)
+
+
+def test_outputs_start_from_zero_even_if_reused():
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 40, 10] = 100.0
+    first = run(inp)
+    inp = inputs(Y=1)
+    inp["A"][0, 0, 40, 10] = 100.0
+    G, Y = 1, 1
+    out = {k: np.full_like(v, 7.0) for k, v in first.items()}
+    work = [np.zeros_like(inp[k]) for k in ("A", "I", "P", "M", "R")]
+    scheme_kernel(*inp.values(), *out.values(), *work)
+    for k in ("exposure", "entrants", "member_deaths", "awards", "outgo", "lump"):
+        np.testing.assert_array_equal(out[k], first[k])

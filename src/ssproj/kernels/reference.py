@@ -140,7 +140,7 @@ def _retirement_numpy(x1, last, pa, window, early_rate, reduction, deferral, def
     normal = ~at_end & (x1 >= pa)                                       # at or after pa, deferral
     first = normal & (x1 < pa + 1.0)                                    # the year of pa
     early = ~at_end & ~normal & (x1 >= pa - window)
-    late = x1 - pa
+    late = x1 - np.ceil(pa)
     f_act = np.where(at_end, 1.0,
                      np.where(first, np.where(defer_years > 0.0, 1.0 - deferral, 1.0),
                               np.where(early, early_rate, 0.0)))
@@ -326,9 +326,10 @@ early_reduction, deferral_share, deferral_years, late_increment
         # in the early-retirement window only those with (n + 1) years for a pension may retire
         min_serv = min_service[y][g4]
         contrib_years = A - 0.5 * (da + di + dl) + 0.5 * dr
-        shorten = (f_act > 0.0) & ~(early & (n + 1 < min_serv))
+        eligible_share = (np.where(n + 1 >= min_serv, d, 0.0) + np.where(n >= min_serv, 1.0 - d, 0.0))
+        leaving = np.where(early, f_act * eligible_share, f_act)
         retiring = (f_act > 0.0) | (f_inact > 0.0)
-        contrib_years = np.where(shorten, contrib_years * (1.0 - 0.5 * f_act), contrib_years)
+        contrib_years = contrib_years * (1.0 - 0.5 * leaving)
         out["exposure"][y] = d[..., 0] * contrib_years.sum(axis=3)
         dead = da + dv
         out["member_deaths"][y] = dead.sum(axis=(1, 2, 3))
@@ -371,7 +372,8 @@ early_reduction, deferral_share, deferral_years, late_increment
         # part 0: actives who credited a year of service (n + 1); part 1: the other
         # actives (n); part 2: inactives (n). Each part retires its share f; the rest
         # (and, in the early window, the ineligible) carries on at age x1.
-        for cnt, nn, f in ((end_a * d, n_up, f_act), (end_a * (1.0 - d), n, f_act), (end_v, n, f_inact)):
+        for cnt, nn, f, part_adj in ((end_a * d, n_up, f_act, adj), (end_a * (1.0 - d), n, f_act, adj),
+                                     (end_v, n, f_inact, 1.0)):
             pos = cnt > 0.0
             leave = cnt * f
             eligible = nn >= min_serv                                                   # (G, 1, 1, NS)
@@ -383,7 +385,7 @@ early_reduction, deferral_share, deferral_years, late_increment
             pc = np.where(to_pension, leave, 0.0)
             lc = np.where(to_lump, leave, 0.0)
             rate = _pension_rate_numpy(nn[None, :], *rate_args)                         # (G, NS)
-            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None] * adj, lo), hi)
+            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None] * part_adj, lo), hi)
             p_count = pc.sum(axis=3)
             p_amount = (pc * pen).sum(axis=3)
             addP[_OLD_AGE] += _age_up(p_count)

@@ -21,17 +21,23 @@ One year y, in this order (all rates for year y):
    deaths ``a q``; invalidity ``a (1-q) i``; lapses ``a (1-q)(1-i) l``;
    inactive deaths ``v q``; re-entries ``v (1-q) r``. Contributor exposure
    (contributor-years) ``d (a - (deaths + invalidity + lapses)/2 + re-entries/2)``,
-   halved for members who reach the pensionable age in the year (they retire
-   at their birthday, on average at mid-year, and draw half a year of
-   pension in the year).
-   Actives still active at the year end credit one year of service with
-   probability d.
-4. Ageing (x -> x+1, 100+ stays) and retirement: members whose new age
-   reaches the pensionable age retire; with n >= minimum service an
-   old-age pension ``clip(rate(n) RE, min, max)`` with
-   ``rate(n) = max(0, min(cap, base + accrual min(n, service cap))
-   - reduction max(0, full service - n))``, otherwise a lump sum
-   ``months/12 x n x RE`` (RE = annual reference earnings of the age).
+   less half a year for the share of the actives who retire in the year
+   (they retire at their birthday, on average at mid-year, and draw half
+   a year of pension in the year). Actives still active at the year end
+   credit one year of service with probability d.
+4. Ageing (x -> x+1, 100+ stays) and retirement at the birthday that brings
+   a member to age x+1 (see :func:`_retirement`): normal retirement at the
+   pensionable age pa (inactives always; actives except the share that
+   defers), early retirement of a share of the eligible actives in the
+   window before pa with a reduction per year early, deferred actives
+   retiring ``deferral_years`` after pa with an increment per year late,
+   and everybody at the last age. With credited service n' >= minimum
+   service: an old-age pension ``clip(rate(n') RE f, min, max)`` with
+   ``rate(n') = max(0, min(cap, base + accrual min(n', service cap))
+   - reduction max(0, full service - n'))`` and f the early/late factor;
+   otherwise (not early) a lump sum ``months/12 x n' x RE``
+   (RE = annual reference earnings of the age, n' = n + 1 for those
+   credited a year of service in the year).
 5. Deaths of members with n >= survivor minimum service and of old-age and
    invalidity pensioners give widow(er)s' pensions (``married`` x deaths, to
    the other sex at age x + gap, ``widow rate x RE``) and orphans' pensions
@@ -87,10 +93,14 @@ def _retirement(x1, last, pa, window, early_rate, reduction, deferral, defer_yea
     * ``pa + 1 <= x1 < pa + defer_years``: actives are deferrers and carry on;
       inactives retire;
     * ``x1 >= pa + defer_years`` (or the last age): everybody; actives past
-      ``pa`` get x (1 + increment x (x1 - pa)).
+      the first birthday at or after ``pa`` get x (1 + increment x (x1 - ceil(pa))).
+
+    The pension factor applies to actives only (inactive members do not
+    defer and do not retire early).
     """
     if x1 >= last or x1 >= pa + defer_years and x1 >= pa:
-        late = x1 - pa
+        # years worked past the first birthday at or after the pensionable age
+        late = x1 - np.ceil(pa)
         return 1.0, 1.0, 1.0 + increment * late if late > 0.0 else 1.0, False
     if x1 >= pa:
         if x1 < pa + 1.0:
@@ -161,6 +171,16 @@ def scheme_kernel(
     B = P.shape[0]
     Y = target.shape[0]
     last = X - 1
+    if orphan_limit > X:
+        raise ValueError("orphan_limit exceeds the number of ages")
+    # flows are accumulated: start from zero whatever the caller passed
+    for arr in (exposure_out,):
+        arr[:] = 0.0
+    for arr2 in (entrants_out, member_deaths_out, invalidity_out, lapses_out, reentries_out,
+                 retire_pension_out, retire_lump_out, lump_sum_out, pensioner_deaths_out, orphan_exits_out):
+        arr2[:] = 0.0
+    for arr3 in (awards_count_out, awards_amount_out, outgo_out):
+        arr3[:] = 0.0
 
     for y in range(Y + 1):
         # --- record the state at the start of year y
@@ -264,8 +284,13 @@ def scheme_kernel(
                         # members reaching the pensionable age retire at their birthday,
                         # on average at mid-year: half a year of contributions
                         contrib_years = a - 0.5 * (da + di + dl) + 0.5 * dr
-                        if f_act > 0.0 and not (early and n + 1 < min_serv):
-                            contrib_years *= 1.0 - 0.5 * f_act
+                        if f_act > 0.0:
+                            # share of the cell's actives retiring; early: only the eligible
+                            leaving = f_act
+                            if early:
+                                leaving = f_act * ((d if n + 1 >= min_serv else 0.0)
+                                                   + ((1.0 - d) if n >= min_serv else 0.0))
+                            contrib_years *= 1.0 - 0.5 * leaving
                         exposure += contrib_years
                         deaths_g += da + dv
                         inval_x += di
@@ -301,7 +326,7 @@ def scheme_kernel(
                                     rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
                                                          replacement_cap[y, g], full_service[y, g],
                                                          short_reduction[y, g])
-                                    pen = rate * re * adj
+                                    pen = rate * re * (adj if part < 2 else 1.0)
                                     if pen < min_pension[y, g]:
                                         pen = min_pension[y, g]
                                     if pen > max_pension[y, g]:
