@@ -33,6 +33,7 @@ test: $(VENV)/.ssproj-test clean-numba-cache
 
 bench: $(VENV)/.ssproj-run
 	$(BIN)/python benchmarks/bench_population.py
+	$(BIN)/python benchmarks/bench_scheme.py
 
 docs: $(VENV)/.ssproj-test
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html

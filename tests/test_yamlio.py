@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+from pathlib import Path
+
 import pytest
 
 from ssproj import yamlio
@@ -243,3 +245,28 @@ def test_did_you_mean():
 def test_where_without_file():
     w = Where(lambda path: ("<TimePath>", None), ("values",)) / 2030
     assert str(w.problem("x", "is not a number")) == "<TimePath>: values[2030] = 'x' is not a number"
+
+
+def test_fast_and_pure_python_parsers_agree_on_real_files():
+    """The libyaml parser (used first, for speed) gives the same data, lines and problems."""
+    import glob
+
+    from ssproj import yamlio
+
+    if len(yamlio._LOADERS) < 2:
+        pytest.skip("PyYAML was built without libyaml: only the pure-Python parser exists")
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "assumptions" / "lao" / "assumptions.yaml", *map(Path, glob.glob(str(root / "scenarios" / "*.yaml"))),
+             *map(Path, glob.glob(str(root / "tests" / "data" / "bad_scenarios" / "duplicate_key.yaml")))]
+    fast_cls = yamlio._LOADERS
+    for f in files:
+        doc_fast, prob_fast = yamlio.parse_yaml(f.read_bytes(), f)
+        yamlio._LOADERS = (yamlio.SsprojLoader,)
+        try:
+            doc_slow, prob_slow = yamlio.parse_yaml(f.read_bytes(), f)
+        finally:
+            yamlio._LOADERS = fast_cls
+        assert prob_fast == prob_slow, f
+        if doc_slow is not None:
+            assert doc_fast.data == doc_slow.data, f
+            assert doc_fast.lines == doc_slow.lines, f

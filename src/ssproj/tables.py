@@ -518,6 +518,50 @@ def _group_label(key: tuple[Any, ...], names: list[str]) -> str:
     return ", ".join(parts) if parts else "the table"
 
 
+def _ages_all_ok(df: pd.DataFrame, schema: TableSchema, group_cols: list[str]) -> bool:
+    """Vectorised check that every group satisfies the age rules of :func:`_check_ages`.
+
+    True only if none of the problems ``_check_ages`` reports can occur;
+    False sends the table through the detailed, per-group check.
+    """
+    g = df.drop_duplicates(group_cols + ["age_start", "age_end"]).sort_values(group_cols + ["age_start"])
+    if g.empty:
+        return True
+    starts = g["age_start"].to_numpy(dtype=np.float64)
+    ends = g["age_end"].to_numpy(dtype=np.float64)
+    keys = [g[c].to_numpy() for c in group_cols]
+    n = len(g)
+    first = np.zeros(n, dtype=bool)
+    first[0] = True
+    for k in keys:
+        first[1:] |= k[1:] != k[:-1]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = first[1:]
+    prev_end = np.r_[np.nan, ends[:-1]]
+    if not np.all(first | (starts == prev_end + 1)):
+        return False
+    open_rows = np.isnan(ends)
+    if schema.age == "fertility":
+        low, high = FERTILITY_AGES
+        return bool(not open_rows.any() and np.all(starts >= low) and np.all(ends <= high))
+    if np.any(open_rows & ~last):
+        return False
+    if schema.age == "full":
+        if not (np.all(starts[first] == 0) and np.all(open_rows[last]) and np.all(starts[last] == OPEN_AGE)):
+            return False
+    elif schema.age == "open_end":
+        if not np.all(open_rows[last]):
+            return False
+    if schema.age_cover is not None:
+        low, high = schema.age_cover
+        if np.any(starts[first] > low):
+            return False
+        end_last = ends[last]
+        if np.any(~np.isnan(end_last) & (end_last < high)):
+            return False
+    return True
+
+
 def _check_ages(
     df: pd.DataFrame, schema: TableSchema, time_cols: list[str], out: _Collector
 ) -> None:
@@ -527,6 +571,8 @@ def _check_ages(
     groups: the distinct groups are checked.
     """
     group_cols = time_cols + list(schema.keys)
+    if _ages_all_ok(df, schema, group_cols):
+        return  # the common case, checked at once; the loop below finds and words the problems
     for key, group in _split(df, group_cols):
         label = _group_label(key, group_cols)
         g = group.sort_values(["age_start", "_line"]).drop_duplicates(["age_start", "age_end"])

@@ -168,6 +168,30 @@ SsprojLoader.add_constructor("tag:yaml.org,2002:float", SsprojLoader.construct_c
 SsprojLoader.add_constructor("tag:yaml.org,2002:bool", SsprojLoader.construct_core_bool)
 
 
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastSsprojLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's parser with the same safe constructor and resolver as `SsprojLoader`.
+
+        Several times faster on large assumption files. Used first; when a
+        document does not parse, it is parsed again with `SsprojLoader` so
+        that messages do not depend on whether libyaml is installed.
+        """
+
+        def __init__(self, stream: Any, file: str | Path | None = None) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            self.file = file
+            self.problems: list[Problem] = []
+
+    for _name in ("construct_core_int", "construct_core_float", "construct_core_bool", "construct_mapping"):
+        setattr(_FastSsprojLoader, _name, SsprojLoader.__dict__[_name])
+    _FastSsprojLoader.yaml_implicit_resolvers = SsprojLoader.yaml_implicit_resolvers
+    _FastSsprojLoader.yaml_constructors = dict(SsprojLoader.yaml_constructors)
+    _LOADERS: tuple[type, ...] = (_FastSsprojLoader, SsprojLoader)
+else:  # pragma: no cover - PyYAML without libyaml
+    _LOADERS = (SsprojLoader,)
+
+
 PathKey = tuple[Any, ...]
 Locator = Callable[[PathKey], tuple["str | Path | None", "int | None"]]
 
@@ -399,6 +423,18 @@ def parse_yaml(
             ]
     else:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if len(_LOADERS) > 1:
+        fast = _LOADERS[0](text, file=source)
+        try:
+            node = fast.get_single_node()
+            data = fast.construct_document(node) if node is not None else None
+            lines, walk_error = _line_map(node, fast) if node is not None else ({}, None)
+        except yaml.YAMLError:
+            pass  # parse again below for the pure-Python parser's messages
+        else:
+            return _finish(fast, data, lines, walk_error, source, path, where_label, digest, base_dir)
+        finally:
+            fast.dispose()
     loader = SsprojLoader(text, file=source)
     try:
         node = loader.get_single_node()
@@ -425,6 +461,11 @@ def parse_yaml(
         return None, loader.problems + [Problem(source, None, "", MISSING, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
+    return _finish(loader, data, lines, walk_error, source, path, where_label, digest, base_dir)
+
+
+def _finish(loader, data, lines, walk_error, source, path, where_label, digest, base_dir):
+    """Wrap a parsed document with its problems (shared by both parsers)."""
     problems = [_full_key_path(p, lines) for p in loader.problems]
     if walk_error is not None:
         problems.append(Problem(source, None, "", MISSING, walk_error))
