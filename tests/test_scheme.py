@@ -37,7 +37,7 @@ def test_stationary_population_cost_rate_is_dependency_times_replacement(tmp_pat
     state = T(60) / (T(20.5) - T(60)) from each sex's life table, weighted
     by the sexes' contributors (their shares of the covered population).
     The engine's yearly steps approximate deaths within a year at second
-    order: tolerance 0.5%.
+    order (measured: 0.06%): tolerance 0.2%.
     """
     res = ssproj.project(ssproj.load_scenario(write_stationary_set(tmp_path)))
     s = res.summary()
@@ -51,7 +51,7 @@ def test_stationary_population_cost_rate_is_dependency_times_replacement(tmp_pat
     expected = 0.6 * num / den
     late = s.loc[2100:2140, "payg_cost_rate"]
     assert late.std() < 1e-6 * late.mean()  # converged
-    assert late.iloc[-1] == pytest.approx(expected, rel=0.005)
+    assert late.iloc[-1] == pytest.approx(expected, rel=0.002)
     # the engine's own ratio agrees too: cost rate = pensioners / contributors x 60%
     ds = res.dataset.sel(year=2140)
     outgo = float(ds["benefit_outgo_by_type"].sum())

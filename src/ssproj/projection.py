@@ -231,10 +231,9 @@ class Projection:
         -------
         dict of str to DataFrame
             ``summary`` (by year), ``population`` (by year and age, both
-            sexes), and when the scenario has a scheme: ``insured``,
-            ``contributors`` and ``pensioners`` by year and group,
-            ``pensioners_by_type``, ``contributions`` by payer,
-            ``finance`` by fund. Column headers carry units in brackets.
+            sexes), and when the scenario has a scheme: ``insured`` and
+            ``contributors`` by year and group, ``pensioners_by_type``,
+            ``contributions`` by payer, ``finance`` by fund. Column headers carry units in brackets.
         """
         ds = self.dataset
         summary = self.summary()
@@ -450,7 +449,8 @@ def project(scenario) -> Projection:
 
         ds = xr.merge([ds, project_scheme(scenario, ds)], join="outer", compat="no_conflicts",
                       combine_attrs="drop_conflicts")
-    ds["year"].attrs = _attrs("Calendar year (stocks at 1 July, flows over the year)", "year")
+    ds["year"].attrs = _attrs("Calendar year: population at 1 July; members, pensioners and reserves at "
+                              "31 December; flows over the year", "year")
     ds["age"].attrs = _attrs("Age in completed years (100 = 100 and over)", "years")
     prov = _provenance(scenario)
     ds.attrs = {

@@ -126,7 +126,7 @@ def _base_members(table, groups, entry_dist, scheme_age, density):
     return A, I
 
 
-def _base_pensioners(table, groups, replacement_cap):
+def _base_pensioners(table, groups, replacement_cap, invalidity_rate):
     P = np.zeros((N_TYPES, len(groups), 2, N_AGES))
     M = np.zeros_like(P)
     R = np.zeros_like(P)
@@ -141,10 +141,12 @@ def _base_pensioners(table, groups, replacement_cap):
                                             rows["persons"] * rows["average_pension"] * 12.0)
                 P[b, gi, si] = counts
                 M[b, gi, si] = amounts
-                if b <= 1 and replacement_cap[gi] > 0:
-                    # reference earnings behind pensions already in payment are not in
-                    # the data: taken as the pension over the group's replacement cap
-                    R[b, gi, si] = amounts / replacement_cap[gi]
+                # reference earnings behind pensions already in payment are not in the
+                # data: the pension over the group's replacement cap (old age) or over
+                # the invalidity rate (invalidity)
+                rate = replacement_cap[gi] if b == 0 else invalidity_rate[gi] if b == 1 else 0.0
+                if rate > 0:
+                    R[b, gi, si] = amounts / rate
     return P, M, R
 
 
@@ -258,7 +260,7 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
     scheme_age = np.maximum(valuation_year - scheme_start, 0).astype(int)
     A, I = _base_members(tables["insured"], groups, entry, scheme_age, density[0])
     cap = _per(sc, "replacement_cap", years)
-    P, M, R = _base_pensioners(tables["pensioners"], groups, cap[0])
+    P, M, R = _base_pensioners(tables["pensioners"], groups, cap[0], _per(sc, "invalidity_rate", years)[0])
 
     inval_inc = age_table(tables["invalidity_incidence"], "rate")
     fam = age_table(tables["family"], ["married", "spouse_age_difference", "children"])
@@ -379,7 +381,7 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
                                "persons")
     V["actives"] = da(out["actives"][1:], ygsa, "Active members at 31 December", "persons")
     V["inactives"] = da(out["inactives"][1:], ygsa, "Inactive insured members at 31 December", "persons")
-    V["contributors"] = da(out["exposure"], ygsa, "Contributors (contributor-years in the year)", "persons")
+    V["contributors"] = da(out["exposure"], ygsa, "Contributors (contributor-years in the year)", "person-years")
     V["actives_by_service"] = da(out["service"][1:], ("year", "group", "service"),
                                   "Active members at 31 December by completed years of credited service", "persons")
     V["pensioners"] = da(np.moveaxis(out["pensioners"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),

@@ -172,6 +172,7 @@ def test_orphans_leave_at_the_age_limit():
     out = run(inp)
     assert out["o_exits"][0, 0] == pytest.approx(10.0)
     assert out["pensioners"][1, ORPHAN].sum() == 0.0
+    assert out["outgo"][0, ORPHAN, 0] == pytest.approx(0.5 * 10 * 2400)  # paid until the 18th birthday
 
 
 def random_inputs(seed, G=2, Y=6):

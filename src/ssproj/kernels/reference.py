@@ -407,7 +407,9 @@ early_reduction, deferral_share, deferral_years, late_increment
         live = P != 0.0
         dp = np.where(live, P * q, 0.0)
         out["pensioner_deaths"][y] = dp.sum(axis=(0, 2, 3))
-        out["outgo"][y] = np.where(live, M * (1.0 - 0.5 * q), 0.0).sum(axis=(2, 3))
+        paid = np.ones_like(M)
+        paid[_ORPHAN][..., orphan_leaves] = 0.5   # orphans reaching the limit: until the birthday
+        out["outgo"][y] = np.where(live, paid * M * (1.0 - 0.5 * q), 0.0).sum(axis=(2, 3))
         own = slice(_OLD_AGE, _INVALIDITY + 1)
         with_surv = (dp[own] > 0.0) & (P[own] > 0.0)
         avg_re = np.divide(R[own], P[own], out=np.zeros_like(R[own]), where=with_surv)

@@ -44,7 +44,7 @@ One year y, in this order (all rates for year y):
    (``children`` x deaths, spread evenly over ages 0..limit-1, half boys,
    ``orphan rate x RE`` each).
 6. Pensioners die at the group's rate; the average amount survives with
-   the cell; orphans leave at the age limit.
+   the cell; orphans leave at the age limit (paid half a year in that year).
 7. New pensions are awarded on average at mid-year: half a year of each is
    paid in the year of award; they join the stock at the year end.
 
@@ -384,12 +384,14 @@ def scheme_kernel(
                         r = R[b, g, s, x]
                         dp = p * q
                         pensioner_deaths_out[y, g] += dp
-                        outgo_out[y, b, g] += m * (1.0 - 0.5 * q)
+                        x1 = x + 1 if x < last else last
+                        # orphans reaching the age limit are paid until the birthday: half a year
+                        paid = 0.5 if (b == ORPHAN and x1 >= orphan_limit) else 1.0
+                        outgo_out[y, b, g] += paid * m * (1.0 - 0.5 * q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
                             _survivors(dp, g, s, other, x, r / p, married, spouse_gap, children,
                                        widow_rate[y], orphan_rate[y], orphan_limit, last,
                                        addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
-                        x1 = x + 1 if x < last else last
                         keep = 1.0 - q
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
