@@ -28,16 +28,22 @@ def _fail(message: str) -> int:
     return 1
 
 
-def format_summary(summary, every: int = 10) -> str:
+def format_summary(summary, every: int = 10, currency: str | None = None) -> str:
     """Render a summary DataFrame as a readable fixed-width table.
 
     Shows the first year, every ``every``-th year and the last year;
-    large numbers with thousands separators, ratios with 3 decimals.
+    large numbers with thousands separators, ratios with 3 decimals;
+    amounts of money in billions of ``currency`` (the printed table only:
+    files keep full amounts).
     """
     years = list(summary.index)
     keep = [y for y in years if y == years[0] or y == years[-1] or y % every == 0]
-    table = summary.loc[keep]
-    units = summary.attrs.get("units", {})
+    table = summary.loc[keep].copy()
+    units = dict(summary.attrs.get("units", {}))
+    for col, unit in list(units.items()):
+        if col in table.columns and unit.startswith("currency"):
+            table[col] = table[col] / 1e9
+            units[col] = unit.replace("currency", f"billion {currency}" if currency else "billion", 1)
     formatted = {}
     for col in table.columns:
         values = table[col]
@@ -63,7 +69,7 @@ def _cmd_run(args) -> int:
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
-        print(format_summary(result.summary(), every=args.every))
+        print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
         print()
         for role, path in written.items():
             print(f"wrote {role:<11} {path}")
@@ -82,7 +88,7 @@ def _cmd_report(args) -> int:
     result = Projection.from_netcdf(path)
     print(f"ssproj {__version__}: result {path} (scenario {result.dataset.attrs.get('scenario_name', '?')!r}, "
           f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
-    print(format_summary(result.summary(), every=args.every))
+    print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
     if args.excel:
         print(f"wrote excel       {result.to_excel(args.excel)}")
     return 0

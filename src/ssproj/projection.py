@@ -460,6 +460,7 @@ def project(scenario) -> Projection:
         "seed": int(getattr(scenario, "seed", 0)),
         "provenance": json.dumps(prov, sort_keys=True, default=str),
         "Conventions": "CF-1.10",
+        "currency": str(getattr(getattr(scenario, "assumptions", None), "currency", "") or ""),
     }
     if hasattr(scenario, "to_dict"):
         ds.attrs["scenario"] = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
