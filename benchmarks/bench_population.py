@@ -11,19 +11,15 @@ Prints the figures; it asserts nothing (timings are not tests).
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import timeit
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "scenarios" / "lao_baseline.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SCENARIO, best_time, report_cold_run, time_cold_run  # noqa: E402
+
 
 
 def interval_inputs(steps=80):
@@ -37,10 +33,6 @@ def interval_inputs(steps=80):
     return inputs.population0, mx, asfr, srb, mig
 
 
-def best_time(fn, repeat):
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def main(argv=None):
@@ -74,17 +66,7 @@ def main(argv=None):
     print(f"  numpy reference: {t_numpy * 1e3:8.3f} ms   {cells / t_numpy:,.0f} cell-updates/s")
     print(f"  ratio numpy / numba: {t_numpy / t_numba:.1f}x")
 
-    exe = [sys.executable, "-m", "ssproj.cli"]
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = exe + ["run", str(SCENARIO), "--out", tmp, "--quiet"]
-        subprocess.run(cmd, check=True, cwd=ROOT)  # warms the Numba cache
-        times = []
-        for _ in range(args.cold_runs):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, cwd=ROOT, env=dict(os.environ))
-            times.append(time.perf_counter() - t0)
-    print(f"cold 'ssproj run {SCENARIO.relative_to(ROOT)}' (new process, warm Numba cache), "
-          f"{args.cold_runs} runs: min {min(times):.2f} s, median {statistics.median(times):.2f} s")
+    report_cold_run(time_cold_run(args.cold_runs))
 
 
 if __name__ == "__main__":

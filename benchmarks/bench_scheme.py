@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import timeit
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "scenarios" / "lao_baseline.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, SCENARIO, best_time, report_cold_run, time_cold_run  # noqa: E402
+
 TARGET_WARM_MS = 20.0   # full deterministic scheme projection, after compilation (design)
 TARGET_COLD_S = 3.0     # cold 'ssproj run' of the Lao baseline, warm Numba cache (design)
 RTOL = 1e-10
@@ -192,10 +189,6 @@ class KernelRun:
         return self.out
 
 
-def best_time(fn, repeat):
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def check_agree(kernel_out, ref_out):
@@ -306,18 +299,9 @@ def main(argv=None):
         t_project = min(timeit.repeat(lambda: ssproj.project(sc), number=1, repeat=max(3, args.repeat // 2)))
         print(f"\nssproj.project(lao_baseline), warm, end to end (population + scheme + finance): "
               f"{t_project * 1e3:.0f} ms")
-        exe = [sys.executable, "-m", "ssproj.cli"]
-        with tempfile.TemporaryDirectory() as tmp:
-            cmd = exe + ["run", str(SCENARIO), "--out", tmp, "--quiet"]
-            subprocess.run(cmd, check=True, cwd=ROOT)  # warms the Numba cache
-            times = []
-            for _ in range(args.cold_runs):
-                t0 = time.perf_counter()
-                subprocess.run(cmd, check=True, cwd=ROOT, env=dict(os.environ))
-                times.append(time.perf_counter() - t0)
+        times = time_cold_run(args.cold_runs)
         cold = min(times)
-        print(f"cold 'ssproj run {SCENARIO.relative_to(ROOT)}' (new process, warm Numba cache), "
-              f"{args.cold_runs} runs: min {min(times):.2f} s, median {statistics.median(times):.2f} s")
+        report_cold_run(times)
 
     print("\ntargets (design):")
     print(f"  full deterministic scheme projection after compilation <= {TARGET_WARM_MS:.0f} ms: "

@@ -7,27 +7,7 @@ import pytest
 
 from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW, scheme_kernel
 
-X, NS, B = 101, 51, 4
-
-
-def inputs(G=1, Y=3):
-    """Neutral inputs: no deaths, no decrements, nobody enters, nobody retires."""
-    z = lambda *shape: np.zeros(shape)
-    f = lambda v, *shape: np.full(shape, float(v))
-    return dict(
-        A=z(G, 2, X, NS), I=z(G, 2, X, NS), P=z(B, G, 2, X), M=z(B, G, 2, X), R=z(B, G, 2, X),
-        target=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
-        density=f(1, Y, G), lapse=z(Y, G), reentry=z(Y, G),
-        inval_incidence=z(2, X), inval_min_service=z(Y, G), inval_rate=f(0.6, Y, G),
-        pensionable_age=f(200, Y, G, 2), min_service=f(15, Y, G), accrual=f(0.015, Y, G), base_rate=z(Y, G),
-        full_service=z(Y, G), short_reduction=z(Y, G), service_cap=f(50, Y, G), replacement_cap=f(0.75, Y, G),
-        min_pension=z(Y, G), max_pension=f(1e30, Y, G), lump_months=f(1, Y, G),
-        ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
-        orphan_rate=f(0.2, Y), orphan_limit=18, married=z(2, X), spouse_gap=np.zeros((2, X), np.int64),
-        children=z(2, X), indexation=z(Y),
-        early_window=z(Y, G), early_rate=z(Y, G), early_reduction=z(Y, G), deferral_share=z(Y, G),
-        deferral_years=z(Y, G), late_increment=z(Y, G),
-    )
+from .scheme_cases import NS, B, X, inputs
 
 
 def run(inp):
