@@ -190,7 +190,7 @@ def _earnings(sc, groups, ext_years, history_first):
     return mean, insured, above, ceiling, mw
 
 
-def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
+def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
     """Project the scheme of a scenario over its scheme years.
 
     Parameters
@@ -199,6 +199,9 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
         A validated scenario whose assumption set declares insured groups.
     demography : xarray.Dataset
         The demographic projection (``population``, ``mortality_rate``).
+    recruits : ndarray, shape (years, groups, 2), optional
+        Persons recruited into each group and sex in each scheme year on top
+        of the coverage gap (coverage-expansion channels). [persons/year]
 
     Returns
     -------
@@ -274,6 +277,10 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
     w = _glob(sc, "indexation_price_weight", years)
     indexation = w * price + (1.0 - w) * wages + _glob(sc, "indexation_extra", years)
 
+    recruits = np.zeros((Y, G, 2)) if recruits is None else np.asarray(recruits, dtype=np.float64)
+    if recruits.shape != (Y, G, 2) or np.any(recruits < 0) or not np.all(np.isfinite(recruits)):
+        raise ValueError(f"recruits must be finite, >= 0 and of shape {(Y, G, 2)}; got shape {recruits.shape}")
+
     # ---- outputs
     f8 = np.float64
     out = {
@@ -295,7 +302,7 @@ def project_scheme(sc, demography: xr.Dataset) -> xr.Dataset:
     c = np.ascontiguousarray
     scheme_kernel(
         A, I, P, M, R,
-        c(target), c(entry), c(qx), _scalar_per(sc, "mortality_factor", groups),
+        c(target), c(recruits), c(entry), c(qx), _scalar_per(sc, "mortality_factor", groups),
         c(density), c(_per(sc, "lapse_rate", years)), c(_per(sc, "reentry_rate", years)),
         c(inval_inc), c(_per(sc, "invalidity_min_service", years)), c(_per(sc, "invalidity_rate", years)),
         c(pens_age), c(_per(sc, "minimum_service", years)), c(_per(sc, "accrual_rate", years)),

@@ -27,7 +27,7 @@ def inputs(G=1, Y=3):
     f = lambda v, *shape: np.full(shape, float(v))
     return dict(
         A=z(G, 2, X, NS), I=z(G, 2, X, NS), P=z(B, G, 2, X), M=z(B, G, 2, X), R=z(B, G, 2, X),
-        target=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
+        target=z(Y, G, 2), recruits=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
         density=f(1, Y, G), lapse=z(Y, G), reentry=z(Y, G),
         inval_incidence=z(2, X), inval_min_service=z(Y, G), inval_rate=f(0.6, Y, G),
         pensionable_age=f(200, Y, G, 2), min_service=f(15, Y, G), accrual=f(0.015, Y, G), base_rate=z(Y, G),
@@ -55,6 +55,7 @@ def random_inputs(seed, G=2, Y=4):
     inp["M"][:] = inp["P"] * u(3000, 9000, inp["P"].shape)
     inp["R"][:] = inp["P"] * u(5000, 15000, inp["P"].shape)
     inp["target"][:] = u(0, 3e5, (Y, G, 2))
+    inp["recruits"][:] = u(0, 2e3, (Y, G, 2))
     w = u(0, 1, (G, 2, 20))
     inp["entry_dist"][:, :, 15:35] = w / w.sum(axis=2, keepdims=True)
     inp["qx"][:] = np.sort(u(0.0005, 0.3, (Y, 2, X)), axis=2)

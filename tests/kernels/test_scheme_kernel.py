@@ -273,3 +273,21 @@ def test_outputs_start_from_zero_even_if_reused():
     scheme_kernel(*inp.values(), *out.values(), *work)
     for k in ("exposure", "entrants", "member_deaths", "awards", "outgo", "lump"):
         np.testing.assert_array_equal(out[k], first[k])
+
+
+def test_recruits_enter_on_top_of_the_coverage_gap():
+    inp = inputs(Y=1)
+    inp["A"][0, 1, 30, 5] = 100.0
+    inp["target"][0, 0, 1] = 150.0           # gap of 50
+    inp["recruits"][0, 0, 1] = 20.0          # plus 20 recruited by a channel
+    inp["entry_dist"][0, 1, 25] = 1.0
+    out = run(inp)
+    assert out["entrants"][0, 0] == pytest.approx(70.0)
+    inp = inputs(Y=1)
+    inp["A"][0, 1, 30, 5] = 100.0
+    inp["target"][0, 0, 1] = 60.0            # no gap: recruits still enter
+    inp["recruits"][0, 0, 1] = 20.0
+    inp["entry_dist"][0, 1, 25] = 1.0
+    out = run(inp)
+    assert out["entrants"][0, 0] == pytest.approx(20.0)
+    assert out["actives"][1, 0, 1, 26] == pytest.approx(20.0)

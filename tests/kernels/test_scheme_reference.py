@@ -113,6 +113,7 @@ def test_zero_populations():
     for k in STATE:
         inp[k][:] = 0.0
     inp["target"][:] = 0.0
+    inp["recruits"][:] = 0.0
     out = assert_same(inp)
     for key, value in out.items():
         assert np.all(value == 0.0), key
@@ -128,6 +129,7 @@ def test_an_empty_group_next_to_a_populated_one():
     for k in ("P", "M", "R"):
         inp[k][:, 1] = 0.0
     inp["target"][:, 1] = 0.0
+    inp["recruits"][:, 1] = 0.0
     out = assert_same(inp)
     for key in ("actives", "inactives", "exposure", "service"):
         assert np.all(out[key][:, 1] == 0.0), key

@@ -188,7 +188,7 @@ def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan
 
 def scheme_numpy(
     A, I, P, M, R,
-    target, entry_dist, qx, mortality_factor,
+    target, recruits, entry_dist, qx, mortality_factor,
     density, lapse, reentry,
     inval_incidence, inval_min_service, inval_rate,
     pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
@@ -215,7 +215,7 @@ def scheme_numpy(
     A, I, P, M, R : ndarray
         State at the start of the first year, shapes (G, 2, X, NS) for
         ``A, I`` and (4, G, 2, X) for ``P, M, R``; not modified.
-    target, entry_dist, qx, mortality_factor, density, lapse, reentry, \
+    target, recruits, entry_dist, qx, mortality_factor, density, lapse, reentry, \
 inval_incidence, inval_min_service, inval_rate, pensionable_age, \
 min_service, accrual, base_rate, full_service, short_reduction, \
 service_cap, replacement_cap, min_pension, max_pension, lump_months, \
@@ -296,6 +296,7 @@ early_reduction, deferral_share, deferral_years, late_increment
         # difference of two large numbers, which would magnify any other order's rounding
         members = np.cumsum(A.reshape(G, S, X * NS), axis=2)[:, :, -1]
         gap = target[y] - members                          # (G, S)
+        gap = np.where(gap > 0.0, gap, 0.0) + recruits[y]
         gap = np.where(gap > 0.0, gap, 0.0)
         out["entrants"][y] = gap.sum(axis=1)
         A[:, :, :, 0] += gap[:, :, None] * entry_dist

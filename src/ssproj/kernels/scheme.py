@@ -13,8 +13,10 @@ year) and credited service n (0..NS-1 completed years, the last cell open):
 One year y, in this order (all rates for year y):
 
 1. Indexation at 1 January: ``M *= 1 + k(y)``, ``R *= 1 + k(y)``.
-2. New entrants at service 0: ``E[g,s] = max(0, target[g,s] - sum_x,n A)``
-   spread over ages by the entry-age distribution.
+2. New entrants at service 0: ``E[g,s] = max(0, target[g,s] - sum_x,n A)
+   + recruits[g,s]`` (the coverage gap plus persons recruited by name, e.g.
+   by a coverage-expansion channel), spread over ages by the entry-age
+   distribution.
 3. Members, cell by cell (q = death probability x group factor, i =
    invalidity incidence if n >= minimum service for invalidity, l = lapse,
    r = re-entry, d = contribution density):
@@ -116,7 +118,7 @@ def scheme_kernel(
     # state at the start of the first year (modified in place: end state on return)
     A, I, P, M, R,
     # demographic and economic inputs by year
-    target, entry_dist, qx, mortality_factor,
+    target, recruits, entry_dist, qx, mortality_factor,
     density, lapse, reentry,
     inval_incidence, inval_min_service, inval_rate,
     pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
@@ -141,6 +143,8 @@ def scheme_kernel(
     * state: ``A, I`` (G,S,X,NS) [persons]; ``P`` (B,G,S,X) [persons];
       ``M, R`` (B,G,S,X) [currency/year].
     * ``target`` (Y,G,S) active members aimed at (coverage) [persons];
+      ``recruits`` (Y,G,S) persons recruited in the year on top of the
+      coverage gap [persons];
       ``entry_dist`` (G,S,X) weights summing to 1 [1];
       ``qx`` (Y,S,X) population death probabilities [1];
       ``mortality_factor`` (G,) [1].
@@ -223,6 +227,9 @@ def scheme_kernel(
                     for n in range(NS):
                         total += A[g, s, x, n]
                 gap = target[y, g, s] - total
+                if gap < 0.0:
+                    gap = 0.0
+                gap += recruits[y, g, s]
                 if gap > 0.0:
                     entrants_out[y, g] += gap
                     for x in range(X):
