@@ -402,13 +402,8 @@ def scheme_kernel(
                         keep = 1.0 - q
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
-                            P[b, g, s, x] = 0.0
-                            M[b, g, s, x] = 0.0
-                            R[b, g, s, x] = 0.0
                             continue
-                        P[b, g, s, x] = 0.0
-                        M[b, g, s, x] = 0.0
-                        R[b, g, s, x] = 0.0
+                        # (P, M, R are replaced by addP, addM, addR at the year end)
                         addP[b, g, s, x1] += p * keep
                         addM[b, g, s, x1] += m * keep
                         addR[b, g, s, x1] += r * keep
