@@ -30,3 +30,14 @@ def test_failure_on_first_write_leaves_no_file(tmp_path):
             tmp.write_text("partial")
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        p = write_text_atomic(tmp_path / "summary.csv", "x")
+        assert (p.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(umask)

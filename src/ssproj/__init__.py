@@ -6,8 +6,10 @@ The public API (DESIGN §2)::
     sc = ssproj.load_scenario("scenarios/lao_baseline.yaml")   # validated Scenario
     res = ssproj.project(sc)                                    # Projection
     res.dataset, res.population, res.summary()
+    ssproj.compare([res_a, res_b]).table()                      # scenarios side by side
 """
 from ._version import __version__
+from .compare import Comparison, compare
 from .errors import Problem, ScenarioError
 from .lifetable import LifeTable
 from .projection import Projection, project
@@ -17,12 +19,14 @@ from .timepath import TimePath
 __all__ = [
     "__version__",
     "AssumptionSet",
+    "Comparison",
     "LifeTable",
     "Problem",
     "Projection",
     "Scenario",
     "ScenarioError",
     "TimePath",
+    "compare",
     "load_assumptions",
     "load_scenario",
     "project",

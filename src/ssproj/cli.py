@@ -111,6 +111,94 @@ def _cmd_validate(args) -> int:
     return status
 
 
+def _format_comparison(table, currency: str | None = None) -> str:
+    """Render a comparison table (rows = figures, columns = scenarios) readably.
+
+    Amounts of money in billions of ``currency`` (the printed table only:
+    files keep full amounts); per-person amounts and years unscaled; each
+    row with thousands separators or 3 decimals by its size.
+    """
+    import pandas as pd
+
+    units = table.attrs.get("units", {})
+    rows, labels = [], []
+    for label, values in table.iterrows():
+        unit = units.get(label, "")
+        name = label[: -len(f" [{unit}]")] if unit and label.endswith(f" [{unit}]") else label
+        if unit.startswith("currency per"):
+            unit = unit.replace("currency", currency, 1) if currency else unit
+        elif unit.startswith("currency"):
+            values = values / 1e9
+            unit = unit.replace("currency", f"billion {currency}" if currency else "billion", 1)
+        big = values.abs().max()
+        if unit == "calendar year":
+            fmt = "{:.0f}"
+        else:
+            fmt = "{:,.0f}" if big >= 1000 else ("{:,.1f}" if big >= 10 else "{:.3f}")
+        rows.append(values.map(lambda v, fmt=fmt: "-" if v != v else fmt.format(v)))
+        labels.append(f"{name} [{unit}]" if unit else name)
+    return pd.DataFrame(rows, index=labels, columns=table.columns).to_string()
+
+
+def _year_list(text: str) -> list:
+    """``2030,2050`` -> [2030, 2050] (argparse type of ``--milestones``)."""
+    try:
+        years = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected years separated by commas, e.g. 2030,2050") from None
+    if not years:
+        raise argparse.ArgumentTypeError("expected at least one year")
+    return years
+
+
+def _cmd_compare(args) -> int:
+    from .compare import DEFAULT_MILESTONES, compare
+    from .errors import ScenarioError
+    from .projection import project
+    from .scenario import load_scenario
+
+    t0 = time.perf_counter()
+    if len(args.scenario) < 2:
+        raise CLIError("compare needs at least two scenario files")
+    scenarios, problems = [], []
+    for path in args.scenario:  # validate every file before projecting any: report all problems at once
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CLIError(f"{len(problems)} of {len(args.scenario)} scenario files have problems:\n"
+                       + "\n".join(problems))
+    results = [project(sc) for sc in scenarios]
+    names = [str(r.dataset.attrs.get("scenario_name", "")) for r in results]
+    ref = args.reference
+    if ref.lstrip("-").isdigit():
+        reference = int(ref)
+    elif ref in names:
+        reference = ref
+    elif ref in args.scenario:
+        reference = args.scenario.index(ref)
+    else:
+        raise CLIError(f"--reference {ref!r}: not a scenario name {names}, a file given or an index "
+                       f"(0 to {len(names) - 1})")
+    comparison = compare(results, reference=reference,
+                         milestones=args.milestones if args.milestones else DEFAULT_MILESTONES)
+    written = comparison.write(Path(args.out) if args.out else Path("results") / "compare")
+    if not args.quiet:
+        print(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
+        print(_format_comparison(comparison.table(), currency=comparison.currency))
+        if "decomposition" in written:
+            dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
+            print()
+            print("Change in PAYG cost rate vs the reference and its decomposition [share of insured earnings]:")
+            print(dec.to_string(float_format=lambda v: f"{v:.4f}"))
+        print()
+        for role, path in written.items():
+            print(f"wrote {role:<20} {path}")
+        print(f"done in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def _cmd_import_wpp(args) -> int:
     from .wpp import import_wpp
 
@@ -149,6 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load and validate each SCENARIO; print 'ok' or all problems (exit 1).")
     p.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("compare", help="project several scenarios and compare them side by side",
+                       description="Validate and project each SCENARIO, print the comparison table and write "
+                                   "comparison.xlsx and CSV tables (comparison, differences, relative "
+                                   "differences, cost-rate decomposition) to --out.")
+    p.add_argument("scenario", nargs="+", help="two or more scenario YAML files")
+    p.add_argument("--reference", default="0",
+                   help="reference scenario: its name, its file or its index in the list (default 0, the first)")
+    p.add_argument("--out", help="output directory (default: results/compare)")
+    p.add_argument("--milestones", type=_year_list, default=None,
+                   help="milestone years, comma-separated (default 2030,2040,2050,2075,2100)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
                        description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "

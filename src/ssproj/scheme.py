@@ -199,8 +199,8 @@ def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
         A validated scenario whose assumption set declares insured groups.
     demography : xarray.Dataset
         The demographic projection (``population``, ``mortality_rate``).
-    recruits : ndarray, shape (years, groups, 2), optional
-        Persons recruited into each group and sex in each scheme year on top
+    recruits : ndarray, optional
+        Shape ``(n_years, n_groups, 2)``: persons recruited into each group and sex in each scheme year on top
         of the coverage gap (coverage-expansion channels). [persons/year]
 
     Returns

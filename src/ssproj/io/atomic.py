@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 __all__ = ["atomic_path", "write_text_atomic", "write_bytes_atomic"]
@@ -35,9 +35,10 @@ def atomic_path(path, *, suffix: str | None = None):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=(suffix or path.suffix) + ".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
+    # a unique name created exclusively, with the mode a plain open() gives
+    # (0o666 less the umask; mkstemp would make it readable by its owner only)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}{suffix or path.suffix}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
