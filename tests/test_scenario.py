@@ -65,8 +65,9 @@ BAD_CASES = [
      ["extends = 'cycle_a.yaml' creates a cycle: cycle_a.yaml -> cycle_b.yaml -> cycle_a.yaml"]),
     ("gap.yaml", "gap.yaml", 8,
      ["changes.migration_multiplier.values: gap", "missing 2022-2023"]),
-    ("starts_late.yaml", "starts_late.yaml", 7,
-     ["changes.fertility_multiplier: time path starts in 2030, after projection.start_year 2020"]),
+    ("overlay_out_of_range.yaml", "overlay_out_of_range.yaml", 7,
+     ["changes.mortality_improvement[2033] = 0.10648 is outside [-0.05, 0.1]", "7 later years too",
+      "(value computed by the rule after: {grow: 0.1})"]),
     ("malformed.yaml", "malformed.yaml", 5,
      ["invalid YAML: mapping values are not allowed here"]),
     ("duplicate_key.yaml", "duplicate_key.yaml", 8,
@@ -504,8 +505,182 @@ def test_with_changes_is_validated():
         "(range declared in ssproj defaults.yaml)"
     )
     assert "did you mean 'wage_growth'?" in lines[1]
-    with pytest.raises(ScenarioError, match="starts in 2030"):
-        sc.with_changes({"fertility_multiplier": {2030: 1.0}})
+
+
+# -- changes "from year X": a time path starting after start_year lies over the value below ---
+def test_with_changes_from_a_later_year():
+    sc = load_scenario(GOOD / "base.yaml")  # fertility_multiplier {2020: 1.0, 2040: 0.9}, linear
+    new = sc.with_changes({"fertility_multiplier": {2030: 0.8}, "price_inflation": {2028: 0.1}})
+    # before 2030 the scenario's path: 1.0 + (0.9 - 1.0) * 9 / 20 = 0.955 in 2029; from 2030 the change
+    np.testing.assert_allclose(new.path_values("fertility_multiplier", [2020, 2029, 2030, 2060]), [1.0, 0.955, 0.8, 0.8])
+    # price_inflation of the set (step): 0.05 until 2024, 0.04 until 2027; then 0.1
+    np.testing.assert_allclose(new.path_values("price_inflation", [2024, 2027, 2028, 2060]), [0.05, 0.04, 0.1, 0.1])
+    assert new.value("fertility_multiplier") == TimePath(
+        {2030: 0.8}, between="linear", after="hold", before=sc.value("fertility_multiplier")
+    )
+    assert new.parameter_sources["fertility_multiplier"] == {
+        "source": "with_changes", "confidence": "assumed", "origin": "scenario", "from_year": 2030,
+        "before": {"source": "scenario base.yaml", "confidence": "assumed", "origin": "scenario"},
+    }
+    assert new.parameter_sources["price_inflation"]["before"] == {
+        "source": "survey", "confidence": "secondary", "origin": "assumptions"
+    }
+    assert sc.value("fertility_multiplier").before is None  # the original is unchanged
+    # a second call lies over the first
+    newer = new.with_changes({"fertility_multiplier": {2040: 0.5}})
+    np.testing.assert_allclose(newer.path_values("fertility_multiplier", [2029, 2030, 2039, 2040]), [0.955, 0.8, 0.8, 0.5])
+    assert newer.parameter_sources["fertility_multiplier"]["before"]["source"] == "with_changes"
+    assert newer.parameter_sources["fertility_multiplier"]["before"]["before"]["source"] == "scenario base.yaml"
+    # a path from the start year (or earlier) still replaces the value whole
+    whole = new.with_changes({"fertility_multiplier": {2020: 0.7}})
+    assert whole.value("fertility_multiplier") == TimePath({2020: 0.7}) and "from_year" not in (
+        whole.parameter_sources["fertility_multiplier"]
+    )
+    assert pickle.loads(pickle.dumps(newer)) == newer
+
+
+def test_change_from_a_later_year_in_a_file(tmp_path):
+    s = tmp_path / "s.yaml"
+    s.write_text(f"assumptions: {TINY}\nprojection: {{start_year: 2020, end_year: 2040}}\n"
+                 "changes:\n  fertility_multiplier: {2030: 0.8}\n")
+    sc = load_scenario(s)
+    np.testing.assert_allclose(sc.path_values("fertility_multiplier", [2020, 2029, 2030, 2040]), [1.0, 1.0, 0.8, 0.8])
+    assert sc.value("fertility_multiplier") == TimePath({2030: 0.8}, before=1.0)
+    assert sc.parameter_sources["fertility_multiplier"] == {
+        "source": "scenario s.yaml", "confidence": "assumed", "origin": "scenario", "from_year": 2030,
+        "before": {"source": "ssproj generic default (no change to the assumption set)", "confidence": "assumed",
+                   "origin": "defaults"},
+    }
+    assert "changes: fertility_multiplier" in repr(sc)
+
+
+def test_linear_change_starts_from_its_own_first_point():
+    sc = load_scenario(GOOD / "base.yaml").with_changes(
+        {"mortality_multiplier": {"values": {2035: 0.8, 2045: 0.6}, "between": "linear"}}
+    )
+    # the parent's step path gives 0.9 until 2034; 2035 is 0.8, not a line from 0.9; 2040 halfway to 0.6
+    np.testing.assert_allclose(sc.path_values("mortality_multiplier", [2034, 2035, 2040, 2045]), [0.9, 0.8, 0.7, 0.6])
+
+
+def test_extends_chain_of_later_changes(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        f"assumptions: {TINY}\nprojection: {{start_year: 2020, end_year: 2050}}\n"
+        "changes:\n  fertility_multiplier: {2025: 0.9}\n  migration_multiplier: {2030: 0.5}\n")
+    (tmp_path / "child.yaml").write_text(
+        "extends: parent.yaml\nchanges:\n  fertility_multiplier: {2030: 0.8}\n  migration_multiplier: {2025: 0.0}\n")
+    sc = load_scenario(tmp_path / "child.yaml")
+    # default 1.0 until 2024, the parent's 0.9 2025-2029, the child's 0.8 from 2030
+    np.testing.assert_allclose(sc.path_values("fertility_multiplier", [2024, 2025, 2029, 2030]), [1.0, 0.9, 0.9, 0.8])
+    assert sc.value("fertility_multiplier") == TimePath({2030: 0.8}, before=TimePath({2025: 0.9}, before=1.0))
+    sources = sc.parameter_sources["fertility_multiplier"]
+    assert (sources["source"], sources["from_year"]) == ("scenario child.yaml", 2030)
+    assert (sources["before"]["source"], sources["before"]["from_year"]) == ("scenario parent.yaml", 2025)
+    assert sources["before"]["before"]["origin"] == "defaults"
+    # the child's change from 2025 covers every year of the parent's from 2030
+    np.testing.assert_allclose(sc.path_values("migration_multiplier", [2024, 2025, 2030, 2050]), [1.0, 0.0, 0.0, 0.0])
+
+
+def test_index_rules_below_and_in_a_later_change():
+    sc = load_scenario(GOOD / "child.yaml")  # wage_growth: 0.04 in 2030, then x(1 + price_inflation = 0.03)
+    # an index rule of the value below applies until the change
+    below = sc.with_changes({"wage_growth": {2040: 0.1}})
+    np.testing.assert_allclose(below.path_values("wage_growth", [2030, 2032, 2039, 2040]),
+                               [0.04, 0.04 * 1.03**2, 0.04 * 1.03**9, 0.1])
+    # an index rule of the change applies after its last year
+    own = sc.with_changes({"wage_growth": {"values": {2035: 0.02}, "after": {"index": "price_inflation"}}})
+    np.testing.assert_allclose(own.path_values("wage_growth", [2034, 2035, 2036]), [0.04 * 1.03**4, 0.02, 0.02 * 1.03])
+    # the index itself changed from 2032: wage_growth follows
+    idx = sc.with_changes({"price_inflation": {2032: 0.1}})
+    np.testing.assert_allclose(idx.path_values("wage_growth", [2031, 2032, 2033]),
+                               [0.04 * 1.03, 0.04 * 1.03 * 1.1, 0.04 * 1.03 * 1.1**2])
+    # an index rule of the change is checked like any other
+    with pytest.raises(ScenarioError, match="fertility_multiplier' cannot be used as an index"):
+        sc.with_changes({"wage_growth": {"values": {2035: 0.02}, "after": {"index": "fertility_multiplier"}}})
+    # a cycle through the value below is found: price_inflation -> wage_growth (below 2035) -> price_inflation
+    with pytest.raises(ScenarioError, match="index rules form a cycle: price_inflation -> wage_growth -> price_inflation"):
+        sc.with_changes({"wage_growth": {2035: 0.03},
+                         "price_inflation": {"values": {2020: 0.03}, "after": {"index": "wage_growth"}}})
+
+
+def test_range_error_in_a_year_of_a_lower_change(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        f"assumptions: {TINY}\nprojection: {{start_year: 2020, end_year: 2040}}\n"
+        "changes:\n  mortality_improvement:\n    values: {2025: 0.09}\n    after: {grow: 0.05}\n")
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nchanges:\n  mortality_improvement: {2030: 0.05}\n")
+    (p,) = problems_of(tmp_path / "child.yaml")
+    # the parent's path gives 2025-2029: 0.09 x 1.05^3 = 0.10418625 > 0.1 in 2028, and 2029
+    assert Path(p.file).name == "parent.yaml" and p.line == 4
+    assert str(p).endswith(
+        "changes.mortality_improvement[2028] = 0.10418625 is outside [-0.05, 0.1] (range declared in ssproj "
+        "defaults.yaml); 1 later years too (value computed by the rule after: {grow: 0.05})"
+    )
+    # from 2030 the child's value: the parent's later years are not used, and not reported
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nchanges:\n  mortality_improvement: {2028: 0.05}\n")
+    load_scenario(tmp_path / "child.yaml")
+
+
+def test_before_written_in_a_change():
+    sc = load_scenario(GOOD / "base.yaml")
+    # a path with its own `before` that starts after 2020 lies over the value below too
+    new = sc.with_changes({"fertility_multiplier": {"values": {2035: 0.7}, "before": {2030: 0.8}}})
+    np.testing.assert_allclose(new.path_values("fertility_multiplier", [2029, 2030, 2035]), [0.955, 0.8, 0.7])
+    assert new.parameter_sources["fertility_multiplier"]["from_year"] == 2030
+    # levels are checked with their key path: `after: none` must reach the path above it
+    with pytest.raises(ScenarioError) as info:
+        sc.with_changes({"price_inflation": {"values": {2030: 0.02},
+                                              "before": {"values": {2020: 0.05, 2025: 0.04}, "after": "none"}}})
+    assert str(info.value) == (
+        "<with_changes>: changes.price_inflation.before: time path ends in 2025 with after: none, but it gives the "
+        "values up to 2029, below the path starting in 2030; give values up to 2029, or use after: hold"
+    )
+    with pytest.raises(ScenarioError, match=r"changes.fertility_multiplier.before\[2025\] = 4 is outside \[0, 3\]"):
+        sc.with_changes({"fertility_multiplier": {"values": {2030: 0.8}, "before": {2020: 1.0, 2025: 4}}})
+
+
+def test_a_path_of_the_assumption_set_must_still_cover_the_start_year(tiny_copy):
+    aset = tiny_copy / "assumptions" / "tiny" / "assumptions.yaml"
+    aset.write_text(aset.read_text().replace("value: {2020: 0.05, 2025: 0.04, 2030: 0.03}",
+                                             "value: {2022: 0.05, 2025: 0.04, 2030: 0.03}"))
+    s = tiny_copy / "scenarios" / "s.yaml"
+    expected = "parameters.price_inflation.value: time path starts in 2022, after projection.start_year 2020"
+    (p,) = problems_of(s)
+    assert Path(p.file).name == "assumptions.yaml" and expected in str(p)
+    assert p.hint == "give a value for 2020 or earlier"
+    # a scenario change from a later year lies over it: still reported, at the set
+    s.write_text(s.read_text() + "changes:\n  price_inflation: {2028: 0.02}\n")
+    (p,) = problems_of(s)
+    assert Path(p.file).name == "assumptions.yaml" and expected in str(p)
+    # ... also when the change starts before the set's path (nothing of it can be laid under the change)
+    s.write_text(s.read_text().replace("{2028: 0.02}", "{2021: 0.02}"))
+    (p,) = problems_of(s)
+    assert Path(p.file).name == "assumptions.yaml" and expected in str(p)
+    # a change from the start year replaces it whole: nothing to report
+    s.write_text(s.read_text().replace("{2021: 0.02}", "{2020: 0.02}"))
+    load_scenario(s)
+
+
+def test_resolved_scenario_round_trips_through_to_dict():
+    sc = load_scenario(GOOD / "base.yaml").with_changes(
+        {"fertility_multiplier": {2030: 0.8}, "wage_growth": {"values": {2030: 0.04}, "after": {"index": "price_inflation"}}}
+    ).with_changes({"fertility_multiplier": {2040: 0.5}})
+    d = json.loads(json.dumps(sc.to_dict(), sort_keys=True, default=str))  # as stored in result attrs
+    assert d["parameters"]["fertility_multiplier"] == {
+        "values": {"2040": 0.5}, "between": "linear", "after": "hold",
+        "before": {"values": {"2030": 0.8}, "between": "linear", "after": "hold",
+                   "before": {"values": {"2020": 1.0, "2040": 0.9}, "between": "linear", "after": "hold"}},
+    }
+    top = {"assumptions": d["assumptions"]["path"], "projection": d["projection"], "seed": d["seed"]}
+    changed = [n for n, s in d["parameter_sources"].items() if s["origin"] == "scenario"]
+    for changes in ({n: d["parameters"][n] for n in changed}, d["parameters"]):
+        again = load_scenario({**top, "changes": changes})
+        assert again.parameters == sc.parameters
+        assert again.to_dict()["parameters"] == sc.to_dict()["parameters"]
+        for n in changed:
+            np.testing.assert_array_equal(again.path_values(n), sc.path_values(n))
+    # a path with `before` read back is taken as written: nothing more is laid under it
+    assert again.parameter_sources["fertility_multiplier"] == {
+        "source": "scenario <scenario dict>", "confidence": "assumed", "origin": "scenario"
+    }
 
 
 # -- provenance ---------------------------------------------------------------------------

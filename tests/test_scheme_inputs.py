@@ -312,10 +312,108 @@ def test_range_errors_per_entity_and_year():
     ]
 
 
-def test_per_entity_time_path_starting_late_cites_the_entity():
-    (p,) = problems_of(scenario({"contribution_rate_employer": {"private": {2027: 0.07}}}), base_dir=GOOD)
-    assert p.key_path == "changes.contribution_rate_employer.private"
-    assert "time path starts in 2027, after projection.start_year 2020" in p.message
+def test_per_entity_time_path_of_the_set_starting_late_cites_the_entity(scheme_copy):
+    edit_set(scheme_copy, "private: {2020: 0.055, 2025: 0.06}", "private: {2022: 0.055, 2025: 0.06}")
+    s = scheme_copy / "scenarios" / "s.yaml"
+    (p,) = problems_of(s)
+    assert Path(p.file).name == "assumptions.yaml"
+    assert p.key_path == "parameters.contribution_rate_employee.value.private"
+    assert "time path starts in 2022, after projection.start_year 2020" in p.message
+    # a scenario change from a later year lies over it: it is still used, still reported
+    s.write_text(s.read_text() + "changes:\n  contribution_rate_employee: {private: {2030: 0.07}}\n")
+    (p,) = problems_of(s)
+    assert p.key_path == "parameters.contribution_rate_employee.value.private"
+
+
+# -- changes "from year X" per entity ---------------------------------------------------------
+def test_per_entity_change_from_a_later_year():
+    sc = load_scenario(GOOD / "overlay.yaml")
+    years = list(range(2020, 2041))
+    rates = sc.path_values("contribution_rate_employer", years)
+    np.testing.assert_array_equal(rates[0], [0.085] * 21)               # public: the set's, unchanged
+    np.testing.assert_array_equal(rates[1], [0.06] * 7 + [0.07] * 14)   # private: the set's 0.06 until 2026
+    np.testing.assert_array_equal(rates[2], [0.0] * 21)                 # voluntary: the default
+    assert sc.value("contribution_rate_employer")["private"] == TimePath(
+        {2027: 0.07}, between="step", after="hold", before=TimePath(0.06)
+    )
+    # coverage of enterprise employees: the set's 0.4 -> 0.6 (linear 2020-2030) until 2024, then 0.7
+    np.testing.assert_allclose(sc.path_values("coverage_rate", [2020, 2024, 2025, 2040])[1], [0.4, 0.48, 0.7, 0.7])
+    np.testing.assert_allclose(sc.path_values("coverage_rate", [2020, 2040])[[0, 2]], [[1.0, 1.0], [0.02, 0.02]])
+    # a global parameter: the default 1.0 until 2029
+    np.testing.assert_array_equal(sc.path_values("fertility_multiplier", [2020, 2029, 2030, 2040]), [1.0, 1.0, 0.8, 0.8])
+    sources = sc.parameter_sources["contribution_rate_employer"]
+    assert sources["entities"]["private"] == {
+        "source": "scenario overlay.yaml", "confidence": "assumed", "origin": "scenario", "from_year": 2027,
+        "before": {"source": "law", "confidence": "verified", "origin": "assumptions"},
+    }
+    assert sources["entities"]["public"] == {"source": "law", "confidence": "verified", "origin": "assumptions"}
+    assert {k: sources[k] for k in ("source", "origin")} == {"source": "scenario overlay.yaml", "origin": "scenario"}
+    assert "from_year" not in sources  # per entity only
+    assert sc.parameter_sources["fertility_multiplier"]["from_year"] == 2030
+    assert pickle.loads(pickle.dumps(sc)) == sc and load_scenario(GOOD / "overlay.yaml") == sc
+
+
+def test_per_entity_changes_from_later_years_through_extends():
+    sc = load_scenario(GOOD / "overlay_child.yaml")  # the parent from 2025, the child from 2030
+    years = [2020, 2024, 2025, 2029, 2030, 2035, 2040]
+    rates = sc.path_values("contribution_rate_employer", years)
+    np.testing.assert_array_equal(rates[1], [0.06, 0.06, 0.065, 0.065, 0.07, 0.07, 0.07])
+    np.testing.assert_array_equal(rates[0], [0.085] * 7)
+    # fertility: default 1.0, the parent's 0.9 from 2025, the child's 0.9 -> 0.7 (linear) from 2030
+    np.testing.assert_allclose(sc.path_values("fertility_multiplier", years), [1.0, 1.0, 0.9, 0.9, 0.9, 0.8, 0.7])
+    private = sc.parameter_sources["contribution_rate_employer"]["entities"]["private"]
+    assert (private["source"], private["from_year"]) == ("scenario overlay_child.yaml", 2030)
+    assert (private["before"]["source"], private["before"]["from_year"]) == ("scenario overlay_parent.yaml", 2025)
+    assert private["before"]["before"] == {"source": "law", "confidence": "verified", "origin": "assumptions"}
+
+
+def test_per_entity_with_changes_from_a_later_year():
+    sc = load_scenario(GOOD / "scheme_base.yaml")  # private: {2020: 0.06, 2027: 0.07}
+    new = sc.with_changes({"contribution_rate_employer": {"public": {2030: 0.1}, "private": {2035: 0.08}}})
+    rates = new.path_values("contribution_rate_employer", [2026, 2027, 2029, 2030, 2034, 2035])
+    np.testing.assert_array_equal(rates[0], [0.085, 0.085, 0.085, 0.1, 0.1, 0.1])
+    np.testing.assert_array_equal(rates[1], [0.06, 0.07, 0.07, 0.07, 0.07, 0.08])
+    np.testing.assert_array_equal(rates[2], [0.0] * 6)
+    assert new.parameter_sources["contribution_rate_employer"]["entities"]["public"]["before"]["origin"] == "assumptions"
+    assert new.parameter_sources["contribution_rate_employer"]["entities"]["private"]["before"]["source"] == (
+        "scenario scheme_base.yaml"
+    )
+
+
+def test_per_entity_change_from_a_later_year_range_error_cites_entity_and_year():
+    (p,) = problems_of(scenario({"contribution_rate_employer": {"private": {"values": {2030: 0.9},
+                                                                             "after": {"grow": 0.1}}}}), base_dir=GOOD)
+    # 0.9 x 1.1^2 = 1.089 > 1 in 2032
+    assert p.message == (
+        "changes.contribution_rate_employer.private[2032] = 1.089 is outside [0, 1] (range declared in ssproj "
+        "defaults.yaml); 8 later years too (value computed by the rule after: {grow: 0.1})"
+    )
+
+
+def test_shares_checked_with_a_change_from_a_later_year():
+    problems = problems_of(scenario({"contribution_share": {"sickness": {2030: 0.1}}}), base_dir=GOOD)
+    assert [p.message.split("; for each")[0] for p in problems][0] == (
+        "changes.contribution_share.sickness: the contribution shares of group 'public' sum to 1.03 in 2030, not 1: "
+        "long_term_share 0.9 + contribution_share 0.13 (sickness 0.1, maternity 0.03); 10 later years too"
+    )
+    # compensated from the same year: fine
+    load_scenario(scenario({"contribution_share": {"sickness": {2030: 0.1}},
+                            "long_term_share": {g: {2030: 0.87} for g in ("public", "private", "voluntary")}}),
+                  base_dir=GOOD)
+
+
+def test_per_entity_round_trip_through_to_dict():
+    sc = load_scenario(GOOD / "overlay_child.yaml")
+    d = json.loads(json.dumps(sc.to_dict(), sort_keys=True, default=str))
+    assert d["parameters"]["contribution_rate_employer"]["private"] == {
+        "values": {"2030": 0.07}, "between": "step", "after": "hold",
+        "before": {"values": {"2025": 0.065}, "between": "step", "after": "hold", "before": 0.06},
+    }
+    again = load_scenario({"assumptions": d["assumptions"]["path"], "projection": d["projection"],
+                           "changes": d["parameters"]})
+    assert again.parameters == sc.parameters
+    np.testing.assert_array_equal(again.path_values("contribution_rate_employer"),
+                                  sc.path_values("contribution_rate_employer"))
 
 
 def test_with_changes_per_entity_is_validated():

@@ -148,6 +148,9 @@ def test_linear_stays_within_given_values(pts):
         TimePath({2020: 1.0, 2030: 0.5}, between="step", after="none"),
         TimePath({2024: 60.0, 2030: 62.0}, between="linear", after={"grow": 0.02}),
         TimePath({2020: 0.05}, between="none", after={"index": "price_inflation"}),
+        TimePath({2027: 0.07}, between="step", before=0.06),
+        TimePath({2030: 0.9, 2040: 0.7}, before=TimePath({2025: 0.9}, before={"values": {2020: 1.0}, "after": "none"})),
+        TimePath({2035: 0.02}, after={"index": "a"}, before=TimePath({2020: 0.05}, after={"index": "b"})),
     ],
 )
 def test_round_trips(tp):
@@ -167,6 +170,11 @@ def test_equality_depends_on_rules_and_values():
     assert a != TimePath({2020: 1.0, 2030: 2.0}, after="none")
     assert a != TimePath({2020: 1.0, 2030: 2.5})
     assert TimePath(1.0) != TimePath({2020: 1.0})
+    # a `before` is part of the path
+    b = TimePath({2030: 2.0}, before=1.0)
+    assert b == TimePath({2030: 2.0}, before=TimePath(1.0)) and hash(b) == hash(TimePath({2030: 2.0}, before=1.0))
+    assert b != TimePath({2030: 2.0}) and b != TimePath({2030: 2.0}, before=1.5)
+    assert b.own == TimePath({2030: 2.0})
 
 
 def test_repr_is_clear():
@@ -174,6 +182,9 @@ def test_repr_is_clear():
         "TimePath({2030: 1.0, 2050: 0.9}, between='linear', after='hold')"
     )
     assert repr(TimePath(2)) == "TimePath(2.0)"
+    assert repr(TimePath({2027: 0.07}, between="step", before=0.06)) == (
+        "TimePath({2027: 0.07}, between='step', after='hold', before=TimePath(0.06))"
+    )
 
 
 def test_immutable():
@@ -281,3 +292,132 @@ def test_constructor_raises_scenario_error_with_problems():
     with pytest.raises(ScenarioError) as info:
         TimePath({2020: "x"}, between="sideways")
     assert len(info.value.problems) == 2
+
+
+# -- before: the values before the first given year ---------------------------------------
+def test_before_gives_the_years_before_the_first_given_year():
+    base = TimePath({2020: 0.06, 2025: 0.065}, between="step", after="hold")
+    tp = TimePath({2027: 0.07, 2030: 0.09}, between="linear", after="hold", before=base)
+    # before 2027 the base (0.06 until 2024, 0.065 from 2025); from 2027 the path's own rules:
+    # 0.07 + (0.09 - 0.07) * 1/3 = 0.076667 in 2028
+    np.testing.assert_allclose(
+        tp.evaluate([2020, 2024, 2025, 2026, 2027, 2028, 2030, 2040]),
+        [0.06, 0.06, 0.065, 0.065, 0.07, 0.07 + 0.02 / 3, 0.09, 0.09],
+    )
+    # a base without a value there is still an error, naming the years
+    with pytest.raises(ValueError, match="starts in 2020; no value for 2018-2019"):
+        tp.evaluate([2018, 2019, 2027])
+    assert tp.evaluate(np.array([[2026, 2027]])).shape == (1, 2)
+
+
+def test_linear_does_not_interpolate_from_the_before_values():
+    tp = TimePath({2030: 0.8, 2040: 0.6}, between="linear", before=1.0)
+    # 2029 is the base's 1.0; 2030 is the path's first point 0.8 (no line from 1.0); 2035 halfway to 0.6
+    np.testing.assert_allclose(tp.evaluate([2029, 2030, 2035, 2040]), [1.0, 0.8, 0.7, 0.6])
+
+
+def test_before_properties():
+    base = TimePath({2020: 1.0}, after={"index": "price_inflation"})
+    tp = TimePath({2030: 2.0}, after={"index": "wage_growth"}, before=base)
+    assert tp.before == base
+    assert (tp.first_year, tp.last_year, tp.years) == (2030, 2030, (2030,))
+    assert tp.valid_from == 2020 and base.valid_from == 2020
+    assert TimePath({2030: 2.0}, before=1.0).valid_from is None  # the constant: from -inf
+    assert tp.index_name == "wage_growth"
+    assert tp.index_names == ("wage_growth", "price_inflation")
+    assert TimePath(1.0).index_names == () and TimePath(1.0).before is None
+    assert tp.covers(2020) and not tp.covers(2019)
+    assert not tp.is_constant
+    assert tp.to_yaml() == {
+        "values": {2030: 2.0}, "between": "linear", "after": {"index": "wage_growth"},
+        "before": {"values": {2020: 1.0}, "between": "linear", "after": {"index": "price_inflation"}},
+    }
+
+
+def test_before_index_rule_uses_the_resolver():
+    # base: 100 in 2020, then x1.1 a year; the path's own 500 from 2023
+    calls = []
+
+    def resolve(name, years):
+        calls.append((name, years.tolist()))
+        return np.full(years.shape, 0.1)
+
+    tp = TimePath({2023: 500.0}, before=TimePath({2020: 100.0}, after={"index": "price_inflation"}))
+    np.testing.assert_allclose(tp.evaluate([2020, 2021, 2022, 2023, 2024], resolve=resolve), [100, 110, 121, 500, 500])
+    assert calls == [("price_inflation", [2021, 2022])]
+
+
+def test_with_before_lays_a_path_over_another():
+    base = TimePath({2020: 1.0, 2040: 0.9})
+    top = TimePath({2030: 0.8})
+    tp = top.with_before(base)
+    assert tp == TimePath({2030: 0.8}, before=base)
+    assert top.before is None  # unchanged
+    # a path with its own before gets the base at the bottom of its chain
+    partial = TimePath({2035: 0.7}, before=TimePath({2030: 0.8}))
+    assert partial.with_before(base) == TimePath({2035: 0.7}, before=TimePath({2030: 0.8}, before=base))
+    # 2029: 1.0 + (0.9 - 1.0) * 9 / 20 = 0.955
+    np.testing.assert_allclose(partial.with_before(base).evaluate([2029, 2030, 2035]), [0.955, 0.8, 0.7])
+    with pytest.raises(ValueError, match="constant"):
+        TimePath(0.5).with_before(base)
+    # a base that starts at or after the path's first year would never be used
+    with pytest.raises(ValueError, match="base starts in 2035, not before the first year 2030 of the path"):
+        top.with_before(TimePath({2035: 1.0}))
+    with pytest.raises(ValueError, match="not before the first year 2030"):
+        partial.with_before(TimePath({2030: 1.0}))
+    with pytest.raises(TypeError):
+        top.with_before(1.0)
+    with pytest.raises(ScenarioError, match="takes no 'before'"):
+        TimePath(0.5, before=1.0)
+
+
+def test_before_is_parsed_with_the_same_defaults_and_checks():
+    def check(v):
+        return "is outside [0, 3]" if not 0 <= v <= 3 else None
+
+    tp, problems = parse_timepath(
+        {"values": {2030: 2}, "before": {2020: 1, 2025: 2}}, default_between="step", default_after="none",
+        check_value=check,
+    )
+    assert problems == []
+    assert tp.before == TimePath({2020: 1.0, 2025: 2.0}, between="step", after="none")
+    _, problems = parse_timepath({"values": {2030: 2}, "before": {2020: 1, 2025: 4}}, where=where_in(), check_value=check)
+    assert [str(p) for p in problems] == ["s.yaml: changes.x.before[2025] = 4 is outside [0, 3]"]
+
+
+@pytest.mark.parametrize(
+    "raw, key_path, fragment",
+    [
+        ({"values": {2030: 1}, "before": {2035: 2}}, "changes.x.before",
+         "starts in 2035, not before the first given year 2030: it would never be used"),
+        ({"values": {2030: 1}, "before": {2030: 2}}, "changes.x.before", "starts in 2030, not before"),
+        ({"values": {2030: 1}, "before": "low"}, "changes.x.before", "is not a time path"),
+        ({"values": {2030: 1}, "before": {"values": {2020: 1}, "after": "grow"}}, "changes.x.before.after",
+         "is not an 'after' rule"),
+        ({"values": {2030: 1}, "befor": 1.0}, "changes.x.befor", "unknown key in a time path"),
+    ],
+)
+def test_before_problems(raw, key_path, fragment):
+    tp, problems = parse_timepath(raw, where=where_in())
+    assert tp is None
+    assert len(problems) == 1, problems
+    assert problems[0].key_path == key_path
+    assert fragment in problems[0].message
+
+
+@given(points, points, st.sampled_from(["step", "linear"]))
+def test_with_before_is_the_base_before_the_first_year_and_the_path_after(top_pts, base_pts, between):
+    top = TimePath(top_pts, between=between)
+    base = TimePath(base_pts, between="step", after="hold")
+    first, base_first = min(top_pts), min(base_pts)
+    if base_first >= first:
+        with pytest.raises(ValueError, match="would never be used"):
+            top.with_before(base)
+        return
+    tp = top.with_before(base)
+    years = np.arange(base_first, max(max(top_pts), max(base_pts)) + 3)
+    # where(years < first, base, path): both evaluated only where they have a value
+    expected = np.where(years < first, base.evaluate(years), top.evaluate(np.maximum(years, first)))
+    np.testing.assert_array_equal(tp.evaluate(years), expected)
+    assert tp.valid_from == base_first
+    assert TimePath.from_yaml(tp.to_yaml()) == tp and pickle.loads(pickle.dumps(tp)) == tp

@@ -254,11 +254,17 @@ class ParameterSpec:
                 where=where,
                 check_value=self.range_message,
             )
-            if path is not None and path.index_name is not None:
-                at = where
-                if isinstance(raw, Mapping) and "after" in raw:
-                    at = where / "after" / "index"
-                problems += self.check_index_target(path.index_name, at, specs)
+            # the index rules of the path and of its `before` chain
+            node, node_raw, node_at = path, raw, where
+            while node is not None:
+                if node.index_name is not None:
+                    at = node_at
+                    if isinstance(node_raw, Mapping) and "after" in node_raw:
+                        at = node_at / "after" / "index"
+                    problems += self.check_index_target(node.index_name, at, specs)
+                node = node.before
+                node_raw = node_raw.get("before") if isinstance(node_raw, Mapping) else None
+                node_at = node_at / "before"
             return (path if not problems else None), problems
 
         if hasattr(raw, "item") and callable(raw.item) and getattr(raw, "ndim", 1) == 0:

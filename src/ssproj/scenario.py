@@ -5,7 +5,9 @@ YAML file (or a dict), follows its ``extends`` chain, finds and reads its
 assumption set (with its insured groups, funds and short-term branches) and
 every table, resolves every parameter (defaults.yaml ← assumption set ←
 scenario changes; entity by entity for parameters set per group, fund or
-branch) and checks all of it, including the checks across parameters of a
+branch; a change whose time path starts after ``projection.start_year``
+lies over the value below it, which gives the years before its first year)
+and checks all of it, including the checks across parameters of a
 scheme (contribution shares, valuation year, long-term fund).
 Every problem found is collected and reported at once in one
 `ScenarioError`; code past `load_scenario` trusts its inputs.
@@ -697,6 +699,11 @@ class _Merged:
     A parameter under ``changes`` is one value and is replaced whole, except
     a parameter set per entity: its mapping merges entity by entity, and the
     value of each entity (a time path) is replaced whole.
+
+    `layers` keeps, for each change (``("changes", name)``, or
+    ``("changes", name, entity)`` for a per-entity parameter), every
+    document that gave it, root first, with the value it gave: a time path
+    starting after the start year lies over the value below it.
     """
 
     def __init__(self, chain: list[YamlDocument]) -> None:
@@ -704,6 +711,7 @@ class _Merged:
         self.chain = chain  # root ancestor first
         self.data: dict[Any, Any] = {}
         self.origins: dict[PathKey, YamlDocument] = {}
+        self.layers: dict[PathKey, list[tuple[YamlDocument, Any]]] = {}
         for doc in chain:
             self.add(doc)
 
@@ -714,6 +722,14 @@ class _Merged:
             self.data = copy.deepcopy(dict(data))
         else:
             self.data = self._merge(self.data, data, (), doc)
+        changes = data.get("changes")
+        if isinstance(changes, Mapping):
+            for pname, value in changes.items():
+                if pname in self.per_names and isinstance(value, Mapping):
+                    for entity, v in value.items():
+                        self.layers.setdefault(("changes", pname, entity), []).append((doc, v))
+                else:
+                    self.layers.setdefault(("changes", pname), []).append((doc, value))
 
     def _merge(self, base: Any, over: Any, path: PathKey, doc: YamlDocument) -> Any:
         if len(path) == 2 and path[0] == "changes" and path[1] in self.per_names:
@@ -740,6 +756,9 @@ class _Merged:
         for key in [k for k in self.origins if len(k) > n and k[:n] == path]:
             del self.origins[key]
         self.origins[path] = doc
+        # a value replaced whole drops the layers of what was below it (not those of `path` itself)
+        for key in [k for k in self.layers if len(k) > n and k[:n] == path]:
+            del self.layers[key]
 
     def doc_for(self, path: PathKey) -> YamlDocument:
         path = tuple(path)
@@ -813,11 +832,21 @@ def _load_chain(leaf: YamlDocument) -> tuple[list[YamlDocument], list[Problem]]:
 # -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Resolved:
+    """A parameter value (of one entity for a per-entity parameter) and where it comes from.
+
+    For a scenario change laid over the value below it (a time path starting
+    after the start year), `value` is the combined path, `base` the value
+    below (itself a `_Resolved`) and `from_year` the first year of the
+    change.
+    """
+
     value: Any
     where: Where
     origin: str
     source: str
     confidence: str
+    base: _Resolved | None = None
+    from_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -873,8 +902,13 @@ class Scenario:
     parameter_sources : mapping of str to mapping
         For each parameter: ``source``, ``confidence`` and ``origin``
         (``"defaults"``, ``"assumptions"`` or ``"scenario"``). For a
-        per-entity parameter these are of its most specific layer, and
-        ``entities`` gives them for each entity.
+        scenario change laid over the value below it (a time path
+        starting after `start_year`), also ``from_year`` (its first year)
+        and ``before`` (the same entry for the value below, which may
+        itself have ``from_year`` and ``before``). For a per-entity
+        parameter ``source``, ``confidence`` and ``origin`` are of its
+        most specific layer, and ``entities`` gives the entry of each
+        entity.
     provenance : mapping
         ``ssproj_version``, ``scenario`` (name), ``scenario_files`` (the
         file loaded first, then the files it extends, each with ``path`` and
@@ -1039,7 +1073,10 @@ class Scenario:
             parameter replaces the current value whole, except a parameter
             set per group, fund or branch, whose mapping replaces only the
             entities it names, e.g. ``{"contribution_rate_employer":
-            {"private": {2027: 0.07}}}``.
+            {"private": {2027: 0.07}}}``; and a time path whose first year
+            is after `start_year` (as in that example), which replaces the
+            current value from its first year only: the years before keep
+            the current value.
         name : str, optional
             Name of the new scenario; default: this name followed by
             ``+`` and the changed parameter names.
@@ -1227,12 +1264,30 @@ def _check_top(merged: _Merged) -> tuple[dict[str, Any], list[Problem]]:
     return out, problems
 
 
+def _needs_base(value: Any, start: int | None) -> bool:
+    """Whether a change lies over the value below it: a time path with no
+    value in `start` (its first year is after it)."""
+    if start is None or not isinstance(value, TimePath):
+        return False
+    valid_from = value.valid_from
+    return valid_from is not None and valid_from > start
+
+
 def _check_changes(
     merged: _Merged,
     specs: Mapping[str, ParameterSpec],
     entity_names: Mapping[str, tuple[str, ...]] | None,
-) -> tuple[dict[str, _Resolved], dict[str, dict[str, _Resolved]], set[str], list[Problem]]:
+    start: int | None,
+) -> tuple[dict[str, list[_Resolved]], dict[str, dict[str, list[_Resolved]]], set[str], list[Problem]]:
     """The scenario's ``changes``, validated.
+
+    A change is the value given by the last document of the ``extends``
+    chain (or `Scenario.with_changes` call) that gives it. If it is a time
+    path that starts after `start`, it lies over the value below it, so the
+    change of the document before that gives it is read too, and so on down
+    to a change that has a value in `start` (or the assumption set's value
+    or the default, applied by `_build`). Changes below that are not used
+    and not checked.
 
     Parameters
     ----------
@@ -1241,13 +1296,17 @@ def _check_changes(
     entity_names : mapping or None
         Kind -> entity names declared by the assumption set; None if the
         set could not be read (entity names are then not checked).
+    start : int or None
+        ``projection.start_year``; None if not valid (each change is then
+        taken whole).
 
     Returns
     -------
     changes : dict
-        Global parameter -> resolved change.
+        Global parameter -> its changes, the last document's first: each
+        but the last starts after `start`.
     per_changes : dict
-        Per-entity parameter -> entity -> resolved change.
+        Per-entity parameter -> entity -> its changes, likewise.
     invalid : set of str
         Parameters with an invalid change.
     problems : list of Problem
@@ -1258,14 +1317,30 @@ def _check_changes(
         return {}, {}, set(), []
     if not isinstance(raw, Mapping):
         return {}, {}, set(), [(root / "changes").problem(raw, "must be a mapping of parameter name -> value")]
-    out: dict[str, _Resolved] = {}
-    per_out: dict[str, dict[str, _Resolved]] = {}
+    out: dict[str, list[_Resolved]] = {}
+    per_out: dict[str, dict[str, list[_Resolved]]] = {}
     invalid: set[str] = set()
     problems: list[Problem] = []
 
-    def label_of(at: Where) -> str:
-        doc = merged.doc_for(at.path)
+    def label_of(doc: YamlDocument) -> str:
+        if doc.file is None and doc.label == "<with_changes>":
+            return "with_changes"
         return f"scenario {doc.file.name if doc.file is not None else doc.label}"
+
+    def layers_below(key: PathKey, top: _Resolved, spec: ParameterSpec) -> list[_Resolved] | None:
+        """`top` and the changes below it that it lies over (None if one is invalid)."""
+        stack = [top]
+        layers = merged.layers.get(key, [])
+        for doc, raw_value in reversed(layers[:-1]):
+            if not _needs_base(stack[-1].value, start):
+                break
+            at = doc.where(*key)
+            parsed, parse_problems = spec.parse(raw_value, at, specs)
+            problems.extend(parse_problems)
+            if parsed is None or parse_problems:
+                return None
+            stack.append(_Resolved(parsed, at, "scenario", label_of(doc), "assumed"))
+        return stack
 
     for pname, value in raw.items():
         at = root / "changes" / pname
@@ -1298,31 +1373,44 @@ def _check_changes(
             if parsed_map is None:
                 invalid.add(pname)
                 continue
-            per_out[pname] = {
-                entity: _Resolved(v, at / entity, "scenario", label_of(at / entity), "assumed")
-                for entity, v in parsed_map.items()
-            }
+            per_out[pname] = {}
+            for entity, v in parsed_map.items():
+                top = _Resolved(v, at / entity, "scenario", label_of(merged.doc_for((at / entity).path)), "assumed")
+                stack = layers_below(("changes", pname, entity), top, spec)
+                if stack is None:
+                    invalid.add(pname)
+                else:
+                    per_out[pname][entity] = stack
+            if pname in invalid:
+                del per_out[pname]
             continue
         parsed, value_problems = spec.parse(value, at, specs)
         problems += value_problems
         if parsed is not None and not value_problems:
-            out[pname] = _Resolved(parsed, at, "scenario", label_of(at), "assumed")
+            top = _Resolved(parsed, at, "scenario", label_of(merged.doc_for(at.path)), "assumed")
+            stack = layers_below(("changes", pname), top, spec)
+            if stack is None:
+                invalid.add(pname)
+            else:
+                out[pname] = stack
         else:
             invalid.add(pname)
     return out, per_out, invalid, problems
 
 
 def _index_cycles(values: Mapping[str, _Resolved]) -> list[Problem]:
+    """Cycles of ``{index: name}`` rules among the global parameters (the
+    rules of a path's `before` chain count too: they are evaluated)."""
     problems: list[Problem] = []
     reported: set[frozenset[str]] = set()
-    for start in values:
-        chain = [start]
-        current = start
-        while True:
-            v = values[current].value
-            target = v.index_name if isinstance(v, TimePath) else None
-            if target is None or target not in values:
-                break
+    done: set[str] = set()
+
+    def targets(name: str) -> list[str]:
+        v = values[name].value
+        return [t for t in (v.index_names if isinstance(v, TimePath) else ()) if t in values]
+
+    def visit(name: str, chain: list[str]) -> None:
+        for target in targets(name):
             if target in chain:
                 cycle = chain[chain.index(target):] + [target]
                 key = frozenset(cycle)
@@ -1331,10 +1419,34 @@ def _index_cycles(values: Mapping[str, _Resolved]) -> list[Problem]:
                     problems.append(
                         values[cycle[0]].where.problem(MISSING, "index rules form a cycle: " + " -> ".join(cycle))
                     )
-                break
-            chain.append(target)
-            current = target
+            elif target not in done:
+                visit(target, chain + [target])
+        done.add(name)
+
+    for start in values:
+        if start not in done:
+            visit(start, [start])
     return problems
+
+
+def _levels(r: _Resolved) -> list[tuple[TimePath, Where]]:
+    """The paths a resolved time path is made of, top first, each with its position.
+
+    A change laid over the value below it, and a path written with
+    ``before:``, give several: each applies from its own first year up to
+    the first year of the one above it (the top one: to the end).
+    """
+    out: list[tuple[TimePath, Where]] = []
+    layer: _Resolved | None = r
+    while layer is not None:
+        stop = layer.base.value if layer.base is not None else None
+        node: TimePath | None = layer.value
+        at = layer.where
+        while node is not None and node is not stop:
+            out.append((node, at))
+            node, at = node.before, at / "before"
+        layer = layer.base
+    return out
 
 
 def _check_paths(
@@ -1345,6 +1457,13 @@ def _check_paths(
     end: int,
 ) -> tuple[list[Problem], set[str]]:
     """Year-dependent checks of every time path against the projection.
+
+    A path made of several (a change laid over the value below it, or a
+    path with ``before:``) is checked level by level, over the years each
+    level gives: the lowest must have a value in `start`, each must reach
+    the first year of the one above it (`after: none`), and a value a rule
+    computes in a projection year must be in range; problems cite the
+    level (file, key path, year).
 
     Parameters
     ----------
@@ -1369,30 +1488,50 @@ def _check_paths(
     items: list[tuple[str, _Resolved]] = list(values.items())
     for pname, by_entity in per_values.items():
         items += [(pname, r) for r in by_entity.values()]
+    levels_of: dict[int, list[tuple[TimePath, Where]]] = {}
     for pname, r in items:
         tp = r.value
         if not isinstance(tp, TimePath) or tp.is_constant:
             continue
-        if tp.first_year is not None and tp.first_year > start:
+        levels = levels_of[id(r)] = _levels(r)
+        bottom, bottom_at = levels[-1]
+        if bottom.first_year is not None and bottom.first_year > start:
             bad.add(pname)
             bad_items.add(r.where.path)
             problems.append(
-                r.where.problem(
+                bottom_at.problem(
                     MISSING,
-                    f"time path starts in {tp.first_year}, after projection.start_year {start}",
+                    f"time path starts in {bottom.first_year}, after projection.start_year {start}",
                     f"give a value for {start} or earlier",
                 )
             )
-        if tp.after_kind == "none" and tp.last_year is not None and tp.last_year < end:
-            bad.add(pname)
-            bad_items.add(r.where.path)
-            problems.append(
-                r.where.problem(
-                    MISSING,
-                    f"time path ends in {tp.last_year} with after: none, but projection.end_year is {end}",
-                    f"give values up to {end}, or use after: hold",
-                )
-            )
+        upto = end  # last year the level gives
+        for k, (node, at) in enumerate(levels):
+            if node.after_kind == "none" and node.last_year is not None and node.last_year < upto:
+                bad.add(pname)
+                bad_items.add(r.where.path)
+                if k == 0:
+                    problems.append(
+                        at.problem(
+                            MISSING,
+                            f"time path ends in {node.last_year} with after: none, but projection.end_year is {end}",
+                            f"give values up to {end}, or use after: hold",
+                        )
+                    )
+                else:
+                    problems.append(
+                        at.problem(
+                            MISSING,
+                            f"time path ends in {node.last_year} with after: none, but it gives the values up to "
+                            f"{upto}, below the path starting in {upto + 1}",
+                            f"give values up to {upto}, or use after: hold",
+                        )
+                    )
+            if node.first_year is None:
+                break
+            upto = min(upto, node.first_year - 1)
+            if upto < start:
+                break
     cycle_problems = _index_cycles(values)
     problems += cycle_problems
     if cycle_problems:
@@ -1400,13 +1539,17 @@ def _check_paths(
 
     def depends_on_bad(tp: Any) -> bool:
         seen: set[str] = set()
-        nxt = tp.index_name if isinstance(tp, TimePath) else None
-        while nxt is not None and nxt in values and nxt not in seen:
+        todo = list(tp.index_names) if isinstance(tp, TimePath) else []
+        while todo:
+            nxt = todo.pop()
+            if nxt not in values or nxt in seen:
+                continue
             seen.add(nxt)
             if values[nxt].where.path in bad_items:
                 return True
             v = values[nxt].value
-            nxt = v.index_name if isinstance(v, TimePath) else None
+            if isinstance(v, TimePath):
+                todo += v.index_names
         return False
 
     def resolve(n: str, yrs: np.ndarray) -> np.ndarray:
@@ -1426,20 +1569,30 @@ def _check_paths(
             bad.add(pname)
             problems.append(r.where.problem(MISSING, f"cannot be evaluated over {start}-{end}: {exc}"))
             continue
-        given = set(tp.years)
         spec = specs[pname]
-        outside = [
-            (int(y), float(v))
-            for y, v in zip(years, evaluated)
-            if int(y) not in given and spec.range_message(float(v)) is not None
-        ]
-        if outside:
+        # which level gives each year: the first (from the top) that starts at or before it
+        level_of = np.full(years.shape, -1)
+        for k, (node, _at) in enumerate(levels_of[id(r)]):
+            free = level_of < 0
+            level_of[free if node.first_year is None else free & (years >= node.first_year)] = k
+        for k, (node, at) in enumerate(levels_of[id(r)]):
+            given = set(node.years)
+            outside = [
+                (int(y), float(v))
+                for y, v in zip(years[level_of == k], evaluated[level_of == k])
+                if int(y) not in given and spec.range_message(float(v)) is not None
+            ]
+            if not outside:
+                continue
             bad.add(pname)
             year, v = outside[0]
             more = f"; {len(outside) - 1} later years too" if len(outside) > 1 else ""
-            rule = f"between: {tp.between}" if year < (tp.last_year or year) else f"after: {dump_yaml(tp.after, flow=True)}"
+            rule = (
+                f"between: {node.between}" if year < (node.last_year or year)
+                else f"after: {dump_yaml(node.after, flow=True)}"
+            )
             problems.append(
-                (r.where / year).problem(
+                (at / year).problem(
                     round(v, 10),
                     f"{spec.range_message(v)}{more} (value computed by the rule {rule})",
                 )
@@ -1450,8 +1603,14 @@ def _check_paths(
 _ORIGIN_RANK = {"defaults": 0, "assumptions": 1, "scenario": 2}
 
 
-def _source_entry(r: _Resolved) -> dict[str, str]:
-    return {"source": r.source, "confidence": r.confidence, "origin": r.origin}
+def _source_entry(r: _Resolved) -> dict[str, Any]:
+    """``{source, confidence, origin}``; for a change laid over the value
+    below it, also ``from_year`` and ``before`` (the entry of that value)."""
+    entry: dict[str, Any] = {"source": r.source, "confidence": r.confidence, "origin": r.origin}
+    if r.base is not None:
+        entry["from_year"] = r.from_year
+        entry["before"] = _source_entry(r.base)
+    return entry
 
 
 def _per_source_entry(spec: ParameterSpec, by_entity: Mapping[str, _Resolved]) -> dict[str, Any]:
@@ -1461,7 +1620,7 @@ def _per_source_entry(spec: ParameterSpec, by_entity: Mapping[str, _Resolved]) -
     for r in by_entity.values():
         if _ORIGIN_RANK[r.origin] > best:
             best = _ORIGIN_RANK[r.origin]
-            top = _source_entry(r)
+            top = {"source": r.source, "confidence": r.confidence, "origin": r.origin}
     top["entities"] = {e: _source_entry(r) for e, r in by_entity.items()}
     return top
 
@@ -1660,17 +1819,31 @@ def _build(
             )
             start = None
 
-    # parameters: defaults <- assumption set <- scenario changes (entity by entity for per parameters)
+    # parameters: defaults <- assumption set <- scenario changes (entity by entity for per parameters;
+    # a change starting after start_year lies over the value below it, see `lay`)
     entity_names = {kind: aset.entity_names(kind) for kind in PER_KINDS} if aset is not None else None
-    changes, per_changes, invalid, change_problems = _check_changes(merged, specs, entity_names)
+    changes, per_changes, invalid, change_problems = _check_changes(merged, specs, entity_names, start)
 
-    def from_call(r: _Resolved) -> _Resolved:
-        if applied and merged.doc_for(r.where.path).label == "<with_changes>":
-            return _Resolved(r.value, r.where, "scenario", "with_changes", "assumed")
-        return r
+    def lay(stack: list[_Resolved], below: _Resolved) -> _Resolved:
+        """Apply a change and the changes it lies over (`stack`, top first) to `below`."""
+        for r in reversed(stack):
+            if _needs_base(r.value, start):
+                value = r.value
+                below_from = below.value.valid_from
+                if below_from is None or below_from < value.valid_from:
+                    value = value.with_before(below.value)
+                # else: the value below starts even later (an error of its own, reported by
+                # _check_paths at its position): nothing of it can be laid under the change
+                below = _Resolved(
+                    value, r.where, r.origin, r.source, r.confidence, base=below, from_year=r.value.valid_from
+                )
+            else:
+                below = r
+        return below
 
     resolved: dict[str, _Resolved] = {}
     per_resolved: dict[str, dict[str, _Resolved]] = {}
+    default_of: dict[str, _Resolved] = {}
     for pname, spec in specs.items():
         default = _Resolved(
             spec.default,
@@ -1679,6 +1852,7 @@ def _build(
             spec.source,
             spec.confidence,
         )
+        default_of[pname] = default
         if spec.per is None:
             resolved[pname] = default
         else:
@@ -1694,11 +1868,11 @@ def _build(
                 resolved[pname] = _Resolved(
                     av.value, aset._doc.where("parameters", pname, "value"), "assumptions", av.source, av.confidence
                 )
-    for pname, r in changes.items():
-        resolved[pname] = from_call(r)
+    for pname, stack in changes.items():
+        resolved[pname] = lay(stack, resolved[pname])
     for pname, by_entity in per_changes.items():
-        for entity, r in by_entity.items():
-            per_resolved[pname][entity] = from_call(r)
+        for entity, stack in by_entity.items():
+            per_resolved[pname][entity] = lay(stack, per_resolved[pname].get(entity, default_of[pname]))
     problems += change_problems
     if start is not None and end is not None:
         path_problems, bad = _check_paths(resolved, per_resolved, specs, start, end)
@@ -1793,8 +1967,11 @@ def load_scenario(
         wrong types, values out of range (per year for time paths), an
         ``extends`` cycle (with the chain), a missing file, assumption set
         (with every path looked in) or table (with its path), time paths
-        that start after ``projection.start_year``, gaps, ``after: none``
-        paths ending before ``projection.end_year``, a start year missing
+        of the assumption set or the defaults that start after
+        ``projection.start_year`` (a scenario change may: it lies over the
+        value below it), gaps, ``after: none`` paths ending before the
+        years they must give (``projection.end_year``, or the first year of
+        a change laid over them), a start year missing
         from the population table, every table problem, unknown groups,
         funds or branches (in parameter values and in the ``group`` column
         of tables) and, for a set with insured groups, a

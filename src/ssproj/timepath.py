@@ -15,8 +15,13 @@ A time path is a mapping year -> value plus two rules (see
     ``{index: name}``: last value × ∏_{s=last+1}^{t} (1 + name(s)), where
     ``name`` is another time-path parameter with unit ``1/year``.
 
-Before the first given year there is no value. A bare scalar is a constant
-from −∞ to +∞.
+``before`` (years before the first given year), optional
+    another time path (any form, possibly with its own ``before``) that
+    gives the values before the first given year; without it there is no
+    value there. ``between`` never interpolates across this boundary: the
+    path's own rules start at its first given point.
+
+A bare scalar is a constant from −∞ to +∞.
 
 In YAML a time path is written as a scalar (``0.9``), a short year map
 (``{2030: 1.0, 2050: 0.9}``, whose rules come from the parameter's entry in
@@ -25,6 +30,11 @@ In YAML a time path is written as a scalar (``0.9``), a short year map
     values: {2025: 1.0, 2060: 0.8}
     between: linear
     after: {grow: 0.01}
+    before: 1.0            # optional
+
+A scenario change that starts after ``projection.start_year`` is stored as
+a path whose ``before`` is the value the parameter had without the change
+(see `TimePath.with_before` and ``docs/dev/formats.md``).
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ AFTER_RULES: tuple[str, ...] = ("hold", "none", "grow", "index")
 #: Plausible calendar years for a year key; outside this is almost surely a typo.
 YEAR_RANGE: tuple[int, int] = (1800, 2500)
 
-_LONG_FORM_KEYS = ("values", "between", "after")
+_LONG_FORM_KEYS = ("values", "between", "after", "before")
 
 Resolver = Callable[[str, np.ndarray], np.ndarray]
 
@@ -156,7 +166,9 @@ def parse_timepath(
     ----------
     raw : object
         A number, a year map ``{year: value}``, the long form
-        ``{values: {...}, between: ..., after: ...}``, or a `TimePath`.
+        ``{values: {...}, between: ..., after: ..., before: ...}``, or a
+        `TimePath`. ``before`` (optional) is itself a time path, parsed with
+        the same defaults and checks; problems in it cite ``<where>.before``.
     default_between : str, default "linear"
         ``between`` rule for a year map or a long form without one.
     default_after : str or dict, default "hold"
@@ -219,6 +231,8 @@ def parse_timepath(
     between_raw: Any = default_between
     after_raw: Any = default_after
     between_where = after_where = where
+    before_path: TimePath | None = None
+    before_given = False
     if long_keys:
         for key in raw:
             if key not in _LONG_FORM_KEYS:
@@ -237,6 +251,16 @@ def parse_timepath(
             between_raw, between_where = raw["between"], where / "between"
         if "after" in raw:
             after_raw, after_where = raw["after"], where / "after"
+        if "before" in raw:
+            before_given = True
+            before_path, before_problems = parse_timepath(
+                raw["before"],
+                default_between=default_between,
+                default_after=default_after,
+                where=where / "before",
+                check_value=check_value,
+            )
+            problems += before_problems
         if not isinstance(year_map, Mapping):
             problems.append(values_where.problem(year_map, "must be a year map {year: value}"))
             return None, problems
@@ -278,6 +302,17 @@ def parse_timepath(
         return None, problems
 
     years = sorted(points)
+    if before_given and before_path is not None:
+        valid_from = before_path.valid_from
+        if valid_from is not None and valid_from >= years[0]:
+            problems.append(
+                (where / "before").problem(
+                    MISSING,
+                    f"starts in {valid_from}, not before the first given year {years[0]}: it would never be used",
+                    f"'before' gives the values of the years before {years[0]}",
+                )
+            )
+            return None, problems
     if between_raw == "none":
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
         if missing:
@@ -292,7 +327,10 @@ def parse_timepath(
             return None, problems
     if after is None:  # cannot happen: an invalid rule was reported above
         return None, problems
-    return TimePath._make(None, tuple(years), tuple(points[y] for y in years), between_raw, after), problems
+    return (
+        TimePath._make(None, tuple(years), tuple(points[y] for y in years), between_raw, after, before_path),
+        problems,
+    )
 
 
 class TimePath:
@@ -307,6 +345,11 @@ class TimePath:
     after : {"hold", "none"} or {"grow": g} or {"index": name}, default "hold"
         Rule for years after the last given year. ``g`` is a growth rate
         [1/year]; ``name`` a time-path parameter with unit ``1/year``.
+    before : TimePath or float or mapping, optional
+        Values of the years before the first given year (a time path in
+        any form). Default: none, there is no value before the first year.
+        Only for a path with years (not a constant); it must have a value
+        in at least one year before the first given year.
 
     Raises
     ------
@@ -320,6 +363,10 @@ class TimePath:
     given year. ``after={"index": name}``: v(t) = v(T)·∏_{s=T+1}^{t}
     (1 + r(s)) with r the named parameter's path.
 
+    With ``before``: v(t) = before(t) for t < F, the first given year,
+    and the path's own rules from F on (``between: linear`` starts at the
+    point of F; it does not interpolate from the ``before`` values).
+
     A constant (a bare scalar) has no years: `first_year` and `last_year`
     are None and it has a value in every year.
 
@@ -328,17 +375,29 @@ class TimePath:
     >>> tp = TimePath({2020: 1.0, 2030: 2.0}, between="linear", after={"grow": 0.1})
     >>> tp.evaluate([2020, 2025, 2030, 2032]).round(4).tolist()
     [1.0, 1.5, 2.0, 2.42]
+    >>> TimePath({2027: 0.07}, before=0.06).evaluate([2026, 2027]).tolist()
+    [0.06, 0.07]
     """
 
-    __slots__ = ("_constant", "_years", "_values", "_between", "_after")
+    __slots__ = ("_constant", "_years", "_values", "_between", "_after", "_before")
 
     def __init__(
         self,
         values: float | Mapping[int, float],
         between: str = "linear",
         after: str | Mapping[str, float | str] = "hold",
+        before: TimePath | float | Mapping[Any, Any] | None = None,
     ) -> None:
-        raw: Any = values if _is_number(values) else {"values": values, "between": between, "after": after}
+        if _is_number(values):
+            if before is not None:
+                raise ScenarioError(
+                    [_label().problem(MISSING, "a constant has a value in every year; it takes no 'before'")]
+                )
+            raw: Any = values
+        else:
+            raw = {"values": values, "between": between, "after": after}
+            if before is not None:
+                raw["before"] = before
         parsed, problems = parse_timepath(raw, default_between=between, default_after=after)
         if problems or parsed is None:
             raise ScenarioError(problems)
@@ -353,6 +412,7 @@ class TimePath:
         values: tuple[float, ...],
         between: str,
         after: tuple[str, float | str | None],
+        before: TimePath | None = None,
     ) -> TimePath:
         self = object.__new__(cls)
         object.__setattr__(self, "_constant", constant)
@@ -360,6 +420,7 @@ class TimePath:
         object.__setattr__(self, "_values", values)
         object.__setattr__(self, "_between", between)
         object.__setattr__(self, "_after", after)
+        object.__setattr__(self, "_before", before)
         return self
 
     @classmethod
@@ -388,7 +449,10 @@ class TimePath:
         raise AttributeError("TimePath is immutable")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (TimePath._make, (self._constant, self._years, self._values, self._between, self._after))
+        return (
+            TimePath._make,
+            (self._constant, self._years, self._values, self._between, self._after, self._before),
+        )
 
     # -- properties ----------------------------------------------------------
     @property
@@ -434,18 +498,93 @@ class TimePath:
 
     @property
     def index_name(self) -> str | None:
-        """Parameter named by an ``{index: name}`` rule, else None."""
+        """Parameter named by this path's own ``{index: name}`` rule, else
+        None (see `index_names` for those of `before` too)."""
         return self._after[1] if self._after[0] == "index" else None  # type: ignore[return-value]
 
     @property
+    def index_names(self) -> tuple[str, ...]:
+        """Parameters named by the ``{index: name}`` rules of this path and
+        of its `before` chain (each once, this path's first)."""
+        names: list[str] = []
+        node: TimePath | None = self
+        while node is not None:
+            name = node.index_name
+            if name is not None and name not in names:
+                names.append(name)
+            node = node._before
+        return tuple(names)
+
+    @property
+    def before(self) -> TimePath | None:
+        """The path giving the values before `first_year`, or None (no
+        value there)."""
+        return self._before
+
+    @property
+    def own(self) -> TimePath:
+        """This path without its `before` (itself if it has none)."""
+        if self._before is None:
+            return self
+        return TimePath._make(self._constant, self._years, self._values, self._between, self._after)
+
+    @property
     def first_year(self) -> int | None:
-        """First given year (None for a constant: valid from −∞)."""
+        """First given year (None for a constant: valid from −∞). With a
+        `before`, the year from which this path's own values apply; see
+        `valid_from` for the first year with a value."""
         return self._years[0] if self._years else None
+
+    @property
+    def valid_from(self) -> int | None:
+        """First year with a value: `first_year`, or that of the `before`
+        chain; None if valid from −∞ (a constant, or a `before` chain
+        ending in one)."""
+        node: TimePath = self
+        while node._before is not None:
+            node = node._before
+        return node.first_year
 
     @property
     def last_year(self) -> int | None:
         """Last given year (None for a constant: valid to +∞)."""
         return self._years[-1] if self._years else None
+
+    def with_before(self, base: TimePath) -> TimePath:
+        """This path laid over `base`: `base` gives the years before it.
+
+        Parameters
+        ----------
+        base : TimePath
+            The path below, e.g. the value of a parameter without a
+            scenario's change.
+
+        Returns
+        -------
+        TimePath
+            A path equal to this one with `base` as the `before` of the
+            last path of its `before` chain (as `before` itself if it has
+            none): v(t) = this path's value where it has one, else `base`.
+
+        Raises
+        ------
+        ValueError
+            For a constant (it has a value in every year), or if `base` has
+            no value before `valid_from` (it would never be used; such a
+            path could not be read back from its YAML form).
+        """
+        if not isinstance(base, TimePath):
+            raise TypeError(f"base must be a TimePath, not {type(base).__name__}")
+        if self._constant is not None:
+            raise ValueError("a constant time path has a value in every year; it takes no 'before'")
+        bottom = self.valid_from
+        if base.valid_from is not None and bottom is not None and base.valid_from >= bottom:
+            raise ValueError(
+                f"base starts in {base.valid_from}, not before the first year {bottom} of the path: "
+                "it would never be used"
+            )
+        below = base if self._before is None else self._before.with_before(base)
+        return TimePath._make(None, self._years, self._values, self._between, self._after, below)
 
     # -- evaluation ----------------------------------------------------------
     def covers(self, year: int) -> bool:
@@ -453,7 +592,7 @@ class TimePath:
         if self.is_constant:
             return True
         if year < self._years[0]:
-            return False
+            return self._before is not None and self._before.covers(year)
         return not (year > self._years[-1] and self._after[0] == "none")
 
     def evaluate(self, years: Any, resolve: Resolver | None = None) -> np.ndarray:
@@ -477,10 +616,15 @@ class TimePath:
         Raises
         ------
         ValueError
-            If a year is before the first given year, falls in a gap, is
-            after the last with ``after: none``, or an index rule needs
-            `resolve` and none was given. A validated `Scenario` never
-            raises here for its projection years.
+            If a year is before the first given year (and `before` has no
+            value for it), falls in a gap, is after the last with ``after:
+            none``, or an index rule needs `resolve` and none was given. A
+            validated `Scenario` never raises here for its projection years.
+
+        Notes
+        -----
+        Years before the first given year are evaluated by `before` (one
+        call for all of them), the others by this path's own rules.
         """
         yrs = np.asarray(years)
         if yrs.size and not np.issubdtype(yrs.dtype, np.integer):
@@ -497,10 +641,12 @@ class TimePath:
 
         before = flat < first
         if before.any():
-            raise ValueError(
-                f"time path starts in {first}; no value for {_year_list(sorted(set(flat[before].tolist())))}"
-            )
-        inside = flat <= last
+            if self._before is None:
+                raise ValueError(
+                    f"time path starts in {first}; no value for {_year_list(sorted(set(flat[before].tolist())))}"
+                )
+            out[before] = self._before.evaluate(flat[before], resolve)
+        inside = (flat <= last) & ~before
         if inside.any():
             t = flat[inside]
             if self._between == "linear":
@@ -512,7 +658,7 @@ class TimePath:
                     if missing.any():
                         raise ValueError(f"gap: no value for {_year_list(sorted(set(t[missing].tolist())))}")
                 out[inside] = vals[pos]
-        later = ~inside
+        later = flat > last
         if later.any():
             t = flat[later]
             kind, arg = self._after
@@ -544,13 +690,17 @@ class TimePath:
         Returns
         -------
         float or dict
-            ``{"values": {year: value}, "between": ..., "after": ...}``;
-            `parse_timepath` / `TimePath.from_yaml` read it back to an equal
-            path.
+            ``{"values": {year: value}, "between": ..., "after": ...}``,
+            plus ``"before"`` (its YAML form, nested) for a path with a
+            `before`; `parse_timepath` / `TimePath.from_yaml` read it back
+            to an equal path.
         """
         if self._constant is not None:
             return float(self._constant)
-        return {"values": self.points, "between": self._between, "after": self.after}
+        out: dict[str, Any] = {"values": self.points, "between": self._between, "after": self.after}
+        if self._before is not None:
+            out["before"] = self._before.to_yaml()
+        return out
 
     # -- dunder --------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -561,7 +711,8 @@ class TimePath:
     def _key(self) -> tuple[Any, ...]:
         if self._constant is not None:
             return ("constant", self._constant)
-        return (self._years, self._values, self._between, self._after)
+        below = self._before._key() if self._before is not None else None
+        return (self._years, self._values, self._between, self._after, below)
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -570,4 +721,5 @@ class TimePath:
         if self._constant is not None:
             return f"TimePath({self._constant!r})"
         points = ", ".join(f"{y}: {v!r}" for y, v in zip(self._years, self._values))
-        return f"TimePath({{{points}}}, between={self._between!r}, after={self.after!r})"
+        below = f", before={self._before!r}" if self._before is not None else ""
+        return f"TimePath({{{points}}}, between={self._between!r}, after={self.after!r}{below})"
