@@ -59,6 +59,14 @@ SCHEME_SUMMARY_COLUMNS = {
     "reserve_share_of_gdp": "share of GDP",
 }
 
+#: Strategy columns of :meth:`Projection.summary` (present when the scenario
+#: has a coverage-expansion strategy), with units.
+STRATEGY_SUMMARY_COLUMNS = {
+    "strategy_recruits": "persons/year (registered by the strategy's channels)",
+    "strategy_cost_fund": "currency/year (channel costs paid by the fund, in admin_cost)",
+    "strategy_cost_state": "currency/year (channel costs and subsidies paid by the state)",
+}
+
 
 def _attrs(long_name, units, **extra):
     return {"long_name": long_name, "units": units, **extra}
@@ -153,6 +161,8 @@ class Projection:
             scheme = _scheme_summary(ds)
             df = df.join(scheme)
             units.update(SCHEME_SUMMARY_COLUMNS)
+            if "channel_recruits" in ds:
+                units.update(STRATEGY_SUMMARY_COLUMNS)
             for col in scheme.columns:
                 units.setdefault(col, _group_unit(col))
         df.attrs["units"] = units
@@ -372,6 +382,10 @@ def _scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     df = pd.DataFrame({k: np.asarray(v.values, dtype=float) for k, v in cols.items()},
                       index=pd.Index(years, name="year"))
     df = df[[c for c in SCHEME_SUMMARY_COLUMNS if c in df.columns]]
+    if "channel_recruits" in ds:
+        df["strategy_recruits"] = ds["channel_recruits"].sum("channel").values
+        df["strategy_cost_fund"] = ds["channel_cost"].sel(cost_payer="fund").sum("channel").values
+        df["strategy_cost_state"] = ds["channel_cost"].sel(cost_payer="state").sum("channel").values
     for g in ds["group"].values:
         df[f"insured_{g}"] = insured.sel(group=g).values
         df[f"contributors_{g}"] = contributors.sel(group=g).values
@@ -447,8 +461,13 @@ def project(scenario) -> Projection:
     if getattr(scenario, "groups", ()):
         from .scheme import project_scheme
 
-        ds = xr.merge([ds, project_scheme(scenario, ds)], join="outer", compat="no_conflicts",
-                      combine_attrs="drop_conflicts")
+        if getattr(scenario, "strategy", None) is not None:
+            from .strategies import project_strategy_scheme
+
+            scheme = project_strategy_scheme(scenario, ds)
+        else:
+            scheme = project_scheme(scenario, ds)
+        ds = xr.merge([ds, scheme], join="outer", compat="no_conflicts", combine_attrs="drop_conflicts")
     ds["year"].attrs = _attrs("Calendar year: population at 1 July; members, pensioners and reserves at "
                               "31 December; flows over the year", "year")
     ds["age"].attrs = _attrs("Age in completed years (100 = 100 and over)", "years")

@@ -53,7 +53,9 @@ __all__ = [
 #: assumption sets as ``<folder>/<name>/assumptions.yaml``.
 ASSUMPTIONS_ENV_VAR = "SSPROJ_ASSUMPTIONS"
 
-SCENARIO_KEYS = ("name", "description", "assumptions", "extends", "projection", "seed", "tables", "changes")
+SCENARIO_KEYS = (
+    "name", "description", "assumptions", "extends", "projection", "seed", "tables", "changes", "strategy",
+)
 PROJECTION_KEYS = ("start_year", "end_year")
 ASSUMPTION_SET_KEYS = (
     "name",
@@ -909,6 +911,9 @@ class Scenario:
         parameter ``source``, ``confidence`` and ``origin`` are of its
         most specific layer, and ``entities`` gives the entry of each
         entity.
+    strategy : ssproj.strategies.Strategy or None
+        The coverage-expansion strategy of the scenario's ``strategy:`` key
+        (validated by `ssproj.strategies.parse_strategy`), or None.
     provenance : mapping
         ``ssproj_version``, ``scenario`` (name), ``scenario_files`` (the
         file loaded first, then the files it extends, each with ``path`` and
@@ -931,6 +936,7 @@ class Scenario:
     parameter_sources: Mapping[str, Mapping[str, str]]
     provenance: Mapping[str, Any]
     _state: _State = field(repr=False)
+    strategy: Any = None
 
     # -- entities ------------------------------------------------------------------
     @property
@@ -1132,6 +1138,7 @@ class Scenario:
             results.
         """
         prov_tables = self.provenance["tables"]
+        extra = {"strategy": self.strategy.to_dict()} if self.strategy is not None else {}
         return _plain(
             {
                 "name": self.name,
@@ -1151,6 +1158,7 @@ class Scenario:
                 "parameters": dict(self.parameters),
                 "parameter_sources": self.parameter_sources,
                 "provenance": self.provenance,
+                **extra,
             }
         )
 
@@ -1880,6 +1888,22 @@ def _build(
         if aset is not None:
             problems += _check_scheme(merged, aset, resolved, per_resolved, bad | invalid, start, end)
 
+    strategy = None
+    if "strategy" in merged.data and merged.data["strategy"] is not None:
+        from .strategies import parse_strategy
+
+        strategy, strategy_problems = parse_strategy(
+            merged.data["strategy"],
+            merged.where("strategy"),
+            groups=aset.entity_names("group") if aset is not None else None,
+            start_year=start,
+            end_year=end,
+        )
+        problems += strategy_problems
+        if aset is not None and not aset.groups:
+            problems.append(merged.where("strategy").problem(
+                MISSING, "a strategy needs insured groups, and the assumption set declares none"))
+
     if problems or aset is None or start is None or end is None or "seed" not in top:
         if not problems:  # pragma: no cover - every early exit above records a problem
             problems.append(merged.where().problem(MISSING, "scenario could not be validated"))
@@ -1934,6 +1958,7 @@ def _build(
         ),
         provenance=_freeze(provenance),
         _state=_State(merged, _freeze(table_specs), _freeze(table_hashes), applied),
+        strategy=strategy,
     )
 
 

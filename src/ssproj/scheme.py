@@ -22,7 +22,7 @@ from .kernels.lifetable import N_AGES
 from .kernels.scheme import N_TYPES, scheme_kernel
 from .labour import SECTORS, age_table, employment_by_sector, labour_force
 
-__all__ = ["BENEFIT_TYPES", "N_SERVICE", "project_scheme", "single_age_counts"]
+__all__ = ["BENEFIT_TYPES", "N_SERVICE", "employment", "project_scheme", "single_age_counts"]
 
 #: Benefit types of pensions in payment, in kernel order.
 BENEFIT_TYPES = ("old_age", "invalidity", "widow", "orphan")
@@ -190,7 +190,32 @@ def _earnings(sc, groups, ext_years, history_first):
     return mean, insured, above, ceiling, mw
 
 
-def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
+def employment(sc, demography: xr.Dataset, years) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labour force, employment by sector and domestic workers at 1 July of `years`.
+
+    Returns
+    -------
+    labour : ndarray, shape (Y, 2, 101)
+        Labour force. [persons]
+    employed : ndarray, shape (3, Y, 2, 101)
+        Employed persons by sector (``SECTORS`` order). [persons]
+    domestic : ndarray, shape (Y, 2, 101)
+        Domestic workers: informal employment x ``domestic_worker_share``
+        (the employment of the ``domestic`` sector). [persons]
+    """
+    years = np.asarray(years, dtype=np.int64)
+    tables = sc.tables
+    pop = demography["population"].sel(year=years).values  # (Y, 2, X)
+    participation = age_table(tables["labour_force_participation"], "rate")
+    labour = labour_force(pop, participation, _glob(sc, "participation_multiplier", years))
+    structure = age_table(tables["employment_structure"], list(SECTORS))
+    employed = employment_by_sector(labour, _glob(sc, "unemployment_rate", years), structure,
+                                    private_multiplier=_glob(sc, "private_share_multiplier", years))
+    domestic = employed[2] * _glob(sc, "domestic_worker_share", years)[:, None, None]
+    return labour, employed, domestic
+
+
+def project_scheme(sc, demography: xr.Dataset, recruits=None, extra_admin_by_year=None) -> xr.Dataset:
     """Project the scheme of a scenario over its scheme years.
 
     Parameters
@@ -202,6 +227,17 @@ def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
     recruits : ndarray, optional
         Shape ``(n_years, n_groups, 2)``: persons recruited into each group and sex in each scheme year on top
         of the coverage gap (coverage-expansion channels). [persons/year]
+    extra_admin_by_year : ndarray, optional
+        Shape ``(n_years,)``: administrative costs added to the outgo of the
+        long-term fund (``long_term_fund``), e.g. the fund-paid costs of
+        coverage-expansion channels. [currency/year]
+
+    Notes
+    -----
+    A group's coverage target is its ``coverage_rate`` x the employment of
+    its sector: ``public``, ``private``, ``informal`` or ``domestic``
+    (domestic workers, informal x ``domestic_worker_share``; used by the
+    ``domestic_workers`` channel groups of :mod:`ssproj.strategies`).
 
     Returns
     -------
@@ -218,17 +254,12 @@ def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
     tables = sc.tables
 
     # ---- labour force and employment (population at 1 July of each scheme year)
-    pop = demography["population"].sel(year=years).values  # (Y, 2, X)
-    participation = age_table(tables["labour_force_participation"], "rate")
-    labour = labour_force(pop, participation, _glob(sc, "participation_multiplier", years))
-    structure = age_table(tables["employment_structure"], list(SECTORS))
-    employed = employment_by_sector(labour, _glob(sc, "unemployment_rate", years), structure,
-                                    private_multiplier=_glob(sc, "private_share_multiplier", years))
-    domestic = employed[2] * _glob(sc, "domestic_worker_share", years)[:, None, None]
+    labour, employed, domestic = employment(sc, demography, years)
+    by_sector = {"public": employed[0], "private": employed[1], "informal": employed[2], "domestic": domestic}
 
     sectors = [sc.entity_info("group", g)["sector"] for g in groups]
     coverage = _per(sc, "coverage_rate", years)  # (Y, G)
-    target = np.stack([coverage[:, gi, None] * employed[SECTORS.index(sectors[gi])].sum(axis=2)
+    target = np.stack([coverage[:, gi, None] * by_sector[sectors[gi]].sum(axis=2)
                        for gi in range(G)], axis=1)  # (Y, G, S)
 
     # ---- earnings, with history for the reference period
@@ -354,6 +385,11 @@ def project_scheme(sc, demography: xr.Dataset, recruits=None) -> xr.Dataset:
     weights = np.divide(contrib_by_fund, contrib_total[:, None], out=np.full_like(contrib_by_fund, 1.0 / F),
                         where=contrib_total[:, None] > 0)
     admin_by_fund = admin[:, None] * weights
+    if extra_admin_by_year is not None:
+        extra = np.asarray(extra_admin_by_year, dtype=np.float64)
+        if extra.shape != (Y,) or np.any(extra < 0) or not np.all(np.isfinite(extra)):
+            raise ValueError(f"extra_admin_by_year must be finite, >= 0 and of shape {(Y,)}; got shape {extra.shape}")
+        admin_by_fund[:, funds.index(lt_fund)] += extra
     outgo_by_fund += admin_by_fund
 
     # ---- fund roll-forward
