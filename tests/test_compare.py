@@ -289,3 +289,16 @@ def test_cli_compare_help_and_usage_errors(capsys):
     assert main(["compare", str(TINY / "scheme_base.yaml"), str(TINY / "scheme_child.yaml"),
                  "--reference", "nope"]) == 1
     assert "--reference 'nope'" in capsys.readouterr().err
+
+
+def test_cost_to_state_includes_state_paid_channel_costs():
+    root = Path(__file__).resolve().parents[1]
+    base = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_baseline.yaml"))
+    centres = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_cov_info_centres.yaml"))
+    comp = ssproj.compare([base, centres])
+    years = comp.scheme_years
+    channel_state = float(centres.dataset["channel_cost"].sel(cost_payer="state", year=years).sum())
+    contrib_state = float(centres.dataset["contributions"].sel(payer="state", year=years).sum())
+    assert channel_state > 0
+    assert comp.table().loc[[r for r in comp.table().index if r.startswith("cost_to_state")][0],
+                            "lao_cov_info_centres"] == pytest.approx(channel_state + contrib_state, rel=1e-12)

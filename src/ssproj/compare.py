@@ -50,10 +50,11 @@ COMPARISON_ROWS = {
     "total_outgo": ("currency/year", "milestones",
                     "cost to the fund in the year: benefits and administrative costs, all funds"),
     "state_contributions": ("currency/year", "milestones",
-                            "cost to the state in the year: contributions with payer 'state'"),
+                            "cost to the state in the year: contributions with payer 'state' and the "
+                            "costs of coverage channels paid by the state"),
     "cost_to_fund": ("currency, nominal sum", "years", "total outgo summed over the common scheme years"),
     "cost_to_state": ("currency, nominal sum", "years",
-                      "state contributions summed over the common scheme years"),
+                      "state contributions and state-paid channel costs summed over the common scheme years"),
     "cost_per_person_covered": ("currency per additional insured person-year", "years",
                                 "(additional total outgo + additional state contributions) / additional "
                                 "insured person-years, vs the reference, summed over the common scheme "
@@ -127,8 +128,10 @@ class _Scenario:
             self.scheme = s
             self.insured_earnings = pd.Series(ds["insured_earnings"].sum("group").sel(**yrs).to_numpy(),
                                               index=s.index)
-            self.state = pd.Series(ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy(),
-                                   index=s.index)
+            state = ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy()
+            if "channel_cost" in ds:  # coverage channels paid by the state
+                state = state + ds["channel_cost"].sel(cost_payer="state", **yrs).sum("channel").to_numpy()
+            self.state = pd.Series(state, index=s.index)
             self.old_age_outgo = pd.Series(
                 ds["benefit_outgo_by_type"].sel(benefit="old_age", **yrs).sum("group").to_numpy(), index=s.index)
             self.interest = pd.Series(ds["investment_return"].sel(**yrs).to_numpy(), index=s.index)
@@ -296,7 +299,8 @@ class Comparison:
               ``total_outgo`` (cost to the fund: benefits and
               administrative costs) at each milestone. [currency/year]
             - ``state_contributions`` (cost to the state: contributions
-              with payer ``state``) at each milestone. [currency/year]
+              with payer ``state`` and state-paid costs of coverage
+              channels) at each milestone. [currency/year]
             - ``cost_to_fund``, ``cost_to_state``: total outgo and state
               contributions summed over :attr:`scheme_years`, nominal,
               undiscounted. [currency]
