@@ -1,6 +1,6 @@
 # ssproj: the two commands of the README.
 #   make baseline   set up (virtualenv + ssproj) and run the Lao PDR baseline
-#   make test       set up (with test and docs tools) and run the test suite
+#   make test       set up (with test and docs tools, and Chromium for the report tests) and run the test suite
 # Needs only Python >= 3.11 with venv and pip, and access to PyPI.
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= results/lao_baseline
 
-.PHONY: baseline test bench docs clean-numba-cache clean
+.PHONY: baseline test bench docs browser clean-numba-cache clean
 
 $(VENV)/.ssproj-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,15 @@ $(VENV)/.ssproj-test: pyproject.toml $(VENV)/.ssproj-run
 clean-numba-cache:
 	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
 
+# The report tests open the HTML reports in headless Chromium (Debian's package;
+# CI runs as root). tests/test_reports.py fails without it when CI=true.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
 baseline: $(VENV)/.ssproj-run
 	$(BIN)/ssproj run scenarios/lao_baseline.yaml --out $(OUT)
 
-test: $(VENV)/.ssproj-test clean-numba-cache
+test: $(VENV)/.ssproj-test clean-numba-cache browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.ssproj-run

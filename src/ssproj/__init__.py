@@ -14,6 +14,7 @@ from .errors import Problem, ScenarioError
 from .lifetable import LifeTable
 from .projection import Projection, project
 from .scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
+from .solve import SolveResult, solve
 from .timepath import TimePath
 
 __all__ = [
@@ -25,9 +26,11 @@ __all__ = [
     "Projection",
     "Scenario",
     "ScenarioError",
+    "SolveResult",
     "TimePath",
     "compare",
     "load_assumptions",
     "load_scenario",
     "project",
+    "solve",
 ]

@@ -66,6 +66,8 @@ def _cmd_run(args) -> int:
     result = project(scenario)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     written = result.write(out)
+    if args.html:
+        written["html"] = result.to_html(out / "report.html")
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
@@ -91,6 +93,8 @@ def _cmd_report(args) -> int:
     print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
     if args.excel:
         print(f"wrote excel       {result.to_excel(args.excel)}")
+    if args.html:
+        print(f"wrote html        {result.to_html(args.html)}")
     return 0
 
 
@@ -183,7 +187,9 @@ def _cmd_compare(args) -> int:
                        f"(0 to {len(names) - 1})")
     comparison = compare(results, reference=reference,
                          milestones=args.milestones if args.milestones else DEFAULT_MILESTONES)
-    written = comparison.write(Path(args.out) if args.out else Path("results") / "compare")
+    out = Path(args.out) if args.out else Path("results") / "compare"
+    written = comparison.write(out)
+    written["html"] = comparison.to_html(out / "report.html")
     if not args.quiet:
         print(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
         print(_format_comparison(comparison.table(), currency=comparison.currency))
@@ -195,6 +201,30 @@ def _cmd_compare(args) -> int:
         print()
         for role, path in written.items():
             print(f"wrote {role:<20} {path}")
+        print(f"done in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def _cmd_solve(args) -> int:
+    from .scenario import load_scenario
+    from .solve import solve
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    if scenario.path is None:  # pragma: no cover - a file was given
+        raise CLIError("solve needs a scenario file")
+    result = solve(scenario, args.spec)
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_solved"
+    path = result.to_yaml(out / "solution.yaml")
+    from .io.atomic import write_text_atomic
+
+    summary = write_text_atomic(out / "summary.csv", result.projection.summary().to_csv())
+    if not args.quiet:
+        print(f"ssproj {__version__}: solve scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
+        print(result.report())
+        print()
+        print(f"wrote solution    {path}")
+        print(f"wrote summary     {summary}")
         print(f"done in {time.perf_counter() - t0:.2f} s")
     return 0
 
@@ -222,15 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--out", help="output directory (default: results/<scenario name>)")
     p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
+    p.add_argument("--html", action="store_true",
+                   help="also write report.html: a self-contained HTML report with charts")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("report", help="print the summary of an existing result",
                        description="Read RESULTS (a results.nc file or the folder 'ssproj run' wrote) and print "
-                                   "its summary table; optionally write the Excel workbook.")
+                                   "its summary table; optionally write the Excel workbook and an HTML report.")
     p.add_argument("results", help="results.nc or a results folder")
     p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
     p.add_argument("--excel", help="also write the tables to this .xlsx file")
+    p.add_argument("--html", metavar="FILE",
+                   help="also write a self-contained HTML report (charts, tables, provenance) to this file")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("validate", help="check scenario files and report every problem",
@@ -240,8 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="project several scenarios and compare them side by side",
                        description="Validate and project each SCENARIO, print the comparison table and write "
-                                   "comparison.xlsx and CSV tables (comparison, differences, relative "
-                                   "differences, cost-rate decomposition) to --out.")
+                                   "comparison.xlsx, CSV tables (comparison, differences, relative "
+                                   "differences, cost-rate decomposition) and report.html (a self-contained "
+                                   "HTML report with charts) to --out.")
     p.add_argument("scenario", nargs="+", help="two or more scenario YAML files")
     p.add_argument("--reference", default="0",
                    help="reference scenario: its name, its file or its index in the list (default 0, the first)")
@@ -250,6 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="milestone years, comma-separated (default 2030,2040,2050,2075,2100)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("solve", help="find the lowest lever values that meet financial targets",
+                       description="Find the lowest lever values (contribution rate or pensionable age steps, "
+                                   "parameter levels) of SPEC that meet its targets (reserve ratio, no depletion, "
+                                   "indicator bounds) starting from SCENARIO; print the answer and write "
+                                   "solution.yaml (a scenario extending SCENARIO) and summary.csv to --out. "
+                                   "An infeasible target is reported with the closest result (exit 0).")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("spec", help="solve spec YAML file (levers and targets)")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>_solved)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
                        description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "

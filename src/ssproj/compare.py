@@ -645,6 +645,17 @@ class Comparison:
                     frame.to_excel(writer, sheet_name=_sheet_name(f"summary {name}", used))
         return Path(path)
 
+    def to_html(self, path) -> Path:
+        """Write the self-contained HTML report of the comparison atomically and return its path.
+
+        Charts of every scenario, the comparison table, the differences from
+        the reference, the decomposition and each scenario's provenance; see
+        :func:`ssproj.reporting.html.write_html`.
+        """
+        from .reporting.html import write_html
+
+        return write_html(self, path)
+
     def write(self, out_dir) -> dict:
         """Write ``comparison.xlsx`` (:meth:`to_excel`) and the CSV files (:meth:`to_csv`) into ``out_dir``.
 

@@ -287,6 +287,15 @@ class Projection:
                 prov.to_excel(writer, sheet_name="provenance", index=False)
         return Path(path)
 
+    def to_html(self, path) -> Path:
+        """Write the self-contained HTML report (charts, tables with units, provenance) atomically.
+
+        See :func:`ssproj.reporting.html.write_html`.
+        """
+        from .reporting.html import write_html
+
+        return write_html(self, path)
+
     def to_netcdf(self, path) -> Path:
         """Write the Dataset to netCDF-4 atomically and return the path."""
         with atomic_path(path, suffix=".nc") as tmp:

@@ -1,0 +1,399 @@
+"""Charts of a projection or a comparison, for notebooks and reports.
+
+Each function takes a :class:`~ssproj.Projection` (or its
+:class:`xarray.Dataset`) or a :class:`~ssproj.Comparison`, and an optional
+matplotlib ``ax``; it draws on ``ax`` (a new figure if none is given) and
+returns the Axes. Nothing is shown: call ``plt.show()`` or
+``ax.figure.savefig(...)`` yourself. Given a comparison, a function draws
+the same series for every scenario, one colour per scenario.
+
+Every chart states its unit on the y axis. Amounts of money are nominal,
+in billions of the result's currency. The style of the figures is
+``ssproj.mplstyle`` (:data:`STYLE`), applied with :func:`style_context`.
+
+Example
+-------
+>>> import ssproj                                            # doctest: +SKIP
+>>> from ssproj.reporting import plots
+>>> res = ssproj.project(ssproj.load_scenario("scenarios/lao_baseline.yaml"))
+>>> ax = plots.reserve_ratio(res)
+>>> ax.figure.savefig("reserve_ratio.png")
+"""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "STYLE", "style_context", "CHARTS", "COMPARISON_CHARTS",
+    "population", "reserves_by_fund", "reserve_ratio", "cost_rate", "members", "coverage",
+    "population_pyramid", "scenario_series", "decomposition",
+]
+
+#: Path of the matplotlib style file of ssproj's figures.
+STYLE = Path(__file__).with_name("ssproj.mplstyle")
+
+
+@contextlib.contextmanager
+def style_context():
+    """Context manager applying the ssproj figure style (:data:`STYLE`)."""
+    import matplotlib.pyplot as plt
+
+    with plt.style.context(str(STYLE)):
+        yield
+
+
+# ----------------------------------------------------------------- helpers
+
+def _kind(obj):
+    """'projection' or 'comparison', and the object normalised (a Dataset becomes a Projection)."""
+    import xarray as xr
+
+    from ..compare import Comparison
+    from ..projection import Projection
+
+    if isinstance(obj, Comparison):
+        return "comparison", obj
+    if isinstance(obj, Projection):
+        return "projection", obj
+    if isinstance(obj, xr.Dataset):
+        return "projection", Projection(obj)
+    raise TypeError(f"expected an ssproj.Projection, an xarray.Dataset or an ssproj.Comparison, "
+                    f"got {type(obj).__name__}")
+
+
+def _items(obj):
+    """(name, Projection) pairs: one for a projection, one per scenario for a comparison."""
+    kind, obj = _kind(obj)
+    if kind == "comparison":
+        return kind, obj, list(obj.projections.items())
+    return kind, obj, [(str(obj.dataset.attrs.get("scenario_name", "")), obj)]
+
+
+def _require_scheme(projections, what):
+    if not any("actives" in p.dataset for _, p in projections):
+        raise ValueError(f"{what}: the result has no scheme (its assumption set declares no insured groups)")
+
+
+def _scheme_summary(p):
+    if "actives" not in p.dataset:
+        return None
+    return p.summary().dropna(subset=["total_outgo"])
+
+
+def _currency(projections) -> str:
+    for _, p in projections:
+        c = str(p.dataset.attrs.get("currency", "") or "")
+        if c:
+            return c
+    return ""
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _thousands(ax):
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
+def _title(ax, text, kind, obj):
+    if kind == "comparison":
+        text = f"{text}, by scenario"
+    else:
+        name = obj.dataset.attrs.get("scenario_name", "")
+        text = f"{text}" + (f" ({name})" if name else "")
+    ax.set_title(text)
+    ax.set_xlabel("year")
+
+
+# ------------------------------------------------------------------ charts
+
+def population(result, ax=None):
+    """Population at 1 July by broad age group (0-14, 15-64, 65+), in thousands.
+
+    Given a comparison: the total population of each scenario.
+    """
+    kind, obj, items = _items(result)
+    with style_context():
+        ax = _axes(ax)
+        if kind == "comparison":
+            for name, p in items:
+                s = p.summary()
+                ax.plot(s.index, s["total_population"] / 1e3, label=name)
+        else:
+            s = obj.summary()
+            cols = [("population_0_14", "0-14"), ("population_15_64", "15-64"), ("population_65_plus", "65+")]
+            ax.stackplot(s.index, *[s[c] / 1e3 for c, _ in cols], labels=[lab for _, lab in cols], alpha=0.85)
+        _title(ax, "Population at 1 July", kind, obj)
+        ax.set_ylabel("thousand persons")
+        ax.set_ylim(bottom=0.0)
+        _thousands(ax)
+        ax.legend(loc="upper left")
+    return ax
+
+
+def reserves_by_fund(result, ax=None, *, until=None):
+    """Reserve of each fund at 31 December, in billions of the currency (nominal).
+
+    Parameters
+    ----------
+    until : int, optional
+        Last year shown (e.g. 2030 when a fund's later debt dwarfs the others).
+
+    Given a comparison: the reserve of all funds together, by scenario.
+    """
+    kind, obj, items = _items(result)
+    _require_scheme(items, "reserves_by_fund")
+    currency = _currency(items)
+    with style_context():
+        ax = _axes(ax)
+        for name, p in items:
+            s = _scheme_summary(p)
+            if s is None:
+                continue
+            years = s.index[s.index <= until] if until is not None else s.index
+            if kind == "comparison":
+                ax.plot(years, s.loc[years, "reserve_end"] / 1e9, label=name)
+            else:
+                res = p.dataset["fund_reserve_end"].sel(year=years) / 1e9
+                for fund in res["fund"].values:
+                    ax.plot(years, res.sel(fund=fund), label=str(fund))
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        _title(ax, "Reserve at 31 December" + (", all funds" if kind == "comparison" else ", by fund"), kind, obj)
+        ax.set_ylabel(f"billion {currency} (nominal)".strip())
+        _thousands(ax)
+        ax.legend()
+    return ax
+
+
+def reserve_ratio(result, ax=None):
+    """Reserve ratio of all funds together: reserve at 31 December / outgo of the year, in years."""
+    kind, obj, items = _items(result)
+    _require_scheme(items, "reserve_ratio")
+    with style_context():
+        ax = _axes(ax)
+        for name, p in items:
+            s = _scheme_summary(p)
+            if s is not None:
+                ax.plot(s.index, s["reserve_ratio"], label=name if kind == "comparison" else "all funds")
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        _title(ax, "Reserve ratio, all funds", kind, obj)
+        ax.set_ylabel("years of outgo")
+        ax.legend()
+    return ax
+
+
+def cost_rate(result, ax=None):
+    """PAYG cost rate (total outgo / insured earnings) against the average contribution rate, in %.
+
+    Given a comparison: both for each scenario (cost rate solid, contribution rate dashed).
+    """
+    kind, obj, items = _items(result)
+    _require_scheme(items, "cost_rate")
+    with style_context():
+        ax = _axes(ax)
+        for i, (name, p) in enumerate(items):
+            s = _scheme_summary(p)
+            if s is None:
+                continue
+            color = f"C{i}"
+            prefix = f"{name}: " if kind == "comparison" else ""
+            ax.plot(s.index, 100 * s["payg_cost_rate"], color=color, label=f"{prefix}PAYG cost rate")
+            ax.plot(s.index, 100 * s["average_contribution_rate"], color=color if kind == "comparison" else "C1",
+                    linestyle="--", label=f"{prefix}average contribution rate")
+        _title(ax, "Cost and contribution rates, all funds", kind, obj)
+        ax.set_ylabel("% of insured earnings")
+        ax.set_ylim(bottom=0.0)
+        ax.legend()
+    return ax
+
+
+def members(result, ax=None):
+    """Contributors (contributor-years) and pensioners (persons at 31 December) by insured group, in thousands.
+
+    Contributors solid, pensioners (every benefit type) dashed. Given a
+    comparison: all groups together, by scenario.
+    """
+    kind, obj, items = _items(result)
+    _require_scheme(items, "members")
+    with style_context():
+        ax = _axes(ax)
+        for i, (name, p) in enumerate(items):
+            s = _scheme_summary(p)
+            if s is None:
+                continue
+            if kind == "comparison":
+                ax.plot(s.index, s["contributors"] / 1e3, color=f"C{i}", label=f"{name}: contributors")
+                ax.plot(s.index, s["pensioners"] / 1e3, color=f"C{i}", linestyle="--", label=f"{name}: pensioners")
+                continue
+            ds = p.dataset.sel(year=s.index.to_numpy())
+            contr = ds["contributors"].sum(("sex", "age"))
+            pens = ds["pensioners"].sum(("benefit", "sex", "age"))
+            for j, g in enumerate(ds["group"].values):
+                ax.plot(s.index, contr.sel(group=g) / 1e3, color=f"C{j}", label=f"contributors: {g}")
+                ax.plot(s.index, pens.sel(group=g) / 1e3, color=f"C{j}", linestyle="--", label=f"pensioners: {g}")
+        _title(ax, "Contributors and pensioners" + ("" if kind == "comparison" else " by group"), kind, obj)
+        ax.set_ylabel("thousand persons")
+        ax.set_ylim(bottom=0.0)
+        _thousands(ax)
+        ax.legend(ncol=2)
+    return ax
+
+
+def coverage(result, ax=None):
+    """Coverage rates, in %: contributors per person in the labour force (solid) and
+    old-age pensioners per person above the lowest pensionable age (dashed)."""
+    kind, obj, items = _items(result)
+    _require_scheme(items, "coverage")
+    with style_context():
+        ax = _axes(ax)
+        for i, (name, p) in enumerate(items):
+            s = _scheme_summary(p)
+            if s is None:
+                continue
+            prefix = f"{name}: " if kind == "comparison" else ""
+            c1, c2 = (f"C{i}", f"C{i}") if kind == "comparison" else ("C0", "C1")
+            ax.plot(s.index, 100 * s["coverage_ratio"], color=c1, label=f"{prefix}contributors / labour force")
+            ax.plot(s.index, 100 * s["old_age_coverage_ratio"], color=c2, linestyle="--",
+                    label=f"{prefix}old-age pensioners / population of pensionable age")
+        _title(ax, "Coverage", kind, obj)
+        ax.set_ylabel("%")
+        ax.set_ylim(bottom=0.0)
+        ax.legend()
+    return ax
+
+
+def population_pyramid(result, year=None, ax=None):
+    """Population at 1 July of ``year`` by sex and single age, in thousands (men left, women right).
+
+    Parameters
+    ----------
+    year : int, optional
+        Calendar year; default: the last projected year. Given a
+        comparison: outlines of every scenario for that year.
+    """
+    kind, obj, items = _items(result)
+    with style_context():
+        ax = _axes(ax)
+        for i, (name, p) in enumerate(items):
+            pop = p.dataset["population"]
+            y = int(year) if year is not None else int(pop["year"].values[-1])
+            if y not in set(int(v) for v in pop["year"].values):
+                raise ValueError(f"population_pyramid: {y} is not a projected year of {name or 'the result'}")
+            pop = pop.sel(year=y) / 1e3
+            ages = pop["age"].values
+            male, female = pop.sel(sex="male").values, pop.sel(sex="female").values
+            if kind == "comparison":
+                ax.step(-male, ages, where="mid", color=f"C{i}", label=name)
+                ax.step(female, ages, where="mid", color=f"C{i}")
+            else:
+                ax.barh(ages, -male, height=1.0, color="C0", label="men")
+                ax.barh(ages, female, height=1.0, color="C1", label="women")
+        ax.axvline(0.0, color="black", linewidth=0.6)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):,.0f}"))
+        ax.set_xlabel("thousand persons (men left, women right)")
+        ax.set_ylabel("age (100 = 100 and over)")
+        ax.set_ylim(-0.5, float(np.max(ages)) + 0.5)
+        label = int(year) if year is not None else "last year"
+        name = "" if kind == "comparison" else obj.dataset.attrs.get("scenario_name", "")
+        ax.set_title(f"Population at 1 July {label}" + (", by scenario" if kind == "comparison" else "")
+                     + (f" ({name})" if name else ""))
+        ax.legend(loc="upper right")
+    return ax
+
+
+def scenario_series(comparison, column, ax=None, *, scale=1.0, unit=None):
+    """One column of :meth:`~ssproj.Projection.summary` for every scenario of a comparison.
+
+    Parameters
+    ----------
+    column : str
+        A summary column, e.g. ``"payg_cost_rate"`` or ``"reserve_end"``.
+    scale : float, default 1
+        Values are divided by it (e.g. 1e9 for billions); the unit label says so.
+    unit : str, optional
+        y-axis label; default: the column's unit (with the scale).
+    """
+    kind, obj, items = _items(comparison)
+    with style_context():
+        ax = _axes(ax)
+        found = None
+        for name, p in items:
+            s = p.summary()
+            if column not in s.columns:
+                continue
+            found = s.attrs["units"].get(column, "")
+            v = s[column].dropna()
+            ax.plot(v.index, v / scale, label=name)
+        if found is None:
+            raise ValueError(f"scenario_series: no result has the summary column {column!r}")
+        if unit is None:
+            unit = found
+            if scale != 1.0:
+                unit = f"{unit} / {scale:g}"
+            if unit.startswith("currency"):
+                unit = unit.replace("currency", _currency(items) or "currency", 1)
+        _title(ax, column.replace("_", " "), kind, obj)
+        ax.set_ylabel(unit)
+        ax.legend()
+    return ax
+
+
+def decomposition(comparison, ax=None, *, years=None):
+    """Change in PAYG cost rate against the reference, split into demography, coverage and policy, in
+    percentage points of insured earnings (stacked bars, one group per scenario and year)."""
+    kind, obj = _kind(comparison)
+    if kind != "comparison":
+        raise TypeError("decomposition: expected an ssproj.Comparison")
+    dec = obj.decomposition(years)
+    with style_context():
+        ax = _axes(ax)
+        labels = [f"{s}\n{y}" for s, y in dec.index]
+        x = np.arange(len(dec))
+        pos = np.zeros(len(dec))
+        neg = np.zeros(len(dec))
+        for i, col in enumerate(("demography", "coverage", "policy")):
+            v = 100 * dec[col].fillna(0.0).to_numpy()
+            bottom = np.where(v >= 0, pos, neg)
+            ax.bar(x, v, bottom=bottom, width=0.6, color=f"C{i}", label=col)
+            pos += np.where(v >= 0, v, 0.0)
+            neg += np.where(v < 0, v, 0.0)
+        ax.plot(x, 100 * dec["change"].to_numpy(), "k_", markersize=18, markeredgewidth=2, label="total change")
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        ax.set_xticks(x, labels, fontsize=7)
+        ax.set_ylabel("percentage points of insured earnings")
+        ax.set_title(f"Change in PAYG cost rate vs {obj.reference}, decomposed")
+        ax.legend()
+    return ax
+
+
+#: Charts of a projection report: (id, title, function, needs a scheme).
+CHARTS = (
+    ("population", "Population by broad age group", population, False),
+    ("pyramid", "Population pyramid", population_pyramid, False),
+    ("reserves", "Reserves by fund", reserves_by_fund, True),
+    ("reserve_ratio", "Reserve ratio", reserve_ratio, True),
+    ("cost_rate", "PAYG cost rate and average contribution rate", cost_rate, True),
+    ("members", "Contributors and pensioners by group", members, True),
+    ("coverage", "Coverage rates", coverage, True),
+)
+
+#: Charts of a comparison report: (id, title, function, needs a scheme).
+COMPARISON_CHARTS = CHARTS[:2] + (
+    ("reserves", "Reserve of all funds", reserves_by_fund, True),
+    CHARTS[3], CHARTS[4],
+    ("members", "Contributors and pensioners, all groups", members, True),
+    CHARTS[6],
+    ("decomposition", "Decomposition of the change in cost rate", decomposition, True),
+)
