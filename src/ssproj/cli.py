@@ -229,6 +229,49 @@ def _cmd_solve(args) -> int:
     return 0
 
 
+def _cmd_sensitivity(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .scenario import load_scenario
+    from .sensitivity import DEFAULT_METRICS, sensitivity
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    metrics = list(DEFAULT_METRICS)
+    if args.metric and args.metric not in metrics:
+        metrics.append(args.metric)
+    result = sensitivity(scenario, metrics=metrics)
+    metric = args.metric or "gap_75"
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_sensitivity"
+    written = {"csv": result.to_csv(out), "excel": result.to_excel(out / "sensitivity.xlsx")}
+    ax = result.tornado(metric)
+    from .io.atomic import atomic_path
+
+    with atomic_path(out / "tornado.png", suffix=".png") as tmp:
+        ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
+    plt.close(ax.figure)
+    written["tornado"] = out / "tornado.png"
+    if not args.quiet:
+        import pandas as pd
+
+        print(f"ssproj {__version__}: sensitivity of scenario {scenario.name!r} "
+              f"({scenario.start_year}-{scenario.end_year}), {len(result.factors)} factors")
+        table = result.table().drop(columns=["description", "unit"])
+        with pd.option_context("display.width", 200, "display.max_rows", 500):
+            print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+        print()
+        print(f"{metric}, largest swing first [{result.units[metric]}]:")
+        print(result.ranking(metric)[["low", "central", "high", "swing"]].to_string(float_format=lambda v: f"{v:.4g}"))
+        print()
+        for role, path in written.items():
+            print(f"wrote {role:<8} {path}")
+        print(f"done in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def _cmd_import_wpp(args) -> int:
     from .wpp import import_wpp
 
@@ -297,6 +340,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default: results/<scenario name>_solved)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("sensitivity", help="one-at-a-time sensitivity analysis with a tornado chart",
+                       description="Project SCENARIO and, for each default factor (fertility, mortality, wage "
+                                   "growth, inflation, investment return, coverage, contribution density, lapse "
+                                   "rate, retirement age), a low (unfavourable) and a high variant; print the "
+                                   "effects on the metrics and write sensitivity.csv, sensitivity.xlsx and "
+                                   "tornado.png to --out.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>_sensitivity)")
+    p.add_argument("--metric", default=None,
+                   help="metric of the tornado chart (default gap_75), added to the table if not a default "
+                        "metric, e.g. reserve_ratio_2050, depletion_year, total_population_2050")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_sensitivity)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
                        description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "
