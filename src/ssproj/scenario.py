@@ -55,6 +55,7 @@ ASSUMPTIONS_ENV_VAR = "SSPROJ_ASSUMPTIONS"
 
 SCENARIO_KEYS = (
     "name", "description", "assumptions", "extends", "projection", "seed", "tables", "changes", "strategy",
+    "stochastic",
 )
 PROJECTION_KEYS = ("start_year", "end_year")
 ASSUMPTION_SET_KEYS = (
@@ -914,6 +915,10 @@ class Scenario:
     strategy : ssproj.strategies.Strategy or None
         The coverage-expansion strategy of the scenario's ``strategy:`` key
         (validated by `ssproj.strategies.parse_strategy`), or None.
+    stochastic : ssproj.stochastic.StochasticModel or None
+        The stochastic model of the scenario's ``stochastic:`` key
+        (validated by `ssproj.stochastic.parse_stochastic`), or None (then
+        stochastic runs use `ssproj.stochastic.DEFAULT_STOCHASTIC`).
     provenance : mapping
         ``ssproj_version``, ``scenario`` (name), ``scenario_files`` (the
         file loaded first, then the files it extends, each with ``path`` and
@@ -937,6 +942,7 @@ class Scenario:
     provenance: Mapping[str, Any]
     _state: _State = field(repr=False)
     strategy: Any = None
+    stochastic: Any = None
 
     # -- entities ------------------------------------------------------------------
     @property
@@ -1139,6 +1145,8 @@ class Scenario:
         """
         prov_tables = self.provenance["tables"]
         extra = {"strategy": self.strategy.to_dict()} if self.strategy is not None else {}
+        if self.stochastic is not None:
+            extra["stochastic"] = self.stochastic.to_dict()
         return _plain(
             {
                 "name": self.name,
@@ -1904,6 +1912,13 @@ def _build(
             problems.append(merged.where("strategy").problem(
                 MISSING, "a strategy needs insured groups, and the assumption set declares none"))
 
+    stochastic = None
+    if "stochastic" in merged.data and merged.data["stochastic"] is not None:
+        from .stochastic import parse_stochastic
+
+        stochastic, stochastic_problems = parse_stochastic(merged.data["stochastic"], merged.where("stochastic"))
+        problems += stochastic_problems
+
     if problems or aset is None or start is None or end is None or "seed" not in top:
         if not problems:  # pragma: no cover - every early exit above records a problem
             problems.append(merged.where().problem(MISSING, "scenario could not be validated"))
@@ -1959,6 +1974,7 @@ def _build(
         provenance=_freeze(provenance),
         _state=_State(merged, _freeze(table_specs), _freeze(table_hashes), applied),
         strategy=strategy,
+        stochastic=stochastic,
     )
 
 

@@ -514,6 +514,72 @@ def _female_share(ch: Channel, employed: dict[str, np.ndarray], sector: str, yea
     return np.divide(e[:, 1].sum(axis=1), total, out=np.full(total.shape, 0.5), where=total > 0)
 
 
+def strategy_recruits(sc, demography: xr.Dataset, strategy: Strategy | None = None):
+    """Persons registered by a strategy's recruiting channels.
+
+    Returns
+    -------
+    view : StrategyScenario
+        The scenario with the channel groups.
+    registrations : ndarray, shape (Y, C)
+        Persons registered by each channel (0 for other kinds). [persons/year]
+    recruits : ndarray, shape (Y, G, 2)
+        The same by group of ``view`` and sex. [persons/year]
+    """
+    from .scheme import employment
+
+    strategy = strategy if strategy is not None else sc.strategy
+    view = StrategyScenario(sc, strategy)
+    years = np.asarray(sc.scheme_years, dtype=np.int64)
+    Y = len(years)
+    groups = list(view.groups)
+    resolve = sc.path_values
+    _, employed, domestic = employment(sc, demography, years)
+    by_sector = {"public": employed[0], "private": employed[1], "informal": employed[2], "domestic": domestic}
+
+    C = len(strategy.channels)
+    registrations = np.zeros((Y, C))
+    recruits = np.zeros((Y, len(groups), 2))
+    for ci, ch in enumerate(strategy.channels):
+        if ch.kind not in _RECRUITING:
+            continue
+        r = channel_recruits(ch, years, resolve)
+        registrations[:, ci] = r
+        sector = sc.entity_info("group", ch.group)["sector"]
+        f = _female_share(ch, by_sector, sector, years, resolve)
+        gi = groups.index(ch.group_name)
+        recruits[:, gi, 0] = r * (1.0 - f)
+        recruits[:, gi, 1] = r * f
+    return view, registrations, recruits
+
+
+def strategy_inputs(sc, projection: xr.Dataset):
+    """What a stochastic path of a strategy scenario re-uses from its central projection.
+
+    Channel registrations and their costs are taken as in the central
+    projection (they do not vary across paths).
+
+    Parameters
+    ----------
+    sc : Scenario
+        A scenario with a strategy.
+    projection : xarray.Dataset
+        Its deterministic projection (:func:`ssproj.project`).
+
+    Returns
+    -------
+    view : StrategyScenario
+    recruits : ndarray, shape (Y, G, 2)
+        [persons/year]
+    extra_admin : ndarray, shape (Y,)
+        Channel costs paid by the fund. [currency/year]
+    """
+    view, _, recruits = strategy_recruits(sc, projection)
+    years = np.asarray(sc.scheme_years, dtype=np.int64)
+    extra = projection["channel_cost"].sel(cost_payer="fund", year=years).sum("channel").values
+    return view, recruits, np.asarray(extra, dtype=np.float64)
+
+
 def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | None = None) -> xr.Dataset:
     """Project the scheme of a scenario with a coverage-expansion strategy.
 
@@ -542,30 +608,14 @@ def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | Non
           ``state``: fiscal cost, including the contributions a subsidy
           pays). [currency/year]
     """
-    from .scheme import employment, project_scheme
+    from .scheme import project_scheme
 
     strategy = strategy if strategy is not None else sc.strategy
-    view = StrategyScenario(sc, strategy)
+    view, registrations, recruits = strategy_recruits(sc, demography, strategy)
     years = np.asarray(sc.scheme_years, dtype=np.int64)
     Y = len(years)
-    groups = list(view.groups)
-    resolve = sc.path_values
-    _, employed, domestic = employment(sc, demography, years)
-    by_sector = {"public": employed[0], "private": employed[1], "informal": employed[2], "domestic": domestic}
-
     C = len(strategy.channels)
-    registrations = np.zeros((Y, C))
-    recruits = np.zeros((Y, len(groups), 2))
-    for ci, ch in enumerate(strategy.channels):
-        if ch.kind not in _RECRUITING:
-            continue
-        r = channel_recruits(ch, years, resolve)
-        registrations[:, ci] = r
-        sector = sc.entity_info("group", ch.group)["sector"]
-        f = _female_share(ch, by_sector, sector, years, resolve)
-        gi = groups.index(ch.group_name)
-        recruits[:, gi, 0] = r * (1.0 - f)
-        recruits[:, gi, 1] = r * f
+    resolve = sc.path_values
 
     def costs(reg):
         cost = np.zeros((Y, C, 2))

@@ -397,3 +397,65 @@ COMPARISON_CHARTS = CHARTS[:2] + (
     CHARTS[6],
     ("decomposition", "Decomposition of the change in cost rate", decomposition, True),
 )
+
+
+# ---------------------------------------------------------- stochastic charts
+
+def fan_chart(percentiles, ax=None, *, central=None, title=None, ylabel=""):
+    """Fan chart from a table of percentiles by year.
+
+    Parameters
+    ----------
+    percentiles : pandas.DataFrame
+        Index ``year``; columns ``p<q>`` for symmetric percentiles around
+        ``p50`` (e.g. from :meth:`ssproj.stochastic.StochasticResult.percentiles`).
+    ax : matplotlib Axes, optional
+    central : pandas.Series, optional
+        A deterministic path by year, drawn dashed.
+    title, ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cols = list(percentiles.columns)
+    qs = sorted(float(c[1:].replace("_", ".")) for c in cols)
+    by_q = {float(c[1:].replace("_", ".")): c for c in cols}
+    lows = [q for q in qs if q < 50]
+    with style_context():
+        ax = _axes(ax)
+        years = percentiles.index.to_numpy()
+        n = max(len(lows), 1)
+        for i, lo in enumerate(lows):
+            hi = 100.0 - lo
+            if hi not in by_q:
+                continue
+            ax.fill_between(years, percentiles[by_q[lo]], percentiles[by_q[hi]], color="C0",
+                            alpha=0.15 + 0.45 * i / n, linewidth=0,
+                            label=f"{lo:g}-{hi:g}th percentile")
+        if 50.0 in by_q:
+            ax.plot(years, percentiles[by_q[50.0]], color="C0", linewidth=1.8, label="median")
+        if central is not None:
+            ax.plot(central.index, central.to_numpy(), color="black", linestyle="--", linewidth=1.0,
+                    label="deterministic")
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        ax.set_title(title or "")
+        ax.set_xlabel("year")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize="small")
+    return ax
+
+
+def probability_chart(probability, ax=None, *, title="Probability that the reserve is exhausted by the year"):
+    """Line chart of a probability by year (a pandas Series), in %. Returns the Axes."""
+    from matplotlib.ticker import PercentFormatter
+
+    with style_context():
+        ax = _axes(ax)
+        ax.plot(probability.index, probability.to_numpy(), color="C3", linewidth=1.8)
+        ax.set_ylim(-0.02, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(title)
+        ax.set_xlabel("year")
+        ax.set_ylabel("share of paths")
+    return ax
