@@ -124,7 +124,7 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     pens_age[:, :, 1] = np.minimum(55 + years // 4, 60)[:, None]        # women's age rising to 60
     return dict(
         A=A, I=I, P=P, M=M, R=R,
-        target=target, entry_dist=entry_dist, qx=qx, mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
+        target=target, recruits=np.zeros((Y, G, 2)), entry_dist=entry_dist, qx=qx, mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
         density=per(0.85), lapse=per(0.04), reentry=per(0.10),
         inval_incidence=np.stack([inc, 0.8 * inc]), inval_min_service=per(5), inval_rate=per(0.4),
         pensionable_age=pens_age, min_service=per(15), accrual=accrual, base_rate=base,

@@ -250,3 +250,42 @@ def test_bad_arguments(baseline):
         stochastic(baseline, 3, chunk_size=0)
     with pytest.raises(ValueError, match="start_year"):
         stochastic(baseline, 3, model={"start_year": 2200})
+
+
+def _same(a, b):
+    assert set(a.data_vars) == set(b.data_vars)
+    for name in a.data_vars:
+        assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
+
+
+def test_cli_stochastic_writes_paths_tables_and_charts(tmp_path, capsys, baseline):
+    from ssproj.cli import main
+    from ssproj.distributed import open_result
+
+    out = tmp_path / "run"
+    assert main(["stochastic", BASELINE, "--paths", "20", "--seed", "3", "--chunk-size", "8", "--out", str(out),
+                 "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "20 stochastic paths of scenario 'lao_baseline', seed 3" in text and "probability_of_depletion" in text
+    for name in ("paths.zarr", "summary.csv", "percentiles_reserve_ratio.csv", "depletion_probability.csv",
+                 "fan_charts.png", "provenance.json"):
+        assert (out / name).exists(), name
+    assert (out / "fan_charts.png").stat().st_size > 20_000
+    on_disk = open_result(out / "paths.zarr").load()
+    assert on_disk.sizes["path"] == 20 and on_disk["path"].values.tolist() == list(range(20))
+    _same(on_disk, stochastic(baseline, 20, seed=3, chunk_size=20).dataset)
+    assert main(["stochastic", BASELINE, "--paths", "0", "--out", str(tmp_path / "x")]) == 1
+    assert "--paths must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    assert main(["stochastic", BASELINE, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 1
+    assert "give --workers or --scheduler, not both" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_seeded_results_identical_in_process_and_on_a_local_cluster(tmp_path, baseline):
+    """Loopback LocalCluster with 2 worker processes, 1 Numba thread each."""
+    local = stochastic(baseline, 24, seed=77, chunk_size=5)
+    remote = stochastic(baseline, 24, seed=77, chunk_size=5, workers=2, out=tmp_path / "p.zarr")
+    _same(remote.dataset.load(), local.dataset)
+    netcdf = stochastic(baseline, 24, seed=77, chunk_size=7, out=tmp_path / "p.nc")
+    _same(netcdf.dataset.load(), local.dataset)

@@ -7,6 +7,9 @@ The public API (DESIGN §2)::
     res = ssproj.project(sc)                                    # Projection
     res.dataset, res.population, res.summary()
     ssproj.compare([res_a, res_b]).table()                      # scenarios side by side
+    ssproj.sensitivity(sc).tornado("gap_75")                    # one-at-a-time sensitivity
+    ssproj.stochastic(sc, 1000, seed=1).depletion_probability() # stochastic paths
+    ssproj.sweep("scenarios/sweeps/lao_contribution_retirement.yaml").indicators()
 """
 from ._version import __version__
 from .compare import Comparison, compare
@@ -14,7 +17,10 @@ from .errors import Problem, ScenarioError
 from .lifetable import LifeTable
 from .projection import Projection, project
 from .scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
+from .sensitivity import SensitivityResult, sensitivity
 from .solve import SolveResult, solve
+from .stochastic import StochasticResult, stochastic
+from .sweep import SweepResult, sweep
 from .timepath import TimePath
 
 __all__ = [
@@ -26,11 +32,17 @@ __all__ = [
     "Projection",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "SolveResult",
+    "StochasticResult",
+    "SweepResult",
     "TimePath",
     "compare",
     "load_assumptions",
     "load_scenario",
     "project",
+    "sensitivity",
     "solve",
+    "stochastic",
+    "sweep",
 ]

@@ -272,6 +272,73 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+def _backend_args(args):
+    if args.workers is not None and args.scheduler is not None:
+        raise CLIError("give --workers or --scheduler, not both")
+    if args.workers is not None and args.workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {args.workers}")
+    return {"workers": args.workers, "scheduler": args.scheduler}
+
+
+def _cmd_stochastic(args) -> int:
+    import pandas as pd
+
+    from .scenario import load_scenario
+    from .stochastic import stochastic
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    backend = _backend_args(args)
+    if args.paths < 1:
+        raise CLIError(f"--paths must be at least 1, got {args.paths}")
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_stochastic"
+    store = out / ("paths.nc" if args.format == "netcdf" else "paths.zarr")
+    out.mkdir(parents=True, exist_ok=True)
+    result = stochastic(scenario, args.paths, args.seed, out=store, chunk_size=args.chunk_size,
+                        progress=not args.quiet and not args.no_progress, **backend)
+    written = {"paths": store, **result.write(out)}
+    if not args.quiet:
+        where = (f"local Dask cluster, {args.workers} workers" if args.workers else
+                 f"Dask scheduler {args.scheduler}" if args.scheduler else "in-process")
+        print(f"ssproj {__version__}: {result.n_paths} stochastic paths of scenario {scenario.name!r}, "
+              f"seed {result.dataset.attrs['seed']} ({where}; model: {result.provenance['stochastic_model_origin']})")
+        with pd.option_context("display.width", 200):
+            print(result.summary().to_string(float_format=lambda v: f"{v:.4g}"))
+        dep = result.depletion_year()
+        print(f"paths whose reserve is exhausted by {int(result.dataset['year'].values[-1])}: "
+              f"{dep.notna().mean():.1%}; median year of exhaustion: "
+              f"{dep.median():.0f}" if dep.notna().any() else "no path exhausts the reserve")
+        for role, path in written.items():
+            print(f"wrote {role:<22} {path}")
+        print(f"done in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    import pandas as pd
+
+    from .sweep import load_sweep, sweep
+
+    t0 = time.perf_counter()
+    spec = load_sweep(args.spec)
+    backend = _backend_args(args)
+    out = Path(args.out) if args.out else Path("results") / f"{spec.name}_sweep"
+    store = out / ("sweep.nc" if args.format == "netcdf" else "sweep.zarr")
+    out.mkdir(parents=True, exist_ok=True)
+    result = sweep(spec, out=store, chunk_size=args.chunk_size,
+                   progress=not args.quiet and not args.no_progress, **backend)
+    written = {"results": store, **result.write(out)}
+    if not args.quiet:
+        print(f"ssproj {__version__}: sweep {spec.name!r}, {len(spec.labels)} variants of scenario "
+              f"{result.dataset.attrs['scenario_name']!r}")
+        with pd.option_context("display.width", 200, "display.max_rows", 200, "display.max_colwidth", 80):
+            print(result.indicators().to_string(float_format=lambda v: f"{v:.4g}"))
+        for role, path in written.items():
+            print(f"wrote {role:<12} {path}")
+        print(f"done in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def _cmd_import_wpp(args) -> int:
     from .wpp import import_wpp
 
@@ -354,6 +421,38 @@ def build_parser() -> argparse.ArgumentParser:
                         "metric, e.g. reserve_ratio_2050, depletion_year, total_population_2050")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser("stochastic", help="stochastic projection: many paths with correlated shocks",
+                       description="Run --paths stochastic paths of SCENARIO (economic VAR shocks, Lee-Carter "
+                                   "mortality, fertility level; the model of the scenario's 'stochastic:' block "
+                                   "or the defaults) and write the paths (Zarr or netCDF, chunk by chunk), "
+                                   "percentiles, the probability of depletion, fan charts and provenance to --out.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--paths", type=int, default=1000, help="number of paths (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>_stochastic)")
+    p.add_argument("--chunk-size", type=int, default=250, help="paths per task (default 250)")
+    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="paths file format (default zarr)")
+    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
+    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_stochastic)
+
+    p = sub.add_parser("sweep", help="project a grid or list of scenario variants",
+                       description="Project every variant of the sweep SPEC (a YAML file with a base 'scenario' "
+                                   "and a 'grid' of parameter values or a list of 'variants') and write the "
+                                   "results (Zarr or netCDF, with a 'scenario' dimension) and indicator tables "
+                                   "to --out.")
+    p.add_argument("spec", help="sweep spec YAML file")
+    p.add_argument("--out", help="output directory (default: results/<sweep name>_sweep)")
+    p.add_argument("--chunk-size", type=int, default=1, help="variants per task (default 1)")
+    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="results file format (default zarr)")
+    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
+    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
                        description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "

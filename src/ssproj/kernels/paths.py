@@ -199,10 +199,28 @@ def run_paths_kernel(
                 sg = earnings_sigma[g]
                 fl_ = floor[p, te, g]
                 ce_ = ceiling[p, te, g]
-                for x in range(X):
-                    v = expected_clipped_scalar(lvl * earnings_scale[g, x], sg, fl_, ce_)
-                    for s in range(S):
-                        insured_w[te, g, s, x] = v
+                if sg > 0.0 and fl_ > 0.0 and ce_ > 0.0:
+                    # the same arithmetic as expected_clipped_scalar, with the logs of the bounds hoisted
+                    lf = math.log(fl_)
+                    lc = math.log(ce_)
+                    half = 0.5 * sg * sg
+                    sq = sg * sg
+                    for x in range(X):
+                        mean = lvl * earnings_scale[g, x]
+                        v = 0.0
+                        if mean > 0.0:
+                            mu = math.log(mean) - half
+                            pf = _ndtr((lf - mu) / sg)
+                            pc = _ndtr((lc - mu) / sg)
+                            between = mean * _ndtr((lc - mu - sq) / sg) - mean * _ndtr((lf - mu - sq) / sg)
+                            v = fl_ * pf + between + ce_ * (1.0 - pc)
+                        for s in range(S):
+                            insured_w[te, g, s, x] = v
+                else:
+                    for x in range(X):
+                        v = expected_clipped_scalar(lvl * earnings_scale[g, x], sg, fl_, ce_)
+                        for s in range(S):
+                            insured_w[te, g, s, x] = v
         ref = np.zeros((Y, G, S, X))
         for g in range(G):
             N = ref_periods[g]
