@@ -238,9 +238,9 @@ def interpolate_in_time(centres, values, times, *, log=False):
 
     Parameters
     ----------
-    centres : array_like, shape (k,)
+    centres : array_like, shape (n_periods,)
         Centre of each period, in decimal years (1 July 2020 = 2020.5).
-    values : array_like, shape (k, ...)
+    values : array_like, shape (n_periods, ...)
         Value of each period; trailing dimensions are interpolated
         element-wise.
     times : array_like, shape (n,)

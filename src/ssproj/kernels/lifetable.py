@@ -142,13 +142,13 @@ def e0_many(mx, female):
 
     Parameters
     ----------
-    mx : ndarray, shape (k, 101)
+    mx : ndarray, shape (n_schedules, 101)
         Central death rates, one schedule per row. [1/year]
     female : bool
 
     Returns
     -------
-    ndarray, shape (k,)
+    ndarray, shape (n_schedules,)
         e(0) [years].
     """
     k = mx.shape[0]

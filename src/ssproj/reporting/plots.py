@@ -446,7 +446,7 @@ def fan_chart(percentiles, ax=None, *, central=None, title=None, ylabel=""):
     return ax
 
 
-def probability_chart(probability, ax=None, *, title="Probability that the reserve is exhausted by the year"):
+def probability_chart(probability, ax=None, *, title="Probability of depletion by the year"):
     """Line chart of a probability by year (a pandas Series), in %. Returns the Axes."""
     from matplotlib.ticker import PercentFormatter
 
