@@ -57,6 +57,13 @@ def format_summary(summary, every: int = 10, currency: str | None = None) -> str
     return out.to_string()
 
 
+def _print_written(written, elapsed: float, width: int) -> None:
+    """Print the files a command wrote and its run time [s]."""
+    for role, path in written.items():
+        print(f"wrote {role:<{width}} {path}")
+    print(f"done in {elapsed:.2f} s")
+
+
 def _cmd_run(args) -> int:
     from .projection import project
     from .scenario import load_scenario
@@ -73,9 +80,7 @@ def _cmd_run(args) -> int:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
         print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
         print()
-        for role, path in written.items():
-            print(f"wrote {role:<11} {path}")
-        print(f"done in {elapsed:.2f} s")
+        _print_written(written, elapsed, 11)
     return 0
 
 
@@ -199,9 +204,7 @@ def _cmd_compare(args) -> int:
             print("Change in PAYG cost rate vs the reference and its decomposition [share of insured earnings]:")
             print(dec.to_string(float_format=lambda v: f"{v:.4f}"))
         print()
-        for role, path in written.items():
-            print(f"wrote {role:<20} {path}")
-        print(f"done in {time.perf_counter() - t0:.2f} s")
+        _print_written(written, time.perf_counter() - t0, 20)
     return 0
 
 
@@ -266,9 +269,7 @@ def _cmd_sensitivity(args) -> int:
         print(f"{metric}, largest swing first [{result.units[metric]}]:")
         print(result.ranking(metric)[["low", "central", "high", "swing"]].to_string(float_format=lambda v: f"{v:.4g}"))
         print()
-        for role, path in written.items():
-            print(f"wrote {role:<8} {path}")
-        print(f"done in {time.perf_counter() - t0:.2f} s")
+        _print_written(written, time.perf_counter() - t0, 8)
     return 0
 
 
@@ -308,9 +309,7 @@ def _cmd_stochastic(args) -> int:
         print(f"paths whose reserve is exhausted by {int(result.dataset['year'].values[-1])}: "
               f"{dep.notna().mean():.1%}; median year of exhaustion: "
               f"{dep.median():.0f}" if dep.notna().any() else "no path exhausts the reserve")
-        for role, path in written.items():
-            print(f"wrote {role:<22} {path}")
-        print(f"done in {time.perf_counter() - t0:.2f} s")
+        _print_written(written, time.perf_counter() - t0, 22)
     return 0
 
 
@@ -333,9 +332,7 @@ def _cmd_sweep(args) -> int:
               f"{result.dataset.attrs['scenario_name']!r}")
         with pd.option_context("display.width", 200, "display.max_rows", 200, "display.max_colwidth", 80):
             print(result.indicators().to_string(float_format=lambda v: f"{v:.4g}"))
-        for role, path in written.items():
-            print(f"wrote {role:<12} {path}")
-        print(f"done in {time.perf_counter() - t0:.2f} s")
+        _print_written(written, time.perf_counter() - t0, 12)
     return 0
 
 

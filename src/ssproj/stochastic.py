@@ -138,6 +138,11 @@ class StochasticModel:
         return json.loads(json.dumps(self.raw, default=str))
 
 
+def _unknown_keys(raw: Mapping, at: Where, allowed, what: str) -> list[Problem]:
+    return [(at / key).problem(MISSING, f"unknown key in {what}", did_you_mean(key, allowed))
+            for key in raw if key not in allowed]
+
+
 def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "scenario"
                      ) -> tuple[StochasticModel | None, list[Problem]]:
     """Validate the ``stochastic:`` block of a scenario, collecting every problem.
@@ -165,10 +170,7 @@ def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "sce
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         return None, [where.problem(raw, "must be a mapping {start_year, economy, mortality, fertility}")]
-    for key in raw:
-        if key not in _TOP_KEYS:
-            problems.append((where / key).problem(MISSING, "unknown key in a stochastic model",
-                                                  did_you_mean(key, _TOP_KEYS)))
+    problems += _unknown_keys(raw, where, _TOP_KEYS, "a stochastic model")
     start = raw.get("start_year")
     if start is not None and (isinstance(start, bool) or not isinstance(start, int) or not 1800 <= start <= 2500):
         problems.append((where / "start_year").problem(start, "must be a calendar year (an integer)"))
@@ -208,10 +210,7 @@ def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "sce
         if not isinstance(mort_raw, Mapping):
             problems.append(at.problem(mort_raw, "must be a mapping {model: lee_carter, fit_from, ...} or false"))
         else:
-            for key in mort_raw:
-                if key not in _MORTALITY_KEYS:
-                    problems.append((at / key).problem(MISSING, "unknown key in a mortality model",
-                                                       did_you_mean(key, _MORTALITY_KEYS)))
+            problems += _unknown_keys(mort_raw, at, _MORTALITY_KEYS, "a mortality model")
             if mort_raw.get("model", "lee_carter") != "lee_carter":
                 problems.append((at / "model").problem(mort_raw.get("model"), "must be lee_carter"))
             kw = {}
@@ -238,10 +237,7 @@ def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "sce
         if not isinstance(fert_raw, Mapping):
             problems.append(at.problem(fert_raw, "must be a mapping {phi, sd} or false"))
         else:
-            for key in fert_raw:
-                if key not in _FERTILITY_KEYS:
-                    problems.append((at / key).problem(MISSING, "unknown key in a fertility model",
-                                                       did_you_mean(key, _FERTILITY_KEYS)))
+            problems += _unknown_keys(fert_raw, at, _FERTILITY_KEYS, "a fertility model")
             phi, sd = fert_raw.get("phi", MISSING), fert_raw.get("sd", MISSING)
             for key, v, lo, hi, what in (("phi", phi, -0.999999, 0.999999, "an autocorrelation in (-1, 1)"),
                                          ("sd", sd, 0.0, 1.0, "a standard deviation of the log level in [0, 1]")):
