@@ -309,7 +309,7 @@ def _cmd_stochastic(args) -> int:
         print(f"paths whose reserve is exhausted by {int(result.dataset['year'].values[-1])}: "
               f"{dep.notna().mean():.1%}; median year of exhaustion: "
               f"{dep.median():.0f}" if dep.notna().any() else "no path exhausts the reserve")
-        _print_written(written, time.perf_counter() - t0, 22)
+        _print_written(written, time.perf_counter() - t0, 26)
     return 0
 
 
