@@ -332,7 +332,7 @@ def _cmd_sweep(args) -> int:
               f"{result.dataset.attrs['scenario_name']!r}")
         with pd.option_context("display.width", 200, "display.max_rows", 200, "display.max_colwidth", 80):
             print(result.indicators().to_string(float_format=lambda v: f"{v:.4g}"))
-        _print_written(written, time.perf_counter() - t0, 12)
+        _print_written(written, time.perf_counter() - t0, 14)
     return 0
 
 
