@@ -344,6 +344,18 @@ def _cmd_import_wpp(args) -> int:
     return 0
 
 
+def _add_chunked_options(p, default_out: str, unit: str, chunk_size: int, file_kind: str | None = None) -> None:
+    """Options shared by the commands that run chunks in-process or on Dask (stochastic, sweep)."""
+    p.add_argument("--out", help=f"output directory (default: {default_out})")
+    p.add_argument("--chunk-size", type=int, default=chunk_size, help=f"{unit} per task (default {chunk_size})")
+    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr",
+                   help=f"{file_kind or unit} file format (default zarr)")
+    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
+    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ssproj`` command."""
     parser = argparse.ArgumentParser(
@@ -427,13 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--paths", type=int, default=1000, help="number of paths (default 1000)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
-    p.add_argument("--out", help="output directory (default: results/<scenario name>_stochastic)")
-    p.add_argument("--chunk-size", type=int, default=250, help="paths per task (default 250)")
-    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="paths file format (default zarr)")
-    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
-    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _add_chunked_options(p, "results/<scenario name>_stochastic", "paths", 250)
     p.set_defaults(func=_cmd_stochastic)
 
     p = sub.add_parser("sweep", help="project a grid or list of scenario variants",
@@ -442,13 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "results (Zarr or netCDF, with a 'scenario' dimension) and indicator tables "
                                    "to --out.")
     p.add_argument("spec", help="sweep spec YAML file")
-    p.add_argument("--out", help="output directory (default: results/<sweep name>_sweep)")
-    p.add_argument("--chunk-size", type=int, default=1, help="variants per task (default 1)")
-    p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr", help="results file format (default zarr)")
-    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
-    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _add_chunked_options(p, "results/<sweep name>_sweep", "variants", 1, file_kind="results")
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",

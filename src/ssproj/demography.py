@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
-from .kernels.lifetable import N_AGES, OPEN_AGE, e0_many
+from .kernels.lifetable import N_AGES, e0_many
 from .kernels.population import project_population_kernel
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "sex_ratio_at_birth",
     "net_migrants",
     "build_demographic_inputs",
+    "scenario_demographic_inputs",
     "project_population",
 ]
 
@@ -337,6 +338,19 @@ def build_demographic_inputs(tables, years, *, fertility_multiplier=None, mortal
         srb=sex_ratio_at_birth(tables["sex_ratio_at_birth"], years),
         migration=net_migrants(tables["net_migration"], years, total_table=tables.get("net_migration_total"),
                                multiplier=migration_multiplier),
+    )
+
+
+def scenario_demographic_inputs(scenario) -> DemographicInputs:
+    """:func:`build_demographic_inputs` for a validated scenario: its tables,
+    projection years and fertility, mortality and migration levers."""
+    return build_demographic_inputs(
+        scenario.tables,
+        np.asarray(scenario.years, dtype=np.int64),
+        fertility_multiplier=scenario.path_values("fertility_multiplier"),
+        mortality_multiplier=scenario.path_values("mortality_multiplier"),
+        mortality_improvement=scenario.path_values("mortality_improvement"),
+        migration_multiplier=scenario.path_values("migration_multiplier"),
     )
 
 

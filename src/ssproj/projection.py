@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from ._version import __version__
-from .demography import AGES, SEXES, build_demographic_inputs, project_population
+from .demography import AGES, SEXES, project_population, scenario_demographic_inputs
 from .io.atomic import atomic_path, write_text_atomic
 
 __all__ = ["project", "Projection", "SUMMARY_COLUMNS"]
@@ -430,14 +430,7 @@ def project(scenario) -> Projection:
     >>> res.summary().loc[2050, "total_population"]
     """
     years = np.asarray(scenario.years, dtype=np.int64)
-    inputs = build_demographic_inputs(
-        scenario.tables,
-        years,
-        fertility_multiplier=scenario.path_values("fertility_multiplier"),
-        mortality_multiplier=scenario.path_values("mortality_multiplier"),
-        mortality_improvement=scenario.path_values("mortality_improvement"),
-        migration_multiplier=scenario.path_values("migration_multiplier"),
-    )
+    inputs = scenario_demographic_inputs(scenario)
     out = project_population(inputs)
     floor = np.concatenate([[0.0], out["interval_floored"]])
     if floor.sum() > 0:

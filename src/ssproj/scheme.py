@@ -17,7 +17,6 @@ import xarray as xr
 
 from .earnings import expected_clipped, share_above
 from .fund import roll_forward
-from .graduation import graduate_rates_cumulative
 from .kernels.lifetable import N_AGES
 from .kernels.scheme import N_TYPES, scheme_kernel
 from .labour import SECTORS, age_table, employment_by_sector, labour_force
@@ -260,12 +259,16 @@ class SchemePlan:
         missing = set(KERNEL_DYNAMIC) - set(dynamic)
         if missing:
             raise TypeError(f"kernel_args needs {sorted(missing)}")
-        c = np.ascontiguousarray
-        out = []
-        for name in KERNEL_INPUTS:
-            v = dynamic[name] if name in KERNEL_DYNAMIC else self.kernel_static[name]
-            out.append(v if np.isscalar(v) or isinstance(v, int) else c(v))
-        return out
+        return [_contiguous(dynamic[name] if name in KERNEL_DYNAMIC else self.kernel_static[name])
+                for name in KERNEL_INPUTS]
+
+    def static_args(self) -> list:
+        """The kernel inputs that are not in :data:`KERNEL_DYNAMIC`, in kernel order."""
+        return [_contiguous(self.kernel_static[name]) for name in KERNEL_INPUTS if name not in KERNEL_DYNAMIC]
+
+
+def _contiguous(v):
+    return v if isinstance(v, int) else np.ascontiguousarray(v)
 
 
 def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:

@@ -33,7 +33,7 @@ into chunks written one by one to Zarr or netCDF
 from __future__ import annotations
 
 import json
-import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +47,8 @@ from ._version import __version__
 from .errors import MISSING, Problem, did_you_mean
 from .yamlio import Where
 
-__all__ = ["DEFAULT_STOCHASTIC", "MortalityModel", "StochasticModel", "StochasticResult", "parse_stochastic",
-           "prepare_paths", "simulate_paths", "stochastic"]
+__all__ = ["DEFAULT_STOCHASTIC", "MortalityModel", "StochasticModel", "StochasticResult", "load_stochastic_result",
+           "parse_stochastic", "prepare_paths", "simulate_paths", "stochastic"]
 
 #: The stochastic model used when a scenario has no ``stochastic:`` block
 #: (a generic, illustrative calibration; see docs/uncertainty.md).
@@ -341,7 +341,7 @@ def prepare_paths(scenario, model=None) -> PathPlan:
     -------
     PathPlan
     """
-    from .demography import build_demographic_inputs
+    from .demography import scenario_demographic_inputs
     from .projection import project
     from .scheme import economy, scheme_plan
 
@@ -350,13 +350,7 @@ def prepare_paths(scenario, model=None) -> PathPlan:
         raise ValueError(f"scenario {sc.name!r} has no insured groups: a stochastic projection needs a scheme")
     model = _model_of(sc, model)
     years = np.asarray(sc.years, dtype=np.int64)
-    inputs = build_demographic_inputs(
-        sc.tables, years,
-        fertility_multiplier=sc.path_values("fertility_multiplier"),
-        mortality_multiplier=sc.path_values("mortality_multiplier"),
-        mortality_improvement=sc.path_values("mortality_improvement"),
-        migration_multiplier=sc.path_values("migration_multiplier"),
-    )
+    inputs = scenario_demographic_inputs(sc)
     _, _, srb_i, mig_i = inputs.interval_inputs()
     view, recruits, extra = sc, None, None
     if getattr(sc, "strategy", None) is not None:
@@ -465,7 +459,7 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
         fert_dev[j] = fert
         for v, name in enumerate(names):
             series[name][j, shocked_scheme] += econ[:, v]
-        e = economy(plan.scenario, sp, {k: series[k][j] for k in names}) if names else economy(plan.scenario, sp)
+        e = economy(plan.scenario, sp, {k: series[k][j] for k in names} or None)
         aw[j], mw[j], ceil[j] = e["average_wage"], e["minimum_wage"], e["contribution_ceiling"]
     floor, ceiling = floor_ceiling(sp, mw, ceil)
     off = TE - Y
@@ -474,7 +468,6 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     w = sp.price_weight
     indexation = w * series["price_inflation"] + (1.0 - w) * series["wage_growth"] + sp.indexation_extra
 
-    ks = sp.kernel_static
     A0, I0, P0, M0, R0 = sp.state0
     ie = np.zeros((K, Y, G))
     year_out = np.zeros((K, len(YEAR_OUTPUTS), Y))
@@ -486,14 +479,7 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
         c(sp.target_weight), c(sp.earnings_level), c(sp.earnings_scale), c(sp.earnings_sigma),
         c(sp.ref_periods.astype(np.int64)),
         c(A0), c(I0), c(P0), c(M0), c(R0),
-        *(c(ks[k]) if not isinstance(ks[k], int) else ks[k] for k in (
-            "recruits", "entry_dist", "mortality_factor", "density", "lapse", "reentry",
-            "inval_incidence", "inval_min_service", "inval_rate",
-            "pensionable_age", "min_service", "accrual", "base_rate", "full_service", "short_reduction",
-            "service_cap", "replacement_cap", "lump_months", "surv_min_service", "widow_rate", "orphan_rate",
-            "orphan_limit", "married", "spouse_gap", "children",
-            "early_window", "early_rate", "early_reduction", "deferral_share", "deferral_years",
-            "late_increment")),
+        *sp.static_args(),
         c(aw), c(floor), c(ceiling), c(min_pension), c(max_pension), c(indexation),
         ie, year_out, e0,
     )
@@ -631,14 +617,12 @@ def stochastic(scenario, n_paths: int = 1000, seed: int | None = None, *, model=
     from .distributed import Chunk, open_result, run_chunks
 
     chunks = [Chunk(a, b, job) for a, b in bounds]
-    if out is None:
-        import tempfile
-
-        tmp = Path(tempfile.mkdtemp(prefix="ssproj-stochastic-"))
-        path = run_chunks(_chunk_task, chunks, tmp / "paths.zarr", dim="path", workers=workers,
-                          scheduler=scheduler, progress=progress, attrs=attrs)
-        ds = open_result(path).load()
-        return StochasticResult(ds, plan)
+    if out is None:  # on Dask without a file: through a temporary store, loaded into memory
+        with tempfile.TemporaryDirectory(prefix="ssproj-stochastic-") as tmp:
+            path = run_chunks(_chunk_task, chunks, Path(tmp) / "paths.zarr", dim="path", workers=workers,
+                              scheduler=scheduler, progress=progress, attrs=attrs)
+            with open_result(path) as ds:
+                return StochasticResult(ds.load(), plan)
     path = run_chunks(_chunk_task, chunks, out, dim="path", workers=workers, scheduler=scheduler,
                       progress=progress, attrs=attrs)
     return StochasticResult(open_result(path), plan, path=path)
@@ -835,7 +819,3 @@ def load_stochastic_result(path) -> StochasticResult:
     from .distributed import open_result
 
     return StochasticResult(open_result(path), path=path)
-
-
-def _n_cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

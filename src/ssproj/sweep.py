@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,7 +279,8 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
         if spec.scenario is None:
             raise SweepError("the sweep spec names no 'scenario' and none was given")
         scenario = load_scenario(spec.scenario)
-    # validate every variant before any projection: all problems at once
+    # validate every variant before any projection, to report all problems at once; the tasks
+    # build their variant again so that only the small `changes` travel to Dask workers
     from .errors import ScenarioError
 
     problems = []
@@ -300,13 +302,12 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
         ds = xr.concat(parts, dim="scenario") if len(parts) > 1 else parts[0]
         ds.attrs = attrs
         return SweepResult(ds, spec)
-    if out is None:
-        import tempfile
-
-        out = Path(tempfile.mkdtemp(prefix="ssproj-sweep-")) / "sweep.zarr"
-        path = run_chunks(_chunk_task, chunks, out, dim="scenario", workers=workers, scheduler=scheduler,
-                          progress=progress, attrs=attrs)
-        return SweepResult(open_result(path).load(), spec)
+    if out is None:  # on Dask without a file: through a temporary store, loaded into memory
+        with tempfile.TemporaryDirectory(prefix="ssproj-sweep-") as tmp:
+            path = run_chunks(_chunk_task, chunks, Path(tmp) / "sweep.zarr", dim="scenario", workers=workers,
+                              scheduler=scheduler, progress=progress, attrs=attrs)
+            with open_result(path) as ds:
+                return SweepResult(ds.load(), spec)
     path = run_chunks(_chunk_task, chunks, out, dim="scenario", workers=workers, scheduler=scheduler,
                       progress=progress, attrs=attrs)
     return SweepResult(open_result(path), spec, path=path)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .lifetable import e0_many
+from .lifetable import FEMALE, life_expectancy_at, life_table_into
 from .population import project_population_kernel
 from .scheme import scheme_kernel
 
@@ -32,33 +32,51 @@ def _ndtr(z):
 
 
 @njit(cache=True)
-def _cdf(mean, mu, sigma, bound):
+def _cdf(mean, mu, sigma, bound, log_bound):
     if bound <= 0.0:
         return 0.0
     if sigma > 0.0:
-        return _ndtr((math.log(bound) - mu) / sigma)
+        return _ndtr((log_bound - mu) / sigma)
     return 1.0 if mean <= bound else 0.0
 
 
 @njit(cache=True)
-def _partial_mean(mean, mu, sigma, bound):
+def _partial_mean(mean, mu, sigma, bound, log_bound):
     if bound <= 0.0:
         return 0.0
     if sigma > 0.0:
-        return mean * _ndtr((math.log(bound) - mu - sigma * sigma) / sigma)
+        return mean * _ndtr((log_bound - mu - sigma * sigma) / sigma)
     return mean if mean <= bound else 0.0
+
+
+@njit(cache=True)
+def _safe_log(v):
+    return math.log(v) if v > 0.0 else -math.inf
+
+
+@njit(cache=True)
+def clipped_with_logs(mean, sigma, floor, ceiling, log_floor, log_ceiling):
+    """:func:`expected_clipped_scalar` given ``log(floor)`` and ``log(ceiling)``
+    (used only when the bound is > 0), so loops over ages can compute them once. [currency/month]"""
+    if not mean > 0.0:
+        return 0.0
+    mu = math.log(mean) - 0.5 * sigma * sigma
+    if sigma > 0.0 and floor > 0.0 and ceiling > 0.0:  # the usual case, without the branches below
+        s2 = sigma * sigma
+        return (floor * _ndtr((log_floor - mu) / sigma)
+                + mean * (_ndtr((log_ceiling - mu - s2) / sigma) - _ndtr((log_floor - mu - s2) / sigma))
+                + ceiling * (1.0 - _ndtr((log_ceiling - mu) / sigma)))
+    pf = _cdf(mean, mu, sigma, floor, log_floor)
+    pc = _cdf(mean, mu, sigma, ceiling, log_ceiling)
+    between = (_partial_mean(mean, mu, sigma, ceiling, log_ceiling)
+               - _partial_mean(mean, mu, sigma, floor, log_floor))
+    return floor * pf + between + ceiling * (1.0 - pc)
 
 
 @njit(cache=True)
 def expected_clipped_scalar(mean, sigma, floor, ceiling):
     """Scalar :func:`ssproj.earnings.expected_clipped`. [currency/month]"""
-    if not mean > 0.0:
-        return 0.0
-    mu = math.log(mean) - 0.5 * sigma * sigma
-    pf = _cdf(mean, mu, sigma, floor)
-    pc = _cdf(mean, mu, sigma, ceiling)
-    between = _partial_mean(mean, mu, sigma, ceiling) - _partial_mean(mean, mu, sigma, floor)
-    return floor * pf + between + ceiling * (1.0 - pc)
+    return clipped_with_logs(mean, sigma, floor, ceiling, _safe_log(floor), _safe_log(ceiling))
 
 
 #: Per-path outputs of :func:`run_paths_kernel` on (path, scheme year), in order.
@@ -162,10 +180,12 @@ def run_paths_kernel(
         # ---- scheme inputs
         qx = np.empty((Y, S, X))
         target = np.zeros((Y, G, S))
+        lt_q = np.empty(X)
+        lt_l = np.empty(X)
+        lt_L = np.empty(X)
         for y in range(Y):
             t = scheme_offset + y
             for s in range(S):
-                e0_out[p, y, s] = 0.0
                 tot = 0.0
                 w1564 = 0.0
                 w65 = 0.0
@@ -189,8 +209,8 @@ def run_paths_kernel(
                         acc += pop[t, s, x] * target_weight[y, g, s, x]
                     target[y, g, s] = acc
             for s in range(S):
-                e = e0_many(mx[t:t + 1, s, :], s == 1)
-                e0_out[p, y, s] = e[0]
+                life_table_into(mx[t, s], s == FEMALE, lt_q, lt_l, lt_L)
+                e0_out[p, y, s] = life_expectancy_at(lt_L, lt_l, 0)
         insured_w = np.empty((TE, G, S, X))
         for te in range(TE):
             aw = average_wage[p, te]
@@ -199,28 +219,12 @@ def run_paths_kernel(
                 sg = earnings_sigma[g]
                 fl_ = floor[p, te, g]
                 ce_ = ceiling[p, te, g]
-                if sg > 0.0 and fl_ > 0.0 and ce_ > 0.0:
-                    # the same arithmetic as expected_clipped_scalar, with the logs of the bounds hoisted
-                    lf = math.log(fl_)
-                    lc = math.log(ce_)
-                    half = 0.5 * sg * sg
-                    sq = sg * sg
-                    for x in range(X):
-                        mean = lvl * earnings_scale[g, x]
-                        v = 0.0
-                        if mean > 0.0:
-                            mu = math.log(mean) - half
-                            pf = _ndtr((lf - mu) / sg)
-                            pc = _ndtr((lc - mu) / sg)
-                            between = mean * _ndtr((lc - mu - sq) / sg) - mean * _ndtr((lf - mu - sq) / sg)
-                            v = fl_ * pf + between + ce_ * (1.0 - pc)
-                        for s in range(S):
-                            insured_w[te, g, s, x] = v
-                else:
-                    for x in range(X):
-                        v = expected_clipped_scalar(lvl * earnings_scale[g, x], sg, fl_, ce_)
-                        for s in range(S):
-                            insured_w[te, g, s, x] = v
+                lf = _safe_log(fl_)
+                lc = _safe_log(ce_)
+                for x in range(X):
+                    v = clipped_with_logs(lvl * earnings_scale[g, x], sg, fl_, ce_, lf, lc)
+                    for s in range(S):
+                        insured_w[te, g, s, x] = v
         ref = np.zeros((Y, G, S, X))
         for g in range(G):
             N = ref_periods[g]
