@@ -287,5 +287,13 @@ def test_seeded_results_identical_in_process_and_on_a_local_cluster(tmp_path, ba
     local = stochastic(baseline, 24, seed=77, chunk_size=5)
     remote = stochastic(baseline, 24, seed=77, chunk_size=5, workers=2, out=tmp_path / "p.zarr")
     _same(remote.dataset.load(), local.dataset)
+    # on Dask without a file: through a temporary store that is removed afterwards
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("ssproj-*"))
+    in_memory = stochastic(baseline, 24, seed=77, chunk_size=6, workers=2)
+    assert in_memory.path is None
+    _same(in_memory.dataset, local.dataset)
+    assert set(Path(tempfile.gettempdir()).glob("ssproj-*")) == before
     netcdf = stochastic(baseline, 24, seed=77, chunk_size=7, out=tmp_path / "p.nc")
     _same(netcdf.dataset.load(), local.dataset)

@@ -55,7 +55,7 @@ import xarray as xr
 
 from .io.atomic import atomic_path
 
-__all__ = ["Chunk", "ChunkError", "make_chunks", "open_result", "run_chunks"]
+__all__ = ["Chunk", "ChunkError", "collect_chunks", "make_chunks", "open_result", "run_chunks"]
 
 logger = logging.getLogger(__name__)
 
@@ -662,6 +662,39 @@ def run_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk], out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def collect_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk], out=None, *, dim: str = "path",
+                   workers: int | None = None, scheduler: str | None = None, progress: bool = False,
+                   attrs: Mapping[str, Any] | None = None) -> tuple[xr.Dataset, Path | None]:
+    """Run chunks and return their results as one Dataset, wherever they run.
+
+    * no `out`, in-process: the chunks' results concatenated in memory;
+    * no `out`, on Dask (`workers` or `scheduler`): through a temporary
+      store, loaded into memory and removed;
+    * `out`: :func:`run_chunks` writes the store, opened lazily (bounded memory).
+
+    Returns
+    -------
+    (xarray.Dataset, Path or None)
+        The results with `attrs`, and the store written (None without `out`).
+    """
+    import tempfile
+
+    if out is None and workers is None and scheduler is None:
+        parts = [task(c) for c in chunks]
+        ds = xr.concat(parts, dim=dim) if len(parts) > 1 else parts[0]
+        ds.attrs = dict(attrs or {})
+        return ds, None
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="ssproj-") as tmp:
+            path = run_chunks(task, chunks, Path(tmp) / "results.zarr", dim=dim, workers=workers,
+                              scheduler=scheduler, progress=progress, attrs=attrs)
+            with open_result(path) as ds:
+                return ds.load(), None
+    path = run_chunks(task, chunks, out, dim=dim, workers=workers, scheduler=scheduler, progress=progress,
+                      attrs=attrs)
+    return open_result(path), path
 
 
 def open_result(path) -> xr.Dataset:

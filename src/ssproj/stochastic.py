@@ -33,7 +33,6 @@ into chunks written one by one to Zarr or netCDF
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -609,23 +608,11 @@ def stochastic(scenario, n_paths: int = 1000, seed: int | None = None, *, model=
              "ssproj_version": __version__, "seed": seed, "n_paths": int(n_paths),
              "currency": str(getattr(scenario.assumptions, "currency", "") or ""),
              "provenance": json.dumps(prov, sort_keys=True, default=str)}
-    if out is None and not distributed:
-        parts = [simulate_paths(plan, seed, a, b) for a, b in bounds]
-        ds = xr.concat(parts, dim="path") if len(parts) > 1 else parts[0]
-        ds.attrs = attrs
-        return StochasticResult(ds, plan)
-    from .distributed import Chunk, open_result, run_chunks
+    from .distributed import Chunk, collect_chunks
 
-    chunks = [Chunk(a, b, job) for a, b in bounds]
-    if out is None:  # on Dask without a file: through a temporary store, loaded into memory
-        with tempfile.TemporaryDirectory(prefix="ssproj-stochastic-") as tmp:
-            path = run_chunks(_chunk_task, chunks, Path(tmp) / "paths.zarr", dim="path", workers=workers,
-                              scheduler=scheduler, progress=progress, attrs=attrs)
-            with open_result(path) as ds:
-                return StochasticResult(ds.load(), plan)
-    path = run_chunks(_chunk_task, chunks, out, dim="path", workers=workers, scheduler=scheduler,
-                      progress=progress, attrs=attrs)
-    return StochasticResult(open_result(path), plan, path=path)
+    ds, path = collect_chunks(_chunk_task, [Chunk(a, b, job) for a, b in bounds], out, dim="path",
+                              workers=workers, scheduler=scheduler, progress=progress, attrs=attrs)
+    return StochasticResult(ds, plan, path=path)
 
 
 # --------------------------------------------------------------------------- results

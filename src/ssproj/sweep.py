@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,7 +270,7 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
     -------
     SweepResult
     """
-    from .distributed import make_chunks, open_result, run_chunks
+    from .distributed import collect_chunks, make_chunks
     from .scenario import load_scenario
 
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
@@ -297,17 +296,6 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
              "labels": json.dumps(list(spec.labels)), "changes": json.dumps(list(spec.changes), default=str),
              "scenario_name": str(scenario.name), "ssproj_version": __version__, "seed": int(scenario.seed),
              "provenance": json.dumps(dict(scenario.provenance), sort_keys=True, default=str)}
-    if out is None and workers is None and scheduler is None:
-        parts = [_chunk_task(c) for c in chunks]
-        ds = xr.concat(parts, dim="scenario") if len(parts) > 1 else parts[0]
-        ds.attrs = attrs
-        return SweepResult(ds, spec)
-    if out is None:  # on Dask without a file: through a temporary store, loaded into memory
-        with tempfile.TemporaryDirectory(prefix="ssproj-sweep-") as tmp:
-            path = run_chunks(_chunk_task, chunks, Path(tmp) / "sweep.zarr", dim="scenario", workers=workers,
-                              scheduler=scheduler, progress=progress, attrs=attrs)
-            with open_result(path) as ds:
-                return SweepResult(ds.load(), spec)
-    path = run_chunks(_chunk_task, chunks, out, dim="scenario", workers=workers, scheduler=scheduler,
-                      progress=progress, attrs=attrs)
-    return SweepResult(open_result(path), spec, path=path)
+    ds, path = collect_chunks(_chunk_task, chunks, out, dim="scenario", workers=workers, scheduler=scheduler,
+                              progress=progress, attrs=attrs)
+    return SweepResult(ds, spec, path=path)
