@@ -69,7 +69,7 @@ def inprocess(job, tmp_path_factory):
 @pytest.fixture(scope="module")
 def cluster():
     """A loopback LocalCluster with 2 single-threaded worker processes, and a client to it."""
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a declared dependency: a missing one must fail, not skip
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cl, distributed.Client(cl, set_as_default=False) as cli:
         yield cl, cli
@@ -200,7 +200,7 @@ def test_progress_bar(tmp_path, job, capsys):
 
 
 def test_inprocess_starts_no_dask(tmp_path, job, monkeypatch):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a declared dependency: a missing one must fail, not skip
 
     def forbidden(*args, **kwargs):
         raise AssertionError("the in-process backend must not use dask.distributed")
