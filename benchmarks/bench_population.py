@@ -24,7 +24,7 @@ from _common import SCENARIO, best_time, report_cold_run, time_cold_run  # noqa:
 
 def interval_inputs(steps=80):
     import ssproj
-    from ssproj.demography import build_demographic_inputs
+    from ssproj.demography.cohort import build_demographic_inputs
 
     sc = ssproj.load_scenario(SCENARIO)
     years = np.arange(sc.start_year, sc.start_year + steps + 1)
@@ -42,7 +42,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from ssproj.kernels.population import project_population_kernel
-    from ssproj.kernels.reference import project_population_numpy
+    from ssproj.testing.oracle import project_population_numpy
 
     pop0, mx, asfr, srb, mig = interval_inputs()
     T = mx.shape[0]

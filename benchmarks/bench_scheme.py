@@ -155,7 +155,7 @@ class KernelRun:
     """Pre-allocated arrays for repeated kernel calls on the same inputs."""
 
     def __init__(self, inp):
-        from ssproj.kernels.reference import SCHEME_OUTPUTS
+        from ssproj.testing.oracle import SCHEME_OUTPUTS
 
         self.inp = inp
         G = inp["A"].shape[0]
@@ -211,7 +211,7 @@ def cell_counts(G, Y):
 
 
 def time_kernel_and_reference(label, inp, repeat, first_call=True):
-    from ssproj.kernels.reference import scheme_numpy
+    from ssproj.testing.oracle import scheme_numpy
 
     run = KernelRun(inp)
     t0 = time.perf_counter()
@@ -239,7 +239,7 @@ def time_kernel_and_reference(label, inp, repeat, first_call=True):
 def capture_lao_kernel_inputs(sc):
     """Run ``ssproj.project(sc)`` once and keep a copy of the arguments given to the scheme kernel."""
     import ssproj
-    import ssproj.scheme as scheme_mod
+    import ssproj.scheme.plan as scheme_mod
     from ssproj.kernels.scheme import scheme_kernel
 
     names = kernel_input_names()

@@ -6,7 +6,7 @@ Prints (never asserts):
   against the design target (<= 15 s on 2 cores);
 * the same on a local Dask cluster with 1 and 2 worker processes (1 thread each);
 * the per-path cost of the NumPy reference of the same step (population and
-  scheme with ``ssproj.kernels.reference``) and the ratio to the Numba path kernel;
+  scheme with ``ssproj.testing.oracle``) and the ratio to the Numba path kernel;
 * memory: peak resident memory of the driver while writing 10,000 paths
   chunk by chunk to Zarr (``--paths-memory``), against the size of all results.
 
@@ -71,8 +71,8 @@ class PeakRSS:
 
 def numpy_reference_per_path(plan, seed=1, n=3):
     """Seconds per path of the NumPy reference (population + scheme step) on one path's inputs."""
-    from ssproj.kernels.reference import project_population_numpy, scheme_numpy
-    from ssproj.scheme import KERNEL_INPUTS, economy, earnings_arrays, member_death_probabilities, \
+    from ssproj.testing.oracle import project_population_numpy, scheme_numpy
+    from ssproj.scheme.plan import KERNEL_INPUTS, economy, earnings_arrays, member_death_probabilities, \
         reference_earnings
 
     sp = plan.scheme
@@ -113,7 +113,7 @@ def main(argv=None):
     import numba
 
     import ssproj
-    from ssproj.stochastic import prepare_paths, simulate_paths, stochastic
+    from ssproj.uncertainty.stochastic import prepare_paths, simulate_paths, stochastic
 
     sc = ssproj.load_scenario(SCENARIO)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -8,7 +8,7 @@ import pytest
 
 import ssproj
 from ssproj.cli import main
-from ssproj.compare import COMPARISON_ROWS, Comparison, compare
+from ssproj.analysis.compare import COMPARISON_ROWS, Comparison, compare
 from ssproj.projection import Projection
 
 ROOT = Path(__file__).resolve().parents[1]

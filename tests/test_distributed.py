@@ -1,4 +1,4 @@
-"""ssproj.distributed: chunked runs in-process and on Dask, written to Zarr/netCDF.
+"""ssproj.uncertainty.distributed: chunked runs in-process and on Dask, written to Zarr/netCDF.
 
 Dask clusters listen on the loopback interface only. The toy task lives in
 tests/_dask_tasks.py so that worker processes can import it.
@@ -18,8 +18,8 @@ import pytest
 import xarray as xr
 
 from _dask_tasks import ToyJob, bad_labels_task, drifting_dtype_task, flaky_task, toy_dataset, toy_task
-from ssproj import distributed as sd
-from ssproj.distributed import Chunk, ChunkError, make_chunks, open_result, run_chunks
+from ssproj.uncertainty import distributed as sd
+from ssproj.uncertainty.distributed import Chunk, ChunkError, make_chunks, open_result, run_chunks
 
 ATTRS = {"title": "toy run", "provenance": '{"seed": 12345}', "n_paths": 1000}
 

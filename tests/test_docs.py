@@ -46,12 +46,12 @@ def test_docs_config_fails_loudly_without_parameter_reference(monkeypatch):
     """A site without its parameter reference must not be published: conf.py raises."""
     from sphinx.errors import ConfigError
 
-    import ssproj.parameters
+    import ssproj.scenario.parameters
 
     def broken():
         raise RuntimeError("defaults.yaml unreadable")
 
-    monkeypatch.setattr(ssproj.parameters, "parameter_reference_markdown", broken)
+    monkeypatch.setattr(ssproj.scenario.parameters, "parameter_reference_markdown", broken)
     monkeypatch.setattr(sys, "path", list(sys.path))  # conf.py prepends src/; undo afterwards
     with pytest.raises(ConfigError, match=r"parameters\.md.*defaults\.yaml unreadable"):
         runpy.run_path(str(DOCS / "conf.py"))

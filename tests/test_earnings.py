@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ssproj.earnings import expected_clipped, share_above
+from ssproj.scheme.earnings import expected_clipped, share_above
 
 
 @pytest.mark.parametrize("floor, ceiling", [(0.0, 4.5e6), (1.6e6, 4.5e6), (2.5e6, 4.5e6), (0.0, 1e30), (5e6, 5e6)])

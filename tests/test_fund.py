@@ -7,7 +7,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssproj.fund import discount_factors, roll_forward
+from ssproj.finance.fund import discount_factors, roll_forward
 
 money = st.floats(min_value=0.0, max_value=1e9, allow_nan=False, allow_infinity=False)
 rates = st.floats(min_value=-0.5, max_value=0.5, allow_nan=False, allow_infinity=False)

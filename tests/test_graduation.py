@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssproj.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
-from ssproj.lifetable import LifeTable
+from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
+from ssproj.demography.lifetable import LifeTable
 
 STARTS = np.array([0] + list(range(5, 100, 5)) + [100])
 FIVE_YEAR_STARTS = np.arange(0, 101, 5)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ssproj.fund import roll_forward
-from ssproj.indicators import (
+from ssproj.finance.fund import roll_forward
+from ssproj.finance.indicators import (
     accrued_to_date_liability,
     coverage_ratio,
     demographic_dependency_ratio,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import ssproj
-from ssproj.demography import mortality_rates
-from ssproj.leecarter import LeeCarter, LeeCarterSet, deviation_multiplier
+from ssproj.demography.cohort import mortality_rates
+from ssproj.demography.leecarter import LeeCarter, LeeCarterSet, deviation_multiplier
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from ssproj.demography import DemographicInputs, project_population
-from ssproj.lifetable import LifeTable
+from ssproj.demography.cohort import DemographicInputs, project_population
+from ssproj.demography.lifetable import LifeTable
 
 
 def gompertz_makeham(a, b, c):

@@ -1,5 +1,5 @@
 """Tests for ssproj.scenario (load_scenario, load_assumptions, Scenario) and
-ssproj.parameters (defaults.yaml metadata)."""
+ssproj.scenario.parameters (defaults.yaml metadata)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import pytest
 
 from ssproj import _version
 from ssproj.errors import ScenarioError
-from ssproj.parameters import DEFAULTS_PATH, load_parameter_specs, parameter_reference_markdown
+from ssproj.scenario.parameters import DEFAULTS_PATH, load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario import AssumptionSet, Scenario, find_assumptions, load_assumptions, load_scenario
-from ssproj.timepath import TimePath
-from ssproj.yamlio import Where, dump_yaml, parse_yaml
+from ssproj.scenario.timepath import TimePath
+from ssproj.scenario.yamlio import Where, dump_yaml, parse_yaml
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -949,7 +949,7 @@ def test_typed_specs_defaults(typed_specs):
 
 def test_defaults_path_is_in_the_package():
     assert DEFAULTS_PATH.name == "defaults.yaml"
-    assert DEFAULTS_PATH.parent.name == "ssproj"
+    assert DEFAULTS_PATH.parent.name == "scenario" and DEFAULTS_PATH.parent.parent.name == "ssproj"
 
 
 # =============================================================================

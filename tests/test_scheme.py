@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import ssproj
 from ssproj import LifeTable
-from ssproj import indicators as ind
+from ssproj.finance import indicators as ind
 
 from scheme_sets import gompertz, write_stationary_set
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from ssproj.errors import ScenarioError
-from ssproj.parameters import load_parameter_specs, parameter_reference_markdown
+from ssproj.scenario.parameters import load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario import load_assumptions, load_scenario
-from ssproj.tables import TABLE_SCHEMAS, load_table
-from ssproj.timepath import TimePath
-from ssproj.yamlio import Where
+from ssproj.scenario.tables import TABLE_SCHEMAS, load_table
+from ssproj.scenario.timepath import TimePath
+from ssproj.scenario.yamlio import Where
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"

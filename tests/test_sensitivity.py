@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 
 import ssproj
 from ssproj.cli import main
-from ssproj.sensitivity import assumption_sets, default_factors, sensitivity
+from ssproj.analysis.sensitivity import assumption_sets, default_factors, sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"

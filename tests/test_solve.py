@@ -7,7 +7,7 @@ import pytest
 
 import ssproj
 from ssproj.cli import main
-from ssproj.solve import _stepped_changes, load_spec
+from ssproj.analysis.solve import _stepped_changes, load_spec
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from scipy import stats
 
 import ssproj
 from ssproj.errors import ScenarioError
-from ssproj.stochastic import (
+from ssproj.uncertainty.stochastic import (
     DEFAULT_STOCHASTIC,
     StochasticResult,
     parse_stochastic,
@@ -260,7 +260,7 @@ def _same(a, b):
 
 def test_cli_stochastic_writes_paths_tables_and_charts(tmp_path, capsys, baseline):
     from ssproj.cli import main
-    from ssproj.distributed import open_result
+    from ssproj.uncertainty.distributed import open_result
 
     out = tmp_path / "run"
     assert main(["stochastic", BASELINE, "--paths", "20", "--seed", "3", "--chunk-size", "8", "--out", str(out),

@@ -1,4 +1,4 @@
-"""Coverage-expansion strategies (ssproj.strategies): recruits, accounting, costs, validation."""
+"""Coverage-expansion strategies (ssproj.scheme.strategies): recruits, accounting, costs, validation."""
 from pathlib import Path
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import ssproj
-from ssproj.strategies import StrategyScenario, parse_strategy
+from ssproj.scheme.strategies import StrategyScenario, parse_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"
@@ -308,7 +308,7 @@ def test_bad_strategy_gives_its_precise_message(case, change, message, tmp_path)
     if change.get("kind") == "promoters":
         for key in ("villages_per_year", "turnout_per_village", "registration_share"):
             channel.pop(key)
-    text = ssproj.yamlio.dump_yaml({"extends": str(TINY), "strategy": {"name": "bad", "channels": {"c": channel}}})
+    text = ssproj.scenario.yamlio.dump_yaml({"extends": str(TINY), "strategy": {"name": "bad", "channels": {"c": channel}}})
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ssproj.ScenarioError) as err:

@@ -9,7 +9,7 @@ import pytest
 
 import ssproj
 from ssproj.cli import main
-from ssproj.sweep import SweepError, load_sweep, sweep
+from ssproj.uncertainty.sweep import SweepError, load_sweep, sweep
 
 BASELINE = Path("scenarios/lao_baseline.yaml").resolve()
 
@@ -103,7 +103,7 @@ def test_cli_sweep_writes_results(tmp_path, capsys):
     assert main(["sweep", str(f), "--out", str(out), "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "sweep 'cli', 2 variants" in text and "older" in text
-    from ssproj.distributed import open_result
+    from ssproj.uncertainty.distributed import open_result
 
     ds = open_result(out / "sweep.zarr")
     assert ds.sizes["scenario"] == 2 and np.all(np.isfinite(ds["reserve_end"].values))

@@ -1,4 +1,4 @@
-"""Tests for ssproj.tables: schemas, checks with CSV line numbers, normalisation."""
+"""Tests for ssproj.scenario.tables: schemas, checks with CSV line numbers, normalisation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ssproj.tables import MAX_PROBLEMS_PER_KIND, TABLE_SCHEMAS, load_table
+from ssproj.scenario.tables import MAX_PROBLEMS_PER_KIND, TABLE_SCHEMAS, load_table
 
 TINY = Path(__file__).parent / "data" / "assumptions" / "tiny" / "demography"
 

@@ -1,4 +1,4 @@
-"""Tests for ssproj.timepath.TimePath: every rule, parsing, round trips."""
+"""Tests for ssproj.scenario.timepath.TimePath: every rule, parsing, round trips."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ssproj.errors import ScenarioError
-from ssproj.timepath import TimePath, parse_timepath
-from ssproj.yamlio import Where, dump_yaml, parse_yaml
+from ssproj.scenario.timepath import TimePath, parse_timepath
+from ssproj.scenario.yamlio import Where, dump_yaml, parse_yaml
 
 
 def where_in(label: str = "s.yaml") -> Where:

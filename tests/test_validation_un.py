@@ -17,7 +17,7 @@ import pytest
 from scipy.optimize import brentq
 
 import ssproj
-from ssproj.graduation import graduate_mx
+from ssproj.demography.graduation import graduate_mx
 from ssproj.kernels.lifetable import e0_many
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Tests of ssproj.wpp.import_wpp on small synthetic WPP-format extracts.
+"""Tests of ssproj.io.wpp.import_wpp on small synthetic WPP-format extracts.
 
 The extracts are built in ``tmp_path`` with the columns of the real files
 (see data/wpp2024/README.md); no test reads the real data.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ssproj.wpp import WPPImportError, import_wpp
+from ssproj.io.wpp import WPPImportError, import_wpp
 
 LAO, THA, VNM = 418, 764, 704
 NAMES = {LAO: "Lao People's Democratic Republic", THA: "Thailand", VNM: "Viet Nam"}

@@ -1,4 +1,4 @@
-"""Tests for ssproj.yamlio (safe YAML with line numbers) and ssproj.errors."""
+"""Tests for ssproj.scenario.yamlio (safe YAML with line numbers) and ssproj.errors."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ssproj import yamlio
+from ssproj.scenario import yamlio
 from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
-from ssproj.yamlio import SsprojLoader, Where, dump_yaml, format_key_path, load_yaml_file, parse_yaml
+from ssproj.scenario.yamlio import SsprojLoader, Where, dump_yaml, format_key_path, load_yaml_file, parse_yaml
 
 
 # -- scalars: YAML 1.2 core schema ---------------------------------------------
@@ -251,7 +251,7 @@ def test_fast_and_pure_python_parsers_agree_on_real_files():
     """The libyaml parser (used first, for speed) gives the same data, lines and problems."""
     import glob
 
-    from ssproj import yamlio
+    from ssproj.scenario import yamlio
 
     if len(yamlio._LOADERS) < 2:
         pytest.skip("PyYAML was built without libyaml: only the pure-Python parser exists")

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import ssproj  # noqa: E402
 from ssproj.reporting import plots  # noqa: E402
-from ssproj.stochastic import stochastic  # noqa: E402
+from ssproj.uncertainty.stochastic import stochastic  # noqa: E402
 
 # docs/examples/ -> docs/ -> repository root, so the script runs from any folder
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,17 +11,17 @@ The public API (DESIGN §2)::
     ssproj.stochastic(sc, 1000, seed=1).depletion_probability() # stochastic paths
     ssproj.sweep("scenarios/sweeps/lao_contribution_retirement.yaml").indicators()
 """
-from ._version import __version__
-from .compare import Comparison, compare
-from .errors import Problem, ScenarioError
-from .lifetable import LifeTable
-from .projection import Projection, project
-from .scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
-from .sensitivity import SensitivityResult, sensitivity
-from .solve import SolveResult, solve
-from .stochastic import StochasticResult, stochastic
-from .sweep import SweepResult, sweep
-from .timepath import TimePath
+from ssproj._version import __version__
+from ssproj.analysis.compare import Comparison, compare
+from ssproj.errors import Problem, ScenarioError
+from ssproj.demography.lifetable import LifeTable
+from ssproj.projection import Projection, project
+from ssproj.scenario.loader import AssumptionSet, Scenario, load_assumptions, load_scenario
+from ssproj.analysis.sensitivity import SensitivityResult, sensitivity
+from ssproj.analysis.solve import SolveResult, solve
+from ssproj.uncertainty.stochastic import StochasticResult, stochastic
+from ssproj.uncertainty.sweep import SweepResult, sweep
+from ssproj.scenario.timepath import TimePath
 
 __all__ = [
     "__version__",

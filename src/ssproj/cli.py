@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._version import __version__
+from ssproj._version import __version__
 
 __all__ = ["main", "format_summary"]
 
@@ -65,8 +65,8 @@ def _print_written(written, elapsed: float, width: int) -> None:
 
 
 def _cmd_run(args) -> int:
-    from .projection import project
-    from .scenario import load_scenario
+    from ssproj.projection import project
+    from ssproj.scenario.loader import load_scenario
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -85,7 +85,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .projection import Projection
+    from ssproj.projection import Projection
 
     path = Path(args.results)
     if path.is_dir():
@@ -104,8 +104,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .errors import ScenarioError
-    from .scenario import load_scenario
+    from ssproj.errors import ScenarioError
+    from ssproj.scenario.loader import load_scenario
 
     status = 0
     for path in args.scenario:
@@ -161,10 +161,10 @@ def _year_list(text: str) -> list:
 
 
 def _cmd_compare(args) -> int:
-    from .compare import DEFAULT_MILESTONES, compare
-    from .errors import ScenarioError
-    from .projection import project
-    from .scenario import load_scenario
+    from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
+    from ssproj.errors import ScenarioError
+    from ssproj.projection import project
+    from ssproj.scenario.loader import load_scenario
 
     t0 = time.perf_counter()
     if len(args.scenario) < 2:
@@ -209,8 +209,8 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_solve(args) -> int:
-    from .scenario import load_scenario
-    from .solve import solve
+    from ssproj.scenario.loader import load_scenario
+    from ssproj.analysis.solve import solve
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -219,7 +219,7 @@ def _cmd_solve(args) -> int:
     result = solve(scenario, args.spec)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_solved"
     path = result.to_yaml(out / "solution.yaml")
-    from .io.atomic import write_text_atomic
+    from ssproj.io.atomic import write_text_atomic
 
     summary = write_text_atomic(out / "summary.csv", result.projection.summary().to_csv())
     if not args.quiet:
@@ -238,8 +238,8 @@ def _cmd_sensitivity(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .scenario import load_scenario
-    from .sensitivity import DEFAULT_METRICS, sensitivity
+    from ssproj.scenario.loader import load_scenario
+    from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -251,7 +251,7 @@ def _cmd_sensitivity(args) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_sensitivity"
     written = {"csv": result.to_csv(out), "excel": result.to_excel(out / "sensitivity.xlsx")}
     ax = result.tornado(metric)
-    from .io.atomic import atomic_path
+    from ssproj.io.atomic import atomic_path
 
     with atomic_path(out / "tornado.png", suffix=".png") as tmp:
         ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
@@ -284,8 +284,8 @@ def _backend_args(args):
 def _cmd_stochastic(args) -> int:
     import pandas as pd
 
-    from .scenario import load_scenario
-    from .stochastic import stochastic
+    from ssproj.scenario.loader import load_scenario
+    from ssproj.uncertainty.stochastic import stochastic
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -316,7 +316,7 @@ def _cmd_stochastic(args) -> int:
 def _cmd_sweep(args) -> int:
     import pandas as pd
 
-    from .sweep import load_sweep, sweep
+    from ssproj.uncertainty.sweep import load_sweep, sweep
 
     t0 = time.perf_counter()
     spec = load_sweep(args.spec)
@@ -337,7 +337,7 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_import_wpp(args) -> int:
-    from .wpp import import_wpp
+    from ssproj.io.wpp import import_wpp
 
     path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite)
     print(f"wrote assumption set {path}")

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ._version import __version__
-from .demography import AGES, SEXES, project_population, scenario_demographic_inputs
-from .io.atomic import atomic_path, write_text_atomic
+from ssproj._version import __version__
+from ssproj.demography.cohort import AGES, SEXES, project_population, scenario_demographic_inputs
+from ssproj.io.atomic import atomic_path, write_text_atomic
 
 __all__ = ["project", "Projection", "SUMMARY_COLUMNS"]
 
@@ -199,7 +199,7 @@ class Projection:
         """
         import warnings
 
-        from . import indicators as ind
+        from ssproj.finance import indicators as ind
 
         ds = self.dataset
         if "actives" not in ds:
@@ -292,7 +292,7 @@ class Projection:
 
         See :func:`ssproj.reporting.html.write_html`.
         """
-        from .reporting.html import write_html
+        from ssproj.reporting.html import write_html
 
         return write_html(self, path)
 
@@ -461,10 +461,10 @@ def project(scenario) -> Projection:
         coords=coords,
     )
     if getattr(scenario, "groups", ()):
-        from .scheme import project_scheme
+        from ssproj.scheme.plan import project_scheme
 
         if getattr(scenario, "strategy", None) is not None:
-            from .strategies import project_strategy_scheme
+            from ssproj.scheme.strategies import project_strategy_scheme
 
             scheme = project_strategy_scheme(scenario, ds)
         else:

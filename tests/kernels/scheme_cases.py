@@ -3,13 +3,13 @@
 ``inputs`` gives neutral inputs (nothing happens), ``random_inputs`` a
 small random projection that exercises every branch of the kernel, and
 ``run_kernel`` calls :func:`ssproj.kernels.scheme.scheme_kernel` on a copy
-and returns its outputs keyed like :func:`ssproj.kernels.reference.scheme_numpy`.
+and returns its outputs keyed like :func:`ssproj.testing.oracle.scheme_numpy`.
 """
 import inspect
 
 import numpy as np
 
-from ssproj.kernels.reference import SCHEME_OUTPUTS
+from ssproj.testing.oracle import SCHEME_OUTPUTS
 from ssproj.kernels.scheme import N_TYPES, ORPHAN, scheme_kernel
 
 X, NS, B = 101, 51, N_TYPES

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ssproj.kernels.population import project_population_kernel
-from ssproj.kernels.reference import project_population_numpy
+from ssproj.testing.oracle import project_population_numpy
 
 N = 101
 

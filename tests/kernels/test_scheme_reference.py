@@ -1,6 +1,6 @@
 """The scheme kernel equals its NumPy-vectorised reference.
 
-:func:`ssproj.kernels.reference.scheme_numpy` recomputes every step of
+:func:`ssproj.testing.oracle.scheme_numpy` recomputes every step of
 :func:`ssproj.kernels.scheme.scheme_kernel` with whole-array operations;
 the two sum in different orders, so they agree to rounding (relative
 1e-10), not bit for bit. Also run with NUMBA_DISABLE_JIT=1
@@ -9,7 +9,7 @@ the two sum in different orders, so they agree to rounding (relative
 import numpy as np
 import pytest
 
-from ssproj.kernels.reference import SCHEME_OUTPUTS, scheme_numpy
+from ssproj.testing.oracle import SCHEME_OUTPUTS, scheme_numpy
 from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW
 
 from .scheme_cases import NS, STATE, X, copy_inputs, inputs, random_inputs, run_kernel

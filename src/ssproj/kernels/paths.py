@@ -9,7 +9,7 @@ number of threads or the other paths in the batch.
 
 The per-path glue (coverage targets, clipped lognormal earnings,
 reference earnings, member death probabilities) repeats the NumPy code of
-:func:`ssproj.scheme.project_scheme` in scalar form; a test checks that a
+:func:`ssproj.scheme.plan.project_scheme` in scalar form; a test checks that a
 path without shocks reproduces the deterministic projection.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .lifetable import FEMALE, life_expectancy_at, life_table_into
-from .population import project_population_kernel
-from .scheme import scheme_kernel
+from ssproj.kernels.lifetable import FEMALE, life_expectancy_at, life_table_into
+from ssproj.kernels.population import project_population_kernel
+from ssproj.kernels.scheme import scheme_kernel
 
 _SQRT_HALF = 0.7071067811865476
 
@@ -75,7 +75,7 @@ def clipped_with_logs(mean, sigma, floor, ceiling, log_floor, log_ceiling):
 
 @njit(cache=True)
 def expected_clipped_scalar(mean, sigma, floor, ceiling):
-    """Scalar :func:`ssproj.earnings.expected_clipped`. [currency/month]"""
+    """Scalar :func:`ssproj.scheme.earnings.expected_clipped`. [currency/month]"""
     return clipped_with_logs(mean, sigma, floor, ceiling, _safe_log(floor), _safe_log(ceiling))
 
 
@@ -126,7 +126,7 @@ def run_paths_kernel(
     target_weight : (Y, G, S, X) coverage x sector employment share [1]
     earnings_level : (T_ext, G); earnings_scale : (G, X);
     earnings_sigma : (G,); ref_periods : (G,) int
-        earnings structure (see :class:`ssproj.scheme.SchemePlan`)
+        earnings structure (see :class:`ssproj.scheme.plan.SchemePlan`)
     A0, I0, P0, M0, R0 : state at the valuation date (not modified)
     recruits ... late_increment : the scheme kernel's static inputs
     average_wage : (K, T_ext) [currency/month]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .lifetable import FEMALE, life_table_into, survival_ratios_into
+from ssproj.kernels.lifetable import FEMALE, life_table_into, survival_ratios_into
 
 
 @njit(cache=True)

@@ -5,6 +5,6 @@
 - :mod:`ssproj.reporting.html`: :func:`write_html`, one self-contained
   HTML file with the charts, tables (with units) and provenance.
 """
-from .html import render_html, write_html
+from ssproj.reporting.html import render_html, write_html
 
 __all__ = ["write_html", "render_html"]

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._version import __version__
-from ..io.atomic import atomic_path
-from . import plots
+from ssproj._version import __version__
+from ssproj.io.atomic import atomic_path
+from ssproj.reporting import plots
 
 __all__ = ["write_html", "render_html"]
 

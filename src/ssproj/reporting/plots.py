@@ -51,8 +51,8 @@ def _kind(obj):
     """'projection' or 'comparison', and the object normalised (a Dataset becomes a Projection)."""
     import xarray as xr
 
-    from ..compare import Comparison
-    from ..projection import Projection
+    from ssproj.analysis.compare import Comparison
+    from ssproj.projection import Projection
 
     if isinstance(obj, Comparison):
         return "comparison", obj
@@ -408,7 +408,7 @@ def fan_chart(percentiles, ax=None, *, central=None, title=None, ylabel=""):
     ----------
     percentiles : pandas.DataFrame
         Index ``year``; columns ``p<q>`` for symmetric percentiles around
-        ``p50`` (e.g. from :meth:`ssproj.stochastic.StochasticResult.percentiles`).
+        ``p50`` (e.g. from :meth:`ssproj.uncertainty.stochastic.StochasticResult.percentiles`).
     ax : matplotlib Axes, optional
     central : pandas.Series, optional
         A deterministic path by year, drawn dashed.

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io.atomic import atomic_path, write_text_atomic
+from ssproj.io.atomic import atomic_path, write_text_atomic
 
 __all__ = ["sensitivity", "SensitivityResult", "default_factors", "assumption_sets", "DEFAULT_METRICS"]
 
@@ -362,7 +362,7 @@ class SensitivityResult:
         factor whose metric has no value (NaN) gets zero-length bars, at
         the bottom. Returns the Axes.
         """
-        from .reporting.plots import _axes, style_context
+        from ssproj.reporting.plots import _axes, style_context
 
         r = self.ranking(metric)
         central = self.central[metric]
@@ -450,8 +450,8 @@ def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> Sensitivi
     ValueError
         For malformed factors or unknown metrics.
     """
-    from .errors import MISSING, Problem, ScenarioError
-    from .projection import project
+    from ssproj.errors import MISSING, Problem, ScenarioError
+    from ssproj.projection import project
 
     factors = _check_factors(default_factors(scenario) if factors is None else factors)
     variants = {}

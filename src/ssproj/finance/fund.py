@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .kernels.fund import roll_forward_kernel
+from ssproj.kernels.fund import roll_forward_kernel
 
 __all__ = ["discount_factors", "roll_forward"]
 
@@ -23,7 +23,7 @@ _HALF_YEAR = ("compound", "simple")
 
 
 # --------------------------------------------------------------------------
-# Private helpers shared with ssproj.indicators: year-indexed inputs in,
+# Private helpers shared with ssproj.finance.indicators: year-indexed inputs in,
 # the same kind out.
 # --------------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
     A reserve may become negative. It is then treated as a deficit financed
     by borrowing at the same rate :math:`i_t`, so investment income becomes
     an interest charge. The reserve is never clipped at zero; use
-    :func:`ssproj.indicators.depletion_year` to report when it runs out.
+    :func:`ssproj.finance.indicators.depletion_year` to report when it runs out.
 
     References
     ----------

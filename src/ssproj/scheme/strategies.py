@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import MISSING, Problem, did_you_mean
-from .timepath import YEAR_RANGE, TimePath, parse_timepath
-from .yamlio import Where
+from ssproj.errors import MISSING, Problem, did_you_mean
+from ssproj.scenario.timepath import YEAR_RANGE, TimePath, parse_timepath
+from ssproj.scenario.yamlio import Where
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -378,7 +378,7 @@ def channel_recruits(ch: Channel, years: Any, resolve=None) -> np.ndarray:
 
 
 class StrategyScenario:
-    """A scenario seen by :func:`ssproj.scheme.project_scheme` with the channel groups of a strategy.
+    """A scenario seen by :func:`ssproj.scheme.plan.project_scheme` with the channel groups of a strategy.
 
     Everything not listed here is the scenario's own (attribute access is
     passed through).
@@ -405,7 +405,7 @@ class StrategyScenario:
         self._sc = scenario
         self.strategy = strategy
         self._channels = {c.group_name: c for c in strategy.channels if c.group_name is not None}
-        from .parameters import load_parameter_specs
+        from ssproj.scenario.parameters import load_parameter_specs
 
         self._per_group = {n for n, s in load_parameter_specs().items() if s.per == "group"}
         tables = dict(scenario.tables)
@@ -526,7 +526,7 @@ def strategy_recruits(sc, demography: xr.Dataset, strategy: Strategy | None = No
     recruits : ndarray, shape (Y, G, 2)
         The same by group of ``view`` and sex. [persons/year]
     """
-    from .scheme import employment
+    from ssproj.scheme.plan import employment
 
     strategy = strategy if strategy is not None else sc.strategy
     view = StrategyScenario(sc, strategy)
@@ -595,7 +595,7 @@ def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | Non
     Returns
     -------
     xarray.Dataset
-        The scheme Dataset of :func:`ssproj.scheme.project_scheme` over
+        The scheme Dataset of :func:`ssproj.scheme.plan.project_scheme` over
         the declared groups and the channel groups, plus, on the dimension
         ``channel`` (coordinates ``channel_kind`` and ``channel_group``, the
         parent group):
@@ -608,7 +608,7 @@ def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | Non
           ``state``: fiscal cost, including the contributions a subsidy
           pays). [currency/year]
     """
-    from .scheme import project_scheme
+    from ssproj.scheme.plan import project_scheme
 
     strategy = strategy if strategy is not None else sc.strategy
     view, registrations, recruits = strategy_recruits(sc, demography, strategy)

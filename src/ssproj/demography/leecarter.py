@@ -403,7 +403,7 @@ class LeeCarterSet:
         ----------
         mx : array_like, shape (T, S, X)
             Central death rates by time, population and age, all finite and
-            > 0 (e.g. the output of :func:`ssproj.demography.mortality_rates`,
+            > 0 (e.g. the output of :func:`ssproj.demography.cohort.mortality_rates`,
             with S = 2 for male, female). [deaths per person-year]
         times : array_like, shape (T,)
             Calendar years of the rows, strictly increasing and equally

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
-from .timepath import BETWEEN_RULES, TimePath, parse_after, parse_timepath
-from .yamlio import Where, dump_yaml, load_yaml_file
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
+from ssproj.scenario.timepath import BETWEEN_RULES, TimePath, parse_after, parse_timepath
+from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
 
 __all__ = [
     "CONFIDENCE_LEVELS",

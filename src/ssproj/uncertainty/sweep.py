@@ -20,7 +20,7 @@ or, instead of ``grid``, a list of named variants::
 Each variant is ``scenario.with_changes(changes)`` (validated like a file)
 projected with :func:`ssproj.project`. Results are one
 :class:`xarray.Dataset` with a ``scenario`` dimension (variants in spec
-order), written chunk by chunk through :func:`ssproj.distributed.run_chunks`
+order), written chunk by chunk through :func:`ssproj.uncertainty.distributed.run_chunks`
 in-process, on a local Dask cluster or on any scheduler.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ._version import __version__
+from ssproj._version import __version__
 
 __all__ = ["SweepSpec", "SweepResult", "SWEEP_SUMMARY", "load_sweep", "sweep"]
 
@@ -93,7 +93,7 @@ def load_sweep(spec) -> SweepSpec:
     ------
     SweepError
     """
-    from .yamlio import load_yaml_file
+    from ssproj.scenario.yamlio import load_yaml_file
 
     where = "sweep spec"
     base_dir = Path.cwd()
@@ -170,7 +170,7 @@ def load_sweep(spec) -> SweepSpec:
 
 
 def _variant_dataset(scenario, index: int, label: str, changes: dict) -> xr.Dataset:
-    from .projection import project
+    from ssproj.projection import project
 
     sc = scenario.with_changes(changes, name=f"{scenario.name}[{label}]") if changes else scenario
     proj = project(sc)
@@ -229,7 +229,7 @@ class SweepResult:
 
     def write(self, out_dir) -> dict:
         """Write ``indicators.csv`` and ``reserve_ratio.csv`` into `out_dir` (atomically). Returns file paths."""
-        from .io.atomic import atomic_path
+        from ssproj.io.atomic import atomic_path
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -270,8 +270,8 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
     -------
     SweepResult
     """
-    from .distributed import collect_chunks, make_chunks
-    from .scenario import load_scenario
+    from ssproj.uncertainty.distributed import collect_chunks, make_chunks
+    from ssproj.scenario.loader import load_scenario
 
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     if scenario is None:
@@ -280,7 +280,7 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
         scenario = load_scenario(spec.scenario)
     # validate every variant before any projection, to report all problems at once; the tasks
     # build their variant again so that only the small `changes` travel to Dask workers
-    from .errors import ScenarioError
+    from ssproj.errors import ScenarioError
 
     problems = []
     for label, ch in zip(spec.labels, spec.changes):

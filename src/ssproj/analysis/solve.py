@@ -242,7 +242,7 @@ def load_spec(spec: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[list[Le
         For a malformed spec (message says what is expected).
     """
     if not isinstance(spec, Mapping):
-        from .yamlio import load_yaml_file
+        from ssproj.scenario.yamlio import load_yaml_file
 
         doc, problems = load_yaml_file(spec)
         if problems or doc is None:
@@ -275,8 +275,8 @@ class _Evaluator:
         self._cache: dict[str, Any] = {}
 
     def run(self, changes: dict[str, Any]):
-        from .projection import project
-        from .yamlio import dump_yaml
+        from ssproj.projection import project
+        from ssproj.scenario.yamlio import dump_yaml
 
         key = dump_yaml(changes, flow=True)
         if key not in self._cache:
@@ -441,7 +441,7 @@ class SolveResult:
 
     def report(self) -> str:
         """A readable account: targets, lever values, margins, changes."""
-        from .yamlio import dump_yaml
+        from ssproj.scenario.yamlio import dump_yaml
 
         lines = [f"solve: scenario {self.base.name!r}: {'all targets met' if self.feasible else 'INFEASIBLE'} "
                  f"({self.runs} projections)"]
@@ -482,8 +482,8 @@ class SolveResult:
 
         The ``extends`` path is relative to the new file's folder.
         """
-        from .io.atomic import write_text_atomic
-        from .yamlio import dump_yaml
+        from ssproj.io.atomic import write_text_atomic
+        from ssproj.scenario.yamlio import dump_yaml
 
         path = Path(path)
         if self.base.path is None:
@@ -532,7 +532,7 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
     scenario : Scenario or path
         The scenario to start from (a loaded `Scenario` or a file).
     spec : mapping or path
-        Levers and targets (see :func:`ssproj.solve.load_spec`).
+        Levers and targets (see :func:`ssproj.analysis.solve.load_spec`).
     xtol : float, optional
         Tolerance of continuous searches (levers without ``granularity``);
         default 1e-5 of the lever's unit (1e-3 points of contribution).
@@ -557,7 +557,7 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
     lever only works on what the earlier ones (at their values found) leave
     missed; a lever is not used if the targets are already met.
     """
-    from .scenario import load_scenario
+    from ssproj.scenario.loader import load_scenario
 
     if not hasattr(scenario, "with_changes"):
         scenario = load_scenario(scenario)

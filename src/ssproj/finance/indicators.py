@@ -1,14 +1,14 @@
 """Financial and demographic indicators of a social security scheme (DESIGN §8).
 
 Each indicator is defined once, here, with its formula and source. Same
-conventions as :mod:`ssproj.fund`: annual steps, calendar-year flows,
+conventions as :mod:`ssproj.finance.fund`: annual steps, calendar-year flows,
 reserves at 31 December, nominal money, rates as fractions; year-indexed
 arguments are 1-D arrays over the projection years (index 0 = first
 projection year) or DataArrays with the single dim ``year``.
 
 Present values are taken at the start of the first projection year
 (1 January of year 0). Calendar-year flows are discounted from mid-year
-with the same half-year convention as :func:`ssproj.fund.roll_forward`
+with the same half-year convention as :func:`ssproj.finance.fund.roll_forward`
 (``half_year="simple"``: a flow in year t is worth ``v_t (1 + i_t/2)``), so
 a premium computed here reproduces its target exactly when put back into
 the roll-forward; reserves at 31 December are discounted with ``v_t``.
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from .fund import _check_half_year, _scalar, _wrap, _year_inputs, discount_factors
-from .kernels.fund import roll_forward_kernel
+from ssproj.finance.fund import _check_half_year, _scalar, _wrap, _year_inputs, discount_factors
+from ssproj.kernels.fund import roll_forward_kernel
 
 __all__ = [
     "accrued_to_date_liability",
@@ -183,8 +183,8 @@ def general_average_premium(outgo, insured_earnings, interest, reserve_open, *, 
         subsidies), not scaled by the rate. [currency/year]
     half_year : {"simple", "compound"}, default "simple"
         Mid-year discounting of flows (see
-        :func:`ssproj.fund.discount_factors`). ``"simple"`` matches
-        :func:`ssproj.fund.roll_forward`.
+        :func:`ssproj.finance.fund.discount_factors`). ``"simple"`` matches
+        :func:`ssproj.finance.fund.roll_forward`.
 
     Returns
     -------
@@ -211,7 +211,7 @@ def general_average_premium(outgo, insured_earnings, interest, reserve_open, *, 
     reserve (``closing_reserve`` or :math:`k X_{n-1}`) and :math:`R_{-1}`
     the opening reserve. Because the roll-forward is linear in the
     contributions, a contribution rate :math:`r` held over the period in
-    :func:`ssproj.fund.roll_forward` at the same interest ends the period
+    :func:`ssproj.finance.fund.roll_forward` at the same interest ends the period
     with the reserve :math:`F`.
 
     References
@@ -315,7 +315,7 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
     -----
     Period :math:`p` covers years :math:`[a_p, b_p)` and starts with the
     reserve left by the rates of the earlier periods. The roll-forward of
-    :func:`ssproj.fund.roll_forward` is affine in the rate :math:`\\pi`,
+    :func:`ssproj.finance.fund.roll_forward` is affine in the rate :math:`\\pi`,
     so the change of the reserve in year t of the period is
     :math:`\\Delta R_t(\\pi) = \\Delta R_t^{0} + \\pi\\, \\Delta R_t^{E}`
     (the first term from a roll-forward with no contributions, the second
@@ -609,7 +609,7 @@ def summarized_rates(income, cost, taxable_payroll, interest, *, start_reserve,
         Length :math:`n` of the valuation period, e.g. 25, 50, 75. [years]
     half_year : {"simple", "compound"}, default "simple"
         Mid-year discounting of flows (see
-        :func:`ssproj.fund.discount_factors`).
+        :func:`ssproj.finance.fund.discount_factors`).
 
     Returns
     -------

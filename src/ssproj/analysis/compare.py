@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fund import discount_factors
-from .io.atomic import atomic_path, write_text_atomic
-from .projection import Projection
+from ssproj.finance.fund import discount_factors
+from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.projection import Projection
 
 __all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS"]
 
@@ -318,7 +318,7 @@ class Comparison:
               scenario minus those paid in the reference over
               :attr:`scheme_years`, discounted at the reference's
               projected investment return with the mid-year convention of
-              :mod:`ssproj.indicators`:
+              :mod:`ssproj.finance.indicators`:
               :math:`\\sum_t (B^s_t - B^r_t) v_t (1 + i_t/2)`. It stands
               in for the liabilities created until ssproj projects an
               accrued-to-date liability: it counts pensions paid within
@@ -652,7 +652,7 @@ class Comparison:
         the reference, the decomposition and each scenario's provenance; see
         :func:`ssproj.reporting.html.write_html`.
         """
-        from .reporting.html import write_html
+        from ssproj.reporting.html import write_html
 
         return write_html(self, path)
 

@@ -4,14 +4,14 @@ A scenario's deterministic assumptions are the *central* path. Each
 stochastic path perturbs them from ``start_year`` (default: the first
 scheme year, ``valuation_year + 1``) on:
 
-* **Economy** -- a VAR(1) (:class:`ssproj.shocks.VARModel`) on the
+* **Economy** -- a VAR(1) (:class:`ssproj.uncertainty.shocks.VARModel`) on the
   deviations of ``investment_return``, ``wage_growth`` and
   ``price_inflation`` from their central values, with correlated
   innovations (Cholesky). Parameters indexed on a shocked series after
   their last given year (average wage, minimum wage, a ceiling that
   follows wages...) follow the shocked series; pensions are indexed with
   the shocked prices and wages.
-* **Mortality** -- a Lee-Carter model (:class:`ssproj.leecarter.LeeCarterSet`)
+* **Mortality** -- a Lee-Carter model (:class:`ssproj.demography.leecarter.LeeCarterSet`)
   fitted to the scenario's past death rates, by sex, with correlated
   random-walk innovations and, optionally, uncertainty in the drift:
   ``m_path(x, t) = m_central(x, t) exp(b(x) D(t))`` where ``D`` is the
@@ -28,7 +28,7 @@ the same whatever the number of paths, the chunking or the backend
 Paths run in parallel in one Numba kernel
 (:func:`ssproj.kernels.paths.run_paths_kernel`); large runs are split
 into chunks written one by one to Zarr or netCDF
-(:func:`ssproj.distributed.run_chunks`), in-process or on Dask.
+(:func:`ssproj.uncertainty.distributed.run_chunks`), in-process or on Dask.
 """
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ._version import __version__
-from .errors import MISSING, Problem, did_you_mean
-from .yamlio import Where
+from ssproj._version import __version__
+from ssproj.errors import MISSING, Problem, did_you_mean
+from ssproj.scenario.yamlio import Where
 
 __all__ = ["DEFAULT_STOCHASTIC", "MortalityModel", "StochasticModel", "StochasticResult", "load_stochastic_result",
            "parse_stochastic", "prepare_paths", "simulate_paths", "stochastic"]
@@ -112,10 +112,10 @@ class StochasticModel:
 
     Attributes
     ----------
-    economy : ssproj.shocks.VARModel or None
+    economy : ssproj.uncertainty.shocks.VARModel or None
         VAR(1) on deviations of the shocked series from the scenario; None = no economic shocks.
     mortality : MortalityModel or None
-    fertility : ssproj.shocks.VARModel or None
+    fertility : ssproj.uncertainty.shocks.VARModel or None
         AR(1) on the log fertility level (one variable ``log_fertility``).
     start_year : int or None
         First shocked year (default: the first scheme year). [calendar year]
@@ -153,7 +153,7 @@ def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "sce
         the last three may be omitted (the default of
         :data:`DEFAULT_STOCHASTIC` is used) or ``false`` (that source of
         uncertainty is switched off). ``economy`` follows
-        :meth:`ssproj.shocks.VARModel.from_mapping`; ``mortality`` is
+        :meth:`ssproj.uncertainty.shocks.VARModel.from_mapping`; ``mortality`` is
         ``{model: lee_carter, fit_from, fit_to, drift_uncertainty,
         sigma_scale}``; ``fertility`` is ``{phi, sd}``.
     where : Where, optional
@@ -163,7 +163,7 @@ def parse_stochastic(raw: Any, where: Where | None = None, *, origin: str = "sce
     -------
     (StochasticModel or None, list of Problem)
     """
-    from .shocks import VARModel
+    from ssproj.uncertainty.shocks import VARModel
 
     where = where if where is not None else _label_where()
     problems: list[Problem] = []
@@ -273,7 +273,7 @@ def _model_of(scenario, model) -> StochasticModel:
         return model
     parsed, problems = parse_stochastic(model)
     if problems:
-        from .errors import ScenarioError
+        from ssproj.errors import ScenarioError
 
         raise ScenarioError(problems)
     return parsed
@@ -295,7 +295,7 @@ class PathPlan:
         Index in ``projection_years`` of the first shocked year.
     lee_carter : LeeCarterSet or None
         The fitted mortality model.
-    scheme : ssproj.scheme.SchemePlan
+    scheme : ssproj.scheme.plan.SchemePlan
     central : dict of ndarray
         Central economic series on the scheme years. [1/year]
     """
@@ -310,8 +310,8 @@ class PathPlan:
 
 
 def _fit_lee_carter(sc, model: MortalityModel):
-    from .demography import _graduated_mortality, _period_centres
-    from .leecarter import LeeCarterSet
+    from ssproj.demography.cohort import _graduated_mortality, _period_centres
+    from ssproj.demography.leecarter import LeeCarterSet
 
     table = sc.tables["mortality"]
     centres = np.unique(_period_centres(table).to_numpy())
@@ -340,9 +340,9 @@ def prepare_paths(scenario, model=None) -> PathPlan:
     -------
     PathPlan
     """
-    from .demography import scenario_demographic_inputs
-    from .projection import project
-    from .scheme import economy, scheme_plan
+    from ssproj.demography.cohort import scenario_demographic_inputs
+    from ssproj.projection import project
+    from ssproj.scheme.plan import economy, scheme_plan
 
     sc = scenario
     if not getattr(sc, "groups", ()):
@@ -353,7 +353,7 @@ def prepare_paths(scenario, model=None) -> PathPlan:
     _, _, srb_i, mig_i = inputs.interval_inputs()
     view, recruits, extra = sc, None, None
     if getattr(sc, "strategy", None) is not None:
-        from .strategies import strategy_inputs
+        from ssproj.scheme.strategies import strategy_inputs
 
         central = project(sc)
         view, recruits, extra = strategy_inputs(sc, central.dataset)
@@ -436,8 +436,8 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
         ``fund_reserve_end`` (path, year, fund), ``life_expectancy_at_birth``
         (path, year, sex), units in ``attrs``.
     """
-    from .kernels.paths import YEAR_OUTPUTS, run_paths_kernel
-    from .scheme import economy, finance, floor_ceiling
+    from ssproj.kernels.paths import YEAR_OUTPUTS, run_paths_kernel
+    from ssproj.scheme.plan import economy, finance, floor_ceiling
 
     sp = plan.scheme
     K = int(stop) - int(start)
@@ -608,7 +608,7 @@ def stochastic(scenario, n_paths: int = 1000, seed: int | None = None, *, model=
              "ssproj_version": __version__, "seed": seed, "n_paths": int(n_paths),
              "currency": str(getattr(scenario.assumptions, "currency", "") or ""),
              "provenance": json.dumps(prov, sort_keys=True, default=str)}
-    from .distributed import Chunk, collect_chunks
+    from ssproj.uncertainty.distributed import Chunk, collect_chunks
 
     ds, path = collect_chunks(_chunk_task, [Chunk(a, b, job) for a, b in bounds], out, dim="path",
                               workers=workers, scheduler=scheduler, progress=progress, attrs=attrs)
@@ -734,7 +734,7 @@ class StochasticResult:
         -------
         matplotlib.axes.Axes
         """
-        from .reporting.plots import fan_chart
+        from ssproj.reporting.plots import fan_chart
 
         pct = self.percentiles(variable, q)
         return fan_chart(pct, ax=ax, central=central, title=title or _TITLES.get(variable, variable),
@@ -742,7 +742,7 @@ class StochasticResult:
 
     def depletion_chart(self, ax=None):
         """Probability of depletion by year (line chart). Returns the Axes."""
-        from .reporting.plots import probability_chart
+        from ssproj.reporting.plots import probability_chart
 
         return probability_chart(self.depletion_probability(), ax=ax)
 
@@ -767,7 +767,7 @@ class StochasticResult:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .io.atomic import atomic_path, write_text_atomic
+        from ssproj.io.atomic import atomic_path, write_text_atomic
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -803,6 +803,6 @@ def _fmt(p) -> str:
 
 def load_stochastic_result(path) -> StochasticResult:
     """Open paths written by :func:`stochastic` (``out=``) or ``ssproj stochastic``."""
-    from .distributed import open_result
+    from ssproj.uncertainty.distributed import open_result
 
     return StochasticResult(open_result(path), path=path)

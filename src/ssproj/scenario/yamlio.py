@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .errors import MISSING, Problem
+from ssproj.errors import MISSING, Problem
 
 __all__ = [
     "SsprojLoader",

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .earnings import expected_clipped, share_above
-from .fund import roll_forward
-from .kernels.lifetable import N_AGES
-from .kernels.scheme import N_TYPES, scheme_kernel
-from .labour import SECTORS, age_table, employment_by_sector, labour_force
+from ssproj.scheme.earnings import expected_clipped, share_above
+from ssproj.finance.fund import roll_forward
+from ssproj.kernels.lifetable import N_AGES
+from ssproj.kernels.scheme import N_TYPES, scheme_kernel
+from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
 
 __all__ = ["BENEFIT_TYPES", "N_SERVICE", "SchemePlan", "economy", "employment", "finance", "project_scheme",
            "scheme_plan", "single_age_counts"]
@@ -415,7 +415,7 @@ def economy(sc, plan: SchemePlan, overrides=None) -> dict:
 
 
 def _resolver(sc, years, overrides):
-    from .timepath import TimePath
+    from ssproj.scenario.timepath import TimePath
 
     years = np.asarray(years, dtype=np.int64)
     first, last = int(years[0]), int(years[-1])
@@ -581,7 +581,7 @@ def project_scheme(sc, demography: xr.Dataset, recruits=None, extra_admin_by_yea
     A group's coverage target is its ``coverage_rate`` x the employment of
     its sector: ``public``, ``private``, ``informal`` or ``domestic``
     (domestic workers, informal x ``domestic_worker_share``; used by the
-    ``domestic_workers`` channel groups of :mod:`ssproj.strategies`).
+    ``domestic_workers`` channel groups of :mod:`ssproj.scheme.strategies`).
 
     Returns
     -------

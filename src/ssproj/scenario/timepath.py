@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MISSING, Problem, ScenarioError, did_you_mean
-from .yamlio import Where
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean
+from ssproj.scenario.yamlio import Where
 
 __all__ = ["BETWEEN_RULES", "AFTER_RULES", "TimePath", "parse_timepath", "parse_after"]
 

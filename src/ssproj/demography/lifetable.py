@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.lifetable import N_AGES, OPEN_AGE, life_table_into, survival_ratios_into
+from ssproj.kernels.lifetable import N_AGES, OPEN_AGE, life_table_into, survival_ratios_into
 
 __all__ = ["LifeTable"]
 

@@ -25,7 +25,7 @@ one Zarr chunk at a time.
 
 Example
 -------
->>> from ssproj.distributed import make_chunks, open_result, run_chunks
+>>> from ssproj.uncertainty.distributed import make_chunks, open_result, run_chunks
 >>> path = run_chunks(_demo_task, make_chunks(1000, 250), "walks.zarr")   # doctest: +SKIP
 >>> open_result(path)["walk"].sel(path=999)                             # doctest: +SKIP
 
@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .io.atomic import atomic_path
+from ssproj.io.atomic import atomic_path
 
 __all__ = ["Chunk", "ChunkError", "collect_chunks", "make_chunks", "open_result", "run_chunks"]
 
@@ -176,7 +176,7 @@ def _check_chunks(chunks, dim: str) -> tuple[list[Chunk], int]:
         raise ValueError("no chunks to run")
     for i, c in enumerate(chunks):
         if not isinstance(c, Chunk):
-            raise TypeError(f"chunks[{i}] is a {type(c).__name__}, expected ssproj.distributed.Chunk")
+            raise TypeError(f"chunks[{i}] is a {type(c).__name__}, expected ssproj.uncertainty.distributed.Chunk")
     problems = []
     order = sorted(range(len(chunks)), key=lambda i: (chunks[i].start, chunks[i].stop))
     covered, last = 0, None  # labels 0 .. covered - 1 are covered, by chunk `last` at the end

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .demography import SEXES
-from .kernels.lifetable import N_AGES
+from ssproj.demography.cohort import SEXES
+from ssproj.kernels.lifetable import N_AGES
 
 __all__ = ["SECTORS", "age_table", "labour_force", "employment_by_sector"]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from .kernels.lifetable import OPEN_AGE
+from ssproj.kernels.lifetable import OPEN_AGE
 
 __all__ = [
     "graduate_counts",

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import MISSING, Problem, did_you_mean
+from ssproj.errors import MISSING, Problem, did_you_mean
 
 __all__ = [
     "SEXES",

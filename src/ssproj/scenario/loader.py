@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._version import __version__
-from .errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
-from .parameters import DEFAULTS_PATH, PER_KINDS, PER_WORDS, ParameterSpec, check_confidence, load_parameter_specs
-from .tables import SECTORS, TABLE_SCHEMAS, load_table
-from .timepath import TimePath
-from .yamlio import PathKey, Where, YamlDocument, dump_yaml, load_yaml_file, parse_yaml
+from ssproj._version import __version__
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
+from ssproj.scenario.parameters import DEFAULTS_PATH, PER_KINDS, PER_WORDS, ParameterSpec, check_confidence, load_parameter_specs
+from ssproj.scenario.tables import SECTORS, TABLE_SCHEMAS, load_table
+from ssproj.scenario.timepath import TimePath
+from ssproj.scenario.yamlio import PathKey, Where, YamlDocument, dump_yaml, load_yaml_file, parse_yaml
 
 __all__ = [
     "ASSUMPTIONS_ENV_VAR",
@@ -197,7 +197,7 @@ class TableSpec:
     Parameters
     ----------
     name : str
-        Table name, a key of `ssproj.tables.TABLE_SCHEMAS`.
+        Table name, a key of `ssproj.scenario.tables.TABLE_SCHEMAS`.
     file : pathlib.Path
         Absolute path of the CSV file.
     source : str
@@ -892,7 +892,7 @@ class Scenario:
         The assumption set (country, currency, sources, table specs, its
         parameter values).
     tables : mapping of str to pandas.DataFrame
-        Normalised tables by name (see `ssproj.tables`); optional tables the
+        Normalised tables by name (see `ssproj.scenario.tables`); optional tables the
         set does not have are absent. Units are in each table's
         ``attrs["units"]``.
     parameters : mapping of str to object
@@ -912,13 +912,13 @@ class Scenario:
         parameter ``source``, ``confidence`` and ``origin`` are of its
         most specific layer, and ``entities`` gives the entry of each
         entity.
-    strategy : ssproj.strategies.Strategy or None
+    strategy : ssproj.scheme.strategies.Strategy or None
         The coverage-expansion strategy of the scenario's ``strategy:`` key
-        (validated by `ssproj.strategies.parse_strategy`), or None.
-    stochastic : ssproj.stochastic.StochasticModel or None
+        (validated by `ssproj.scheme.strategies.parse_strategy`), or None.
+    stochastic : ssproj.uncertainty.stochastic.StochasticModel or None
         The stochastic model of the scenario's ``stochastic:`` key
-        (validated by `ssproj.stochastic.parse_stochastic`), or None (then
-        stochastic runs use `ssproj.stochastic.DEFAULT_STOCHASTIC`).
+        (validated by `ssproj.uncertainty.stochastic.parse_stochastic`), or None (then
+        stochastic runs use `ssproj.uncertainty.stochastic.DEFAULT_STOCHASTIC`).
     provenance : mapping
         ``ssproj_version``, ``scenario`` (name), ``scenario_files`` (the
         file loaded first, then the files it extends, each with ``path`` and
@@ -1898,7 +1898,7 @@ def _build(
 
     strategy = None
     if "strategy" in merged.data and merged.data["strategy"] is not None:
-        from .strategies import parse_strategy
+        from ssproj.scheme.strategies import parse_strategy
 
         strategy, strategy_problems = parse_strategy(
             merged.data["strategy"],
@@ -1914,7 +1914,7 @@ def _build(
 
     stochastic = None
     if "stochastic" in merged.data and merged.data["stochastic"] is not None:
-        from .stochastic import parse_stochastic
+        from ssproj.uncertainty.stochastic import parse_stochastic
 
         stochastic, stochastic_problems = parse_stochastic(merged.data["stochastic"], merged.where("stochastic"))
         problems += stochastic_problems

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
-from .kernels.lifetable import N_AGES, e0_many
-from .kernels.population import project_population_kernel
+from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
+from ssproj.kernels.lifetable import N_AGES, e0_many
+from ssproj.kernels.population import project_population_kernel
 
 __all__ = [
     "SEXES",
@@ -149,7 +149,7 @@ def mortality_rates(table, years, *, multiplier=None, improvement=None) -> np.nd
     Notes
     -----
     Each period's schedule is graduated to single ages
-    (:func:`ssproj.graduation.graduate_mx`), then ``log m`` is interpolated
+    (:func:`ssproj.demography.graduation.graduate_mx`), then ``log m`` is interpolated
     linearly in time between period centres and held after the last.
     """
     years = np.asarray(years)

@@ -1,0 +1,1 @@
+"""Analysis over projections: compare, solve, sensitivity."""

@@ -1,0 +1,1 @@
+"""Finance: funds (roll-forward), financing and the actuarial indicators."""

@@ -1,0 +1,1 @@
+"""Uncertainty: shocks, stochastic paths, sweeps, and running them on Dask."""
