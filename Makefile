@@ -1,6 +1,9 @@
 # ssproj: the two commands of the README.
 #   make baseline   set up (virtualenv + ssproj) and run the Lao PDR baseline
-#   make test       set up (with test and docs tools, and Chromium for the report tests) and run the test suite
+#   make test       set up (with test and docs tools, and Chromium for the report tests), lint, run the test suite
+# For contributors (CONTRIBUTING.md):
+#   make lint       ruff (rules in pyproject.toml) and mypy on src/
+#   make test-fast  lint and the quick tests (not the ones marked slow): under 2 minutes on 2 cores
 # Needs only Python >= 3.11 with venv and pip, and access to PyPI.
 
 PYTHON ?= python3
@@ -8,7 +11,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= results/lao_baseline
 
-.PHONY: baseline test bench docs browser clean-numba-cache clean
+.PHONY: baseline test test-fast lint bench docs browser clean-numba-cache clean
 
 $(VENV)/.ssproj-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,15 +40,28 @@ browser:
 baseline: $(VENV)/.ssproj-run
 	$(BIN)/ssproj run scenarios/lao_baseline.yaml --out $(OUT)
 
-test: $(VENV)/.ssproj-test clean-numba-cache browser
+lint: $(VENV)/.ssproj-test
+	$(BIN)/ruff check src tests benchmarks docs/examples
+	$(BIN)/mypy src
+
+test: $(VENV)/.ssproj-test clean-numba-cache browser lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.ssproj-run
+# The quick subset: everything but the tests marked slow (pyproject.toml, [tool.pytest.ini_options]), on
+# every core (pytest-xdist). It keeps the Numba cache (a stale-cache doubt: make clean-numba-cache, or make test).
+test-fast: $(VENV)/.ssproj-test lint
+	$(BIN)/python -m pytest -m "not slow" -n auto -q
+
+# Timings only (nothing asserted); run on a quiet machine (docs/benchmarks.md).
+# The test extras bring psutil (memory of bench_stochastic.py).
+bench: $(VENV)/.ssproj-test
 	$(BIN)/python benchmarks/bench_population.py
 	$(BIN)/python benchmarks/bench_scheme.py
+	$(BIN)/python benchmarks/bench_project.py
+	$(BIN)/python benchmarks/bench_stochastic.py
 
 docs: $(VENV)/.ssproj-test
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) docs/_build results .pytest_cache
+	rm -rf $(VENV) docs/_build results .pytest_cache .mypy_cache .ruff_cache

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SCENARIO, best_time, report_cold_run, time_cold_run  # noqa: E402
-
+from _common import SCENARIO, best_time, report_cold_run, time_cold_run
 
 
 def interval_inputs(steps=80):

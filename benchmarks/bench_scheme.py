@@ -1,36 +1,46 @@
-"""Benchmark: the scheme kernel (insured persons and pensioners).
+"""Benchmark: the scheme kernel (insured persons and pensioners) against its NumPy reference.
 
-Times the Numba scheme kernel (after compilation) against the
-NumPy-vectorised reference of the same step on inputs of the Lao
-baseline's size: 3 groups x 2 sexes x 101 ages x 51 service years, 77
-years (2024-2100). The inputs are synthetic but realistic (members at ages
+Times the Numba scheme kernel (after compilation), serial
+(``scheme_kernel``: one thread, as inside the parallel loop over
+stochastic paths) and with the groups in parallel
+(``scheme_kernel_parallel``: the deterministic projection), against the
+NumPy-vectorised reference of the same step
+(``ssproj.testing.oracle.scheme_numpy``) on inputs of the Lao baseline's
+size: 3 groups x 2 sexes x 101 ages x 51 service years, 77 years
+(2024-2100). The inputs are synthetic but realistic (members at ages
 15-100 with 0-45 years of service, pensioners of the four types, Gompertz
-mortality, a growing coverage target). Then, if the Lao baseline declares
-insured groups, the kernel on the baseline's own inputs, the full
-``ssproj.project`` of the baseline (warm), and a cold
-``ssproj run scenarios/lao_baseline.yaml`` in a new process with the Numba
-cache warm.
+mortality, a growing coverage target). Then the same on the Lao baseline's
+own inputs (``compile_scenario`` and the drivers of one ``run_scheme``).
+The whole projection (``run_path``, ``ssproj.project``, command-line runs)
+is in ``bench_project.py``.
 
-Run:  python benchmarks/bench_scheme.py [--repeat N] [--cold-runs N] [--synthetic-only]
-Prints the figures; it asserts nothing about timings (only that the kernel
-and the reference agree).
+Run:  python benchmarks/bench_scheme.py [--repeat N] [--synthetic-only]
+Prints the figures; it asserts nothing about timings (only that the
+kernels and the reference agree).
 """
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
-import timeit
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SCENARIO, best_time, report_cold_run, time_cold_run  # noqa: E402
+from _common import (
+    ROOT,
+    SCENARIO,
+    KernelRun,
+    best_time,
+    lao_scheme_inputs,
+    mark,
+    max_rel_diff,
+    oracle_args,
+    oracle_outputs,
+)
 
-TARGET_WARM_MS = 20.0   # full deterministic scheme projection, after compilation (design)
-TARGET_COLD_S = 3.0     # cold 'ssproj run' of the Lao baseline, warm Numba cache (design)
+TARGET_KERNEL_MS = 20.0   # full deterministic scheme projection, 77 years, after compilation (design)
 RTOL = 1e-10
 
 X, NS, B = 101, 51, 4
@@ -39,8 +49,9 @@ X, NS, B = 101, 51, 4
 def synthetic_inputs(G=3, Y=77, seed=20240726):
     """Kernel inputs of the Lao baseline's size, synthetic but realistic.
 
-    Returns a dict in the kernel's argument order (state, then per-year
-    inputs). Money in LAK a year.
+    Returns a dict keyed by the field names of the kernel's ``SchemeState``,
+    ``SchemeParams`` and ``SchemeDrivers`` (the same names as the NumPy
+    oracle's arguments). Money in LAK a year.
     """
     rng = np.random.default_rng(seed)
     ages = np.arange(X, dtype=float)
@@ -114,17 +125,23 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
 
     per = lambda v: np.full((Y, G), float(v))
     # group 0 like the public scheme (85% after 25 years, 1% per missing year), others accrual-based
-    base = per(0.0); base[:, 0] = 0.85
-    accrual = per(0.015); accrual[:, 0] = 0.0
-    full = per(0.0); full[:, 0] = 25
-    red = per(0.0); red[:, 0] = 0.01
-    cap = per(0.75); cap[:, 0] = 0.85
+    base = per(0.0)
+    base[:, 0] = 0.85
+    accrual = per(0.015)
+    accrual[:, 0] = 0.0
+    full = per(0.0)
+    full[:, 0] = 25
+    red = per(0.0)
+    red[:, 0] = 0.01
+    cap = per(0.75)
+    cap[:, 0] = 0.85
     pens_age = np.empty((Y, G, 2))
     pens_age[:, :, 0] = 60
     pens_age[:, :, 1] = np.minimum(55 + years // 4, 60)[:, None]        # women's age rising to 60
     return dict(
         A=A, I=I, P=P, M=M, R=R,
-        target=target, recruits=np.zeros((Y, G, 2)), entry_dist=entry_dist, qx=qx, mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
+        target=target, recruits=np.zeros((Y, G, 2)), entry_dist=entry_dist, qx=qx,
+        mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
         density=per(0.85), lapse=per(0.04), reentry=per(0.10),
         inval_incidence=np.stack([inc, 0.8 * inc]), inval_min_service=per(5), inval_rate=per(0.4),
         pensionable_age=pens_age, min_service=per(15), accrual=accrual, base_rate=base,
@@ -140,176 +157,71 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     )
 
 
-STATE = ("A", "I", "P", "M", "R")
+def time_kernels_and_reference(label, inp, repeat, first_call=True):
+    """Time the serial and the parallel kernel and the NumPy reference on ``inp``; print; return the times."""
+    import numba
 
-
-def kernel_input_names():
-    """The kernel's state and input arguments, in order (its outputs and work arrays follow)."""
-    from ssproj.kernels.scheme import scheme_kernel
-
-    params = list(inspect.signature(getattr(scheme_kernel, "py_func", scheme_kernel)).parameters)
-    return tuple(params[: params.index("actives_out")])
-
-
-class KernelRun:
-    """Pre-allocated arrays for repeated kernel calls on the same inputs."""
-
-    def __init__(self, inp):
-        from ssproj.testing.oracle import SCHEME_OUTPUTS
-
-        self.inp = inp
-        G = inp["A"].shape[0]
-        Y = inp["target"].shape[0]
-        shapes = dict(
-            actives=(Y + 1, G, 2, X), inactives=(Y + 1, G, 2, X), exposure=(Y, G, 2, X), service=(Y + 1, G, NS),
-            pensioners=(Y + 1, B, G, 2, X), amounts=(Y + 1, B, G, 2, X),
-            awards_count=(Y, B, G), awards_amount=(Y, B, G), outgo=(Y, B, G),
-        )
-        self.out = {k: np.zeros(shapes.get(k, (Y, G))) for k in SCHEME_OUTPUTS}
-        self.state = [inp[k].copy() for k in STATE]
-        self.work = [np.zeros_like(inp[k]) for k in STATE]
-        missing = [k for k in kernel_input_names() if k not in inp]
-        if missing:
-            raise KeyError(f"inputs lack the kernel arguments {missing}")
-        self.args = [inp[k] for k in kernel_input_names() if k not in STATE]
-        self.G, self.Y = G, Y
-
-    def reset(self):
-        # the kernel projects its state in place and accumulates its flows
-        for a, k in zip(self.state, STATE):
-            np.copyto(a, self.inp[k])
-        for v in self.out.values():
-            v.fill(0.0)
-
-    def __call__(self):
-        from ssproj.kernels.scheme import scheme_kernel
-
-        self.reset()
-        scheme_kernel(*self.state, *self.args, *self.out.values(), *self.work)
-        return self.out
-
-
-
-
-def check_agree(kernel_out, ref_out):
-    worst = 0.0
-    for key, k in kernel_out.items():
-        r = ref_out[key]
-        scale = np.abs(k).max()
-        if not np.allclose(r, k, rtol=RTOL, atol=1e-13 * scale):
-            raise AssertionError(f"kernel and NumPy reference disagree on {key!r}")
-        nz = k != 0
-        if nz.any():
-            worst = max(worst, float((np.abs(r - k)[nz] / np.abs(k[nz])).max()))
-    return worst
-
-
-def cell_counts(G, Y):
-    members = G * 2 * X * NS * Y
-    pensioners = B * G * 2 * X * Y
-    return members, pensioners
-
-
-def time_kernel_and_reference(label, inp, repeat, first_call=True):
+    from ssproj.kernels.scheme import scheme_kernel, scheme_kernel_parallel
     from ssproj.testing.oracle import scheme_numpy
 
-    run = KernelRun(inp)
+    serial = KernelRun(inp, scheme_kernel)
+    parallel = KernelRun(inp, scheme_kernel_parallel)
     t0 = time.perf_counter()
-    run()
+    serial()
     first = time.perf_counter() - t0
-    ref = scheme_numpy(**inp)
-    worst = check_agree(run.out, ref)
-    t_reset = best_time(run.reset, repeat)
-    t_numba = best_time(run, repeat)
-    t_numpy = best_time(lambda: scheme_numpy(**inp), max(3, repeat // 2))
-    mem, pen = cell_counts(run.G, run.Y)
+    t0 = time.perf_counter()
+    parallel()
+    first_par = time.perf_counter() - t0
+    args = oracle_args(inp)
+    ref = oracle_outputs(scheme_numpy(*args))
+    worst = max_rel_diff(serial.out._asdict(), ref, RTOL)
+    worst_par = max_rel_diff(serial.out._asdict(), parallel.out._asdict(), RTOL, "serial and parallel kernels")
+    t_reset = best_time(serial.reset, repeat)
+    t_serial = best_time(serial, repeat)
+    t_par = best_time(parallel, repeat)
+    t_numpy = best_time(lambda: scheme_numpy(*args), max(3, repeat // 2))
+    mem, pen = serial.cells()
     cells = mem + pen
-    print(f"{label}: {run.G} groups x 2 sexes x {X} ages x {NS} service x {run.Y} years")
+    print(f"{label}: {serial.G} groups x {serial.S} sexes x {serial.X} ages x {serial.NS} service x "
+          f"{serial.Y} years")
     print(f"  cells: {mem:,} member + {pen:,} pensioner = {cells:,} cell-updates per projection")
-    print(f"  kernel and reference agree: max relative difference {worst:.1e} (tolerance {RTOL:g})")
+    print(f"  kernel and reference agree: max relative difference {worst:.1e} (tolerance {RTOL:g}); "
+          f"parallel and serial kernels: {worst_par:.1e}")
     if first_call:
-        print(f"  first call (compile or load from cache): {first * 1e3:9.1f} ms")
-    print(f"  numba kernel   : {t_numba * 1e3:9.2f} ms   {cells / t_numba:14,.0f} cell-updates/s"
-          f"   (of which {t_reset * 1e3:.2f} ms resetting state and outputs)")
-    print(f"  numpy reference: {t_numpy * 1e3:9.2f} ms   {cells / t_numpy:14,.0f} cell-updates/s")
-    print(f"  ratio numpy / numba: {t_numpy / t_numba:.1f}x")
-    return t_numba
-
-
-def capture_lao_kernel_inputs(sc):
-    """Run ``ssproj.project(sc)`` once and keep a copy of the arguments given to the scheme kernel."""
-    import ssproj
-    import ssproj.scheme.plan as scheme_mod
-    from ssproj.kernels.scheme import scheme_kernel
-
-    names = kernel_input_names()
-    captured = {}
-
-    def recorder(*args):
-        captured.update({k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
-                         for k, v in zip(names, args)})
-        return scheme_kernel(*args)
-
-    scheme_mod.scheme_kernel = recorder
-    try:
-        ssproj.project(sc)
-    finally:
-        scheme_mod.scheme_kernel = scheme_kernel
-    return captured or None
+        print(f"  first call (compile or load from cache): serial {first * 1e3:.1f} ms, "
+              f"parallel {first_par * 1e3:.1f} ms")
+    print(f"  numba kernel, serial      : {t_serial * 1e3:9.2f} ms   {cells / t_serial:14,.0f} cell-updates/s"
+          f"   (of which {t_reset * 1e3:.2f} ms resetting the state)")
+    print(f"  numba kernel, parallel    : {t_par * 1e3:9.2f} ms   {cells / t_par:14,.0f} cell-updates/s"
+          f"   ({numba.get_num_threads()} threads over {serial.G} groups; "
+          f"speed-up {t_serial / t_par:.2f}x)")
+    print(f"  numpy reference           : {t_numpy * 1e3:9.2f} ms   {cells / t_numpy:14,.0f} cell-updates/s")
+    print(f"  ratio numpy / numba: {t_numpy / t_serial:.1f}x serial, {t_numpy / t_par:.1f}x parallel")
+    return t_serial, t_par
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--cold-runs", type=int, default=3)
-    parser.add_argument("--synthetic-only", action="store_true", help="skip everything that reads the scenario")
+    parser.add_argument("--repeat", type=int, default=7, help="timing repeats, the best is kept (default 7)")
+    parser.add_argument("--synthetic-only", action="store_true", help="skip the Lao baseline's inputs")
     args = parser.parse_args(argv)
 
-    t_kernel = time_kernel_and_reference("scheme kernel, synthetic inputs", synthetic_inputs(), args.repeat)
-
-    sc = None
+    figures = {"synthetic inputs": time_kernels_and_reference("scheme kernel, synthetic inputs",
+                                                              synthetic_inputs(), args.repeat)}
     if not args.synthetic_only:
-        try:
-            import ssproj
-
-            sc = ssproj.load_scenario(SCENARIO)
-            if not getattr(sc, "groups", ()):
-                print(f"\n{SCENARIO.relative_to(ROOT)} declares no insured groups: synthetic inputs only")
-                sc = None
-        except Exception as exc:  # the scheme engine is being wired
-            print(f"\n{SCENARIO.relative_to(ROOT)} does not load ({type(exc).__name__}: {exc}): "
-                  "synthetic inputs only")
-            sc = None
-
-    t_project = cold = None
-    if sc is not None:
         import ssproj
 
-        try:
-            lao = capture_lao_kernel_inputs(sc)
-        except Exception as exc:
-            print(f"\nssproj.project of the Lao baseline fails ({type(exc).__name__}: {exc}): "
-                  "synthetic inputs only")
-            lao, sc = None, None
-        if lao is not None:
-            print()
-            t_kernel = time_kernel_and_reference("scheme kernel, the Lao baseline's own inputs", lao,
-                                                 args.repeat, first_call=False)
-    if sc is not None:
-        t_project = min(timeit.repeat(lambda: ssproj.project(sc), number=1, repeat=max(3, args.repeat // 2)))
-        print(f"\nssproj.project(lao_baseline), warm, end to end (population + scheme + finance): "
-              f"{t_project * 1e3:.0f} ms")
-        times = time_cold_run(args.cold_runs)
-        cold = min(times)
-        report_cold_run(times)
+        sc = ssproj.load_scenario(SCENARIO)
+        inp, _, _ = lao_scheme_inputs(sc)
+        print()
+        figures["the Lao baseline's inputs"] = time_kernels_and_reference(
+            f"scheme kernel, the inputs of {SCENARIO.relative_to(ROOT)}", inp, args.repeat, first_call=False)
 
-    print("\ntargets (design):")
-    print(f"  full deterministic scheme projection after compilation <= {TARGET_WARM_MS:.0f} ms: "
-          f"kernel {t_kernel * 1e3:.1f} ms"
-          + (f", ssproj.project end to end {t_project * 1e3:.0f} ms" if t_project is not None else
-             " (end to end not measured)"))
-    print(f"  cold 'ssproj run' of the Lao baseline <= {TARGET_COLD_S:.0f} s: "
-          + (f"{cold:.2f} s" if cold is not None else "not measured"))
+    print(f"\ntarget (design): full deterministic scheme projection (kernel, 77 years) after compilation "
+          f"<= {TARGET_KERNEL_MS:.0f} ms")
+    for label, (t_serial, t_par) in figures.items():
+        print(f"  {label}: serial {t_serial * 1e3:.1f} ms [{mark(t_serial * 1e3, TARGET_KERNEL_MS)}], "
+              f"parallel {t_par * 1e3:.1f} ms [{mark(t_par * 1e3, TARGET_KERNEL_MS)}]")
 
 
 if __name__ == "__main__":

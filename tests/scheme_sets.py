@@ -52,7 +52,8 @@ def write_stationary_set(root: Path, *, births=10_000.0, accrual=0.015, entry_ag
     _csv(demo / "fertility.csv", ["period_start", "period_end", "age", "asfr"],
          [(p0, p0 + 100.0, int(x), float(asfr[x])) for p0 in (2000.0, 2100.0) for x in range(10, 55)])
     _csv(demo / "sex_ratio_at_birth.csv", ["year", "srb"], [(2020, srb)])
-    _csv(demo / "net_migration.csv", ["year", "sex", "age", "persons"], [(2020, s, int(x), 0) for s in mx for x in AGES])
+    _csv(demo / "net_migration.csv", ["year", "sex", "age", "persons"],
+         [(2020, s, int(x), 0) for s in mx for x in AGES])
     _csv(scheme / "labour_force_participation.csv", ["sex", "age_start", "age_end", "rate"],
          [(s, 15, entry_age - 1, 0.0) for s in mx] + [(s, entry_age, pension_age - 1, 1.0) for s in mx]
          + [(s, pension_age, None, 0.0) for s in mx])
@@ -77,7 +78,7 @@ def write_stationary_set(root: Path, *, births=10_000.0, accrual=0.015, entry_ag
                                                 "entry_age_distribution", "invalidity_incidence", "family",
                                                 "insured", "pensioners")))
               for name in names}
-    p = lambda v: {"value": v, "source": "synthetic", "confidence": "assumed"}  # noqa: E731
+    p = lambda v: {"value": v, "source": "synthetic", "confidence": "assumed"}
     params = {
         "valuation_year": p(2020), "price_inflation": p(0.0), "wage_growth": p(0.0), "average_wage": p(wage),
         "minimum_wage": p(wage), "contribution_ceiling": p(1.0e30), "contribution_floor_ratio": p(0.0),

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 @pytest.mark.parametrize("script, args, expected", [
     ("bench_population.py", ["--repeat", "1", "--cold-runs", "1"], "ratio"),
-    ("bench_scheme.py", ["--repeat", "1", "--cold-runs", "1"], "kernel and reference agree"),
+    ("bench_scheme.py", ["--repeat", "1"], "kernel and reference agree"),
+    ("bench_project.py", ["--quick"], "targets (issue):"),
     ("bench_stochastic.py", ["--paths", "20", "--paths-memory", "60", "--skip-dask"], "unique path numbers: 60"),
 ])
 def test_benchmark_script_runs(script, args, expected):

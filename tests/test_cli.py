@@ -50,6 +50,7 @@ def test_run_on_a_bad_scenario_exits_1_with_error_prefix(capsys, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_run_writes_results_and_prints_summary(tmp_path):
     out = tmp_path / "lao"
     proc = subprocess.run(
@@ -74,6 +75,7 @@ def test_import_wpp_refuses_to_overwrite(tmp_path, capsys):
     assert (target / "assumptions.yaml").read_text() == "name: x\n"
 
 
+@pytest.mark.slow
 def test_report_renders_an_existing_result(tmp_path, capsys):
     out = tmp_path / "lao"
     assert main(["run", str(ROOT / "scenarios" / "lao_baseline.yaml"), "--out", str(out), "--quiet"]) == 0

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import ssproj
-from ssproj.cli import main
 from ssproj.analysis.compare import COMPARISON_ROWS, Comparison, compare
+from ssproj.cli import main
 from ssproj.projection import Projection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,7 +217,7 @@ def test_compare_arguments(tiny, lao):
         compare([tiny, tiny], reference=2)
     with pytest.raises(ValueError, match="no projections"):
         compare([])
-    with pytest.raises(ValueError, match="not ssproj.Projection"):
+    with pytest.raises(ValueError, match=r"not ssproj\.Projection"):
         compare([tiny, "results.nc"])
     with pytest.raises(ValueError, match="different currencies"):
         compare([tiny, lao["base"]])
@@ -243,6 +243,7 @@ def test_files_written_atomically(lao_cmp, tmp_path):
 
 # ---------------------------------------------------------------- the command
 
+@pytest.mark.slow
 def test_cli_compare_writes_files_and_prints_the_table(tmp_path, capsys):
     out = tmp_path / "cmp"
     code = main(["compare", str(TINY / "scheme_base.yaml"), str(TINY / "scheme_child.yaml"),
@@ -291,6 +292,7 @@ def test_cli_compare_help_and_usage_errors(capsys):
     assert "--reference 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cost_to_state_includes_state_paid_channel_costs():
     root = Path(__file__).resolve().parents[1]
     base = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_baseline.yaml"))
@@ -300,5 +302,5 @@ def test_cost_to_state_includes_state_paid_channel_costs():
     channel_state = float(centres.dataset["channel_cost"].sel(cost_payer="state", year=years).sum())
     contrib_state = float(centres.dataset["contributions"].sel(payer="state", year=years).sum())
     assert channel_state > 0
-    assert comp.table().loc[[r for r in comp.table().index if r.startswith("cost_to_state")][0],
+    assert comp.table().loc[next(r for r in comp.table().index if r.startswith("cost_to_state")),
                             "lao_cov_info_centres"] == pytest.approx(channel_state + contrib_state, rel=1e-12)

@@ -134,7 +134,7 @@ def test_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="retries"):
         run_chunks(toy_task, chunks, tmp_path / "r.zarr", retries=-1)
     # attributes netCDF cannot hold fail before any task runs
-    with pytest.raises(TypeError, match="'flag'.*netCDF"):
+    with pytest.raises(TypeError, match=r"'flag'.*netCDF"):
         run_chunks(toy_task, chunks, tmp_path / "r.nc", attrs={"flag": True})
     with pytest.raises(TypeError, match="'obj'"):
         run_chunks(toy_task, chunks, tmp_path / "r.zarr", attrs={"obj": object()})
@@ -159,6 +159,7 @@ def test_inprocess_equals_direct(tmp_path, job, expected, bounds):
         assert_identical(ds.load(), expected)
 
 
+@pytest.mark.slow
 def test_local_cluster_bit_identical(tmp_path, job, expected, inprocess):
     path = run_chunks(toy_task, with_job(make_chunks(1000, 100), job), tmp_path / "r.zarr", workers=2,
                       progress=False, attrs=ATTRS)
@@ -230,6 +231,7 @@ def _traced_peak(task, chunks, out) -> float:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_bounded_memory(tmp_path):
     job = ToyJob(seed=99, n_years=YEARS_BIG, n_vars=VARS_BIG)
     chunks = with_job(make_chunks(N_BIG, CHUNK_BIG), job)
@@ -250,6 +252,7 @@ def test_bounded_memory(tmp_path):
             assert_identical(ds.isel(path=slice(a, b)).load(), toy_dataset(job, a, b))
 
 
+@pytest.mark.slow
 def test_memory_probe_catches_hoarding(tmp_path):
     """Control: the same probe fails a run that keeps every result (here the task keeps them).
 
@@ -332,7 +335,7 @@ def test_bad_results_are_refused(tmp_path, job):
 
     with pytest.raises(TypeError, match="'label' has dtype object"):
         run_chunks(object_labels, with_job(make_chunks(30, 10), job), tmp_path / "r.zarr", progress=False)
-    with pytest.raises(TypeError, match="expected an xarray.Dataset"):
+    with pytest.raises(TypeError, match=r"expected an xarray\.Dataset"):
         run_chunks(lambda c: 1, make_chunks(30, 10), tmp_path / "r.zarr", progress=False)
     assert not list(tmp_path.iterdir())
 
@@ -368,6 +371,7 @@ def test_duplicates_ignored_and_missing_chunks_reported(tmp_path, job, monkeypat
 
 
 # --------------------------------------------------------------------------- Dask failures
+@pytest.mark.slow
 def test_dask_task_failure(tmp_path, job, cluster):
     _, client = cluster
     bad = ToyJob(seed=job.seed, n_years=job.n_years, n_vars=job.n_vars, fail_at=345)
@@ -377,6 +381,7 @@ def test_dask_task_failure(tmp_path, job, cluster):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_dask_retries(tmp_path, job, cluster):
     _, client = cluster
     flaky = ToyJob(seed=job.seed, n_years=job.n_years, n_vars=job.n_vars, marker_dir=str(tmp_path))
@@ -393,6 +398,7 @@ def test_dask_retries(tmp_path, job, cluster):
     assert not (tmp_path / "s.zarr").exists()
 
 
+@pytest.mark.slow
 def test_killed_worker_costs_no_results(tmp_path, job, inprocess, cluster):
     """SIGKILL a worker process in the middle of a task: the run completes, identical to in-process."""
     cl, client = cluster

@@ -33,6 +33,7 @@ def test_example_has_a_titled_docstring(script):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script, tmp_path):
     out_dir = tmp_path / "out"

@@ -131,7 +131,7 @@ def test_dataarray_in_dataarray_out():
 
 
 def test_bad_arguments_raise_clear_errors():
-    with pytest.raises(ValueError, match="equal lengths.*income_excl_investment has 2.*outgo has 3"):
+    with pytest.raises(ValueError, match=r"equal lengths.*income_excl_investment has 2.*outgo has 3"):
         roll_forward(0.0, [1.0, 2.0], [1.0, 2.0, 3.0], 0.05)
     with pytest.raises(ValueError, match="outgo has shape \\(2, 2\\); expected a 1-D array"):
         roll_forward(0.0, [1.0, 2.0], [[1.0, 2.0], [1.0, 2.0]], 0.05)
@@ -145,7 +145,7 @@ def test_bad_arguments_raise_clear_errors():
                      xr.DataArray([1.0, 2.0], coords={"year": [2026, 2027]}, dims="year"), 0.05)
     with pytest.raises(ValueError, match="single dim 'year'"):
         roll_forward(0.0, xr.DataArray([1.0, 2.0], dims="time"), [1.0, 2.0], 0.05)
-    with pytest.raises(ValueError, match="interest\\[1\\] = -1.0; expected rates > -1"):
+    with pytest.raises(ValueError, match=r"interest\[1\] = -1\.0; expected rates > -1"):
         discount_factors([0.1, -1.0])
     with pytest.raises(ValueError, match="half_year='linear' is not one of 'compound', 'simple'"):
         discount_factors([0.1], mid_year=True, half_year="linear")

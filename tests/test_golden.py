@@ -36,8 +36,17 @@ STOCHASTIC_PATHS = 20
 STOCHASTIC_SEED = 20240917
 
 #: Golden files compared with a relative tolerance instead of bit for bit,
-#: with the reason (at most 1e-12; empty while the arithmetic is unchanged).
-TOLERANCES: dict[str, tuple[float, str]] = {}
+#: with the reason (at most 1e-12).
+_ONE_ENGINE = (1e-12, "the deterministic projection runs the one engine of the stochastic paths "
+                      "(ssproj.kernels.engine.run_path): insured earnings by the scalar erfc formula instead of "
+                      "scipy's vectorised ndtr, coverage targets as sum_x population x weight instead of coverage "
+                      "x sum_x employment. Measured: at most 4.5e-13 relative (total_income, where investment "
+                      "income on a negative reserve cancels contributions), 3e-14 elsewhere")
+TOLERANCES: dict[str, tuple[float, str]] = {
+    f"{stem}_{part}": _ONE_ENGINE
+    for stem in [p.stem for p in SCENARIOS if p.stem.startswith("lao_")] for part in ("summary", "indicators")
+}
+TOLERANCES["stochastic_lao_20_paths"] = _ONE_ENGINE
 
 
 def _csv(frame: pd.DataFrame) -> str:
@@ -88,7 +97,8 @@ def _compare(name: str, actual: pd.DataFrame) -> None:
                 problems.append(f"{col}: values differ")
     if problems:
         actual_path.write_text(text)
-        pytest.fail(f"{name} differs from {expected_path.relative_to(ROOT)} (wrote {actual_path.relative_to(ROOT)}):\n  "
+        pytest.fail(f"{name} differs from {expected_path.relative_to(ROOT)} "
+                    f"(wrote {actual_path.relative_to(ROOT)}):\n  "
                     + "\n  ".join(problems[:20])
                     + "\nIf the change is intended, accept it with "
                       "SSPROJ_ACCEPT_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py "

@@ -68,7 +68,7 @@ def test_mx_graduation_reproduces_every_group_rate():
     single = graduate_mx(starts, ends, mx)
     assert single[0] == mx[0]
     assert single[100] == mx[-1]
-    for a, b, m in zip(starts[1:-1], ends[1:-1], mx[1:-1]):
+    for a, b, m in zip(starts[1:-1], ends[1:-1], mx[1:-1], strict=True):
         assert group_nmx(single, int(a), int(b)) == pytest.approx(m, rel=1e-9)
 
 
@@ -76,7 +76,7 @@ def test_mx_graduation_of_a_gompertz_curve_is_close_to_it():
     starts, ends = abridged_starts_ends()
     true_single = 0.0002 * np.exp(0.09 * (np.arange(101) + 0.5))
     mx = np.array([group_nmx(true_single, int(a), int(b)) if not np.isnan(b) else true_single[100]
-                   for a, b in zip(starts, ends)])
+                   for a, b in zip(starts, ends, strict=True)])
     single = graduate_mx(starts, ends, mx)
     np.testing.assert_allclose(single[5:100], true_single[5:100], rtol=0.01)
 

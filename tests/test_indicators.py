@@ -39,7 +39,7 @@ def python_roll(r0, income, outgo, interest):
     """Plain-Python roll-forward (DESIGN §7), independent of the kernel."""
     ends = []
     r = r0
-    for inc, out, i in zip(income, outgo, interest):
+    for inc, out, i in zip(income, outgo, interest, strict=True):
         r = r + inc - out + i * (r + (inc - out) / 2)
         ends.append(r)
     return np.array(ends)
@@ -113,7 +113,7 @@ def test_gap_accepts_dataarrays_and_checks_arguments():
         general_average_premium([1.0, 2.0], [1.0, 2.0], 0.0, 0.0, horizon=3)
     with pytest.raises(ValueError, match="horizon=0 is outside"):
         general_average_premium([1.0, 2.0], [1.0, 2.0], 0.0, 0.0, horizon=0)
-    with pytest.raises(ValueError, match="present value of insured earnings is 0.0"):
+    with pytest.raises(ValueError, match=r"present value of insured earnings is 0\.0"):
         general_average_premium([1.0, 2.0], [0.0, 0.0], 0.0, 0.0)
     with pytest.raises(ValueError, match="insured_earnings has 3"):
         general_average_premium([1.0, 2.0], [1.0, 2.0, 3.0], 0.0, 0.0)
@@ -127,7 +127,7 @@ def test_scaled_premium_no_fall_holds_and_binds_at_each_period_end():
     np.testing.assert_array_equal(res["period_start"], [0, 5, 10, 15, 20])
     np.testing.assert_array_equal(res["period_end"], [5, 10, 15, 20, 23])
     rate = res["rate"]
-    for a, b, p in zip(res["period_start"], res["period_end"], res["period_rate"]):
+    for a, b, p in zip(res["period_start"], res["period_end"], res["period_rate"], strict=True):
         assert np.all(rate[a:b] == p)
     assert np.all(np.diff(res["period_rate"]) > 0)  # maturing scheme: rising steps
     reserve = python_roll(500.0, rate * earnings + other, outgo, interest)
@@ -185,7 +185,7 @@ def test_scaled_premium_step_rounds_up_and_is_minimal_on_the_grid():
     assert exact["period_rate"][0] <= rates[0] < exact["period_rate"][0] + step
     # Every period: the rounded rate keeps the reserve from falling, one step less does not.
     r = 500.0
-    for a, b, p in zip(res["period_start"], res["period_end"], rates):
+    for a, b, p in zip(res["period_start"], res["period_end"], rates, strict=True):
         sl = slice(a, b)
         for trial, falls in ((p, False), (p - step, True)):
             ends = python_roll(r, trial * earnings[sl] + other[sl], outgo[sl], interest[sl])
@@ -197,7 +197,7 @@ def test_scaled_premium_step_rounds_up_and_is_minimal_on_the_grid():
 
 def test_scaled_premium_is_floored_at_zero_and_returns_dataarrays():
     years = np.arange(2025, 2031)
-    da = lambda v: xr.DataArray(np.asarray(v, float), coords={"year": years}, dims="year")  # noqa: E731
+    da = lambda v: xr.DataArray(np.asarray(v, float), coords={"year": years}, dims="year")
     res = scaled_premium(da(np.full(6, 1.0)), da(np.full(6, 100.0)), 0.0, 0.05, 1e6, period_length=3)
     np.testing.assert_array_equal(res["period_rate"], [0.0, 0.0])
     assert isinstance(res["rate"], xr.DataArray) and isinstance(res["reserve_end"], xr.DataArray)
@@ -212,7 +212,7 @@ def test_scaled_premium_bad_arguments():
         scaled_premium(x, e, 0.0, 0.0, 0.0, period_length=1, criterion="reserve_ratio")
     with pytest.raises(ValueError, match="period_length=0"):
         scaled_premium(x, e, 0.0, 0.0, 0.0, period_length=0)
-    with pytest.raises(ValueError, match="step=0.0"):
+    with pytest.raises(ValueError, match=r"step=0\.0"):
         scaled_premium(x, e, 0.0, 0.0, 0.0, period_length=1, step=0.0)
     with pytest.raises(ValueError, match="no contribution rate stops the reserve from falling in year index 1"):
         scaled_premium(x, [10.0, 0.0], 0.0, 0.0, 0.0, period_length=1)
@@ -350,7 +350,7 @@ def test_coverage_replacement_and_gdp_ratios():
     assert replacement_rate(1.2e6, 3.0e6) == pytest.approx(0.4)
     assert share_of_gdp(5.0, 200.0) == pytest.approx(0.025)
     assert np.isnan(share_of_gdp(5.0, 0.0))
-    y = lambda v, yrs: xr.DataArray(v, coords={"year": yrs}, dims="year")  # noqa: E731
+    y = lambda v, yrs: xr.DataArray(v, coords={"year": yrs}, dims="year")
     got = coverage_ratio(y([30.0, 40.0], [2030, 2031]), y([100.0, 0.0], [2030, 2031]))
     assert isinstance(got, xr.DataArray)
     np.testing.assert_allclose(got, [0.3, np.nan])

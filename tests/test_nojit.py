@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 KERNEL_TESTS = Path(__file__).parent / "kernels"
 
 
+@pytest.mark.slow
 def test_kernel_tests_pass_with_jit_disabled():
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     proc = subprocess.run(

@@ -16,13 +16,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-import ssproj  # noqa: E402
-from ssproj.cli import main  # noqa: E402
-from ssproj.reporting import plots  # noqa: E402
-from ssproj.reporting.html import write_html  # noqa: E402
+import ssproj
+from ssproj.cli import main
+from ssproj.reporting import plots
+from ssproj.reporting.html import write_html
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -171,6 +171,7 @@ def test_report_is_written_atomically(lao, tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- commands
 
+@pytest.mark.slow
 def test_cli_run_report_and_compare_write_html(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(TINY / "scheme_base.yaml"), "--out", str(out), "--html", "--quiet"]) == 0
@@ -210,6 +211,7 @@ def _browse(exe, page: Path, profile: Path, *extra):
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["projection", "comparison"])
 def test_report_renders_in_headless_chromium(which, reports, tmp_path):
     exe = _chromium()

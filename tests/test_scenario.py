@@ -3,6 +3,7 @@ ssproj.scenario.parameters (defaults.yaml metadata)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -15,8 +16,8 @@ import pytest
 
 from ssproj import _version
 from ssproj.errors import ScenarioError
-from ssproj.scenario.parameters import DEFAULTS_PATH, load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario import AssumptionSet, Scenario, find_assumptions, load_assumptions, load_scenario
+from ssproj.scenario.parameters import DEFAULTS_PATH, load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario.timepath import TimePath
 from ssproj.scenario.yamlio import Where, dump_yaml, parse_yaml
 
@@ -296,7 +297,8 @@ def test_parameter_resolution_and_sources():
     assert sc.parameter_sources["fertility_multiplier"] == {
         "source": "scenario base.yaml", "confidence": "assumed", "origin": "scenario"
     }
-    assert sc.parameter_sources["price_inflation"] == {"source": "survey", "confidence": "secondary", "origin": "assumptions"}
+    assert sc.parameter_sources["price_inflation"] == {"source": "survey", "confidence": "secondary",
+                                                       "origin": "assumptions"}
     assert sc.parameter_sources["migration_multiplier"]["origin"] == "defaults"
     assert sc.path_values("migration_multiplier").shape == sc.years.shape
 
@@ -440,7 +442,7 @@ def test_pickle_round_trip():
 
 def test_scenario_is_read_only():
     sc = load_scenario(GOOD / "base.yaml")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         sc.start_year = 2000
     with pytest.raises(TypeError, match="with_changes"):
         sc.parameters["fertility_multiplier"] = TimePath(2.0)
@@ -512,7 +514,8 @@ def test_with_changes_from_a_later_year():
     sc = load_scenario(GOOD / "base.yaml")  # fertility_multiplier {2020: 1.0, 2040: 0.9}, linear
     new = sc.with_changes({"fertility_multiplier": {2030: 0.8}, "price_inflation": {2028: 0.1}})
     # before 2030 the scenario's path: 1.0 + (0.9 - 1.0) * 9 / 20 = 0.955 in 2029; from 2030 the change
-    np.testing.assert_allclose(new.path_values("fertility_multiplier", [2020, 2029, 2030, 2060]), [1.0, 0.955, 0.8, 0.8])
+    np.testing.assert_allclose(new.path_values("fertility_multiplier", [2020, 2029, 2030, 2060]),
+                               [1.0, 0.955, 0.8, 0.8])
     # price_inflation of the set (step): 0.05 until 2024, 0.04 until 2027; then 0.1
     np.testing.assert_allclose(new.path_values("price_inflation", [2024, 2027, 2028, 2060]), [0.05, 0.04, 0.1, 0.1])
     assert new.value("fertility_multiplier") == TimePath(
@@ -528,7 +531,8 @@ def test_with_changes_from_a_later_year():
     assert sc.value("fertility_multiplier").before is None  # the original is unchanged
     # a second call lies over the first
     newer = new.with_changes({"fertility_multiplier": {2040: 0.5}})
-    np.testing.assert_allclose(newer.path_values("fertility_multiplier", [2029, 2030, 2039, 2040]), [0.955, 0.8, 0.8, 0.5])
+    np.testing.assert_allclose(newer.path_values("fertility_multiplier", [2029, 2030, 2039, 2040]),
+                               [0.955, 0.8, 0.8, 0.5])
     assert newer.parameter_sources["fertility_multiplier"]["before"]["source"] == "with_changes"
     assert newer.parameter_sources["fertility_multiplier"]["before"]["before"]["source"] == "scenario base.yaml"
     # a path from the start year (or earlier) still replaces the value whole
@@ -597,7 +601,8 @@ def test_index_rules_below_and_in_a_later_change():
     with pytest.raises(ScenarioError, match="fertility_multiplier' cannot be used as an index"):
         sc.with_changes({"wage_growth": {"values": {2035: 0.02}, "after": {"index": "fertility_multiplier"}}})
     # a cycle through the value below is found: price_inflation -> wage_growth (below 2035) -> price_inflation
-    with pytest.raises(ScenarioError, match="index rules form a cycle: price_inflation -> wage_growth -> price_inflation"):
+    with pytest.raises(ScenarioError,
+                       match="index rules form a cycle: price_inflation -> wage_growth -> price_inflation"):
         sc.with_changes({"wage_growth": {2035: 0.03},
                          "price_inflation": {"values": {2020: 0.03}, "after": {"index": "wage_growth"}}})
 
@@ -661,7 +666,8 @@ def test_a_path_of_the_assumption_set_must_still_cover_the_start_year(tiny_copy)
 
 def test_resolved_scenario_round_trips_through_to_dict():
     sc = load_scenario(GOOD / "base.yaml").with_changes(
-        {"fertility_multiplier": {2030: 0.8}, "wage_growth": {"values": {2030: 0.04}, "after": {"index": "price_inflation"}}}
+        {"fertility_multiplier": {2030: 0.8}, "wage_growth": {"values": {2030: 0.04},
+                                                              "after": {"index": "price_inflation"}}}
     ).with_changes({"fertility_multiplier": {2040: 0.5}})
     d = json.loads(json.dumps(sc.to_dict(), sort_keys=True, default=str))  # as stored in result attrs
     assert d["parameters"]["fertility_multiplier"] == {
@@ -695,7 +701,8 @@ def test_provenance_contents():
     def sha(p):
         return hashlib.sha256(Path(p).read_bytes()).hexdigest()
 
-    assert prov["scenario_files"][0] == {"path": (GOOD / "base.yaml").resolve().as_posix(), "sha256": sha(GOOD / "base.yaml")}
+    assert prov["scenario_files"][0] == {"path": (GOOD / "base.yaml").resolve().as_posix(),
+                                         "sha256": sha(GOOD / "base.yaml")}
     assert prov["assumptions"]["sha256"] == sha(TINY / "assumptions.yaml")
     assert set(prov["tables"]) == set(sc.tables)
     for name, entry in prov["tables"].items():

@@ -8,7 +8,7 @@
   the combined strategy copies the single-activity channels exactly;
 * every library scenario is listed in ``docs/scenario-library.md``.
 """
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +24,12 @@ FIN_FILES = sorted(SCENARIOS.glob("lao_fin_*.yaml"))
 COV_FILES = sorted(SCENARIOS.glob("lao_cov_*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _projection(stem: str):
     return ssproj.project(ssproj.load_scenario(SCENARIOS / f"{stem}.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _summary(stem: str):
     return _projection(stem).summary()
 
@@ -102,7 +102,7 @@ def test_financing_option_moves_its_indicator(stem, indicator, first, years, dir
     years = list(years)
     diff = (alt.loc[years] - base.loc[years]).to_numpy() * direction
     scale = np.maximum(np.abs(base.loc[years].to_numpy()), 1e-12)
-    wrong = [y for y, d, s in zip(years, diff, scale) if not d > 1e-6 * s]
+    wrong = [y for y, d, s in zip(years, diff, scale, strict=True) if not d > 1e-6 * s]
     assert not wrong, (f"{stem}: {indicator} should be {'above' if direction > 0 else 'below'} "
                        f"the baseline in {wrong}")
 

@@ -11,10 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ssproj
-from ssproj import LifeTable
-from ssproj.finance import indicators as ind
-
 from scheme_sets import gompertz, write_stationary_set
+from ssproj import LifeTable
 
 ROOT = Path(__file__).resolve().parents[1]
 SRB = 1.05
@@ -146,8 +144,8 @@ def test_general_average_premium_put_back_balances_the_horizon(lao):
     res = ssproj.project(sc)
     horizon = 50
     gap = res.indicators(horizons=(horizon,))[f"gap_{horizon}"]
-    groups = {g: gap for g in sc.groups}
-    zero = {g: 0.0 for g in sc.groups}
+    groups = dict.fromkeys(sc.groups, gap)
+    zero = dict.fromkeys(sc.groups, 0.0)
     again = ssproj.project(sc.with_changes({"contribution_rate_employer": groups, "contribution_rate_employee": zero,
                                             "contribution_rate_state": zero}))
     s = again.summary().dropna(subset=["total_outgo"])
@@ -159,6 +157,7 @@ def test_general_average_premium_put_back_balances_the_horizon(lao):
 TINY = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rate=st.floats(0.0, 0.3), coverage=st.floats(0.0, 1.0), density=st.floats(0.05, 1.0),
@@ -169,7 +168,7 @@ TINY = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"
 def test_random_valid_parameters_give_finite_non_negative_results(rate, coverage, density, lapse, reentry, age,
                                                                   accrual, wage_growth, inflation, ret, weight):
     sc = ssproj.load_scenario(TINY)
-    per = lambda v: {g: v for g in sc.groups}  # noqa: E731
+    per = lambda v: dict.fromkeys(sc.groups, v)
     sc = sc.with_changes({
         "contribution_rate_employer": per(rate), "coverage_rate": per(coverage),
         "contribution_density": per(density), "lapse_rate": per(lapse), "reentry_rate": per(reentry),
@@ -185,3 +184,54 @@ def test_random_valid_parameters_give_finite_non_negative_results(rate, coverage
         assert np.all(np.isfinite(values)), name
         assert np.all(values >= 0), name
     assert np.all(np.isfinite(ds["fund_reserve_end"].sel(year=years).values))
+
+
+def test_imputed_service_keeps_the_mean_service_exact():
+    """Base-year members without a ``service`` column: service d (x - e) split linearly
+    between its two neighbouring whole years, so that the mean is d (x - e) exactly."""
+    from ssproj.scheme.plan import N_SERVICE, _imputed_service
+
+    entry = np.zeros(101)
+    entry[[20, 25, 33]] = [0.5, 0.3, 0.2]
+    d = 0.7
+    dist = _imputed_service(entry, d, scheme_age=60)
+    assert np.allclose(dist.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    assert np.all(dist[:20, 0] == 1.0)                      # below every entry age: 0 years
+    # by hand at 40: v = 14 (e = 20), 10.5 (e = 25), 4.9 (e = 33)
+    expected = np.zeros(N_SERVICE)
+    expected[14] = 0.5
+    expected[[10, 11]] = 0.15
+    expected[[4, 5]] = [0.2 * 0.1, 0.2 * 0.9]
+    assert dist[40] == pytest.approx(expected, abs=1e-15)
+    # no cap binds up to 90 (v <= 49): the mean is d (x - e) at every age
+    n = np.arange(N_SERVICE)
+    for x in range(20, 91):
+        w = np.where(np.arange(101) <= x, entry, 0.0)
+        mean = (w * d * (x - np.arange(101))).sum() / w.sum()
+        assert (dist[x] * n).sum() == pytest.approx(mean, rel=1e-13), x
+    # the scheme's age caps after the split: at 40 with 10 years of scheme, 4.9 -> 4 or 5, the rest 10
+    capped = _imputed_service(entry, d, scheme_age=10)[40]
+    assert capped[[4, 5, 10]] == pytest.approx([0.02, 0.18, 0.8], abs=1e-15)
+    assert capped.sum() == pytest.approx(1.0, abs=1e-15)
+
+
+def test_salary_scale_extends_flat_beyond_the_table_other_age_tables_do_not():
+    """Members earn at every age: below the salary scale's first age they earn its first
+    value, above its last age its last value. Participation stays 0 outside its table."""
+    import pandas as pd
+
+    from ssproj.scheme.labour import age_table
+    from ssproj.scheme.plan import scheme_plan
+
+    table = pd.DataFrame({"group": ["g", "g"], "age_start": [15, 25], "age_end": [24, 70], "index": [0.7, 1.2]})
+    scale = age_table(table, "index", by_sex=False, key=("group", "g"), extend=True)
+    assert np.all(scale[:25] == 0.7) and np.all(scale[25:] == 1.2)
+    plain = age_table(table, "index", by_sex=False, key=("group", "g"))
+    assert np.all(plain[:15] == 0.0) and np.all(plain[71:] == 0.0)
+    sc = ssproj.load_scenario(TINY)                      # tiny_scheme: salary scale 15-70
+    plan = scheme_plan(sc)
+    pub = list(sc.groups).index("public")
+    assert np.all(plan.earnings.earnings_scale[pub, :15] == 0.7)
+    assert np.all(plan.earnings.earnings_scale[pub, 55:] == 1.2)
+    participation = age_table(sc.tables["labour_force_participation"], "rate")
+    assert np.all(participation[:, :10] == 0.0)

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from ssproj.errors import ScenarioError
-from ssproj.scenario.parameters import load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario import load_assumptions, load_scenario
+from ssproj.scenario.parameters import load_parameter_specs, parameter_reference_markdown
 from ssproj.scenario.tables import TABLE_SCHEMAS, load_table
 from ssproj.scenario.timepath import TimePath
 from ssproj.scenario.yamlio import Where
@@ -92,7 +92,8 @@ def test_bad_declarations_are_all_reported_with_lines(scheme_copy):
     path = edit_set(scheme_copy, "    sector: public\n", "    sector: publc\n    colour: blue\n")
     edit_set(scheme_copy, "  voluntary:\n    title: Voluntary members\n    sector: informal\n",
              "  voluntary:\n    title: Voluntary members\n  Self_Employed: {title: x, sector: informal}\n")
-    edit_set(scheme_copy, "maternity: {title: Maternity, fund: short_term}", "maternity: {title: Maternity, fund: shortterm}")
+    edit_set(scheme_copy, "maternity: {title: Maternity, fund: short_term}",
+             "maternity: {title: Maternity, fund: shortterm}")
     edit_set(scheme_copy, "short_term: {title: Short-term benefits}", "short_term: {title: Short-term benefits, x}")
     problems = problems_of(scheme_copy / "scenarios" / "s.yaml")
     lines = {p.key_path: (p.line, p.message) for p in problems}
@@ -175,7 +176,8 @@ def test_merge_defaults_set_scenario_extends_with_changes():
 
     varied = child.with_changes({"contribution_rate_employer": {"voluntary": {2020: 0.0, 2030: 0.02}}})
     rates = varied.value("contribution_rate_employer")
-    assert rates["public"] == TimePath(0.09) and rates["private"] == child.value("contribution_rate_employer")["private"]
+    assert rates["public"] == TimePath(0.09)
+    assert rates["private"] == child.value("contribution_rate_employer")["private"]
     np.testing.assert_allclose(varied.path_values("contribution_rate_employer", [2029, 2030])[2], [0.0, 0.02])
     assert varied.parameter_sources["contribution_rate_employer"]["entities"]["voluntary"] == {
         "source": "with_changes", "confidence": "assumed", "origin": "scenario"
@@ -236,7 +238,8 @@ def test_scheme_years():
 
 
 def test_index_rule_of_a_per_group_parameter():
-    sc = load_scenario(scenario({"earnings_level": {"private": {"values": {2020: 1.0}, "after": {"index": "wage_growth"}}}}),
+    sc = load_scenario(scenario({"earnings_level": {"private": {"values": {2020: 1.0},
+                                                                "after": {"index": "wage_growth"}}}}),
                        base_dir=GOOD)
     # wage_growth 0.06 from the set: 1.06^(t - 2020)
     np.testing.assert_allclose(sc.path_values("earnings_level", [2020, 2023])[1], [1.0, 1.06**3])
@@ -300,10 +303,12 @@ def test_range_errors_per_entity_and_year():
     }), base_dir=GOOD)
     messages = [p.message for p in problems]
     assert messages == [
-        "changes.contribution_rate_employer.private[2027] = 1.5 is outside [0, 1] (range declared in ssproj defaults.yaml)",
+        "changes.contribution_rate_employer.private[2027] = 1.5 is outside [0, 1] "
+        "(range declared in ssproj defaults.yaml)",
         "changes.contribution_rate_employer.public = -0.1 is outside [0, 1] (range declared in ssproj defaults.yaml)",
         "changes.mortality_factor.public = 0.05 is outside [0.1, 5] (range declared in ssproj defaults.yaml)",
-        "changes.reference_period.private = 5.0 is not an integer (reference_period has type int); write 5 (no decimal point)",
+        "changes.reference_period.private = 5.0 is not an integer (reference_period has type int); "
+        "write 5 (no decimal point)",
         "changes.contribution_base.voluntary = 'declared' is not one of: wage, declared_income; "
         "did you mean 'declared_income'?",
         # value computed by a rule, per entity: 19 x 1.1 = 20.9 > 20 from 2021
@@ -340,7 +345,8 @@ def test_per_entity_change_from_a_later_year():
     np.testing.assert_allclose(sc.path_values("coverage_rate", [2020, 2024, 2025, 2040])[1], [0.4, 0.48, 0.7, 0.7])
     np.testing.assert_allclose(sc.path_values("coverage_rate", [2020, 2040])[[0, 2]], [[1.0, 1.0], [0.02, 0.02]])
     # a global parameter: the default 1.0 until 2029
-    np.testing.assert_array_equal(sc.path_values("fertility_multiplier", [2020, 2029, 2030, 2040]), [1.0, 1.0, 0.8, 0.8])
+    np.testing.assert_array_equal(sc.path_values("fertility_multiplier", [2020, 2029, 2030, 2040]),
+                                  [1.0, 1.0, 0.8, 0.8])
     sources = sc.parameter_sources["contribution_rate_employer"]
     assert sources["entities"]["private"] == {
         "source": "scenario overlay.yaml", "confidence": "assumed", "origin": "scenario", "from_year": 2027,
@@ -374,7 +380,8 @@ def test_per_entity_with_changes_from_a_later_year():
     np.testing.assert_array_equal(rates[0], [0.085, 0.085, 0.085, 0.1, 0.1, 0.1])
     np.testing.assert_array_equal(rates[1], [0.06, 0.07, 0.07, 0.07, 0.07, 0.08])
     np.testing.assert_array_equal(rates[2], [0.0] * 6)
-    assert new.parameter_sources["contribution_rate_employer"]["entities"]["public"]["before"]["origin"] == "assumptions"
+    entities = new.parameter_sources["contribution_rate_employer"]["entities"]
+    assert entities["public"]["before"]["origin"] == "assumptions"
     assert new.parameter_sources["contribution_rate_employer"]["entities"]["private"]["before"]["source"] == (
         "scenario scheme_base.yaml"
     )
@@ -392,7 +399,7 @@ def test_per_entity_change_from_a_later_year_range_error_cites_entity_and_year()
 
 def test_shares_checked_with_a_change_from_a_later_year():
     problems = problems_of(scenario({"contribution_share": {"sickness": {2030: 0.1}}}), base_dir=GOOD)
-    assert [p.message.split("; for each")[0] for p in problems][0] == (
+    assert problems[0].message.split("; for each")[0] == (
         "changes.contribution_share.sickness: the contribution shares of group 'public' sum to 1.03 in 2030, not 1: "
         "long_term_share 0.9 + contribution_share 0.13 (sickness 0.1, maternity 0.03); 10 later years too"
     )
@@ -456,7 +463,8 @@ def test_shares_must_sum_to_one_per_group_and_year():
     assert problems[0].hint.startswith("for each group and year, long_term_share plus the contribution_share")
     # compensated in the same change: fine
     load_scenario(scenario({"contribution_share": {"sickness": {2020: 0.07, 2030: 0.1}},
-                            "long_term_share": {g: {2020: 0.9, 2030: 0.87} for g in ("public", "private", "voluntary")}}),
+                            "long_term_share": {g: {2020: 0.9, 2030: 0.87}
+                                                for g in ("public", "private", "voluntary")}}),
                   base_dir=GOOD)
     # within the tolerance of 1e-9
     load_scenario(scenario({"long_term_share": {"public": 0.9 + 1e-10}}), base_dir=GOOD)
@@ -741,7 +749,8 @@ CATALOGUE = {
     "long_term_fund": ("finance", None, "str", "-", None, "long_term"),
     "valuation_year": ("finance", None, "int", "year", (1990.0, 2100.0), 2023),
 }
-UNITS = {"currency/month", "currency/year", "currency", "currency/USD", "1", "1/year", "years", "months/year", "year", "-"}
+UNITS = {"currency/month", "currency/year", "currency", "currency/USD", "1", "1/year", "years", "months/year",
+         "year", "-"}
 
 
 def test_catalogue_matches_the_spec():
@@ -792,7 +801,8 @@ def test_metadata_per_key_is_validated(tmp_path):
 def test_parse_entities_directly():
     spec = load_parameter_specs()["coverage_rate"]
     where = Where(lambda p: ("s.yaml", None), ("changes", "coverage_rate"))
-    values, problems = spec.parse_entities({"public": 0.5, "private": {2020: 0.1}}, where, entities=("public", "private"))
+    values, problems = spec.parse_entities({"public": 0.5, "private": {2020: 0.1}}, where,
+                                           entities=("public", "private"))
     assert problems == [] and values == {"public": TimePath(0.5), "private": TimePath({2020: 0.1}, between="linear")}
     # entities unknown (None): names are not checked
     values, problems = spec.parse_entities({"anything": 0.5}, where)

@@ -8,8 +8,8 @@ import pytest
 matplotlib.use("Agg")
 
 import ssproj
-from ssproj.cli import main
 from ssproj.analysis.sensitivity import assumption_sets, default_factors, sensitivity
+from ssproj.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"
@@ -53,8 +53,8 @@ def test_a_factor_at_the_central_value_has_zero_swing_and_contribution_rate_leav
     factors = [
         {"name": "nothing", "low": {"fertility_multiplier": 1.0}, "high": {"fertility_multiplier": 1.0}},
         {"name": "fertility", "low": {"fertility_multiplier": 0.8}, "high": {"fertility_multiplier": 1.2}},
-        {"name": "contribution_rate", "low": {"contribution_rate_employer": {g: 0.02 for g in rate}},
-         "high": {"contribution_rate_employer": {g: 0.12 for g in rate}}},
+        {"name": "contribution_rate", "low": {"contribution_rate_employer": dict.fromkeys(rate, 0.02)},
+         "high": {"contribution_rate_employer": dict.fromkeys(rate, 0.12)}},
     ]
     r = sensitivity(sc, factors, metrics=("total_population_2040", "gap_75", "reserve_ratio_2040"))
     t = r.table()
@@ -74,7 +74,7 @@ def test_tornado_has_one_bar_pair_per_factor_sorted_by_swing(result):
         assert len(ax.patches) == 2 * len(result.factors)
         labels = [t.get_text() for t in ax.get_yticklabels()]
         ys = list(ax.get_yticks())
-        top_down = [lab for _, lab in sorted(zip(ys, labels), reverse=True)]
+        top_down = [lab for _, lab in sorted(zip(ys, labels, strict=True), reverse=True)]
         swing = result.table().xs("gap_75", level="metric")["swing"]
         assert top_down == list(swing.sort_values(ascending=False, kind="stable").index)
         assert np.all(np.diff(swing.loc[top_down].to_numpy()) <= 0)
@@ -121,6 +121,7 @@ def test_default_factors_without_groups_are_demographic_and_economic():
     assert names == ["fertility", "mortality", "wage_growth", "inflation", "investment_return"]
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_writes_files(tmp_path, capsys):
     assert main(["sensitivity", str(SCHEME), "--out", str(tmp_path), "--metric", "reserve_ratio_2040"]) == 0
     out = capsys.readouterr().out

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ssproj.uncertainty.shocks import VARModel
+from ssproj.scenario.shocks import VARModel
 
 ECONOMY = {
     "variables": {

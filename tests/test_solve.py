@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 import ssproj
-from ssproj.cli import main
 from ssproj.analysis.solve import _stepped_changes, load_spec
+from ssproj.cli import main
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,8 @@ def test_solution_meets_target_when_reloaded_from_yaml(solved, tmp_path):
     assert solved.changes and solved.runs > 0
     path = solved.to_yaml(tmp_path / "solution.yaml")
     sc = ssproj.load_scenario(path)
-    assert sc.value("contribution_rate_employer")["voluntary"] == solved.base.value("contribution_rate_employer")["voluntary"]
+    voluntary = solved.base.value("contribution_rate_employer")["voluntary"]
+    assert sc.value("contribution_rate_employer")["voluntary"] == voluntary
     assert _worst(sc, 2030, 2036) >= 7
     assert min(solved.missed_by.values()) >= 0
     assert "met" in solved.report() and "SolveResult feasible" in repr(solved)
@@ -72,6 +73,7 @@ def test_steps_are_added_to_the_current_rates(solved, base):
             == base.path_values("contribution_rate_employer", [first - 1])).all()
 
 
+@pytest.mark.slow
 def test_continuous_step_is_lowest(base):
     lever = _rates(granularity=None)
     res = ssproj.solve(base, {"levers": [lever], "targets": [TARGET]})
@@ -101,6 +103,7 @@ def test_infeasible_target_reported_with_closest(base):
     assert "INFEASIBLE" in res.report()
 
 
+@pytest.mark.slow
 def test_pensionable_age_lever(base, tmp_path):
     spec = {"levers": [{"type": "pensionable_age", "groups": ["public", "private", "voluntary"],
                         "start_year": 2024, "every_years": 1, "max_step": 1, "granularity": 1}],
@@ -114,6 +117,7 @@ def test_pensionable_age_lever(base, tmp_path):
     assert (ages > 60).all() and (ages == ages.round()).all()
 
 
+@pytest.mark.slow
 def test_level_lever_and_indicator_target(base):
     spec = {"levers": [{"type": "level", "parameter": "investment_return", "start_year": 2025,
                         "bounds": [0.0, 0.2]}],
@@ -141,6 +145,7 @@ def test_bad_specs(base, spec, match):
         ssproj.solve(base, spec)
 
 
+@pytest.mark.slow
 def test_cli_solve(tmp_path, capsys):
     spec = tmp_path / "spec.yaml"
     spec.write_text(
@@ -162,6 +167,7 @@ def test_cli_solve(tmp_path, capsys):
     assert "ERROR:" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_lao_question_is_infeasible_with_one_point_per_three_years():
     sc = ssproj.load_scenario(ROOT / "scenarios" / "lao_baseline.yaml")
     res = ssproj.solve(sc, {"levers": [{"type": "contribution_rate", "groups": ["public", "private"],

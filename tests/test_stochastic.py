@@ -101,6 +101,7 @@ def test_reserve_roll_forward_holds_on_every_path(default_plan):
     assert np.max(np.abs(ds["investment_income"].values - j) / np.maximum(np.abs(j), 1.0)) < 1e-9
 
 
+@pytest.mark.slow
 def test_first_year_reserve_has_the_known_normal_distribution(baseline, deterministic):
     """Only the return is shocked, i.i.d. N(0, s^2): R_1 = R_0 + C_1 + i_1 (R_0 + C_1/2) is normal."""
     sd = 0.03
@@ -127,6 +128,7 @@ def test_first_year_reserve_has_the_known_normal_distribution(baseline, determin
                                                                   ds["contribution_income"].shape)) < 1e-12
 
 
+@pytest.mark.slow
 def test_fertility_and_mortality_shocks_move_population_and_life_expectancy(baseline, deterministic):
     res = stochastic(baseline, 200, seed=5, model={"economy": False, "fertility": {"phi": 0.9, "sd": 0.05},
                                                    "mortality": {"sigma_scale": 1.0}})
@@ -145,6 +147,7 @@ def test_fertility_and_mortality_shocks_move_population_and_life_expectancy(base
     assert np.all(ds["wage_growth"].values == ds["wage_growth"].values[0])
 
 
+@pytest.mark.slow
 def test_wage_shocks_reach_earnings_ceiling_and_indexation(baseline):
     model = {"economy": {"variables": {"wage_growth": {"phi": 0.8, "sd": 0.03}}}, "mortality": False,
              "fertility": False}
@@ -258,6 +261,7 @@ def _same(a, b):
         assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
 
 
+@pytest.mark.slow
 def test_cli_stochastic_writes_paths_tables_and_charts(tmp_path, capsys, baseline):
     from ssproj.cli import main
     from ssproj.uncertainty.distributed import open_result

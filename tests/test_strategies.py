@@ -219,7 +219,7 @@ def test_domestic_worker_channel_reaches_its_coverage_target():
 
 
 def test_subsidy_moves_the_employee_rate_to_the_state(base):
-    sc, b = base
+    _sc, _b = base
     spec = {"kind": "subsidy", "group": "voluntary", "start_year": 2028, "subsidy_share": 0.5}
     st = tiny({"sub": spec, "mobile": MOBILE})
     view = StrategyScenario(st, st.strategy)
@@ -303,12 +303,13 @@ BAD = [
 
 @pytest.mark.parametrize("case, change, message", BAD, ids=[b[0] for b in BAD])
 def test_bad_strategy_gives_its_precise_message(case, change, message, tmp_path):
-    channel = {k: v for k, v in MOBILE.items()}
+    channel = dict(MOBILE)
     channel.update(change)
     if change.get("kind") == "promoters":
         for key in ("villages_per_year", "turnout_per_village", "registration_share"):
             channel.pop(key)
-    text = ssproj.scenario.yamlio.dump_yaml({"extends": str(TINY), "strategy": {"name": "bad", "channels": {"c": channel}}})
+    text = ssproj.scenario.yamlio.dump_yaml({"extends": str(TINY),
+                                             "strategy": {"name": "bad", "channels": {"c": channel}}})
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ssproj.ScenarioError) as err:
@@ -325,7 +326,8 @@ def test_every_problem_is_reported_at_once():
         tiny({"a": bad, "b": {"kind": "subsid"}})
     text = str(err.value)
     for part in ("'nobody' is not an insured group", "promoters = -1 is negative", "cost_fixed = -1 is negative",
-                 "required key 'registrations_per_promoter'", "'subsid' is not a channel kind; did you mean 'subsidy'?"):
+                 "required key 'registrations_per_promoter'",
+                 "'subsid' is not a channel kind; did you mean 'subsidy'?"):
         assert part in text, part
 
 

@@ -20,6 +20,7 @@ def _spec(tmp_path, body: str) -> Path:
     return f
 
 
+@pytest.mark.slow
 def test_grid_gives_every_combination_in_order(tmp_path):
     spec = load_sweep(_spec(tmp_path, """\
         name: g
@@ -38,6 +39,7 @@ def test_grid_gives_every_combination_in_order(tmp_path):
     assert np.all(gap[1] < gap[0])  # higher return, lower premium
 
 
+@pytest.mark.slow
 def test_sweep_results_equal_projections_one_by_one(tmp_path):
     base = ssproj.load_scenario(BASELINE)
     spec = {"name": "v", "variants": [
@@ -48,7 +50,7 @@ def test_sweep_results_equal_projections_one_by_one(tmp_path):
     res = sweep(spec, base)
     assert res.labels == ["base", "later_retirement", "higher_rate"]
     for i, (label, changes) in enumerate(zip(res.labels, [{}, spec["variants"][1]["changes"],
-                                                          spec["variants"][2]["changes"]])):
+                                                          spec["variants"][2]["changes"]], strict=True)):
         sc = base.with_changes(changes) if changes else base
         p = ssproj.project(sc)
         s = p.summary().dropna(subset=["total_outgo"])
@@ -90,6 +92,7 @@ def test_bad_changes_are_reported_before_any_projection(tmp_path):
     assert "variant 'b'" in text and "pensionable_age_male" in text
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_results(tmp_path, capsys):
     f = _spec(tmp_path, """\
         name: cli

@@ -43,7 +43,8 @@ DEMOGRAPHY_TABLES = [n for n in TABLE_SCHEMAS if n not in SCHEME_TABLES]
 def test_required_tables_match_formats_md():
     required = {n for n, s in TABLE_SCHEMAS.items() if s.required}
     assert required == {"population", "mortality", "fertility", "sex_ratio_at_birth", "net_migration"}
-    assert set(TABLE_SCHEMAS) == required | {"tfr", "net_migration_total", "life_expectancy", "vital_events"} | SCHEME_TABLES
+    assert set(TABLE_SCHEMAS) == (required | {"tfr", "net_migration_total", "life_expectancy", "vital_events"}
+                                  | SCHEME_TABLES)
     # scheme tables (docs/dev/scheme-spec.md): optional, required only with insured groups
     assert {n for n, s in TABLE_SCHEMAS.items() if s.scheme} == SCHEME_TABLES
     assert not any(TABLE_SCHEMAS[n].required for n in SCHEME_TABLES)
@@ -210,11 +211,12 @@ def test_srb_per_100_hint(tmp_path):
     assert "divide by 100" in p.hint
 
 
-@pytest.mark.parametrize("sex, hint", [("Male", "did you mean 'male'?"), ("f", "did you mean 'female'?"), ("other", None)])
+@pytest.mark.parametrize("sex, hint",
+                         [("Male", "did you mean 'male'?"), ("f", "did you mean 'female'?"), ("other", None)])
 def test_bad_sex(tmp_path, sex, hint):
     lines = tiny_lines("life_expectancy")
     lines[1] = f"2020,{sex},66.0"
-    df, problems = load_lines(tmp_path, "life_expectancy", lines)
+    _df, problems = load_lines(tmp_path, "life_expectancy", lines)
     p = problems[0]
     assert (p.line, p.key_path, p.value) == (2, "sex", sex)
     assert "is not a sex (male | female)" in p.expected
@@ -271,7 +273,7 @@ def test_open_group_only_last(tmp_path):
 def test_mortality_single_age_beyond_100(tmp_path):
     lines = tiny_lines("net_migration")
     lines[1] = "2020,male,101,-5.0"
-    df, problems = load_lines(tmp_path, "net_migration", lines)
+    _df, problems = load_lines(tmp_path, "net_migration", lines)
     assert problems[0].key_path == "age" and "outside 0-100" in problems[0].expected
 
 
@@ -320,7 +322,7 @@ def test_year_and_period_together(tmp_path):
 
 def test_population_with_periods_hint(tmp_path):
     lines = ["period_start,period_end,sex,age_start,age_end,persons"]
-    df, problems = load_lines(tmp_path, "population", lines)
+    _df, problems = load_lines(tmp_path, "population", lines)
     assert any("stock at 1 July" in (p.hint or "") for p in problems)
 
 
@@ -333,7 +335,7 @@ def test_non_integer_year(tmp_path):
 
 def test_repeated_problems_are_capped(tmp_path):
     lines = ["year,tfr"] + [f"{y},x" for y in range(2000, 2020)]
-    df, problems = load_lines(tmp_path, "tfr", lines)
+    _df, problems = load_lines(tmp_path, "tfr", lines)
     assert len(problems) == MAX_PROBLEMS_PER_KIND + 1
     assert f"... and {20 - MAX_PROBLEMS_PER_KIND} more rows" in problems[-1].expected
 

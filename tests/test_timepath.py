@@ -236,16 +236,19 @@ def test_year_keys_given_as_text_are_read():
         ({}, "changes.x", "time path has no years", None),
         ("high", "changes.x", "is not a time path", None),
         ([1, 2], "changes.x", "is not a time path", None),
-        ({"values": {2020: 1}, "betwen": "step"}, "changes.x.betwen", "unknown key in a time path", "did you mean 'between'?"),
+        ({"values": {2020: 1}, "betwen": "step"}, "changes.x.betwen", "unknown key in a time path",
+         "did you mean 'between'?"),
         ({"value": {2020: 1}}, "changes.x.value", "is not a year", "did you mean 'values'?"),
         ({"between": "step"}, "changes.x", "has no 'values'", None),
         ({"values": 1.0}, "changes.x.values", "must be a year map", None),
-        ({"values": {2020: 1}, "between": "lin"}, "changes.x.between", "is not a 'between' rule", "did you mean 'linear'?"),
+        ({"values": {2020: 1}, "between": "lin"}, "changes.x.between", "is not a 'between' rule",
+         "did you mean 'linear'?"),
         ({"values": {2020: 1}, "after": "grow"}, "changes.x.after", "is not an 'after' rule", "after: {grow: 0.02}"),
         ({"values": {2020: 1}, "after": {"grow": -1.5}}, "changes.x.after.grow", "must be greater than -1", None),
         ({"values": {2020: 1}, "after": {"grow": "fast"}}, "changes.x.after.grow", "is not a number", None),
         ({"values": {2020: 1}, "after": {"index": 3}}, "changes.x.after.index", "must be the name", None),
-        ({"values": {2020: 1}, "after": {"grwo": 0.1}}, "changes.x.after.grwo", "unknown 'after' rule", "did you mean 'grow'?"),
+        ({"values": {2020: 1}, "after": {"grwo": 0.1}}, "changes.x.after.grwo", "unknown 'after' rule",
+         "did you mean 'grow'?"),
         ({"values": {2020: 1}, "after": {"grow": 0.1, "index": "a"}}, "changes.x.after", "exactly one key", None),
     ],
 )
@@ -381,7 +384,8 @@ def test_before_is_parsed_with_the_same_defaults_and_checks():
     )
     assert problems == []
     assert tp.before == TimePath({2020: 1.0, 2025: 2.0}, between="step", after="none")
-    _, problems = parse_timepath({"values": {2030: 2}, "before": {2020: 1, 2025: 4}}, where=where_in(), check_value=check)
+    _, problems = parse_timepath({"values": {2030: 2}, "before": {2020: 1, 2025: 4}}, where=where_in(),
+                                 check_value=check)
     assert [str(p) for p in problems] == ["s.yaml: changes.x.before[2025] = 4 is outside [0, 3]"]
 
 

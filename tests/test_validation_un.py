@@ -90,7 +90,8 @@ def test_life_expectancy_of_graduated_rates_matches_un(country):
             single = graduate_mx(g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["mx"].to_numpy())
             ours = _e0(single, female)
             annual = e0_un.loc[p:p + 5].to_numpy()
-            ks = [brentq(lambda k: _e0(k * single, female) - e, 0.05, 20.0, xtol=1e-12) for e in annual]
+            ks = [brentq(lambda k, e=e, single=single, female=female: _e0(k * single, female) - e,
+                         0.05, 20.0, xtol=1e-12) for e in annual]
             un_period = _e0(np.dot(weights, ks) * single, female)
             plain.append(ours - np.dot(weights, annual))
             assert ours == pytest.approx(un_period, abs=0.15), (sex, p)

@@ -85,7 +85,7 @@ def make_tables(codes=(LAO, THA), names=NAMES):
                             age_end="" if b is None else f"{b}.0",
                             mx_deaths_per_person_year=repr(mx)))
             tfr = round(6.0 - (s - 1950) * 0.05 - k * 0.3, 4)
-            for (a, b), p in zip(ASFR_GROUPS, PASFR):
+            for (a, b), p in zip(ASFR_GROUPS, PASFR, strict=True):
                 t["fertility_asfr_by_age5.csv"].append(dict(
                     ident, period=f"{s}-{e}", period_start_year=str(s), period_end_year=str(e),
                     variant=_period_variant(s), age_group=_grp(a, b), age_start=str(a),
@@ -370,7 +370,7 @@ def test_refuses_to_overwrite(src, lao):
         import_wpp(src, LAO, lao)
     assert yaml_path.read_text() == "edited by hand\n"
     yaml_path.unlink()
-    with pytest.raises(FileExistsError, match="population.csv"):
+    with pytest.raises(FileExistsError, match=r"population\.csv"):
         import_wpp(src, LAO, lao)  # a table alone is enough to refuse
     import_wpp(src, LAO, lao, overwrite=True)
     assert yaml.safe_load(yaml_path.read_text())["name"] == "lao"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pickle
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from ssproj.scenario import yamlio
 from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
+from ssproj.scenario import yamlio
 from ssproj.scenario.yamlio import SsprojLoader, Where, dump_yaml, format_key_path, load_yaml_file, parse_yaml
 
 
@@ -86,7 +85,7 @@ def test_alias_bomb_is_stopped(monkeypatch):
 # -- duplicate keys and malformed YAML ------------------------------------------
 def test_duplicate_key_reports_full_path_and_both_lines():
     text = "changes:\n  x: 1\n  y: 2\n  x: 3\n"
-    doc, problems = parse_yaml(text, "s.yaml")
+    _doc, problems = parse_yaml(text, "s.yaml")
     assert len(problems) == 1
     p = problems[0]
     assert p.line == 4
@@ -256,7 +255,8 @@ def test_fast_and_pure_python_parsers_agree_on_real_files():
     if len(yamlio._LOADERS) < 2:
         pytest.skip("PyYAML was built without libyaml: only the pure-Python parser exists")
     root = Path(__file__).resolve().parents[1]
-    files = [root / "assumptions" / "lao" / "assumptions.yaml", *map(Path, glob.glob(str(root / "scenarios" / "*.yaml"))),
+    files = [root / "assumptions" / "lao" / "assumptions.yaml",
+             *map(Path, glob.glob(str(root / "scenarios" / "*.yaml"))),
              *map(Path, glob.glob(str(root / "tests" / "data" / "bad_scenarios" / "duplicate_key.yaml")))]
     fast_cls = yamlio._LOADERS
     for f in files:

@@ -35,11 +35,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # write files only; no window
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-import ssproj  # noqa: E402
+import ssproj
 
 # docs/examples/ -> docs/ -> repository root: runs from any working directory.
 ROOT = Path(__file__).resolve().parents[2]

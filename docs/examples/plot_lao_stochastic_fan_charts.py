@@ -29,11 +29,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # write files only; no window
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import ssproj  # noqa: E402
-from ssproj.reporting import plots  # noqa: E402
-from ssproj.uncertainty.stochastic import stochastic  # noqa: E402
+import ssproj
+from ssproj.reporting import plots
+from ssproj.uncertainty.stochastic import stochastic
 
 # docs/examples/ -> docs/ -> repository root, so the script runs from any folder
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,10 +26,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # write files only; no window
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
 
-import ssproj  # noqa: E402
+import ssproj
 
 # The scenario path is resolved from this file, so the script runs from any
 # working directory: docs/examples/ -> docs/ -> repository root.
@@ -46,7 +46,7 @@ widest = float(population.sel(year=list(YEARS)).max()) / 1e3
 limit = 1.05 * widest
 
 fig, axes = plt.subplots(1, len(YEARS), figsize=(12, 5.5), sharey=True)
-for ax, year in zip(axes, YEARS):
+for ax, year in zip(axes, YEARS, strict=True):
     in_year = population.sel(year=year) / 1e3  # thousands of persons
     ages = in_year["age"].values
     men = in_year.sel(sex="male").values

@@ -16,7 +16,7 @@ from ssproj.analysis.compare import Comparison, compare
 from ssproj.errors import Problem, ScenarioError
 from ssproj.demography.lifetable import LifeTable
 from ssproj.projection import Projection, project
-from ssproj.scenario.loader import AssumptionSet, Scenario, load_assumptions, load_scenario
+from ssproj.scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
 from ssproj.analysis.sensitivity import SensitivityResult, sensitivity
 from ssproj.analysis.solve import SolveResult, solve
 from ssproj.uncertainty.stochastic import StochasticResult, stochastic

@@ -10,7 +10,19 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from ssproj._version import __version__
+from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
+from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
+from ssproj.analysis.solve import solve
+from ssproj.errors import ScenarioError
+from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.wpp import import_wpp
+from ssproj.projection import Projection, project
+from ssproj.scenario import load_scenario
+from ssproj.uncertainty.stochastic import stochastic
+from ssproj.uncertainty.sweep import load_sweep, sweep
 
 __all__ = ["main", "format_summary"]
 
@@ -50,8 +62,6 @@ def format_summary(summary, every: int = 10, currency: str | None = None) -> str
         big = values.abs().max()
         fmt = "{:,.0f}" if big >= 1000 else ("{:,.1f}" if big >= 10 else "{:.3f}")
         formatted[col] = values.map(lambda v, fmt=fmt: "-" if v != v else fmt.format(v))
-    import pandas as pd
-
     out = pd.DataFrame(formatted, index=table.index).T
     out.index = [f"{c} [{units[c]}]" if c in units else c for c in out.index]
     return out.to_string()
@@ -65,9 +75,6 @@ def _print_written(written, elapsed: float, width: int) -> None:
 
 
 def _cmd_run(args) -> int:
-    from ssproj.projection import project
-    from ssproj.scenario.loader import load_scenario
-
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     result = project(scenario)
@@ -85,8 +92,6 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from ssproj.projection import Projection
-
     path = Path(args.results)
     if path.is_dir():
         path = path / "results.nc"
@@ -104,9 +109,6 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from ssproj.errors import ScenarioError
-    from ssproj.scenario.loader import load_scenario
-
     status = 0
     for path in args.scenario:
         try:
@@ -127,14 +129,12 @@ def _format_comparison(table, currency: str | None = None) -> str:
     files keep full amounts); per-person amounts and years unscaled; each
     row with thousands separators or 3 decimals by its size.
     """
-    import pandas as pd
-
     units = table.attrs.get("units", {})
     rows, labels = [], []
     for label, values in table.iterrows():
         unit = units.get(label, "")
         name = label[: -len(f" [{unit}]")] if unit and label.endswith(f" [{unit}]") else label
-        if unit.startswith("currency per"):
+        if unit.startswith(("currency per", "currency/person")):
             unit = unit.replace("currency", currency, 1) if currency else unit
         elif unit.startswith("currency"):
             values = values / 1e9
@@ -161,11 +161,6 @@ def _year_list(text: str) -> list:
 
 
 def _cmd_compare(args) -> int:
-    from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
-    from ssproj.errors import ScenarioError
-    from ssproj.projection import project
-    from ssproj.scenario.loader import load_scenario
-
     t0 = time.perf_counter()
     if len(args.scenario) < 2:
         raise CLIError("compare needs at least two scenario files")
@@ -209,9 +204,6 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_solve(args) -> int:
-    from ssproj.scenario.loader import load_scenario
-    from ssproj.analysis.solve import solve
-
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     if scenario.path is None:  # pragma: no cover - a file was given
@@ -219,7 +211,6 @@ def _cmd_solve(args) -> int:
     result = solve(scenario, args.spec)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_solved"
     path = result.to_yaml(out / "solution.yaml")
-    from ssproj.io.atomic import write_text_atomic
 
     summary = write_text_atomic(out / "summary.csv", result.projection.summary().to_csv())
     if not args.quiet:
@@ -238,9 +229,6 @@ def _cmd_sensitivity(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ssproj.scenario.loader import load_scenario
-    from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
-
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     metrics = list(DEFAULT_METRICS)
@@ -251,15 +239,12 @@ def _cmd_sensitivity(args) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_sensitivity"
     written = {"csv": result.to_csv(out), "excel": result.to_excel(out / "sensitivity.xlsx")}
     ax = result.tornado(metric)
-    from ssproj.io.atomic import atomic_path
 
     with atomic_path(out / "tornado.png", suffix=".png") as tmp:
         ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
     plt.close(ax.figure)
     written["tornado"] = out / "tornado.png"
     if not args.quiet:
-        import pandas as pd
-
         print(f"ssproj {__version__}: sensitivity of scenario {scenario.name!r} "
               f"({scenario.start_year}-{scenario.end_year}), {len(result.factors)} factors")
         table = result.table().drop(columns=["description", "unit"])
@@ -282,10 +267,6 @@ def _backend_args(args):
 
 
 def _cmd_stochastic(args) -> int:
-    import pandas as pd
-
-    from ssproj.scenario.loader import load_scenario
-    from ssproj.uncertainty.stochastic import stochastic
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -314,9 +295,6 @@ def _cmd_stochastic(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    import pandas as pd
-
-    from ssproj.uncertainty.sweep import load_sweep, sweep
 
     t0 = time.perf_counter()
     spec = load_sweep(args.spec)
@@ -337,8 +315,6 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_import_wpp(args) -> int:
-    from ssproj.io.wpp import import_wpp
-
     path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite)
     print(f"wrote assumption set {path}")
     return 0

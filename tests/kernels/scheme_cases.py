@@ -5,20 +5,37 @@ small random projection that exercises every branch of the kernel, and
 ``run_kernel`` calls :func:`ssproj.kernels.scheme.scheme_kernel` on a copy
 and returns its outputs keyed like :func:`ssproj.testing.oracle.scheme_numpy`.
 """
-import inspect
-
 import numpy as np
 
+from ssproj.kernels.scheme import (
+    N_TYPES,
+    ORPHAN,
+    SchemeDrivers,
+    SchemeParams,
+    SchemeState,
+    empty_scheme_outputs,
+    scheme_kernel,
+)
 from ssproj.testing.oracle import SCHEME_OUTPUTS
-from ssproj.kernels.scheme import N_TYPES, ORPHAN, scheme_kernel
 
 X, NS, B = 101, 51, N_TYPES
 
 #: Names of the state arrays, first arguments of the kernel.
 STATE = ("A", "I", "P", "M", "R")
-#: Names of the kernel's state and input arguments, in order (the outputs follow).
-_PARAMS = list(inspect.signature(getattr(scheme_kernel, "py_func", scheme_kernel)).parameters)
-KERNEL_INPUTS = tuple(_PARAMS[: _PARAMS.index("actives_out")])
+
+
+def call_kernel(inp, names=SCHEME_OUTPUTS):
+    """Run the kernel on the arrays of ``inp`` (modified in place: state) and return
+    its outputs as a dict keyed by ``names`` (in :class:`SchemeOutputs` order)."""
+    G = inp["A"].shape[0]
+    Y = inp["target"].shape[0]
+    state = SchemeState(*(inp[k] for k in STATE))
+    params = SchemeParams(**{k: inp[k] for k in SchemeParams._fields})
+    drivers = SchemeDrivers(**{k: inp[k] for k in SchemeDrivers._fields})
+    out = empty_scheme_outputs(Y, G, 2, X, NS, B)
+    scheme_kernel(state, params, drivers, out)
+    assert len(names) == len(out._fields)
+    return dict(zip(names, out, strict=True))
 
 
 def inputs(G=1, Y=3):
@@ -104,15 +121,5 @@ def copy_inputs(inp):
 def run_kernel(inp):
     """Run the kernel on a copy of ``inp``: (outputs keyed by ``SCHEME_OUTPUTS``, end state)."""
     inp = copy_inputs(inp)
-    G = inp["A"].shape[0]
-    Y = inp["target"].shape[0]
-    z = lambda *shape: np.zeros(shape)
-    shapes = dict(
-        actives=(Y + 1, G, 2, X), inactives=(Y + 1, G, 2, X), exposure=(Y, G, 2, X), service=(Y + 1, G, NS),
-        pensioners=(Y + 1, B, G, 2, X), amounts=(Y + 1, B, G, 2, X),
-        awards_count=(Y, B, G), awards_amount=(Y, B, G), outgo=(Y, B, G),
-    )
-    out = {k: z(*shapes.get(k, (Y, G))) for k in SCHEME_OUTPUTS}
-    work = [np.zeros_like(inp[k]) for k in STATE]
-    scheme_kernel(*(inp[k] for k in KERNEL_INPUTS), *out.values(), *work)
+    out = call_kernel(inp)
     return out, tuple(inp[k] for k in STATE)

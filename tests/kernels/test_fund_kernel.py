@@ -24,7 +24,7 @@ def python_loop(r0, income, outgo, rate):
     """Independent plain-Python statement of DESIGN §7."""
     rows = []
     r = r0
-    for inc, out, i in zip(income, outgo, rate):
+    for inc, out, i in zip(income, outgo, rate, strict=True):
         inv = i * (r + (inc - out) / 2)
         end = r + inc + inv - out
         rows.append((r, inv, inc + inv, out, end, inc - out))

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from ssproj.kernels.lifetable import (
-    N_AGES, e0_many, infant_ax, life_expectancy_at, life_table_into, survival_ratios_into,
+    N_AGES,
+    e0_many,
+    infant_ax,
+    life_expectancy_at,
+    life_table_into,
+    survival_ratios_into,
 )
 
 
@@ -78,6 +83,6 @@ def test_nan_rate_propagates_instead_of_giving_a_number():
 def test_certain_death_caps_q_at_one():
     mx = np.full(N_AGES, 0.01)
     mx[30] = 50.0  # q would exceed 1 with a = 0.5 ... capped
-    q, l, L = table(mx)
+    q, l, _L = table(mx)
     assert q[30] <= 1.0
     assert np.all(l[31:] >= 0)

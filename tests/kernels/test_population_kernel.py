@@ -127,7 +127,7 @@ def test_kernel_matches_numpy_reference(seed):
     mig *= 20  # exercise the floor too
     got = run(pop0, mx, asfr, srb, mig)
     ref = project_population_numpy(pop0, mx, asfr, srb, mig)
-    for g, r in zip(got, ref):
+    for g, r in zip(got, ref, strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-9)
 
 

@@ -5,25 +5,28 @@ Also run with NUMBA_DISABLE_JIT=1 (tests/test_nojit.py).
 import numpy as np
 import pytest
 
-from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW, scheme_kernel
+from ssproj.kernels.scheme import (
+    INVALIDITY,
+    OLD_AGE,
+    ORPHAN,
+    WIDOW,
+    SchemeDrivers,
+    SchemeOutputs,
+    SchemeParams,
+    SchemeState,
+    scheme_kernel,
+)
 
-from .scheme_cases import NS, B, X, inputs
+from .scheme_cases import B, X, call_kernel, inputs
+
+#: Output names used by these tests, in the kernel's output order.
+NAMES = ("actives", "inactives", "exposure", "service", "pensioners", "amounts", "entrants", "member_deaths",
+         "invalidity", "lapses", "reentries", "retire_pension", "retire_lump", "awards", "awards_amount", "outgo",
+         "lump", "p_deaths", "o_exits")
 
 
 def run(inp):
-    G = inp["A"].shape[0]
-    Y = inp["target"].shape[0]
-    z = lambda *shape: np.zeros(shape)
-    out = dict(
-        actives=z(Y + 1, G, 2, X), inactives=z(Y + 1, G, 2, X), exposure=z(Y, G, 2, X), service=z(Y + 1, G, NS),
-        pensioners=z(Y + 1, B, G, 2, X), amounts=z(Y + 1, B, G, 2, X),
-        entrants=z(Y, G), member_deaths=z(Y, G), invalidity=z(Y, G), lapses=z(Y, G), reentries=z(Y, G),
-        retire_pension=z(Y, G), retire_lump=z(Y, G), awards=z(Y, B, G), awards_amount=z(Y, B, G),
-        outgo=z(Y, B, G), lump=z(Y, G), p_deaths=z(Y, G), o_exits=z(Y, G),
-    )
-    work = [np.zeros_like(inp[k]) for k in ("A", "I", "P", "M", "R")]
-    scheme_kernel(*inp.values(), *out.values(), *work)
-    return out
+    return call_kernel(inp, NAMES)
 
 
 def test_closed_cohort_pension_equals_hand_formula():
@@ -248,6 +251,34 @@ def test_no_late_increment_for_on_time_retirement_at_a_fractional_age():
     assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(10 * 0.015 * 31 * 12000, rel=1e-12)
 
 
+def test_deferrer_who_lapses_gets_the_late_increment_when_claiming():
+    inp = inputs(Y=2)
+    inp["A"][0, 0, 59, 30] = 100.0
+    inp["pensionable_age"][:] = 60
+    inp["deferral_share"][:] = 1.0          # all defer at 60, for 3 years
+    inp["deferral_years"][:] = 3
+    inp["late_increment"][:] = 0.06
+    inp["lapse"][1] = 1.0                   # in year 1 (age 60 -> 61) every deferrer lapses
+    out = run(inp)
+    assert out["retire_pension"][0, 0] == 0.0
+    assert out["lapses"][1, 0] == pytest.approx(100.0)
+    # they claim as inactives at 61: service 31 (credited at 60, none while lapsing),
+    # 1 year past the normal retirement birthday 60: +6%
+    assert out["retire_pension"][1, 0] == pytest.approx(100.0)
+    assert out["awards_amount"][1, OLD_AGE, 0] == pytest.approx(100 * 0.015 * 31 * 12000 * 1.06, rel=1e-12)
+
+
+def test_inactive_claiming_late_at_a_fractional_age_counts_from_ceil():
+    inp = inputs(Y=1)
+    inp["I"][0, 0, 61, 30] = 10.0           # inactive, claims at 62 (pensionable age 60.5 was lowered from 63)
+    inp["pensionable_age"][:] = 60.5
+    inp["deferral_years"][:] = 5
+    inp["late_increment"][:] = 0.06
+    out = run(inp)
+    # 62 - ceil(60.5) = 1 year late: +6%; inactives credit no service
+    assert out["awards_amount"][0, OLD_AGE, 0] == pytest.approx(10 * 0.015 * 30 * 12000 * 1.06, rel=1e-12)
+
+
 def test_exposure_in_early_window_counts_only_eligible_leavers():
     inp = inputs(Y=1)
     inp["A"][0, 0, 57, 14] = 100.0         # n + 1 = 15 eligible only for those credited this year
@@ -267,10 +298,11 @@ def test_outputs_start_from_zero_even_if_reused():
     first = run(inp)
     inp = inputs(Y=1)
     inp["A"][0, 0, 40, 10] = 100.0
-    G, Y = 1, 1
-    out = {k: np.full_like(v, 7.0) for k, v in first.items()}
-    work = [np.zeros_like(inp[k]) for k in ("A", "I", "P", "M", "R")]
-    scheme_kernel(*inp.values(), *out.values(), *work)
+    dirty = SchemeOutputs(*(np.full_like(v, 7.0) for v in first.values()))
+    scheme_kernel(SchemeState(*(inp[k] for k in ("A", "I", "P", "M", "R"))),
+                  SchemeParams(**{k: inp[k] for k in SchemeParams._fields}),
+                  SchemeDrivers(**{k: inp[k] for k in SchemeDrivers._fields}), dirty)
+    out = dict(zip(NAMES, dirty, strict=True))
     for k in ("exposure", "entrants", "member_deaths", "awards", "outgo", "lump"):
         np.testing.assert_array_equal(out[k], first[k])
 

@@ -9,8 +9,8 @@ the two sum in different orders, so they agree to rounding (relative
 import numpy as np
 import pytest
 
-from ssproj.testing.oracle import SCHEME_OUTPUTS, scheme_numpy
 from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW
+from ssproj.testing.oracle import SCHEME_OUTPUTS, scheme_numpy
 
 from .scheme_cases import NS, STATE, X, copy_inputs, inputs, random_inputs, run_kernel
 
@@ -26,7 +26,7 @@ def assert_same(inp):
         assert ref[key].shape == kernel[key].shape, key
         scale = np.abs(kernel[key]).max()
         np.testing.assert_allclose(ref[key], kernel[key], rtol=RTOL, atol=1e-13 * scale, err_msg=key)
-    for name, k, r in zip(STATE, kernel_state, ref_state):
+    for name, k, r in zip(STATE, kernel_state, ref_state, strict=True):
         np.testing.assert_allclose(r, k, rtol=RTOL, atol=1e-13 * np.abs(k).max(), err_msg=name)
     return kernel
 

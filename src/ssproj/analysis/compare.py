@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ssproj import variables as _variables
 from ssproj.finance.fund import discount_factors
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.projection import Projection
+from ssproj.reporting.html import write_html
 
 __all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS"]
 
@@ -28,51 +30,25 @@ DEFAULT_MILESTONES = (2030, 2040, 2050, 2075, 2100)
 #: Valuation periods of the general average premium rows. [years]
 GAP_HORIZONS = (50, 75)
 
-#: Rows of :meth:`Comparison.table`: indicator -> (unit, period, definition).
-#: ``period`` is ``"milestones"`` (one row per milestone year),
-#: ``"years"`` (one row over the common scheme years) or ``None`` (one row).
-#: Units starting with ``currency`` are nominal amounts in the scenarios'
-#: currency. ``{start}`` in a unit is the first common scheme year.
-COMPARISON_ROWS = {
-    "total_population": ("persons at 1 July", "milestones", "population of all ages, both sexes"),
-    "old_age_dependency_ratio": ("persons 65+ per person 15-64", "milestones",
-                                 "population 65 and over / population 15-64, at 1 July"),
-    "insured": ("persons at 31 December", "milestones",
-                "people covered: active and inactive insured members, all groups"),
-    "contributors": ("contributor-years", "milestones", "contributors in the year, all groups"),
-    "contributors_gained": ("contributor-years, scenario minus reference", "milestones",
-                            "contributors(scenario) - contributors(reference)"),
-    "pensioners": ("persons at 31 December", "milestones",
-                   "pensions in payment of every type (old age, invalidity, widow(er), orphan)"),
-    "contribution_income": ("currency/year", "milestones", "contributions of all payers, all funds"),
-    "benefit_outgo": ("currency/year", "milestones",
-                      "pensions, lump sums and short-term benefits paid in the year"),
-    "total_outgo": ("currency/year", "milestones",
-                    "cost to the fund in the year: benefits and administrative costs, all funds"),
-    "state_contributions": ("currency/year", "milestones",
-                            "cost to the state in the year: contributions with payer 'state' and the "
-                            "costs of coverage channels paid by the state"),
-    "cost_to_fund": ("currency, nominal sum", "years", "total outgo summed over the common scheme years"),
-    "cost_to_state": ("currency, nominal sum", "years",
-                      "state contributions and state-paid channel costs summed over the common scheme years"),
-    "cost_per_person_covered": ("currency per additional insured person-year", "years",
-                                "(additional total outgo + additional state contributions) / additional "
-                                "insured person-years, vs the reference, summed over the common scheme "
-                                "years; NaN for the reference or when no person-year is added"),
-    "pv_old_age_pension_outgo_difference": ("currency at 1 January {start}", "years",
-                                            "present value of old-age pensions paid minus those paid "
-                                            "in the reference, over the common scheme years, at the "
-                                            "reference's projected investment return"),
-    "reserve_end": ("currency at 31 December", "milestones", "reserve of all funds together"),
-    "reserve_ratio": ("years of outgo", "milestones", "reserve at 31 December / total outgo of the year"),
-    "depletion_year": ("calendar year", None,
-                       "first year the combined reserve at 31 December is <= 0; NaN if never"),
-    "payg_cost_rate": ("share of insured earnings", "milestones", "total outgo / insured earnings"),
-    "gap_50": ("share of insured earnings", None,
-               "general average premium over 50 scheme years (NaN if fewer are projected)"),
-    "gap_75": ("share of insured earnings", None,
-               "general average premium over 75 scheme years (NaN if fewer are projected)"),
-}
+def _comparison_rows() -> dict:
+    """Rows of the comparison table from the registry of output variables: name -> (unit, period, definition)."""
+    rows = {}
+    for name in _variables.registry().comparison_order:
+        v = _variables.variable(name)
+        period = None if v.period == "once" else v.period
+        for x in ([v.instance(n=n) for n in GAP_HORIZONS] if v.is_pattern else [v]):
+            rows[x.name] = (x.label, period, x.definition)
+    return rows
+
+
+#: Rows of :meth:`Comparison.table`: indicator -> (unit, period, definition),
+#: from the registry of output variables (:mod:`ssproj.variables`,
+#: ``comparison_order`` of ``variables.yaml``). ``period`` is
+#: ``"milestones"`` (one row per milestone year), ``"years"`` (one row over
+#: the common scheme years) or ``None`` (one row). Units starting with
+#: ``currency`` are nominal amounts in the scenarios' currency. ``{start}``
+#: in a unit is the first common scheme year.
+COMPARISON_ROWS = _comparison_rows()
 
 _DEMOGRAPHIC_ROWS = ("total_population", "old_age_dependency_ratio")
 #: Rows already measured against the reference: copied as they are by
@@ -652,8 +628,6 @@ class Comparison:
         the reference, the decomposition and each scenario's provenance; see
         :func:`ssproj.reporting.html.write_html`.
         """
-        from ssproj.reporting.html import write_html
-
         return write_html(self, path)
 
     def write(self, out_dir) -> dict:

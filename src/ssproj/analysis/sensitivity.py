@@ -18,7 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ssproj.errors import MISSING, Problem, ScenarioError
+from ssproj import variables as _variables
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.projection import project
+from ssproj.reporting.plots import axes_or_new, style_context
 
 __all__ = ["sensitivity", "SensitivityResult", "default_factors", "assumption_sets", "DEFAULT_METRICS"]
 
@@ -27,12 +31,6 @@ DEFAULT_METRICS = ("reserve_ratio_2050", "reserve_ratio_2075", "depletion_year",
 
 _INDICATOR_RE = re.compile(r"^(gap|summarized_income_rate|summarized_cost_rate|actuarial_balance)_(\d+)$")
 _YEAR_RE = re.compile(r"^(.+)_(\d{4})$")
-_INDICATOR_UNITS = {
-    "gap": "share of insured earnings",
-    "summarized_income_rate": "share of insured earnings",
-    "summarized_cost_rate": "share of insured earnings",
-    "actuarial_balance": "share of insured earnings",
-}
 
 
 # ----------------------------------------------------------------- factors
@@ -238,11 +236,9 @@ def _metric_values(projection, metrics: Sequence[str]) -> dict:
 
 
 def _metric_unit(metric: str, units: Mapping[str, str]) -> str:
-    if metric == "depletion_year":
-        return "calendar year"
-    mi = _INDICATOR_RE.match(metric)
-    if mi:
-        return _INDICATOR_UNITS[mi.group(1)]
+    """Unit of a metric as written in headers: an indicator's from the registry, else its summary column's."""
+    if metric == "depletion_year" or _INDICATOR_RE.match(metric):
+        return _variables.label(metric)
     return units.get(_YEAR_RE.match(metric).group(1), "")
 
 
@@ -362,8 +358,6 @@ class SensitivityResult:
         factor whose metric has no value (NaN) gets zero-length bars, at
         the bottom. Returns the Axes.
         """
-        from ssproj.reporting.plots import _axes, style_context
-
         r = self.ranking(metric)
         central = self.central[metric]
         scale, unit = (100.0, "percentage points of insured earnings") \
@@ -371,7 +365,7 @@ class SensitivityResult:
         if self.units[metric] == "share of insured earnings":
             unit = "% of insured earnings"
         with style_context():
-            ax = _axes(ax)
+            ax = axes_or_new(ax)
             y = np.arange(len(r))[::-1]  # first row (largest swing) on top
             c = 0.0 if math.isnan(central) else central * scale
             for side, colour, label in (("low", "C3", "low"), ("high", "C0", "high")):
@@ -450,9 +444,6 @@ def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> Sensitivi
     ValueError
         For malformed factors or unknown metrics.
     """
-    from ssproj.errors import MISSING, Problem, ScenarioError
-    from ssproj.projection import project
-
     factors = _check_factors(default_factors(scenario) if factors is None else factors)
     variants = {}
     for f in factors:  # validate every variant first

@@ -26,13 +26,19 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
+
+from ssproj.io.atomic import write_text_atomic
+from ssproj.projection import project
+from ssproj.scenario import load_scenario
+from ssproj.scenario.yamlio import dump_yaml, load_yaml_file
 
 __all__ = ["solve", "SolveResult", "load_spec", "Lever", "Target"]
 
@@ -242,9 +248,7 @@ def load_spec(spec: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[list[Le
         For a malformed spec (message says what is expected).
     """
     if not isinstance(spec, Mapping):
-        from ssproj.scenario.yamlio import load_yaml_file
-
-        doc, problems = load_yaml_file(spec)
+        doc, problems = load_yaml_file(Path(spec))
         if problems or doc is None:
             raise SpecError(f"{spec}: " + "; ".join(str(p) for p in problems))
         spec = doc.data
@@ -275,9 +279,6 @@ class _Evaluator:
         self._cache: dict[str, Any] = {}
 
     def run(self, changes: dict[str, Any]):
-        from ssproj.projection import project
-        from ssproj.scenario.yamlio import dump_yaml
-
         key = dump_yaml(changes, flow=True)
         if key not in self._cache:
             sc = self.base.with_changes(changes) if changes else self.base
@@ -441,8 +442,6 @@ class SolveResult:
 
     def report(self) -> str:
         """A readable account: targets, lever values, margins, changes."""
-        from ssproj.scenario.yamlio import dump_yaml
-
         lines = [f"solve: scenario {self.base.name!r}: {'all targets met' if self.feasible else 'INFEASIBLE'} "
                  f"({self.runs} projections)"]
         lines.append("targets (worst margin; negative = missed by):")
@@ -482,9 +481,6 @@ class SolveResult:
 
         The ``extends`` path is relative to the new file's folder.
         """
-        from ssproj.io.atomic import write_text_atomic
-        from ssproj.scenario.yamlio import dump_yaml
-
         path = Path(path)
         if self.base.path is None:
             raise ValueError("the input scenario has no file to extend")
@@ -510,7 +506,7 @@ def _lowest(f, hi: float, gran: float | None, xtol: float) -> tuple[float, bool]
     if hi <= 0 or f(hi) < 0:
         return hi, False
     if gran is not None:
-        lo_i, hi_i = 0, int(round(hi / gran))
+        lo_i, hi_i = 0, round(hi / gran)
         while hi_i - lo_i > 1:
             mid = (lo_i + hi_i) // 2
             if f(_round(mid * gran)) >= 0:
@@ -557,8 +553,6 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
     lever only works on what the earlier ones (at their values found) leave
     missed; a lever is not used if the targets are already met.
     """
-    from ssproj.scenario.loader import load_scenario
-
     if not hasattr(scenario, "with_changes"):
         scenario = load_scenario(scenario)
     levers, targets = load_spec(spec)
@@ -585,14 +579,14 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
             step_years = list(range(lever.start_year, last + 1, lever.every_years)) or [lever.start_year]
             schedule: dict[int, float] = {}
             for k, y in enumerate(step_years):
-                later = {z: lever.max_step for z in step_years[k + 1:]}
+                later = dict.fromkeys(step_years[k + 1:], lever.max_step)
 
-                def ahead(d, y=y, later=later):
+                def ahead(d, y=y, later=later, changes=changes, lever=lever, schedule=schedule):
                     # every target from this step year on, the later steps at their maximum
                     ch = _merge(changes, _stepped_changes(scenario, lever, {**schedule, y: d, **later}))
                     return ev.window_margin(ev.run(ch)[2], y, None, True)
 
-                d, ok = _lowest(ahead, lever.max_step, lever.granularity, tol)
+                d, _ok = _lowest(ahead, lever.max_step, lever.granularity, tol)
                 # not ok: even max_step now and later is not enough: max_step, and go on
                 schedule[y] = _round(d)
             changes = _merge(changes, _stepped_changes(scenario, lever, schedule))
@@ -601,7 +595,7 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
             lo_b, hi_b = lever.bounds  # type: ignore[misc]
             base_m = all_margin(changes)
 
-            def g(v):
+            def g(v, changes=changes, lever=lever):
                 return all_margin(_merge(changes, _level_changes(scenario, lever, v)))
 
             pref, other = (lo_b, hi_b) if lever.prefer == "low" else (hi_b, lo_b)

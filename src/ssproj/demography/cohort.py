@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
+from ssproj.kernels.engine import DemographyInputs
 from ssproj.kernels.lifetable import N_AGES, e0_many
 from ssproj.kernels.population import project_population_kernel
 
@@ -43,7 +44,8 @@ AGES = np.arange(N_AGES)
 FERTILE_MIN, FERTILE_MAX = 10, 54
 
 
-def _period_centres(table: pd.DataFrame) -> pd.Series:
+def period_centres(table: pd.DataFrame) -> pd.Series:
+    """Centre of each row's period, ``(period_start + period_end) / 2``. [calendar year]"""
     return 0.5 * (table["period_start"] + table["period_end"])
 
 
@@ -87,15 +89,22 @@ _GRADUATED_CACHE: "OrderedDict[bytes, tuple]" = OrderedDict()
 _CACHE_SIZE = 16
 
 
-def _graduated_mortality(table: pd.DataFrame, times: np.ndarray):
+def graduated_mortality(table: pd.DataFrame, times: np.ndarray):
     """Graduated schedules of the periods needed for ``times`` (cached by content).
 
     Graduation is deterministic, so results are kept for the last few
     distinct tables (keyed by a hash of the table's contents and the periods
     needed): repeated projections of one assumption set (sensitivity runs,
     the solver, sweeps) graduate once.
+
+    Returns
+    -------
+    centres : numpy.ndarray
+        Period centres graduated. [calendar year]
+    schedules : numpy.ndarray
+        Graduated death rates, one schedule (by sex and single age) per centre.
     """
-    table = table.assign(_c=_period_centres(table))
+    table = table.assign(_c=period_centres(table))
     all_centres = np.unique(table["_c"].to_numpy())
     keep = all_centres[_needed_periods(all_centres, times)]
     key = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
@@ -153,7 +162,7 @@ def mortality_rates(table, years, *, multiplier=None, improvement=None) -> np.nd
     linearly in time between period centres and held after the last.
     """
     years = np.asarray(years)
-    centres, schedules = _graduated_mortality(table, years + 0.5)
+    centres, schedules = graduated_mortality(table, years + 0.5)
     m = interpolate_in_time(centres, schedules, years + 0.5, log=True)
     if improvement is not None:
         improvement = np.asarray(improvement, dtype=float)
@@ -190,7 +199,7 @@ def fertility_rates(table, years, *, tfr_table=None, multiplier=None) -> np.ndar
     """
     years = np.asarray(years)
     centres, schedules = [], []
-    for c, g in table.assign(_c=_period_centres(table)).groupby("_c", sort=True):
+    for c, g in table.assign(_c=period_centres(table)).groupby("_c", sort=True):
         single = graduate_rates_cumulative(
             g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["asfr"].to_numpy(),
             min_age=FERTILE_MIN, max_age=FERTILE_MAX,
@@ -201,7 +210,7 @@ def fertility_rates(table, years, *, tfr_table=None, multiplier=None) -> np.ndar
         schedules.append(sched)
     f = interpolate_in_time(np.asarray(centres), np.asarray(schedules), years + 0.5)
     if tfr_table is not None:
-        tfr = interpolate_in_time(_period_centres(tfr_table).to_numpy(), tfr_table["tfr"].to_numpy(), years + 0.5)
+        tfr = interpolate_in_time(period_centres(tfr_table).to_numpy(), tfr_table["tfr"].to_numpy(), years + 0.5)
         total = f.sum(axis=1)
         scale = np.divide(tfr, total, out=np.zeros_like(total), where=total > 0)
         f = f * scale[:, None]
@@ -213,7 +222,7 @@ def fertility_rates(table, years, *, tfr_table=None, multiplier=None) -> np.ndar
 def sex_ratio_at_birth(table, years) -> np.ndarray:
     """Sex ratio at birth for calendar years [males per female]."""
     years = np.asarray(years)
-    return interpolate_in_time(_period_centres(table).to_numpy(), table["srb"].to_numpy(), years + 0.5)
+    return interpolate_in_time(period_centres(table).to_numpy(), table["srb"].to_numpy(), years + 0.5)
 
 
 def net_migrants(table, years, *, total_table=None, multiplier=None) -> np.ndarray:
@@ -310,6 +319,21 @@ class DemographicInputs:
         srb = 0.5 * (self.srb[:-1] + self.srb[1:])
         mig = 0.5 * (self.migration[:-1] + self.migration[1:])
         return mx, asfr, srb, mig
+
+    def kernel_inputs(self, lc_b=None) -> DemographyInputs:
+        """The engine's :class:`~ssproj.kernels.engine.DemographyInputs` (C-contiguous float64).
+
+        Death and fertility rates are by calendar year (the engine forms
+        the interval rates, after any shocks); the sex ratio at birth and
+        net migrants by interval. `lc_b` (2, 101): Lee-Carter age response
+        of mortality shocks [1] (zeros: no mortality shocks).
+        """
+        _, _, srb, mig = self.interval_inputs()
+        c = np.ascontiguousarray
+        b = np.zeros_like(self.population0) if lc_b is None else np.asarray(lc_b, dtype=np.float64)
+        return DemographyInputs(c(self.population0, dtype=np.float64), c(self.mx, dtype=np.float64),
+                                c(self.asfr, dtype=np.float64), c(srb, dtype=np.float64), c(mig, dtype=np.float64),
+                                c(b))
 
 
 def build_demographic_inputs(tables, years, *, fertility_multiplier=None, mortality_multiplier=None,

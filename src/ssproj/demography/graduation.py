@@ -24,7 +24,6 @@ All ages are in completed years; the open group is age 100 (100+).
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from ssproj.kernels.lifetable import OPEN_AGE
 
@@ -94,6 +93,8 @@ def graduate_counts(age_start, age_end, counts):
     else:
         # subnormal group counts make scipy's slope averaging overflow to
         # inf, whose reciprocal is the correct zero slope: silence that.
+        from scipy.interpolate import PchipInterpolator  # lazy: slow to import, only for grouped ages
+
         with np.errstate(over="ignore", divide="ignore"):
             c = PchipInterpolator(bounds, cum)(np.arange(OPEN_AGE + 1, dtype=float))
         c[bounds.astype(int)] = cum  # exact at the boundaries
@@ -133,6 +134,8 @@ def graduate_rates_cumulative(age_start, age_end, rates, *, min_age=10, max_age=
     if np.all(width == 1.0):
         c[inside] = np.interp(ages[inside], bounds, cum)
     else:
+        from scipy.interpolate import PchipInterpolator  # lazy: slow to import, only for grouped ages
+
         with np.errstate(over="ignore", divide="ignore"):
             c[inside] = PchipInterpolator(bounds, cum)(ages[inside])
     c[ages > bounds[-1]] = cum[-1]
@@ -140,7 +143,7 @@ def graduate_rates_cumulative(age_start, age_end, rates, *, min_age=10, max_age=
     c[at_bound] = cum[np.searchsorted(bounds, ages[at_bound])]  # exact at the boundaries
     out = np.maximum(np.diff(c), 0.0)
     # the clip above can only act on rounding noise; keep group totals exact
-    for a0, a1, r, w in zip(age_start, age_end, rates, width):
+    for a0, a1, r, w in zip(age_start, age_end, rates, width, strict=True):
         sel = slice(int(a0) - min_age, int(a1) - min_age + 1)
         s = out[sel].sum()
         if s > 0:
@@ -150,7 +153,7 @@ def graduate_rates_cumulative(age_start, age_end, rates, *, min_age=10, max_age=
 
 def _group_index(starts, ends):
     """Index arrays for :func:`_groups_nmx`: ages, group of each age, last position."""
-    idx = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)])
+    idx = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends, strict=True)])
     group = np.repeat(np.arange(len(starts)), ends - starts + 1)
     first = np.searchsorted(group, np.arange(len(starts)))
     last = np.r_[first[1:] - 1, len(idx) - 1]
@@ -217,7 +220,7 @@ def graduate_mx(age_start, age_end, mx, *, tol=1e-12, max_iterations=200):
     starts = age_start[wide].astype(int)
     ends = age_end[wide].astype(int)
     nodes = np.log(mx)
-    fixed = [(int(a), m) for a, e, m in zip(age_start, age_end, mx) if np.isnan(e) or e == a]
+    fixed = [(int(a), m) for a, e, m in zip(age_start, age_end, mx, strict=True) if np.isnan(e) or e == a]
     out = np.empty(OPEN_AGE + 1)
     index = _group_index(starts, ends) if wide.any() else None
     for _ in range(max_iterations):

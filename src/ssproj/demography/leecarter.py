@@ -85,7 +85,7 @@ def _psd_cholesky(c: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         w, v = np.linalg.eigh(c)
         root = v * np.sqrt(np.clip(w, 0.0, None))          # root root' = c
-        r = np.linalg.qr(root.T, mode="r")                  # root' = Q r  =>  c = r' r
+        r = np.asarray(np.linalg.qr(root.T, mode="r"))      # root' = Q r  =>  c = r' r (mode "r": r alone)
         r = r * np.where(np.diag(r) < 0, -1.0, 1.0)[:, None]
         return np.ascontiguousarray(r.T)
 
@@ -203,7 +203,7 @@ class LeeCarter:
         object.__setattr__(self, "n_steps", int(self.n_steps))
 
     @classmethod
-    def fit(cls, mx, times, ages=None) -> "LeeCarter":
+    def fit(cls, mx, times, ages=None) -> LeeCarter:
         """Fit the model to a matrix of central death rates.
 
         Parameters
@@ -275,7 +275,7 @@ class LeeCarter:
         return cls._fit_log(np.log(mx), times, h, ages)
 
     @classmethod
-    def _fit_log(cls, log_m: np.ndarray, times: np.ndarray, h: float, ages: np.ndarray) -> "LeeCarter":
+    def _fit_log(cls, log_m: np.ndarray, times: np.ndarray, h: float, ages: np.ndarray) -> LeeCarter:
         a = log_m.mean(axis=0)
         z = log_m - a
         u, s, vt = np.linalg.svd(z, full_matrices=False)
@@ -382,7 +382,7 @@ class LeeCarterSet:
             problems.append("models must all be LeeCarter instances")
         elif models:
             first = models[0]
-            for name, m in zip(names, models):
+            for name, m in zip(names, models, strict=True):
                 if m.ages.shape != first.ages.shape or not np.array_equal(m.ages, first.ages):
                     problems.append(f"model {name!r} has different ages from the first model")
                 if m.times.shape != first.times.shape or not np.array_equal(m.times, first.times):
@@ -396,7 +396,7 @@ class LeeCarterSet:
         object.__setattr__(self, "_chol", _readonly(_psd_cholesky(corr)))
 
     @classmethod
-    def fit(cls, mx, times, ages=None, names=None) -> "LeeCarterSet":
+    def fit(cls, mx, times, ages=None, names=None) -> LeeCarterSet:
         """Fit one Lee-Carter model per population and correlate their innovations.
 
         Parameters
@@ -438,7 +438,7 @@ class LeeCarterSet:
         if mx.ndim != 3:
             raise ValueError(f"LeeCarterSet.fit: mx has shape {mx.shape}; expected a 3-D array "
                              "(T times, S populations, X ages)")
-        n_t, n_s, n_x = mx.shape
+        n_t, n_s, _ = mx.shape
         if names is None:
             names = ("male", "female") if n_s == 2 else tuple(str(i) for i in range(n_s))
         names = tuple(str(n) for n in names)
@@ -473,7 +473,7 @@ class LeeCarterSet:
         return cls(names=names, models=tuple(models), corr=corr)
 
     def __repr__(self) -> str:
-        models = ", ".join(f"{n}={m!r}" for n, m in zip(self.names, self.models))
+        models = ", ".join(f"{n}={m!r}" for n, m in zip(self.names, self.models, strict=True))
         return f"LeeCarterSet({models}, corr={np.round(self.corr, 4).tolist()})"
 
     # -- stacked views -----------------------------------------------------

@@ -68,7 +68,7 @@ class LifeTable:
             self.ex = np.where(lx > 0, self.Tx / lx, 0.0)
 
     @classmethod
-    def from_mx(cls, mx, sex: str = "female") -> "LifeTable":
+    def from_mx(cls, mx, sex: str = "female") -> LifeTable:
         """Build a life table from central death rates by single age.
 
         Parameters
@@ -171,7 +171,7 @@ class LifeTable:
             value -= (m - 1) / (2 * m) * (1.0 - v[n] * p[n])
         return value
 
-    def joint_annuity_due(self, other: "LifeTable", age: int, other_age: int, interest: float, *,
+    def joint_annuity_due(self, other: LifeTable, age: int, other_age: int, interest: float, *,
                           kind: str = "last_survivor") -> float:
         """Annuity-due on two independent lives.
 

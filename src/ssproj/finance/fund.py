@@ -23,11 +23,11 @@ _HALF_YEAR = ("compound", "simple")
 
 
 # --------------------------------------------------------------------------
-# Private helpers shared with ssproj.finance.indicators: year-indexed inputs in,
-# the same kind out.
+# Helpers shared with ssproj.finance.indicators: year-indexed inputs in, the
+# same kind out (not in __all__: argument checking for the finance modules).
 # --------------------------------------------------------------------------
 
-def _year_inputs(caller: str, arrays: Mapping[str, Any], *, scalars: tuple[str, ...] = ()):
+def year_inputs(caller: str, arrays: Mapping[str, Any], *, scalars: tuple[str, ...] = ()):
     """Check and coerce year-indexed arguments to equal-length float arrays.
 
     Arguments named in ``scalars`` may be scalars, broadcast over the years.
@@ -79,7 +79,7 @@ def _year_inputs(caller: str, arrays: Mapping[str, Any], *, scalars: tuple[str, 
     return out, template
 
 
-def _scalar(caller: str, name: str, value: Any) -> float:
+def scalar_input(caller: str, name: str, value: Any) -> float:
     """Coerce a scalar argument (plain number or 0-d array) to float."""
     if isinstance(value, xr.DataArray):
         value = value.values
@@ -89,7 +89,7 @@ def _scalar(caller: str, name: str, value: Any) -> float:
     return float(arr)
 
 
-def _wrap(template, values: np.ndarray, name: str, units: str):
+def wrap_years(template, values: np.ndarray, name: str, units: str):
     """Return ``values`` as the template's kind (DataArray on ``year``) or as is."""
     if template is None:
         return values
@@ -97,7 +97,8 @@ def _wrap(template, values: np.ndarray, name: str, units: str):
                         name=name, attrs={"units": units})
 
 
-def _check_half_year(caller: str, half_year: str) -> None:
+def check_half_year(caller: str, half_year: str) -> None:
+    """Raise ValueError naming `caller` if `half_year` is not ``"compound"`` or ``"simple"``."""
     if half_year not in _HALF_YEAR:
         raise ValueError(f"{caller}: half_year={half_year!r} is not one of {', '.join(map(repr, _HALF_YEAR))}")
 
@@ -187,8 +188,8 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
     [115.25, 110.7625]
     """
     caller = "roll_forward"
-    r0 = _scalar(caller, "reserve_open", reserve_open)
-    a, template = _year_inputs(
+    r0 = scalar_input(caller, "reserve_open", reserve_open)
+    a, template = year_inputs(
         caller,
         {"income_excl_investment": income_excl_investment, "outgo": outgo,
          "investment_return": investment_return},
@@ -201,7 +202,7 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
                         out["reserve_start"], out["investment_income"], out["total_income"],
                         out["total_outgo"], out["reserve_end"], out["net_cash_flow"])
     units = {"reserve_start": "currency", "reserve_end": "currency"}
-    return {k: _wrap(template, v, k, units.get(k, "currency/year")) for k, v in out.items()}
+    return {k: wrap_years(template, v, k, units.get(k, "currency/year")) for k, v in out.items()}
 
 
 def discount_factors(interest, *, mid_year: bool = False, half_year: str = "compound"):
@@ -254,8 +255,8 @@ def discount_factors(interest, *, mid_year: bool = False, half_year: str = "comp
     [0.909090909091]
     """
     caller = "discount_factors"
-    _check_half_year(caller, half_year)
-    a, template = _year_inputs(caller, {"interest": interest})
+    check_half_year(caller, half_year)
+    a, template = year_inputs(caller, {"interest": interest})
     i = a["interest"]
     if np.any(i <= -1.0):
         t = int(np.argmax(i <= -1.0))
@@ -263,4 +264,4 @@ def discount_factors(interest, *, mid_year: bool = False, half_year: str = "comp
     v = 1.0 / np.cumprod(1.0 + i)
     if mid_year:
         v = v * (np.sqrt(1.0 + i) if half_year == "compound" else 1.0 + 0.5 * i)
-    return _wrap(template, v, "discount_factor", "1")
+    return wrap_years(template, v, "discount_factor", "1")

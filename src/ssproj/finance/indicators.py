@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from ssproj.finance.fund import _check_half_year, _scalar, _wrap, _year_inputs, discount_factors
+from ssproj.finance.fund import check_half_year, discount_factors, scalar_input, wrap_years, year_inputs
 from ssproj.kernels.fund import roll_forward_kernel
 
 __all__ = [
@@ -227,9 +227,9 @@ def general_average_premium(outgo, insured_earnings, interest, reserve_open, *, 
     0.2
     """
     caller = "general_average_premium"
-    _check_half_year(caller, half_year)
-    r0 = _scalar(caller, "reserve_open", reserve_open)
-    a, _ = _year_inputs(
+    check_half_year(caller, half_year)
+    r0 = scalar_input(caller, "reserve_open", reserve_open)
+    a, _ = year_inputs(
         caller,
         {"outgo": outgo, "insured_earnings": insured_earnings, "interest": interest,
          "other_income": other_income},
@@ -237,11 +237,11 @@ def general_average_premium(outgo, insured_earnings, interest, reserve_open, *, 
     )
     n = _horizon(caller, horizon, a["outgo"].shape[0])
     if closing_reserve_ratio is not None:
-        if _scalar(caller, "closing_reserve", closing_reserve) != 0.0:
+        if scalar_input(caller, "closing_reserve", closing_reserve) != 0.0:
             raise ValueError(f"{caller}: give either closing_reserve or closing_reserve_ratio, not both")
-        target = _scalar(caller, "closing_reserve_ratio", closing_reserve_ratio) * float(a["outgo"][n - 1])
+        target = scalar_input(caller, "closing_reserve_ratio", closing_reserve_ratio) * float(a["outgo"][n - 1])
     else:
-        target = _scalar(caller, "closing_reserve", closing_reserve)
+        target = scalar_input(caller, "closing_reserve", closing_reserve)
     i = a["interest"][:n]
     v_mid = discount_factors(i, mid_year=True, half_year=half_year)
     v_end = float(discount_factors(i)[-1])
@@ -353,8 +353,8 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
       Pensions*. Geneva: ILO/ISSA.
     """
     caller = "scaled_premium"
-    r0 = _scalar(caller, "reserve_open", reserve_open)
-    a, template = _year_inputs(
+    r0 = scalar_input(caller, "reserve_open", reserve_open)
+    a, template = year_inputs(
         caller,
         {"outgo": outgo, "insured_earnings": insured_earnings, "other_income": other_income,
          "interest": interest},
@@ -366,13 +366,13 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
         raise ValueError(
             f"{caller}: criterion={criterion!r} is not one of {', '.join(map(repr, SCALED_PREMIUM_CRITERIA))}"
         )
-    k = None if min_reserve_ratio is None else _scalar(caller, "min_reserve_ratio", min_reserve_ratio)
+    k = None if min_reserve_ratio is None else scalar_input(caller, "min_reserve_ratio", min_reserve_ratio)
     if criterion == "reserve_ratio" and k is None:
         raise ValueError(
             f"{caller}: criterion='reserve_ratio' needs min_reserve_ratio, the k in reserve_end / outgo >= k"
         )
     if step is not None:
-        step = _scalar(caller, "step", step)
+        step = scalar_input(caller, "step", step)
         if not step > 0.0:
             raise ValueError(f"{caller}: step={step!r}; expected a positive rate, e.g. 0.005")
 
@@ -429,11 +429,11 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
     res = [np.empty(T) for _ in range(4)]
     roll_forward_kernel(r0, rate * E + O, X, i, res[0], res[1], res[2], res[3], reserve_end, np.empty(T))
     return {
-        "rate": _wrap(template, rate, "scaled_premium", "1"),
+        "rate": wrap_years(template, rate, "scaled_premium", "1"),
         "period_rate": np.array(rates),
         "period_start": np.array(starts, dtype=np.int64),
         "period_end": np.array(ends, dtype=np.int64),
-        "reserve_end": _wrap(template, reserve_end, "reserve_end", "currency"),
+        "reserve_end": wrap_years(template, reserve_end, "reserve_end", "currency"),
     }
 
 
@@ -503,7 +503,7 @@ def reserve_ratio(reserve_end, outgo, *, convention: str = "ilo", reserve_start=
     inputs = {"reserve_end": reserve_end, "outgo": outgo}
     if reserve_start is not None:
         inputs["reserve_start"] = reserve_start
-    a, template = _year_inputs(caller, inputs, scalars=("reserve_start",))
+    a, template = year_inputs(caller, inputs, scalars=("reserve_start",))
     R, X = a["reserve_end"], a["outgo"]
     T = R.shape[0]
     if convention == "ilo":
@@ -519,7 +519,7 @@ def reserve_ratio(reserve_end, outgo, *, convention: str = "ilo", reserve_start=
         num = R
         den = np.concatenate([X[1:], [np.nan]]) if T else X
     out = _ratio(caller, num, den, "reserve", "outgo")
-    return _wrap(template, np.asarray(out, dtype=np.float64), f"reserve_ratio_{convention}", "1")
+    return wrap_years(template, np.asarray(out, dtype=np.float64), f"reserve_ratio_{convention}", "1")
 
 
 def depletion_year(years, reserve_end, *, outgo=None, threshold_ratio=0.0):
@@ -564,21 +564,44 @@ def depletion_year(years, reserve_end, *, outgo=None, threshold_ratio=0.0):
     True
     """
     caller = "depletion_year"
-    k = _scalar(caller, "threshold_ratio", threshold_ratio)
+    k = scalar_input(caller, "threshold_ratio", threshold_ratio)
     inputs = {"reserve_end": reserve_end}
     if outgo is not None:
         inputs["outgo"] = outgo
     elif k != 0.0:
         raise ValueError(f"{caller}: threshold_ratio={k} needs outgo (the threshold is threshold_ratio * outgo)")
-    a, template = _year_inputs(caller, inputs)
+    a, template = year_inputs(caller, inputs)
     R = a["reserve_end"]
     yrs = _year_values(years, template, R.shape[0], caller)
     threshold = k * a["outgo"] if outgo is not None else 0.0
-    hit = np.flatnonzero(R <= threshold)
-    if hit.size == 0:
+    y = depletion_years(yrs, R, threshold)
+    if np.isnan(y):
         return None
-    y = yrs[hit[0]]
-    return int(y) if float(y).is_integer() else y
+    return int(y) if float(y).is_integer() else float(y)
+
+
+def depletion_years(years, reserve_end, threshold=0.0) -> np.ndarray:
+    """First year with ``reserve_end <= threshold`` along the last axis, for many paths at once.
+
+    Parameters
+    ----------
+    years : array_like, shape (T,)
+        Calendar years. [calendar year]
+    reserve_end : array_like, shape (..., T)
+        Reserve at the end of each year, e.g. one row per stochastic path. [currency]
+    threshold : float or array_like broadcasting to ``reserve_end``
+        0 for the depletion year; ``k x outgo`` for a reserve ratio at or below k. [currency]
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The first such year, NaN where there is none (NaN reserves never
+        trigger; an exact zero counts as exhausted). [calendar year]
+    """
+    R = np.asarray(reserve_end, dtype=float)
+    yrs = np.asarray(years, dtype=float)
+    hit = R <= threshold
+    return np.where(hit.any(axis=-1), yrs[np.argmax(hit, axis=-1)], np.nan)
 
 
 # --------------------------------------------------------------------------
@@ -653,10 +676,10 @@ def summarized_rates(income, cost, taxable_payroll, interest, *, start_reserve,
       cost rate", "Actuarial balance", "Trust fund ratio".
     """
     caller = "summarized_rates"
-    _check_half_year(caller, half_year)
-    r0 = _scalar(caller, "start_reserve", start_reserve)
-    k = _scalar(caller, "target_reserve_ratio", target_reserve_ratio)
-    a, _ = _year_inputs(
+    check_half_year(caller, half_year)
+    r0 = scalar_input(caller, "start_reserve", start_reserve)
+    k = scalar_input(caller, "target_reserve_ratio", target_reserve_ratio)
+    a, _ = year_inputs(
         caller,
         {"income": income, "cost": cost, "taxable_payroll": taxable_payroll, "interest": interest},
         scalars=("interest",),

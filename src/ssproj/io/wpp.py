@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ _MX_GROUPS: tuple[tuple[int, int | None], ...] = ((0, 0), (1, 4)) + tuple(
 #: Fertility age groups 15-19 ... 45-49.
 _ASFR_GROUPS: tuple[tuple[int, int | None], ...] = tuple((a, a + 4) for a in range(15, 50, 5))
 #: Single ages of the migration table, 100 = 100+.
-_MIG_AGES = tuple(range(0, _OPEN_AGE + 1))
+_MIG_AGES = tuple(range(_OPEN_AGE + 1))
 
 _CURRENCIES = {418: "LAK", 764: "THB", 704: "VND"}
 #: Short names where a slug of the full UN name would be unwieldy.
@@ -347,8 +348,8 @@ def _read_all(
 
     all_codes: dict[int, str] = {}
     for codes in codes_per_file.values():
-        for c, n in codes.items():
-            all_codes.setdefault(c, n)
+        for code_, code_name in codes.items():
+            all_codes.setdefault(code_, code_name)
     present = ", ".join(f"{c} ({all_codes[c]})" for c in sorted(all_codes)) or "none"
     if codes_per_file and country_code not in all_codes:
         problems.add("", f"unknown country code {country_code}; codes present: {present}")
@@ -370,7 +371,7 @@ def _read_all(
 
 def _parse(
     rec: dict[str, str], fname: str, line: int, problems: _Problems,
-    parsers: dict[str, Callable[[str], Any]],
+    parsers: Mapping[str, Callable[[str], Any]],
 ) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     ok = True
@@ -540,16 +541,16 @@ def _select_periods(
     if not periods:
         problems.add(fname, "no rows of the variants " + ", ".join(_PERIOD_VARIANTS))
         return selected, periods, period_variant
-    for (s0, e0), (s1, e1) in zip(periods, periods[1:]):
+    for (s0, e0), (s1, e1) in itertools.pairwise(periods):
         if s1 != e0:
             problems.add(fname, f"periods not contiguous: {s0}-{e0} is followed by {s1}-{e1}")
     missing = []
     for start, end in periods:
-        for sex in (_SEXES if sexed else (None,)):
-            ks = (sex,) if sexed else ()
+        for sx in (_SEXES if sexed else (None,)):
+            ks = (sx,) if sexed else ()
             miss = [_fmt_group(*g) for g in groups if (start, end) + ks + (g[0],) not in selected]
             if miss:
-                missing.append(f"{start}-{end}" + (f" {sex}" if sexed else "")
+                missing.append(f"{start}-{end}" + (f" {sx}" if sexed else "")
                                + f" age {' '.join(miss)}")
     if missing:
         problems.add(fname, "missing period/" + ("sex/" if sexed else "") + "age groups: "
@@ -673,7 +674,7 @@ def _fertility(rows: list[Row], problems: _Problems):
             problems.add(fname, f"period {s}-{e}: tfr_period differs between age groups")
             continue
         tfr = cells[0]["tfr_period_children_per_woman"]
-        for g, c in zip(_ASFR_GROUPS, cells):
+        for g, c in zip(_ASFR_GROUPS, cells, strict=True):
             expect = tfr * c["pasfr_percent"] / 100.0 / 5.0
             if abs(c["asfr_births_per_woman_per_year"] - expect) > 1e-6 * tfr / 5.0:
                 problems.add(fname, f"period {s}-{e} age {_fmt_group(*g)}: asfr "

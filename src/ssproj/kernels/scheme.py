@@ -57,8 +57,10 @@ deaths - invalidity retirements - retirements = members at the end.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 OLD_AGE = 0
 INVALIDITY = 1
@@ -90,51 +92,130 @@ def _retirement(x1, last, pa, window, early_rate, reduction, deferral, defer_yea
     * ``pa - window <= x1 < pa``: early retirement of ``early_rate`` of the
       eligible actives, pension x (1 - reduction x (pa - x1)); ``early`` is
       True (the ineligible carry on working, no lump sum);
-    * ``pa <= x1 < pa + 1``: everybody except ``deferral`` of the actives
-      (who work on, if ``defer_years`` > 0);
+    * ``pa <= x1 < pa + 1`` (``x1 = ceil(pa)``, the normal retirement
+      birthday): everybody except ``deferral`` of the actives (who work on,
+      if ``defer_years`` > 0), pension factor 1;
     * ``pa + 1 <= x1 < pa + defer_years``: actives are deferrers and carry on;
-      inactives retire;
-    * ``x1 >= pa + defer_years`` (or the last age): everybody; actives past
-      the first birthday at or after ``pa`` get x (1 + increment x (x1 - ceil(pa))).
+      inactives retire (deferrers who lapsed since claim now);
+    * ``x1 >= pa + defer_years`` (or the last age): everybody.
 
-    The pension factor applies to actives only (inactive members do not
-    defer and do not retire early).
+    Everybody who retires past the normal retirement birthday ``ceil(pa)``,
+    active or inactive, gets x (1 + increment x (x1 - ceil(pa))): a
+    deferrer who lapses and claims later has deferred as much as one who
+    works on. The early reduction concerns actives only (inactive members
+    do not retire early: their share is 0 in the window).
     """
     if x1 >= last or x1 >= pa + defer_years and x1 >= pa:
-        # years worked past the first birthday at or after the pensionable age
+        # whole years past the first birthday at or after the pensionable age
         late = x1 - np.ceil(pa)
         return 1.0, 1.0, 1.0 + increment * late if late > 0.0 else 1.0, False
     if x1 >= pa:
         if x1 < pa + 1.0:
             return (1.0 - deferral) if defer_years > 0.0 else 1.0, 1.0, 1.0, False
-        return 0.0, 1.0, 1.0, False
+        # x1 >= pa + 1 > ceil(pa): inactives claiming late get the increment
+        return 0.0, 1.0, 1.0 + increment * (x1 - np.ceil(pa)), False
     if x1 >= pa - window:
         return early_rate, 0.0, 1.0 - reduction * (pa - x1), True
     return 0.0, 0.0, 1.0, False
 
 
-@njit(cache=True)
-def scheme_kernel(
-    # state at the start of the first year (modified in place: end state on return)
-    A, I, P, M, R,
-    # demographic and economic inputs by year
-    target, recruits, entry_dist, qx, mortality_factor,
-    density, lapse, reentry,
-    inval_incidence, inval_min_service, inval_rate,
-    pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
-    service_cap, replacement_cap, min_pension, max_pension, lump_months,
-    ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
-    married, spouse_gap, children, indexation,
-    early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
-    # outputs by year
-    actives_out, inactives_out, exposure_out, service_out,
-    pensioners_out, amounts_out,
-    entrants_out, member_deaths_out, invalidity_out, lapses_out, reentries_out,
-    retire_pension_out, retire_lump_out,
-    awards_count_out, awards_amount_out, outgo_out, lump_sum_out, pensioner_deaths_out, orphan_exits_out,
-    # work arrays
-    newA, newI, addP, addM, addR,
-):
+class SchemeState(NamedTuple):
+    """State of the scheme at the start of a year (modified in place by :func:`scheme_kernel`)."""
+
+    A: np.ndarray  #: (G,S,X,NS) active members by credited service [persons]
+    I: np.ndarray  #: (G,S,X,NS) inactive insured members by credited service [persons]
+    P: np.ndarray  #: (B,G,S,X) pensions in payment [persons]
+    M: np.ndarray  #: (B,G,S,X) total annual amount of the pensions in payment [currency/year]
+    R: np.ndarray  #: (B,G,S,X) total annual reference earnings behind them [currency/year]
+
+
+class SchemeParams(NamedTuple):
+    """Inputs of :func:`scheme_kernel` that do not depend on the population or the economy.
+
+    Shapes: Y years, G groups, S = 2 sexes, X = 101 ages. Per group and year
+    (Y,G) unless stated.
+    """
+
+    recruits: np.ndarray  #: (Y,G,S) persons recruited on top of the coverage gap [persons/year]
+    entry_dist: np.ndarray  #: (G,S,X) entry-age weights, summing to 1 [1]
+    mortality_factor: np.ndarray  #: (G,) insured mortality / population mortality [1]
+    density: np.ndarray  #: contribution density [1]
+    lapse: np.ndarray  #: lapse rate of actives [1/year]
+    reentry: np.ndarray  #: re-entry rate of inactives [1/year]
+    inval_incidence: np.ndarray  #: (S,X) invalidity incidence [1/year]
+    inval_min_service: np.ndarray  #: minimum service for invalidity [years]
+    inval_rate: np.ndarray  #: invalidity pension / reference earnings [1]
+    pensionable_age: np.ndarray  #: (Y,G,S) [years]
+    min_service: np.ndarray  #: minimum service for an old-age pension [years]
+    accrual: np.ndarray  #: accrual rate per year of service [1/year]
+    base_rate: np.ndarray  #: flat part of the replacement rate [1]
+    full_service: np.ndarray  #: service without short-service reduction [years]
+    short_reduction: np.ndarray  #: reduction per year short of full service [1/year]
+    service_cap: np.ndarray  #: service counted at most [years]
+    replacement_cap: np.ndarray  #: replacement rate at most [1]
+    lump_months: np.ndarray  #: lump sum, months of reference earnings per year of service [months/year]
+    surv_min_service: np.ndarray  #: minimum service for survivors' pensions [years]
+    widow_rate: np.ndarray  #: (Y,) widow(er)'s pension / reference earnings [1]
+    orphan_rate: np.ndarray  #: (Y,) orphan's pension / reference earnings [1]
+    orphan_limit: int  #: orphans are paid up to this age [years]
+    married: np.ndarray  #: (S,X) probability of leaving a spouse [1]
+    spouse_gap: np.ndarray  #: (S,X) int, spouse's age minus the member's [years]
+    children: np.ndarray  #: (S,X) orphans left per death [persons]
+    early_window: np.ndarray  #: years before the pensionable age when early retirement is open [years]
+    early_rate: np.ndarray  #: share of the eligible actives retiring early at each birthday [1]
+    early_reduction: np.ndarray  #: reduction per year early [1/year]
+    deferral_share: np.ndarray  #: share of the actives deferring at the pensionable age [1]
+    deferral_years: np.ndarray  #: years deferred [years]
+    late_increment: np.ndarray  #: increment per year late [1/year]
+
+
+class SchemeDrivers(NamedTuple):
+    """Inputs of :func:`scheme_kernel` that depend on the population or the economy (one path)."""
+
+    target: np.ndarray  #: (Y,G,S) active members aimed at by the coverage rate [persons]
+    qx: np.ndarray  #: (Y,S,X) population death probabilities of members [1]
+    min_pension: np.ndarray  #: (Y,G) minimum pension [currency/year]
+    max_pension: np.ndarray  #: (Y,G) maximum pension [currency/year]
+    ref_earnings: np.ndarray  #: (Y,G,S,X) annual reference earnings at age x at the start of year y [currency/year]
+    indexation: np.ndarray  #: (Y,) indexation of pensions in payment at 1 January [1/year]
+
+
+class SchemeOutputs(NamedTuple):
+    """Outputs of :func:`scheme_kernel` (stocks: index y = start of year y, Y+1 rows)."""
+
+    actives: np.ndarray  #: (Y+1,G,S,X) [persons]
+    inactives: np.ndarray  #: (Y+1,G,S,X) [persons]
+    exposure: np.ndarray  #: (Y,G,S,X) contributor-years [contributor-years]
+    service: np.ndarray  #: (Y+1,G,NS) actives by credited service [persons]
+    pensioners: np.ndarray  #: (Y+1,B,G,S,X) [persons]
+    amounts: np.ndarray  #: (Y+1,B,G,S,X) annual amount in payment at 1 January, before indexation [currency/year]
+    entrants: np.ndarray  #: (Y,G) [persons/year]
+    member_deaths: np.ndarray  #: (Y,G) [persons/year]
+    invalidity_retirements: np.ndarray  #: (Y,G) [persons/year]
+    lapses: np.ndarray  #: (Y,G) [persons/year]
+    reentries: np.ndarray  #: (Y,G) [persons/year]
+    retirements_pension: np.ndarray  #: (Y,G) [persons/year]
+    retirements_lump_sum: np.ndarray  #: (Y,G) [persons/year]
+    awards: np.ndarray  #: (Y,B,G) new pensions [persons/year]
+    awards_amount: np.ndarray  #: (Y,B,G) annual amount of new pensions [currency/year]
+    benefit_outgo: np.ndarray  #: (Y,B,G) pensions paid [currency/year]
+    lump_sums: np.ndarray  #: (Y,G) lump sums paid [currency/year]
+    pensioner_deaths: np.ndarray  #: (Y,G) [persons/year]
+    orphan_exits: np.ndarray  #: (Y,G) orphans reaching the age limit [persons/year]
+
+
+def empty_scheme_outputs(Y: int, G: int, S: int, X: int, NS: int, B: int = N_TYPES) -> SchemeOutputs:
+    """Zeroed :class:`SchemeOutputs` for Y years (allocated by the caller of the kernel)."""
+    z = np.zeros
+    return SchemeOutputs(
+        z((Y + 1, G, S, X)), z((Y + 1, G, S, X)), z((Y, G, S, X)), z((Y + 1, G, NS)),
+        z((Y + 1, B, G, S, X)), z((Y + 1, B, G, S, X)),
+        z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)),
+        z((Y, B, G)), z((Y, B, G)), z((Y, B, G)), z((Y, G)), z((Y, G)), z((Y, G)),
+    )
+
+
+def _scheme_kernel(state, params, drivers, out):
     """Project the scheme's insured persons and pensioners over Y years.
 
     Shapes (G groups, S = 2 sexes, X = 101 ages, NS service cells, B = 4
@@ -168,6 +249,85 @@ def scheme_kernel(
     retirements with a lump sum, awards (count, annual amount), benefit
     outgo by type, lump sums paid, pensioner deaths, orphans ageing out.
     """
+    A = state.A
+    I = state.I
+    P = state.P
+    M = state.M
+    R = state.R
+    recruits = params.recruits
+    entry_dist = params.entry_dist
+    mortality_factor = params.mortality_factor
+    density = params.density
+    lapse = params.lapse
+    reentry = params.reentry
+    inval_incidence = params.inval_incidence
+    inval_min_service = params.inval_min_service
+    inval_rate = params.inval_rate
+    pensionable_age = params.pensionable_age
+    min_service = params.min_service
+    accrual = params.accrual
+    base_rate = params.base_rate
+    full_service = params.full_service
+    short_reduction = params.short_reduction
+    service_cap = params.service_cap
+    replacement_cap = params.replacement_cap
+    lump_months = params.lump_months
+    surv_min_service = params.surv_min_service
+    widow_rate = params.widow_rate
+    orphan_rate = params.orphan_rate
+    orphan_limit = params.orphan_limit
+    married = params.married
+    spouse_gap = params.spouse_gap
+    children = params.children
+    early_window = params.early_window
+    early_rate = params.early_rate
+    early_reduction = params.early_reduction
+    deferral_share = params.deferral_share
+    deferral_years = params.deferral_years
+    late_increment = params.late_increment
+    target = drivers.target
+    qx = drivers.qx
+    min_pension = drivers.min_pension
+    max_pension = drivers.max_pension
+    ref_earnings = drivers.ref_earnings
+    indexation = drivers.indexation
+    actives_out = out.actives
+    inactives_out = out.inactives
+    exposure_out = out.exposure
+    service_out = out.service
+    pensioners_out = out.pensioners
+    amounts_out = out.amounts
+    entrants_out = out.entrants
+    member_deaths_out = out.member_deaths
+    invalidity_out = out.invalidity_retirements
+    lapses_out = out.lapses
+    reentries_out = out.reentries
+    retire_pension_out = out.retirements_pension
+    retire_lump_out = out.retirements_lump_sum
+    awards_count_out = out.awards
+    awards_amount_out = out.awards_amount
+    outgo_out = out.benefit_outgo
+    lump_sum_out = out.lump_sums
+    pensioner_deaths_out = out.pensioner_deaths
+    orphan_exits_out = out.orphan_exits
+    swapped = False
+    orphans = np.zeros((A.shape[0], 2))  # (G, 2): orphans left in the year, and x parent's RE
+    # top[g,s,x]: cells n >= top of A and I are empty (service beyond the highest non-empty cell);
+    # ntop: the same for the state being built; wtop: for the work arrays (all of them at first)
+    top = np.zeros((A.shape[0], A.shape[1], A.shape[2]), dtype=np.int64)
+    ntop = np.zeros_like(top)
+    wtop = np.full_like(top, A.shape[3])
+    for g in range(A.shape[0]):
+        for s in range(A.shape[1]):
+            for x in range(A.shape[2]):
+                for n in range(A.shape[3]):
+                    if A[g, s, x, n] != 0.0 or I[g, s, x, n] != 0.0:
+                        top[g, s, x] = n + 1
+    newA = np.empty_like(A)
+    newI = np.empty_like(I)
+    addP = np.empty_like(P)
+    addM = np.empty_like(M)
+    addR = np.empty_like(R)
     G = A.shape[0]
     S = A.shape[1]
     X = A.shape[2]
@@ -195,10 +355,11 @@ def scheme_kernel(
                 for x in range(X):
                     a_sum = 0.0
                     i_sum = 0.0
-                    for n in range(NS):
-                        a_sum += A[g, s, x, n]
+                    for n in range(top[g, s, x]):  # the cells above are empty
+                        a = A[g, s, x, n]
+                        a_sum += a
                         i_sum += I[g, s, x, n]
-                        service_out[y, g, n] += A[g, s, x, n]
+                        service_out[y, g, n] += a
                     actives_out[y, g, s, x] = a_sum
                     inactives_out[y, g, s, x] = i_sum
         for b in range(B):
@@ -224,7 +385,7 @@ def scheme_kernel(
             for s in range(S):
                 total = 0.0
                 for x in range(X):
-                    for n in range(NS):
+                    for n in range(top[g, s, x]):
                         total += A[g, s, x, n]
                 gap = target[y, g, s] - total
                 if gap < 0.0:
@@ -234,15 +395,26 @@ def scheme_kernel(
                     entrants_out[y, g] += gap
                     for x in range(X):
                         A[g, s, x, 0] += gap * entry_dist[g, s, x]
+                        if top[g, s, x] == 0:
+                            top[g, s, x] = 1
 
-        newA[:] = 0.0
-        newI[:] = 0.0
+        # the work arrays hold the state of two years ago: clear its non-empty cells
+        for g in range(G):
+            for s in range(S):
+                for x in range(X):
+                    for n in range(wtop[g, s, x]):
+                        newA[g, s, x, n] = 0.0
+                        newI[g, s, x, n] = 0.0
+                    ntop[g, s, x] = 0
         addP[:] = 0.0
         addM[:] = 0.0
         addR[:] = 0.0
 
-        # --- 3-5. members
-        for g in range(G):
+        # --- 3-6. members and pensioners, group by group (groups are independent: in
+        # parallel in scheme_kernel_parallel)
+        for g in prange(G):
+            orphans[g, 0] = 0.0
+            orphans[g, 1] = 0.0
             mf = mortality_factor[g]
             d = density[y, g]
             lap = lapse[y, g]
@@ -273,9 +445,13 @@ def scheme_kernel(
                     exposure = 0.0
                     dead_eligible = 0.0
                     inval_x = 0.0
-                    for n in range(NS):
-                        a = A[g, s, x, n]
-                        v = I[g, s, x, n]
+                    Arow = A[g, s, x]
+                    Irow = I[g, s, x]
+                    nA = newA[g, s, x1]
+                    nI = newI[g, s, x1]
+                    for n in range(top[g, s, x]):  # cells above the highest non-empty one are empty
+                        a = Arow[n]
+                        v = Irow[n]
                         if a == 0.0 and v == 0.0:
                             continue
                         da = a * q
@@ -310,9 +486,9 @@ def scheme_kernel(
                         up = n + 1 if n + 1 < NS else NS - 1
                         if not retiring:
                             # active at the year end: a year of service with probability d
-                            newA[g, s, x1, up] += end_a * d
-                            newA[g, s, x1, n] += end_a * (1.0 - d)
-                            newI[g, s, x1, n] += end_v
+                            nA[up] += end_a * d
+                            nA[n] += end_a * (1.0 - d)
+                            nI[n] += end_v
                             continue
                         # part 0: actives who credited a year of service (n + 1); part 1: the
                         # other actives (n); part 2: inactives (n). Each part retires its
@@ -333,7 +509,8 @@ def scheme_kernel(
                                     rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
                                                          replacement_cap[y, g], full_service[y, g],
                                                          short_reduction[y, g])
-                                    pen = rate * re * (adj if part < 2 else 1.0)
+                                    # early or late factor; inactives never retire early
+                                    pen = rate * re * adj
                                     if pen < min_pension[y, g]:
                                         pen = min_pension[y, g]
                                     if pen > max_pension[y, g]:
@@ -351,10 +528,15 @@ def scheme_kernel(
                                     stay -= leave
                             if stay > 0.0:
                                 if part == 2:
-                                    newI[g, s, x1, nn] += stay
+                                    nI[nn] += stay
                                 else:
-                                    newA[g, s, x1, nn] += stay
+                                    nA[nn] += stay
                     exposure_out[y, g, s, x] += d * exposure
+                    # cells written at age x1: service up to top + 1
+                    if top[g, s, x] > 0:
+                        nt = top[g, s, x] + 1 if top[g, s, x] < NS else NS
+                        if nt > ntop[g, s, x1]:
+                            ntop[g, s, x1] = nt
                     # invalidity pensions (awarded mid-year, at the member's age at year end)
                     if inval_x > 0.0:
                         amt = inval_x * inval_rate[y, g] * re
@@ -367,17 +549,14 @@ def scheme_kernel(
                     # survivors of members who die with enough service
                     if dead_eligible > 0.0:
                         _survivors(dead_eligible, g, s, other, x, re, married, spouse_gap, children,
-                                   widow_rate[y], orphan_rate[y], orphan_limit, last,
-                                   addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
+                                   widow_rate[y], last, addP, addM, awards_count_out, awards_amount_out, orphans, y)
             member_deaths_out[y, g] += deaths_g
             invalidity_out[y, g] += inval_g
             lapses_out[y, g] += lapses_g
             reentries_out[y, g] += reentries_g
 
-        # --- 6. pensioners in payment
-        for b in range(B):
-            for g in range(G):
-                mf = mortality_factor[g]
+            # --- 6. pensioners in payment (of group g)
+            for b in range(B):
                 for s in range(S):
                     other = S - 1 - s
                     for x in range(X):
@@ -397,8 +576,8 @@ def scheme_kernel(
                         outgo_out[y, b, g] += paid * m * (1.0 - 0.5 * q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
                             _survivors(dp, g, s, other, x, r / p, married, spouse_gap, children,
-                                       widow_rate[y], orphan_rate[y], orphan_limit, last,
-                                       addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y)
+                                       widow_rate[y], last, addP, addM, awards_count_out, awards_amount_out,
+                                       orphans, y)
                         keep = 1.0 - q
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
@@ -407,31 +586,42 @@ def scheme_kernel(
                         addP[b, g, s, x1] += p * keep
                         addM[b, g, s, x1] += m * keep
                         addR[b, g, s, x1] += r * keep
-        # half a year of new awards in the year of award
-        for b in range(B):
-            for g in range(G):
+            # orphans' pensions of the year's deaths
+            _orphan_awards(g, orphans[g, 0], orphans[g, 1], orphan_rate[y], orphan_limit, addP, addM,
+                           awards_count_out, awards_amount_out, orphan_exits_out, y)
+            # half a year of new awards in the year of award
+            for b in range(B):
                 outgo_out[y, b, g] += 0.5 * awards_amount_out[y, b, g]
 
-        # --- 7. end-of-year state
-        for b in range(B):
-            for g in range(G):
-                for s in range(S):
-                    for x in range(X):
-                        P[b, g, s, x] = addP[b, g, s, x]
-                        M[b, g, s, x] = addM[b, g, s, x]
-                        R[b, g, s, x] = addR[b, g, s, x]
-        for g in range(G):
-            for s in range(S):
-                for x in range(X):
-                    for n in range(NS):
-                        A[g, s, x, n] = newA[g, s, x, n]
-                        I[g, s, x, n] = newI[g, s, x, n]
+        # --- 7. end-of-year state: the work arrays become the state (no copy)
+        P, addP = addP, P
+        M, addM = addM, M
+        R, addR = addR, R
+        A, newA = newA, A
+        I, newI = newI, I
+        wtop, top, ntop = top, ntop, wtop
+        swapped = not swapped
+    if swapped:  # the end state is in the work arrays: copy it into the caller's
+        state.A[...] = A
+        state.I[...] = I
+        state.P[...] = P
+        state.M[...] = M
+        state.R[...] = R
+
+
+#: The scheme kernel, compiled for a single thread (inside the parallel loop over paths).
+scheme_kernel = njit(cache=True)(_scheme_kernel)
+#: The same kernel with the groups run in parallel (``numba.prange``; a deterministic
+#: projection). Groups are independent, so the numbers do not depend on the threads.
+scheme_kernel_parallel = njit(cache=True, parallel=True)(_scheme_kernel)
 
 
 @njit(cache=True)
-def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, orphan_rate,
-               orphan_limit, last, addP, addM, awards_count_out, awards_amount_out, orphan_exits_out, y):
-    """Award widow(er)s' and orphans' pensions for ``dead`` deaths of sex s, age x."""
+def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, last,
+               addP, addM, awards_count_out, awards_amount_out, orphans, y):
+    """Award widow(er)s' pensions for ``dead`` deaths of sex s, age x, and count
+    the orphans they leave (``orphans[g] += (children, children x RE)``; awarded
+    by :func:`_orphan_awards` once the group's deaths of the year are known)."""
     w = dead * married[s, x]
     if w > 0.0:
         xa = x + spouse_gap[s, x] + 1
@@ -445,19 +635,33 @@ def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_ra
         awards_count_out[y, 2, g] += w
         awards_amount_out[y, 2, g] += amt
     kids = dead * children[s, x]
-    if kids > 0.0 and orphan_limit > 0:
-        each = kids / (2.0 * orphan_limit)
-        for age in range(orphan_limit):
-            xa = age + 1
-            if xa >= orphan_limit:
-                # reaches the limit at the year end: paid half a year only
-                amt = 2.0 * each * orphan_rate * re
-                awards_amount_out[y, 3, g] += amt
-                awards_count_out[y, 3, g] += 2.0 * each
-                orphan_exits_out[y, g] += 2.0 * each
-                continue
-            for sex in range(2):
-                addP[3, g, sex, xa] += each
-                addM[3, g, sex, xa] += each * orphan_rate * re
-            awards_count_out[y, 3, g] += 2.0 * each
-            awards_amount_out[y, 3, g] += 2.0 * each * orphan_rate * re
+    if kids > 0.0:
+        orphans[g, 0] += kids
+        orphans[g, 1] += kids * re
+
+
+@njit(cache=True)
+def _orphan_awards(g, kids, kids_re, orphan_rate, orphan_limit, addP, addM, awards_count_out, awards_amount_out,
+                   orphan_exits_out, y):
+    """Award the orphans' pensions of group g in year y: ``kids`` orphans left by the year's
+    deaths, ``kids_re`` the sum of children x their parent's reference earnings.
+
+    Orphans are spread evenly over ages 0..limit-1 at the year end (one half
+    boys), each paid ``orphan_rate x RE`` of their parent; those reaching the
+    age limit at the year end are paid for half a year and leave.
+    """
+    if kids <= 0.0 or orphan_limit <= 0:
+        return
+    each = kids / (2.0 * orphan_limit)
+    each_amt = kids_re / (2.0 * orphan_limit) * orphan_rate
+    for age in range(orphan_limit):
+        xa = age + 1
+        awards_count_out[y, 3, g] += 2.0 * each
+        awards_amount_out[y, 3, g] += 2.0 * each_amt
+        if xa >= orphan_limit:
+            # reaches the limit at the year end: paid half a year only
+            orphan_exits_out[y, g] += 2.0 * each
+            continue
+        for sex in range(2):
+            addP[3, g, sex, xa] += each
+            addM[3, g, sex, xa] += each_amt

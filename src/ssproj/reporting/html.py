@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ssproj import variables
 from ssproj._version import __version__
 from ssproj.io.atomic import atomic_path
 from ssproj.reporting import plots
@@ -98,7 +99,7 @@ def _fmt_values(values: pd.Series, unit: str) -> list:
 def _scale_money(values: pd.Series, unit: str, currency: str):
     """Amounts of money (units starting ``currency``, not per person) in billions of ``currency``."""
     cur = currency or "currency"
-    if unit.startswith("currency per"):
+    if unit.startswith(("currency per", "currency/person")):
         return values, unit.replace("currency", cur, 1)
     if unit.startswith("currency"):
         return values / 1e9, unit.replace("currency", f"billion {cur}", 1)
@@ -135,20 +136,12 @@ def _summary_table(p, every=10):
                            "(before the first scheme year).")
 
 
-_INDICATOR_UNITS = (
-    ("depletion_year", "calendar year"),
-    ("gap_", "share of insured earnings"),
-    ("summarized_", "share of insured earnings"),
-    ("actuarial_balance_", "share of insured earnings"),
-    ("reserve_ratio_", "years of outgo"),
-)
-
-
 def _indicator_table(p):
     ind = p.indicators()
     rows = []
     for key, value in ind.items():
-        unit = next((u for prefix, u in _INDICATOR_UNITS if key.startswith(prefix)), "")
+        v = variables.find(key)  # the unit as written in headers, from the registry
+        unit = v.label if v is not None else ""
         if value != value:
             text = "never" if key == "depletion_year" else "\u2013"
         else:
@@ -209,8 +202,8 @@ def _environment():
 
 
 def render_html(result_or_comparison, *, dpi: int = 100) -> str:
-    """The HTML report of a projection (or Dataset) or a comparison, as text (see :func:`write_html`)."""
-    kind, obj = plots._kind(result_or_comparison)
+    """The HTML report of a projection or a comparison, as text (see :func:`write_html`)."""
+    kind, obj = plots.result_kind(result_or_comparison)
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if kind == "comparison":
         has_scheme = obj.has_scheme
@@ -253,7 +246,7 @@ def write_html(result_or_comparison, path, *, dpi: int = 100) -> Path:
 
     Parameters
     ----------
-    result_or_comparison : Projection, xarray.Dataset or Comparison
+    result_or_comparison : Projection or Comparison
         From :func:`ssproj.project`, :meth:`ssproj.Projection.from_netcdf`
         or :func:`ssproj.compare`.
     path : str or Path

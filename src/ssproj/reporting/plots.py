@@ -1,7 +1,8 @@
 """Charts of a projection or a comparison, for notebooks and reports.
 
-Each function takes a :class:`~ssproj.Projection` (or its
-:class:`xarray.Dataset`) or a :class:`~ssproj.Comparison`, and an optional
+Each function takes a :class:`~ssproj.Projection` (wrap a bare
+:class:`xarray.Dataset` with ``ssproj.Projection(ds)``) or a
+:class:`~ssproj.Comparison`, and an optional
 matplotlib ``ax``; it draws on ``ax`` (a new figure if none is given) and
 returns the Axes. Nothing is shown: call ``plt.show()`` or
 ``ax.figure.savefig(...)`` yourself. Given a comparison, a function draws
@@ -25,6 +26,9 @@ import contextlib
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
+
+from ssproj.finance.summary import summary_frame
 
 __all__ = [
     "STYLE", "style_context", "CHARTS", "COMPARISON_CHARTS",
@@ -47,26 +51,47 @@ def style_context():
 
 # ----------------------------------------------------------------- helpers
 
-def _kind(obj):
-    """'projection' or 'comparison', and the object normalised (a Dataset becomes a Projection)."""
-    import xarray as xr
+def result_kind(obj):
+    """Whether `obj` is a projection or a comparison (duck-typed).
 
-    from ssproj.analysis.compare import Comparison
-    from ssproj.projection import Projection
+    Parameters
+    ----------
+    obj : Projection, its Dataset, or Comparison
+        A comparison has ``projections`` (name -> projection); a projection
+        has ``dataset`` and ``summary()``; a bare projection Dataset is
+        wrapped in a :class:`DatasetResult`. (Reporting sits below
+        ``ssproj.projection`` and ``ssproj.analysis`` and does not import
+        their classes.)
 
-    if isinstance(obj, Comparison):
+    Returns
+    -------
+    kind : {"projection", "comparison"}
+    obj : the object itself
+    """
+    if hasattr(obj, "projections"):
         return "comparison", obj
-    if isinstance(obj, Projection):
+    if hasattr(obj, "dataset") and hasattr(obj, "summary"):
         return "projection", obj
-    if isinstance(obj, xr.Dataset):
-        return "projection", Projection(obj)
-    raise TypeError(f"expected an ssproj.Projection, an xarray.Dataset or an ssproj.Comparison, "
-                    f"got {type(obj).__name__}")
+    if isinstance(obj, xr.Dataset) and "population" in obj:
+        return "projection", DatasetResult(obj)
+    raise TypeError(f"expected an ssproj.Projection, its Dataset or an ssproj.Comparison, got {type(obj).__name__}")
+
+
+class DatasetResult:
+    """A projection's Dataset seen as a result: ``dataset`` and ``summary()``
+    (:func:`ssproj.finance.summary.summary_frame`), for plots given a bare Dataset."""
+
+    def __init__(self, dataset: xr.Dataset):
+        self.dataset = dataset
+
+    def summary(self):
+        """Key figures by year (see :meth:`ssproj.Projection.summary`)."""
+        return summary_frame(self.dataset)
 
 
 def _items(obj):
     """(name, Projection) pairs: one for a projection, one per scenario for a comparison."""
-    kind, obj = _kind(obj)
+    kind, obj = result_kind(obj)
     if kind == "comparison":
         return kind, obj, list(obj.projections.items())
     return kind, obj, [(str(obj.dataset.attrs.get("scenario_name", "")), obj)]
@@ -91,7 +116,8 @@ def _currency(projections) -> str:
     return ""
 
 
-def _axes(ax):
+def axes_or_new(ax):
+    """`ax`, or the Axes of a new figure if `ax` is None."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -124,7 +150,7 @@ def population(result, ax=None):
     """
     kind, obj, items = _items(result)
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         if kind == "comparison":
             for name, p in items:
                 s = p.summary()
@@ -155,7 +181,7 @@ def reserves_by_fund(result, ax=None, *, until=None):
     _require_scheme(items, "reserves_by_fund")
     currency = _currency(items)
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for name, p in items:
             s = _scheme_summary(p)
             if s is None:
@@ -180,7 +206,7 @@ def reserve_ratio(result, ax=None):
     kind, obj, items = _items(result)
     _require_scheme(items, "reserve_ratio")
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for name, p in items:
             s = _scheme_summary(p)
             if s is not None:
@@ -200,7 +226,7 @@ def cost_rate(result, ax=None):
     kind, obj, items = _items(result)
     _require_scheme(items, "cost_rate")
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for i, (name, p) in enumerate(items):
             s = _scheme_summary(p)
             if s is None:
@@ -226,7 +252,7 @@ def members(result, ax=None):
     kind, obj, items = _items(result)
     _require_scheme(items, "members")
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for i, (name, p) in enumerate(items):
             s = _scheme_summary(p)
             if s is None:
@@ -255,7 +281,7 @@ def coverage(result, ax=None):
     kind, obj, items = _items(result)
     _require_scheme(items, "coverage")
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for i, (name, p) in enumerate(items):
             s = _scheme_summary(p)
             if s is None:
@@ -283,7 +309,7 @@ def population_pyramid(result, year=None, ax=None):
     """
     kind, obj, items = _items(result)
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         for i, (name, p) in enumerate(items):
             pop = p.dataset["population"]
             y = int(year) if year is not None else int(pop["year"].values[-1])
@@ -327,7 +353,7 @@ def scenario_series(comparison, column, ax=None, *, scale=1.0, unit=None):
     """
     kind, obj, items = _items(comparison)
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         found = None
         for name, p in items:
             s = p.summary()
@@ -353,12 +379,12 @@ def scenario_series(comparison, column, ax=None, *, scale=1.0, unit=None):
 def decomposition(comparison, ax=None, *, years=None):
     """Change in PAYG cost rate against the reference, split into demography, coverage and policy, in
     percentage points of insured earnings (stacked bars, one group per scenario and year)."""
-    kind, obj = _kind(comparison)
+    kind, obj = result_kind(comparison)
     if kind != "comparison":
         raise TypeError("decomposition: expected an ssproj.Comparison")
     dec = obj.decomposition(years)
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         labels = [f"{s}\n{y}" for s, y in dec.index]
         x = np.arange(len(dec))
         pos = np.zeros(len(dec))
@@ -423,7 +449,7 @@ def fan_chart(percentiles, ax=None, *, central=None, title=None, ylabel=""):
     by_q = {float(c[1:].replace("_", ".")): c for c in cols}
     lows = [q for q in qs if q < 50]
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         years = percentiles.index.to_numpy()
         n = max(len(lows), 1)
         for i, lo in enumerate(lows):
@@ -451,7 +477,7 @@ def probability_chart(probability, ax=None, *, title="Probability of depletion b
     from matplotlib.ticker import PercentFormatter
 
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         ax.plot(probability.index, probability.to_numpy(), color="C3", linewidth=1.8)
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -9,34 +9,19 @@ while wages rise shows up as a growing share of earnings above it.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
+
+from ssproj.kernels.earnings import expected_clipped_many, share_above_many
 
 __all__ = ["expected_clipped", "share_above"]
 
 
-def _params(mean, sigma):
-    mean = np.asarray(mean, dtype=float)
-    sigma = np.asarray(sigma, dtype=float)
-    with np.errstate(divide="ignore"):
-        mu = np.log(mean) - 0.5 * sigma**2
-    return mu, sigma
-
-
-def _partial_mean(mean, mu, sigma, bound):
-    """E[X; X <= bound] for X lognormal(mu, sigma) with E[X] = mean."""
-    bound = np.asarray(bound, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.log(bound) - mu - sigma**2) / sigma
-        cdf = np.where(sigma > 0, ndtr(z), (mean <= bound).astype(float))
-    return np.where(bound <= 0, 0.0, mean * cdf)
-
-
-def _cdf(mu, sigma, bound, mean):
-    bound = np.asarray(bound, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.log(bound) - mu) / sigma
-        cdf = np.where(sigma > 0, ndtr(z), (mean <= bound).astype(float))
-    return np.where(bound <= 0, 0.0, cdf)
+def _map(kernel, *arrays):
+    """Broadcast `arrays`, run a 1-D kernel over them and reshape the result."""
+    b = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in arrays))
+    flat = [np.ascontiguousarray(a).ravel() for a in b]
+    out = np.empty(flat[0].shape[0])
+    kernel(*flat, out)
+    return out.reshape(b[0].shape)
 
 
 def expected_clipped(mean, sigma, floor, ceiling):
@@ -54,7 +39,7 @@ def expected_clipped(mean, sigma, floor, ceiling):
     Returns
     -------
     ndarray
-        ``E[min(max(X, floor), ceiling)]``. [currency/month]
+        ``E[min(max(X, floor), ceiling)]`` (0 where ``mean <= 0``). [currency/month]
 
     Notes
     -----
@@ -64,19 +49,13 @@ def expected_clipped(mean, sigma, floor, ceiling):
     .. math::
 
         E[\\mathrm{clip}(X, F, C)] = F\\,P(X<F) + E[X; F \\le X \\le C] + C\\,P(X>C).
+
+    The formula is written once, in :func:`ssproj.kernels.earnings.clipped_with_logs`,
+    which the engine uses; this function maps it over arrays.
     """
-    mean = np.asarray(mean, dtype=float)
-    mu, sigma = _params(mean, sigma)
-    pf = _cdf(mu, sigma, floor, mean)
-    pc = _cdf(mu, sigma, ceiling, mean)
-    between = _partial_mean(mean, mu, sigma, ceiling) - _partial_mean(mean, mu, sigma, floor)
-    out = np.asarray(floor) * pf + between + np.asarray(ceiling) * (1.0 - pc)
-    return np.where(mean > 0, out, np.minimum(np.maximum(0.0, floor), ceiling) * (mean > 0))
+    return _map(expected_clipped_many, mean, sigma, floor, ceiling)
 
 
 def share_above(mean, sigma, ceiling):
-    """Share of total earnings above the ceiling, ``1 - E[min(X, C)] / E[X]``. [1]"""
-    mean = np.asarray(mean, dtype=float)
-    capped = expected_clipped(mean, sigma, 0.0, ceiling)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean > 0, 1.0 - capped / mean, 0.0)
+    """Share of total earnings above the ceiling, ``1 - E[min(X, C)] / E[X]`` (0 where E[X] <= 0). [1]"""
+    return _map(share_above_many, mean, sigma, ceiling)

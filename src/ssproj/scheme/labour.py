@@ -22,7 +22,7 @@ __all__ = ["SECTORS", "age_table", "labour_force", "employment_by_sector"]
 SECTORS = ("public", "private", "informal")
 
 
-def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0) -> np.ndarray:
+def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0, extend=False) -> np.ndarray:
     """Spread an age-group table to single ages 0..100 (constant within groups).
 
     Parameters
@@ -38,6 +38,11 @@ def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0) 
         Select rows first (e.g. ``("group", "private")``).
     fill : float
         Value at ages not covered by any group.
+    extend : bool
+        Extend the table flat instead: ages below its first age take the
+        values of the first age, ages above its last age those of the last
+        age (``fill`` then applies only where no row is selected). For the
+        salary scale: members at ages the table does not cover still earn.
 
     Returns
     -------
@@ -60,6 +65,10 @@ def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0) 
     for i, sex in enumerate(sexes):
         sel = np.ones(len(row_index), bool) if sex is None else (sex_of_row[row_index] == sex)
         out[i, ages[sel], :] = values[row_index[sel]]
+        if extend and sel.any():
+            first, last = ages[sel].min(), ages[sel].max()
+            out[i, :first, :] = out[i, first, :]
+            out[i, last + 1 :, :] = out[i, last, :]
     if single:
         out = out[..., 0]
     return out if by_sex else out[0]

@@ -1,27 +1,28 @@
-"""The social insurance stages: labour force, insured persons, benefits, finance.
+"""The scheme compiled into arrays: labour force, base members and pensioners, parameters.
 
-:func:`project_scheme` takes a validated scenario and its projected
-population and returns an :class:`xarray.Dataset` with every stock and flow
-of the scheme, by calendar year from ``valuation_year + 1``. Stocks of
-members and pensioners are at 31 December; flows are calendar-year totals;
-money is nominal in the scenario's currency.
-
-The hot loop is :func:`ssproj.kernels.scheme.scheme_kernel`; this module
-only turns parameters and tables into arrays and arrays into a Dataset.
+:func:`scheme_plan` turns a validated scenario into a frozen
+:class:`SchemePlan` of arrays (the members and pensioners at the valuation
+date, the kernel's parameters by year and group, the earnings structure,
+the finance parameters); :func:`economy` evaluates its economic series.
+The engine (:mod:`ssproj.scheme.engine`, :mod:`ssproj.kernels.engine`) runs
+on them; stocks of members and pensioners are at 31 December, flows are
+calendar-year totals, money is nominal in the scenario's currency.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ssproj.scheme.earnings import expected_clipped, share_above
-from ssproj.finance.fund import roll_forward
+from ssproj.kernels.engine import EarningsPlan
 from ssproj.kernels.lifetable import N_AGES
-from ssproj.kernels.scheme import N_TYPES, scheme_kernel
+from ssproj.kernels.scheme import N_TYPES, SchemeParams, SchemeState
+from ssproj.scenario.timepath import TimePath
 from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
 
-__all__ = ["BENEFIT_TYPES", "N_SERVICE", "SchemePlan", "economy", "employment", "finance", "project_scheme",
+__all__ = ["BENEFIT_TYPES", "N_SERVICE", "PAYERS", "SchemePlan", "economy", "LabourPlan", "employment", "employment_from_plan", "employment_from_population", "labour_plan",
            "scheme_plan", "single_age_counts"]
 
 #: Benefit types of pensions in payment, in kernel order.
@@ -74,9 +75,13 @@ def _imputed_service(entry_dist, density, scheme_age):
     """Distribution of completed service by age for members without records.
 
     A member aged x who entered at age e (probability ``entry_dist[e]``,
-    e <= x) and contributed a share ``density`` of each year since has
-    ``round(density (x - e))`` years of service, capped by the years the
-    scheme has existed and by the last service cell.
+    e <= x) and contributed a share ``density`` of each year since has on
+    average ``v = density (x - e)`` years of service. Service is counted in
+    whole years, so the weight of entry age e is split between
+    ``floor(v)`` (share ``1 - (v - floor(v))``) and ``floor(v) + 1``
+    (share ``v - floor(v)``): the mean service is ``v`` exactly. Then
+    service is capped by the years the scheme has existed and by the last
+    service cell.
 
     Returns
     -------
@@ -92,9 +97,14 @@ def _imputed_service(entry_dist, density, scheme_age):
         if total <= 0:
             out[x, 0] = 1.0
             continue
-        n = np.minimum(np.rint(density * (x - ages)).astype(int), cap)
-        n = np.maximum(n, 0)
-        np.add.at(out[x], n[w > 0], w[w > 0] / total)
+        pos = w > 0
+        share = w[pos] / total
+        v = np.maximum(density * (x - ages[pos]), 0.0)
+        lo = np.floor(v)
+        frac = v - lo
+        lo = lo.astype(int)
+        np.add.at(out[x], np.minimum(lo, cap), share * (1.0 - frac))
+        np.add.at(out[x], np.minimum(lo + 1, cap), share * frac)
     return out
 
 
@@ -168,112 +178,178 @@ def employment(sc, demography: xr.Dataset, years) -> tuple[np.ndarray, np.ndarra
     return employment_from_population(sc, pop, years)
 
 
-def employment_from_population(sc, pop, years) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`employment` from a population array ``(Y, 2, 101)`` at 1 July of `years`. [persons]"""
-    tables = sc.tables
-    participation = age_table(tables["labour_force_participation"], "rate")
-    labour = labour_force(pop, participation, _glob(sc, "participation_multiplier", years))
-    structure = age_table(tables["employment_structure"], list(SECTORS))
-    employed = employment_by_sector(labour, _glob(sc, "unemployment_rate", years), structure,
-                                    private_multiplier=_glob(sc, "private_share_multiplier", years))
-    domestic = employed[2] * _glob(sc, "domestic_worker_share", years)[:, None, None]
-    return labour, employed, domestic
-
-
-#: Arguments of :func:`ssproj.kernels.scheme.scheme_kernel` between the state
-#: and the outputs, in order; those marked ``None`` in
-#: :attr:`SchemePlan.kernel_static` depend on the population or the economy.
-KERNEL_INPUTS = (
-    "target", "recruits", "entry_dist", "qx", "mortality_factor",
-    "density", "lapse", "reentry",
-    "inval_incidence", "inval_min_service", "inval_rate",
-    "pensionable_age", "min_service", "accrual", "base_rate", "full_service", "short_reduction",
-    "service_cap", "replacement_cap", "min_pension", "max_pension", "lump_months",
-    "ref_earnings", "surv_min_service", "widow_rate", "orphan_rate", "orphan_limit",
-    "married", "spouse_gap", "children", "indexation",
-    "early_window", "early_rate", "early_reduction", "deferral_share", "deferral_years", "late_increment",
-)
-#: Kernel inputs computed per projection from population and economy.
-KERNEL_DYNAMIC = ("target", "qx", "min_pension", "max_pension", "ref_earnings", "indexation")
-
-
-class SchemePlan:
-    """Everything :func:`project_scheme` needs that depends on neither the
-    projected population nor the economic paths (wages, prices, returns).
-
-    Built once by :func:`scheme_plan`; stochastic runs
-    (:mod:`ssproj.stochastic`) re-use it for every path.
+@dataclass(frozen=True)
+class LabourPlan:
+    """The labour-force inputs of a scenario on its scheme years (Y years).
 
     Attributes
     ----------
-    years : ndarray of int
-        Scheme years (``valuation_year + 1`` .. end). [calendar year]
-    groups, funds, branches : list of str
-    ext_years : ndarray of int
+    participation : ndarray, shape (2, 101)
+        Labour force participation rate by sex and age. [1]
+    participation_multiplier : ndarray, shape (Y,)
+        Factor on participation (result capped at 1). [1]
+    unemployment_rate : ndarray, shape (Y,)
+        [1]
+    structure : ndarray, shape (2, 101, 3)
+        Shares of the employed in the public, private and informal sectors. [1]
+    private_share_multiplier : ndarray, shape (Y,)
+        Factor on the private share; the informal share absorbs the change. [1]
+    domestic_worker_share : ndarray, shape (Y,)
+        Domestic workers' share of informal employment. [1]
+    """
+
+    participation: np.ndarray
+    participation_multiplier: np.ndarray
+    unemployment_rate: np.ndarray
+    structure: np.ndarray
+    private_share_multiplier: np.ndarray
+    domestic_worker_share: np.ndarray
+
+
+def labour_plan(sc, years) -> LabourPlan:
+    """The :class:`LabourPlan` of a scenario over `years` (tables read once)."""
+    tables = sc.tables
+    return LabourPlan(
+        participation=age_table(tables["labour_force_participation"], "rate"),
+        participation_multiplier=_glob(sc, "participation_multiplier", years),
+        unemployment_rate=_glob(sc, "unemployment_rate", years),
+        structure=age_table(tables["employment_structure"], list(SECTORS)),
+        private_share_multiplier=_glob(sc, "private_share_multiplier", years),
+        domestic_worker_share=_glob(sc, "domestic_worker_share", years),
+    )
+
+
+def employment_from_plan(lp: LabourPlan, pop) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labour force, employment by sector and domestic workers from a population ``(Y, 2, 101)``. [persons]
+
+    See :func:`employment` for the shapes returned.
+    """
+    labour = labour_force(pop, lp.participation, lp.participation_multiplier)
+    employed = employment_by_sector(labour, lp.unemployment_rate, lp.structure,
+                                    private_multiplier=lp.private_share_multiplier)
+    domestic = employed[2] * lp.domestic_worker_share[:, None, None]
+    return labour, employed, domestic
+
+
+def employment_from_population(sc, pop, years) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`employment` from a population array ``(Y, 2, 101)`` at 1 July of `years`. [persons]"""
+    return employment_from_plan(labour_plan(sc, years), pop)
+
+
+@dataclass(frozen=True)
+class SchemePlan:
+    """A scenario's scheme compiled into arrays: everything the engine needs
+    that depends on neither the projected population nor the economic paths.
+
+    Built once by :func:`scheme_plan`; the deterministic projection, the
+    stochastic paths, the solver and the sensitivity runs re-use it.
+    Shapes: Y scheme years, T_ext = Y + years of earnings history, G
+    groups, F funds, Br short-term branches, P payers.
+
+    Attributes
+    ----------
+    years : ndarray of int, shape (Y,)
+        Scheme years, ``valuation_year + 1`` .. end. [calendar year]
+    groups, funds, branches, sectors : tuple of str
+        Insured groups, funds, short-term branches, and each group's sector.
+    ext_years : ndarray of int, shape (T_ext,)
         Scheme years preceded by ``max(reference_period)`` years of earnings
         history. [calendar year]
-    state0 : tuple of ndarray
-        ``(A, I, P, M, R)`` at 31 December of the valuation year (see
-        :func:`ssproj.kernels.scheme.scheme_kernel`). [persons, currency/year]
-    kernel_static : dict
-        Kernel inputs by name (:data:`KERNEL_INPUTS`), None for those in
-        :data:`KERNEL_DYNAMIC`.
-    target_weight : ndarray, shape (Y, G, 2, 101)
-        Coverage rate x the share of the population employed in the
-        group's sector: ``target = sum_x population x target_weight``. [1]
-    earnings_level : ndarray, shape (T_ext, G)
-        Group's earnings relative to the average wage. [1]
-    earnings_scale : ndarray, shape (G, 101)
-        Salary scale by age. [1]
-    earnings_sigma : ndarray, shape (G,)
-        Standard deviation of log earnings. [1]
-    declared : ndarray of bool, shape (G,)
-        Groups contributing on declared income (floor and ceiling tied to
-        the minimum wage). [1]
-    floor_ratio, declared_min, declared_max : ndarray, shapes (T_ext,), (T_ext, G), (T_ext, G)
-        Contribution floor / declared-income band relative to the minimum wage. [1]
-    ref_periods : ndarray of int, shape (G,)
-        Years averaged in the reference earnings. [years]
-    min_pension_ratio, max_pension_ratio : ndarray, shape (Y, G)
-        Minimum pension / minimum wage and maximum pension / ceiling. [1]
-    price_weight, indexation_extra : ndarray, shape (Y,)
-        Indexation = ``w prices + (1 - w) wages + extra``. [1], [1/year]
+    valuation_year : int
+        Year at whose 31 December the base data stand. [calendar year]
+    coverage : ndarray, shape (Y, G)
+        Coverage rate: insured share of the group's sector. [1]
+    labour : LabourPlan
+        Labour-force inputs (participation, unemployment, sector shares).
+    state0 : ssproj.kernels.scheme.SchemeState
+        Members and pensioners at 31 December of the valuation year.
+        [persons, currency/year]
+    params : ssproj.kernels.scheme.SchemeParams
+        The scheme kernel's inputs that do not depend on population or
+        economy (rates, ages, service conditions; see their fields).
+    earnings : ssproj.kernels.engine.EarningsPlan
+        Coverage weights, earnings structure, contribution-base and benefit
+        limits relative to the minimum wage and the ceiling, indexation rule.
     contribution_rates : ndarray, shape (Y, P, G)
         By payer (``PAYERS``). [share of insured earnings]
-    long_term_share : ndarray, shape (Y, G); branch_share, cost_rate : ndarray, shape (Y, Br)
+    long_term_share : ndarray, shape (Y, G)
+        Share of contributions going to the long-term fund. [1]
+    branch_share, cost_rate : ndarray, shape (Y, Br)
+        Share of contributions to each branch [1]; branch cost rate
+        [share of insured earnings].
     admin_cost_rate, admin_cost_per_member : ndarray, shape (Y,)
         [share of contributions], [currency/year per member]
     extra_admin : ndarray, shape (Y,)
-        Extra administrative outgo of the long-term fund. [currency/year]
+        Extra administrative outgo of the long-term fund, e.g. channel
+        costs paid by the fund. [currency/year]
     lt_fund : int
-        Index of the long-term fund; ``branch_fund`` (Br,) the fund of each branch.
+        Index of the long-term fund in ``funds``.
+    branch_fund : ndarray of int, shape (Br,)
+        Fund of each branch.
     opening_reserve : ndarray, shape (F,)
         Reserves at 31 December of the valuation year. [currency]
+    gdp : ndarray, shape (Y,)
+        Gross domestic product. [currency/year]
+    exchange_rate : ndarray, shape (Y,)
+        [currency/USD]
     """
 
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
+    years: np.ndarray
+    groups: tuple[str, ...]
+    funds: tuple[str, ...]
+    branches: tuple[str, ...]
+    sectors: tuple[str, ...]
+    ext_years: np.ndarray
+    valuation_year: int
+    coverage: np.ndarray
+    labour: LabourPlan
+    state0: SchemeState
+    params: SchemeParams
+    earnings: EarningsPlan
+    contribution_rates: np.ndarray
+    long_term_share: np.ndarray
+    branch_share: np.ndarray
+    cost_rate: np.ndarray
+    admin_cost_rate: np.ndarray
+    admin_cost_per_member: np.ndarray
+    extra_admin: np.ndarray
+    lt_fund: int
+    branch_fund: np.ndarray
+    opening_reserve: np.ndarray
+    gdp: np.ndarray
+    exchange_rate: np.ndarray
 
-    def kernel_args(self, **dynamic) -> list:
-        """Positional kernel inputs, with the :data:`KERNEL_DYNAMIC` ones from `dynamic`."""
-        missing = set(KERNEL_DYNAMIC) - set(dynamic)
-        if missing:
-            raise TypeError(f"kernel_args needs {sorted(missing)}")
-        return [_contiguous(dynamic[name] if name in KERNEL_DYNAMIC else self.kernel_static[name])
-                for name in KERNEL_INPUTS]
 
-    def static_args(self) -> list:
-        """The kernel inputs that are not in :data:`KERNEL_DYNAMIC`, in kernel order."""
-        return [_contiguous(self.kernel_static[name]) for name in KERNEL_INPUTS if name not in KERNEL_DYNAMIC]
+def _c(v):
+    """A C-contiguous float64 copy of `v`.
+
+    Plans are shared by every run of a scenario and must not be modified;
+    the arrays stay writable all the same, because Numba dispatches calls
+    with read-only arrays much more slowly (measured: 2-10x on the kernel).
+    """
+    return np.array(v, dtype=np.float64, order="C")
 
 
-def _contiguous(v):
-    return v if isinstance(v, int) else np.ascontiguousarray(v)
+def _ci(v):
+    """A C-contiguous int64 copy of `v` (see :func:`_c`)."""
+    return np.array(v, dtype=np.int64, order="C")
 
 
 def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
-    """Prepare the inputs of :func:`project_scheme` that do not depend on
-    the population or the economy (see :class:`SchemePlan`)."""
+    """Compile a scenario's scheme into a :class:`SchemePlan`: everything the engine
+    needs that depends on neither the population nor the economy.
+
+    Parameters
+    ----------
+    sc : Scenario
+        A validated scenario with insured groups (or a strategy's view of one).
+    recruits : ndarray, shape (Y, G, 2), optional
+        Persons recruited into each group and sex in each scheme year on top
+        of the coverage gap (coverage-expansion channels). [persons/year]
+    extra_admin_by_year : ndarray, shape (Y,), optional
+        Administrative costs added to the outgo of the long-term fund, e.g.
+        the fund-paid costs of channels. [currency/year]
+    """
     groups = list(sc.groups)
     funds = list(sc.funds)
     branches = list(sc.branches)
@@ -282,7 +358,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     tables = sc.tables
 
     # ---- coverage target per person of the population
-    _, employed, domestic = employment_from_population(sc, np.ones((Y, 2, N_AGES)), years)
+    labour = labour_plan(sc, years)
+    _, employed, domestic = employment_from_plan(labour, np.ones((Y, 2, N_AGES)))
     by_sector = {"public": employed[0], "private": employed[1], "informal": employed[2], "domestic": domestic}
     sectors = [sc.entity_info("group", g)["sector"] for g in groups]
     coverage = _per(sc, "coverage_rate", years)  # (Y, G)
@@ -311,27 +388,44 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     recruits = np.zeros((Y, G, 2)) if recruits is None else np.asarray(recruits, dtype=np.float64)
     if recruits.shape != (Y, G, 2) or np.any(recruits < 0) or not np.all(np.isfinite(recruits)):
         raise ValueError(f"recruits must be finite, >= 0 and of shape {(Y, G, 2)}; got shape {recruits.shape}")
-    static = {
-        "recruits": recruits, "entry_dist": entry, "mortality_factor": _scalar_per(sc, "mortality_factor", groups),
-        "density": density, "lapse": _per(sc, "lapse_rate", years), "reentry": _per(sc, "reentry_rate", years),
-        "inval_incidence": age_table(tables["invalidity_incidence"], "rate"),
-        "inval_min_service": _per(sc, "invalidity_min_service", years), "inval_rate": inval_rate,
-        "pensionable_age": pens_age, "min_service": _per(sc, "minimum_service", years),
-        "accrual": _per(sc, "accrual_rate", years), "base_rate": _per(sc, "base_rate", years),
-        "full_service": _per(sc, "full_service", years),
-        "short_reduction": _per(sc, "short_service_reduction", years), "service_cap": _per(sc, "service_cap", years),
-        "replacement_cap": cap, "lump_months": _per(sc, "lump_sum_months_per_year", years),
-        "surv_min_service": _per(sc, "survivor_min_service", years), "widow_rate": _glob(sc, "widow_rate", years),
-        "orphan_rate": _glob(sc, "orphan_rate", years), "orphan_limit": int(sc.value("orphan_age_limit")),
-        "married": fam[..., 0], "spouse_gap": np.rint(fam[..., 1]).astype(np.int64), "children": fam[..., 2],
-        "early_window": _per(sc, "early_retirement_window", years),
-        "early_rate": _per(sc, "early_retirement_rate", years),
-        "early_reduction": _per(sc, "early_retirement_reduction", years),
-        "deferral_share": _per(sc, "deferral_share", years), "deferral_years": _per(sc, "deferral_years", years),
-        "late_increment": _per(sc, "late_retirement_increment", years),
-    }
-    for name in KERNEL_DYNAMIC:
-        static[name] = None
+    params = SchemeParams(
+        recruits=_c(recruits), entry_dist=_c(entry), mortality_factor=_c(_scalar_per(sc, "mortality_factor", groups)),
+        density=_c(density), lapse=_c(_per(sc, "lapse_rate", years)), reentry=_c(_per(sc, "reentry_rate", years)),
+        inval_incidence=_c(age_table(tables["invalidity_incidence"], "rate")),
+        inval_min_service=_c(_per(sc, "invalidity_min_service", years)), inval_rate=_c(inval_rate),
+        pensionable_age=_c(pens_age), min_service=_c(_per(sc, "minimum_service", years)),
+        accrual=_c(_per(sc, "accrual_rate", years)), base_rate=_c(_per(sc, "base_rate", years)),
+        full_service=_c(_per(sc, "full_service", years)),
+        short_reduction=_c(_per(sc, "short_service_reduction", years)),
+        service_cap=_c(_per(sc, "service_cap", years)),
+        replacement_cap=_c(cap), lump_months=_c(_per(sc, "lump_sum_months_per_year", years)),
+        surv_min_service=_c(_per(sc, "survivor_min_service", years)), widow_rate=_c(_glob(sc, "widow_rate", years)),
+        orphan_rate=_c(_glob(sc, "orphan_rate", years)), orphan_limit=int(sc.value("orphan_age_limit")),
+        married=_c(fam[..., 0]), spouse_gap=_ci(np.rint(fam[..., 1])), children=_c(fam[..., 2]),
+        early_window=_c(_per(sc, "early_retirement_window", years)),
+        early_rate=_c(_per(sc, "early_retirement_rate", years)),
+        early_reduction=_c(_per(sc, "early_retirement_reduction", years)),
+        deferral_share=_c(_per(sc, "deferral_share", years)), deferral_years=_c(_per(sc, "deferral_years", years)),
+        late_increment=_c(_per(sc, "late_retirement_increment", years)),
+    )
+    earnings = EarningsPlan(
+        scheme_offset=int(years[0] - int(sc.years[0])),
+        target_weight=_c(target_weight),
+        earnings_level=_c(_per(sc, "earnings_level", eval_years)),
+        earnings_scale=_c(np.stack([age_table(tables["salary_scale"], "index", by_sex=False, key=("group", g),
+                                              extend=True)
+                                    for g in groups])),
+        earnings_sigma=_c(_scalar_per(sc, "earnings_dispersion", groups)),
+        ref_periods=_ci(ref_periods),
+        declared=np.array([base[g] == "declared_income" for g in groups], dtype=np.bool_),
+        floor_ratio=_c(_glob(sc, "contribution_floor_ratio", eval_years)),
+        declared_min=_c(_per(sc, "declared_income_min_ratio", eval_years)),
+        declared_max=_c(_per(sc, "declared_income_max_ratio", eval_years)),
+        min_pension_ratio=_c(_per(sc, "minimum_pension_ratio", years)),
+        max_pension_ratio=_c(_per(sc, "maximum_pension_ratio", years)),
+        price_weight=_c(_glob(sc, "indexation_price_weight", years)),
+        indexation_extra=_c(_glob(sc, "indexation_extra", years)),
+    )
 
     # ---- finance
     lt_fund = funds.index(sc.value("long_term_fund"))
@@ -342,32 +436,21 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
             raise ValueError(f"extra_admin_by_year must be finite, >= 0 and of shape {(Y,)}; got shape {extra.shape}")
     opening = sc.value("opening_reserve")
     return SchemePlan(
-        years=years, groups=groups, funds=funds, branches=branches, sectors=sectors, ext_years=ext_years,
-        valuation_year=valuation_year,
-        state0=(A, I, P, M, R), kernel_static=static, target_weight=target_weight, coverage=coverage,
-        earnings_level=_per(sc, "earnings_level", eval_years),
-        earnings_scale=np.stack([age_table(tables["salary_scale"], "index", by_sex=False, key=("group", g))
-                                 for g in groups]),
-        earnings_sigma=_scalar_per(sc, "earnings_dispersion", groups),
-        declared=np.array([base[g] == "declared_income" for g in groups], dtype=bool),
-        floor_ratio=_glob(sc, "contribution_floor_ratio", eval_years),
-        declared_min=_per(sc, "declared_income_min_ratio", eval_years),
-        declared_max=_per(sc, "declared_income_max_ratio", eval_years),
-        ref_periods=ref_periods,
-        min_pension_ratio=_per(sc, "minimum_pension_ratio", years),
-        max_pension_ratio=_per(sc, "maximum_pension_ratio", years),
-        price_weight=_glob(sc, "indexation_price_weight", years),
-        indexation_extra=_glob(sc, "indexation_extra", years),
-        contribution_rates=np.stack([_per(sc, f"contribution_rate_{p}", years) for p in PAYERS], axis=1),
-        long_term_share=_per(sc, "long_term_share", years),
-        branch_share=_per(sc, "contribution_share", years) if branches else np.zeros((Y, 0)),
-        cost_rate=_per(sc, "cost_rate", years) if branches else np.zeros((Y, 0)),
-        admin_cost_rate=_glob(sc, "admin_cost_rate", years),
-        admin_cost_per_member=_glob(sc, "admin_cost_per_member", years),
-        extra_admin=extra, lt_fund=lt_fund,
-        branch_fund=np.array([funds.index(sc.entity_info("branch", b)["fund"]) for b in branches], dtype=np.int64),
-        opening_reserve=np.array([float(opening[f]) for f in funds]),
-        gdp=_glob(sc, "gdp", years), exchange_rate=_glob(sc, "exchange_rate", years),
+        years=_ci(years), groups=tuple(groups), funds=tuple(funds), branches=tuple(branches), sectors=tuple(sectors),
+        ext_years=_ci(ext_years), valuation_year=valuation_year,
+        coverage=_c(coverage), labour=labour,
+        state0=SchemeState(_c(A), _c(I), _c(P), _c(M), _c(R)),
+        params=params, earnings=earnings,
+        contribution_rates=_c(np.stack([_per(sc, f"contribution_rate_{p}", years) for p in PAYERS], axis=1)),
+        long_term_share=_c(_per(sc, "long_term_share", years)),
+        branch_share=_c(_per(sc, "contribution_share", years) if branches else np.zeros((Y, 0))),
+        cost_rate=_c(_per(sc, "cost_rate", years) if branches else np.zeros((Y, 0))),
+        admin_cost_rate=_c(_glob(sc, "admin_cost_rate", years)),
+        admin_cost_per_member=_c(_glob(sc, "admin_cost_per_member", years)),
+        extra_admin=_c(extra), lt_fund=lt_fund,
+        branch_fund=_ci([funds.index(sc.entity_info("branch", b)["fund"]) for b in branches]),
+        opening_reserve=_c([float(opening[f]) for f in funds]),
+        gdp=_c(_glob(sc, "gdp", years)), exchange_rate=_c(_glob(sc, "exchange_rate", years)),
     )
 
 
@@ -415,8 +498,6 @@ def economy(sc, plan: SchemePlan, overrides=None) -> dict:
 
 
 def _resolver(sc, years, overrides):
-    from ssproj.scenario.timepath import TimePath
-
     years = np.asarray(years, dtype=np.int64)
     first, last = int(years[0]), int(years[-1])
 
@@ -434,303 +515,3 @@ def _resolver(sc, years, overrides):
         return out
 
     return resolve
-
-
-def earnings_arrays(plan: SchemePlan, econ: dict):
-    """Mean and insured monthly earnings by (ext year, group, sex, age).
-
-    Returns ``mean, insured, above`` (shape (T_ext, G, 2, 101), [currency/month],
-    [currency/month], [1]) and the floor and ceiling ``(T_ext, G)``
-    [currency/month].
-    """
-    aw, mw, ceiling = econ["average_wage"], econ["minimum_wage"], econ["contribution_ceiling"]
-    T, G = len(plan.ext_years), len(plan.groups)
-    mean = aw[:, None, None, None] * plan.earnings_level[:, :, None, None] * plan.earnings_scale[None, :, None, :]
-    mean = np.broadcast_to(mean, (T, G, 2, N_AGES)).copy()
-    floor, ceil = floor_ceiling(plan, mw, ceiling)
-    sig = plan.earnings_sigma[None, :, None, None]
-    insured = expected_clipped(mean, sig, floor[:, :, None, None], ceil[:, :, None, None])
-    above = share_above(mean, sig, np.broadcast_to(ceiling[:, None, None, None], mean.shape))
-    return mean, insured, above, floor, ceil
-
-
-def floor_ceiling(plan: SchemePlan, mw, ceiling):
-    """Floor and ceiling of insured earnings ``(..., T_ext, G)`` from the minimum
-    wage and the contribution ceiling ``(..., T_ext)``. [currency/month]"""
-    mw = np.asarray(mw, dtype=float)[..., None]
-    ceiling = np.asarray(ceiling, dtype=float)[..., None]
-    floor = np.where(plan.declared, plan.declared_min * mw, plan.floor_ratio[:, None] * mw)
-    ceil = np.where(plan.declared, np.minimum(plan.declared_max * mw, ceiling), ceiling)
-    return np.minimum(floor, ceil), ceil
-
-
-def reference_earnings(plan: SchemePlan, insured_w):
-    """Annual reference earnings ``(Y, G, 2, 101)`` of a member aged x at the
-    start of scheme year y: average insured earnings of the last N years of
-    the cohort (ages x-k in year y-k). [currency/year]"""
-    Y = len(plan.years)
-    off = len(plan.ext_years) - Y
-    ref = np.zeros((Y, len(plan.groups), 2, N_AGES))
-    for gi in range(len(plan.groups)):
-        N = int(plan.ref_periods[gi])
-        for k in range(N):
-            shifted = np.zeros((Y, 2, N_AGES))
-            shifted[:, :, k:] = insured_w[off - k : off - k + Y, gi, :, : N_AGES - k]
-            ref[:, gi] += shifted
-        ref[:, gi] *= 12.0 / N
-    return ref
-
-
-def member_death_probabilities(mx):
-    """Death probabilities of members over a calendar year from central rates ``(..., 101)``.
-
-    Members are counted by completed age x at 1 January, i.e. exact age
-    x + 1/2 on average: their death probability over the calendar year is
-    that of exact ages x + 1/2 .. x + 3/2 (geometric mean of q(x), q(x+1)). [1]
-    """
-    q_exact = np.minimum(mx / (1.0 + 0.5 * mx), 1.0)  # between exact ages x and x+1
-    qx = q_exact.copy()
-    qx[..., :-1] = 1.0 - np.sqrt((1.0 - q_exact[..., :-1]) * (1.0 - q_exact[..., 1:]))
-    return qx
-
-
-def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
-    """Contributions, outgo and reserves of every fund.
-
-    Parameters
-    ----------
-    plan : SchemePlan
-    insured_earnings : ndarray, shape (..., Y, G)
-        Insured earnings of contributors. [currency/year]
-    long_term_benefits : ndarray, shape (..., Y)
-        Pensions and lump sums paid by the long-term fund. [currency/year]
-    members_mid : ndarray, shape (..., Y)
-        Average number of active members in the year. [persons]
-    investment_return : ndarray, shape (..., Y)
-        Nominal return on reserves. [1/year]
-
-    Returns
-    -------
-    dict of ndarray
-        ``contributions`` (..., Y, P, G), ``contribution_income_by_fund``,
-        ``admin_cost``, ``outgo_by_fund`` (..., Y, F), ``branch_outgo``
-        (..., Y, Br) [currency/year]; ``fund_reserve_start``,
-        ``fund_investment_income``, ``fund_total_income``,
-        ``fund_total_outgo``, ``fund_reserve_end`` (..., Y, F) [currency,
-        currency/year]. Leading dimensions (paths) are independent.
-    """
-    insured_earnings = np.asarray(insured_earnings, dtype=float)
-    lead = insured_earnings.shape[:-2]
-    Y = len(plan.years)
-    F = len(plan.funds)
-    contributions = plan.contribution_rates * insured_earnings[..., None, :]  # (..., Y, P, G)
-    total_contrib = contributions.sum(axis=-2)  # (..., Y, G)
-    contrib_by_fund = np.zeros(lead + (Y, F))
-    contrib_by_fund[..., plan.lt_fund] += (total_contrib * plan.long_term_share).sum(axis=-1)
-    for bi, fi in enumerate(plan.branch_fund):
-        contrib_by_fund[..., fi] += total_contrib.sum(axis=-1) * plan.branch_share[:, bi]
-
-    total_insured_earnings = insured_earnings.sum(axis=-1)
-    branch_outgo = plan.cost_rate * total_insured_earnings[..., None]  # (..., Y, Br)
-    outgo_by_fund = np.zeros(lead + (Y, F))
-    outgo_by_fund[..., plan.lt_fund] += long_term_benefits
-    for bi, fi in enumerate(plan.branch_fund):
-        outgo_by_fund[..., fi] += branch_outgo[..., bi]
-    admin = (plan.admin_cost_rate * total_contrib.sum(axis=-1) + plan.admin_cost_per_member * members_mid)
-    contrib_total = contrib_by_fund.sum(axis=-1)
-    weights = np.divide(contrib_by_fund, contrib_total[..., None], out=np.full_like(contrib_by_fund, 1.0 / F),
-                        where=contrib_total[..., None] > 0)
-    admin_by_fund = admin[..., None] * weights
-    admin_by_fund[..., plan.lt_fund] += plan.extra_admin
-    outgo_by_fund += admin_by_fund
-
-    ret = np.broadcast_to(np.asarray(investment_return, dtype=float), lead + (Y,))
-    out = {"contributions": contributions, "contribution_income_by_fund": contrib_by_fund,
-           "admin_cost": admin_by_fund, "outgo_by_fund": outgo_by_fund, "branch_outgo": branch_outgo}
-    keys = ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end")
-    fin = {k: np.zeros(lead + (Y, F)) for k in keys}
-    for idx in np.ndindex(lead):
-        for fi in range(F):
-            r = roll_forward(float(plan.opening_reserve[fi]), contrib_by_fund[idx + (slice(None), fi)],
-                             outgo_by_fund[idx + (slice(None), fi)], ret[idx])
-            for k in keys:
-                fin[k][idx + (slice(None), fi)] = np.asarray(r[k])
-    out.update({f"fund_{k}": v for k, v in fin.items()})
-    return out
-
-
-def project_scheme(sc, demography: xr.Dataset, recruits=None, extra_admin_by_year=None) -> xr.Dataset:
-    """Project the scheme of a scenario over its scheme years.
-
-    Parameters
-    ----------
-    sc : ssproj.scenario.Scenario
-        A validated scenario whose assumption set declares insured groups.
-    demography : xarray.Dataset
-        The demographic projection (``population``, ``mortality_rate``).
-    recruits : ndarray, optional
-        Shape ``(n_years, n_groups, 2)``: persons recruited into each group and sex in each scheme year on top
-        of the coverage gap (coverage-expansion channels). [persons/year]
-    extra_admin_by_year : ndarray, optional
-        Shape ``(n_years,)``: administrative costs added to the outgo of the
-        long-term fund (``long_term_fund``), e.g. the fund-paid costs of
-        coverage-expansion channels. [currency/year]
-
-    Notes
-    -----
-    A group's coverage target is its ``coverage_rate`` x the employment of
-    its sector: ``public``, ``private``, ``informal`` or ``domestic``
-    (domestic workers, informal x ``domestic_worker_share``; used by the
-    ``domestic_workers`` channel groups of :mod:`ssproj.scheme.strategies`).
-
-    Returns
-    -------
-    xarray.Dataset
-        Scheme variables on ``year`` (scheme years), ``group``, ``sex``,
-        ``age``, ``benefit``, ``fund``, ``service``; see
-        :class:`ssproj.Projection` for the list and units.
-    """
-    plan = scheme_plan(sc, recruits, extra_admin_by_year)
-    groups, funds, branches, years = plan.groups, plan.funds, plan.branches, plan.years
-    Y, G = len(years), len(groups)
-
-    # ---- labour force and employment (population at 1 July of each scheme year)
-    labour, employed, domestic = employment(sc, demography, years)
-    by_sector = {"public": employed[0], "private": employed[1], "informal": employed[2], "domestic": domestic}
-    target = np.stack([plan.coverage[:, gi, None] * by_sector[plan.sectors[gi]].sum(axis=2)
-                       for gi in range(G)], axis=1)  # (Y, G, S)
-
-    # ---- earnings, with history for the reference period
-    econ = economy(sc, plan)
-    mean_w, insured_w, above, _, _ = earnings_arrays(plan, econ)
-    mw, ceiling = econ["minimum_wage"], econ["contribution_ceiling"]
-    off = len(plan.ext_years) - Y  # index of years[0] in ext_years
-    ref = reference_earnings(plan, insured_w)
-
-    # ---- mortality and economic kernel inputs
-    qx = member_death_probabilities(demography["mortality_rate"].sel(year=years).values)
-    minimum_pension = plan.min_pension_ratio * mw[off:, None] * 12.0
-    maximum_pension = plan.max_pension_ratio * ceiling[off:, None] * 12.0
-    w = plan.price_weight
-    indexation = w * econ["price_inflation"] + (1.0 - w) * econ["wage_growth"] + plan.indexation_extra
-
-    # ---- outputs
-    f8 = np.float64
-    out = {
-        "actives": np.zeros((Y + 1, G, 2, N_AGES), f8),
-        "inactives": np.zeros((Y + 1, G, 2, N_AGES), f8),
-        "exposure": np.zeros((Y, G, 2, N_AGES), f8),
-        "service": np.zeros((Y + 1, G, N_SERVICE), f8),
-        "pensioners": np.zeros((Y + 1, N_TYPES, G, 2, N_AGES), f8),
-        "amounts": np.zeros((Y + 1, N_TYPES, G, 2, N_AGES), f8),
-    }
-    flows = {k: np.zeros((Y, G), f8) for k in (
-        "entrants", "member_deaths", "invalidity_retirements", "lapses", "reentries",
-        "retirements_pension", "retirements_lump_sum")}
-    by_type = {k: np.zeros((Y, N_TYPES, G), f8) for k in ("awards", "awards_amount", "benefit_outgo")}
-    lump = np.zeros((Y, G), f8)
-    p_deaths = np.zeros((Y, G), f8)
-    o_exits = np.zeros((Y, G), f8)
-    A, I, P, M, R = (x.copy() for x in plan.state0)
-    work = [np.zeros_like(A), np.zeros_like(I), np.zeros_like(P), np.zeros_like(M), np.zeros_like(R)]
-    scheme_kernel(
-        A, I, P, M, R,
-        *plan.kernel_args(target=target, qx=qx, min_pension=minimum_pension, max_pension=maximum_pension,
-                          ref_earnings=ref, indexation=indexation),
-        out["actives"], out["inactives"], out["exposure"], out["service"], out["pensioners"], out["amounts"],
-        flows["entrants"], flows["member_deaths"], flows["invalidity_retirements"], flows["lapses"],
-        flows["reentries"], flows["retirements_pension"], flows["retirements_lump_sum"],
-        by_type["awards"], by_type["awards_amount"], by_type["benefit_outgo"], lump, p_deaths, o_exits,
-        *work,
-    )
-
-    # ---- contributions, outgo and funds
-    insured_now = insured_w[off:]  # (Y, G, S, X)
-    insured_earnings = (out["exposure"] * insured_now).sum(axis=(2, 3)) * 12.0  # (Y, G) currency/year
-    long_term_benefits = by_type["benefit_outgo"].sum(axis=(1, 2)) + lump.sum(axis=1)
-    members_mid = 0.5 * (out["actives"][:-1] + out["actives"][1:]).sum(axis=(1, 2, 3))
-    ret = econ["investment_return"]
-    fin = finance(plan, insured_earnings, long_term_benefits, members_mid, ret)
-    contributions, contrib_by_fund = fin["contributions"], fin["contribution_income_by_fund"]
-    branch_outgo, admin_by_fund, outgo_by_fund = fin["branch_outgo"], fin["admin_cost"], fin["outgo_by_fund"]
-    opening = sc.value("opening_reserve")
-
-    # ---- Dataset
-    sexes = ["male", "female"]
-    coords = {"year": years, "group": groups, "sex": sexes, "age": np.arange(N_AGES),
-              "benefit": list(BENEFIT_TYPES), "fund": funds, "payer": list(PAYERS),
-              "service": np.arange(N_SERVICE), "sector": list(SECTORS)}
-    if branches:
-        coords["branch"] = branches
-
-    def da(values, dims, name, units):
-        return xr.DataArray(values, dims=dims, attrs={"long_name": name, "units": units})
-
-    ygsa = ("year", "group", "sex", "age")
-    V = {}
-    V["labour_force"] = da(labour, ("year", "sex", "age"), "Labour force at 1 July", "persons")
-    V["employed"] = da(np.moveaxis(employed, 0, 1), ("year", "sector", "sex", "age"),
-                        "Employed persons by sector at 1 July", "persons")
-    V["domestic_workers"] = da(domestic, ("year", "sex", "age"), "Domestic workers (part of informal employment)",
-                                "persons")
-    V["coverage_target"] = da(target, ("year", "group", "sex"), "Active members aimed at by the coverage rate",
-                               "persons")
-    V["actives"] = da(out["actives"][1:], ygsa, "Active members at 31 December", "persons")
-    V["inactives"] = da(out["inactives"][1:], ygsa, "Inactive insured members at 31 December", "persons")
-    V["contributors"] = da(out["exposure"], ygsa, "Contributors (contributor-years in the year)", "person-years")
-    V["actives_by_service"] = da(out["service"][1:], ("year", "group", "service"),
-                                  "Active members at 31 December by completed years of credited service", "persons")
-    V["pensioners"] = da(np.moveaxis(out["pensioners"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
-                          "Pensions in payment at 31 December", "persons")
-    V["pension_amounts"] = da(np.moveaxis(out["amounts"][1:], 1, 2), ("year", "group", "benefit", "sex", "age"),
-                               "Annual amount of pensions in payment at 31 December (before the next indexation)",
-                               "currency/year")
-    for k, v in flows.items():
-        V[k] = da(v, ("year", "group"), k.replace("_", " ").capitalize() + " in the year", "persons/year")
-    V["new_pensions"] = da(np.moveaxis(by_type["awards"], 1, 2), ("year", "group", "benefit"),
-                            "New pensions awarded in the year", "persons/year")
-    V["new_pension_amount"] = da(np.moveaxis(by_type["awards_amount"], 1, 2), ("year", "group", "benefit"),
-                                  "Annual amount of the new pensions", "currency/year")
-    V["benefit_outgo_by_type"] = da(np.moveaxis(by_type["benefit_outgo"], 1, 2), ("year", "group", "benefit"),
-                                     "Pensions paid in the year", "currency/year")
-    V["lump_sums"] = da(lump, ("year", "group"), "Lump sums paid to members retiring without a pension",
-                         "currency/year")
-    V["pensioner_deaths"] = da(p_deaths, ("year", "group"), "Deaths of pensioners in the year", "persons/year")
-    V["orphan_exits"] = da(o_exits, ("year", "group"), "Orphans reaching the age limit", "persons/year")
-    V["average_earnings"] = da(mean_w[off:], ygsa, "Average earnings of members", "currency/month")
-    V["insured_earnings_per_member"] = da(insured_now, ygsa,
-                                           "Average insured earnings (clipped to floor and ceiling)", "currency/month")
-    V["share_above_ceiling"] = da(above[off:, :, :, :], ygsa, "Share of earnings above the contribution ceiling",
-                                   "1")
-    V["insured_earnings"] = da(insured_earnings, ("year", "group"), "Insured earnings of contributors",
-                                "currency/year")
-    V["contributions"] = da(contributions, ("year", "payer", "group"), "Contributions by payer", "currency/year")
-    V["contribution_income_by_fund"] = da(contrib_by_fund, ("year", "fund"), "Contributions allocated to funds",
-                                           "currency/year")
-    if branches:
-        V["branch_outgo"] = da(branch_outgo, ("year", "branch"), "Short-term benefits", "currency/year")
-    V["admin_cost"] = da(admin_by_fund, ("year", "fund"), "Administrative costs", "currency/year")
-    V["outgo_by_fund"] = da(outgo_by_fund, ("year", "fund"), "Outgo (benefits and administration)",
-                             "currency/year")
-    for k, name, units in (("reserve_start", "Reserve at 1 January", "currency"),
-                           ("investment_income", "Investment income", "currency/year"),
-                           ("total_income", "Total income (contributions and investment)", "currency/year"),
-                           ("total_outgo", "Total outgo", "currency/year"),
-                           ("reserve_end", "Reserve at 31 December", "currency")):
-        V[f"fund_{k}"] = da(fin[f"fund_{k}"], ("year", "fund"), name, units)
-    V["investment_return"] = da(ret, ("year",), "Nominal return on reserves", "1/year")
-    V["indexation"] = da(indexation, ("year",), "Indexation of pensions in payment at 1 January", "1/year")
-    V["minimum_wage"] = da(mw[off:], ("year",), "Minimum wage", "currency/month")
-    V["contribution_ceiling"] = da(ceiling[off:], ("year",), "Contribution ceiling", "currency/month")
-    V["gdp"] = da(plan.gdp, ("year",), "Gross domestic product", "currency/year")
-    V["exchange_rate"] = da(plan.exchange_rate, ("year",), "Exchange rate", "currency/USD")
-    V["pensionable_age"] = da(plan.kernel_static["pensionable_age"], ("year", "group", "sex"), "Pensionable age", "years")
-    V["opening_reserve"] = da(np.array([float(opening[f]) for f in funds]), ("fund",),
-                               f"Reserve at 31 December {plan.valuation_year}", "currency")
-    V["base_actives"] = da(out["actives"][0], ("group", "sex", "age"),
-                            f"Active members at 31 December {plan.valuation_year}", "persons")
-    V["base_inactives"] = da(out["inactives"][0], ("group", "sex", "age"),
-                              f"Inactive members at 31 December {plan.valuation_year}", "persons")
-    V["base_pensioners"] = da(np.moveaxis(out["pensioners"][0], 0, 1), ("group", "benefit", "sex", "age"),
-                               f"Pensions in payment at 31 December {plan.valuation_year}", "persons")
-    return xr.Dataset(V, coords=coords)

@@ -30,25 +30,34 @@ labour_officers       officers x registrations_per_officer
 promoters             promoters x registrations_per_promoter
 ===================== ==========================================================
 
-:func:`parse_strategy` validates the YAML form and returns ``(strategy,
-problems)``; :func:`project_strategy_scheme` runs the scheme engine with
-the channel groups (through :class:`StrategyScenario`) and adds the
-channel results (``channel_recruits``, ``channel_cost``) to its Dataset.
+:func:`ssproj.scenario.strategy_spec.parse_strategy` validates the YAML form
+(``load_scenario`` calls it; it is re-exported here) and returns
+``(strategy, problems)``; :func:`run_strategy` runs the engine with the channel groups (through
+:class:`StrategyScenario`) and returns the channel results
+(``channel_recruits``, ``channel_cost``) with the run.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ssproj.errors import MISSING, Problem, did_you_mean
-from ssproj.scenario.timepath import YEAR_RANGE, TimePath, parse_timepath
-from ssproj.scenario.yamlio import Where
+from ssproj.scenario.parameters import load_parameter_specs
+from ssproj.scenario.strategy_spec import (
+    CHANNEL_KINDS,
+    COST_PAYERS,
+    Channel,
+    RECRUITING_QUANTITIES,
+    Strategy,
+    parse_strategy,
+)
+from ssproj.demography.cohort import DemographicInputs
+from ssproj.kernels.engine import PathOutputs
+from ssproj.scheme.engine import run_scheme
+from ssproj.scheme.plan import SchemePlan, economy, employment, scheme_plan
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -58,298 +67,8 @@ __all__ = [
     "StrategyScenario",
     "channel_recruits",
     "parse_strategy",
-    "project_strategy_scheme",
+    "run_strategy", "StrategyRun",
 ]
-
-#: Who pays a channel's costs (``paid_by``).
-COST_PAYERS = ("fund", "state")
-
-# quantity -> (unit, lower bound, upper bound or None)
-_QUANTITIES: dict[str, tuple[str, float, float | None]] = {
-    "villages_per_year": ("villages/year", 0.0, None),
-    "turnout_per_village": ("persons/village", 0.0, None),
-    "registration_share": ("1", 0.0, 1.0),
-    "offices": ("offices", 0.0, None),
-    "catchment_workers": ("persons/office", 0.0, None),
-    "uptake_rate": ("1/year", 0.0, 1.0),
-    "centres": ("centres", 0.0, None),
-    "visitors_per_centre": ("persons/(centre year)", 0.0, None),
-    "conversion": ("1", 0.0, 1.0),
-    "officers": ("officers", 0.0, None),
-    "registrations_per_officer": ("persons/(officer year)", 0.0, None),
-    "promoters": ("promoters", 0.0, None),
-    "registrations_per_promoter": ("persons/(promoter year)", 0.0, None),
-    "subsidy_share": ("1", 0.0, 1.0),
-    "uptake": ("1", 0.0, 1.0),
-    "coverage_rate": ("1", 0.0, 1.0),
-    "share_female": ("1", 0.0, 1.0),
-    "cost_fixed": ("currency/year", 0.0, None),
-    "cost_per_registration": ("currency/person", 0.0, None),
-    # per-group parameter overrides of a channel group (ranges of defaults.yaml)
-    "lapse_rate": ("1/year", 0.0, 1.0),
-    "reentry_rate": ("1/year", 0.0, 1.0),
-    "contribution_density": ("1", 0.0, 1.0),
-    "earnings_level": ("1", 0.0, 20.0),
-    "declared_income_min_ratio": ("1", 0.0, 50.0),
-    "declared_income_max_ratio": ("1", 0.0, 50.0),
-}
-
-#: Per-group parameters a channel group may override.
-OVERRIDES = ("lapse_rate", "reentry_rate", "contribution_density", "earnings_level",
-             "declared_income_min_ratio", "declared_income_max_ratio")
-
-_RECRUITING = {
-    "mobile_registration": ("villages_per_year", "turnout_per_village", "registration_share"),
-    "district_office": ("offices", "catchment_workers", "uptake_rate"),
-    "information_centre": ("centres", "visitors_per_centre", "conversion"),
-    "labour_officers": ("officers", "registrations_per_officer"),
-    "promoters": ("promoters", "registrations_per_promoter"),
-}
-_GROUP_COMMON = ("share_female", "cost_fixed", "cost_per_registration", "paid_by") + OVERRIDES
-_BASE = ("kind", "group", "start_year", "description", "source")
-
-#: Channel kinds -> (required keys, optional keys) besides ``kind``, ``group``,
-#: ``start_year`` (required) and ``description``, ``source`` (optional).
-CHANNEL_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    **{k: (v, _GROUP_COMMON) for k, v in _RECRUITING.items()},
-    "domestic_workers": (("registration_share",), _GROUP_COMMON),
-    "subsidy": (("subsidy_share",), ("uptake", "cost_fixed", "paid_by")),
-    "lower_floor": (("declared_income_min_ratio",), ("uptake", "cost_fixed", "paid_by")),
-    "coverage_target": (("coverage_rate",), ("cost_fixed", "paid_by")),
-}
-#: Kinds that make a channel group ``<parent>.<channel>``.
-GROUP_KINDS = tuple(_RECRUITING) + ("domestic_workers",)
-STRATEGY_KEYS = ("name", "description", "channels")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Channel:
-    """One validated channel of a strategy.
-
-    Parameters
-    ----------
-    name : str
-        Channel name (a key of ``channels``).
-    kind : str
-        One of :data:`CHANNEL_KINDS`.
-    group : str
-        Parent insured group (declared in the assumption set).
-    start_year : int
-        First year the channel acts. [calendar year]
-    quantities : mapping of str to TimePath
-        The kind's quantities, ``share_female``, costs and overrides given.
-        [units: see ``docs/strategies.md``]
-    paid_by : {"fund", "state"}
-        Who pays ``cost_fixed`` and ``cost_per_registration``.
-    description, source : str
-        Free text.
-    """
-
-    name: str
-    kind: str
-    group: str
-    start_year: int
-    quantities: Mapping[str, TimePath]
-    paid_by: str = "fund"
-    description: str = ""
-    source: str = ""
-
-    @property
-    def group_name(self) -> str | None:
-        """The channel group ``<parent>.<channel>``, or None for a parameter channel. [str]"""
-        return f"{self.group}.{self.name}" if self.kind in GROUP_KINDS else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain YAML form."""
-        out: dict[str, Any] = {"kind": self.kind, "group": self.group, "start_year": self.start_year}
-        out.update({k: v.to_yaml() for k, v in self.quantities.items()})
-        out["paid_by"] = self.paid_by
-        if self.description:
-            out["description"] = self.description
-        if self.source:
-            out["source"] = self.source
-        return out
-
-
-@dataclass(frozen=True)
-class Strategy:
-    """A named set of channels (validated).
-
-    Parameters
-    ----------
-    name : str
-    description : str
-    channels : tuple of Channel
-        In declaration order.
-    """
-
-    name: str
-    description: str = ""
-    channels: tuple[Channel, ...] = field(default_factory=tuple)
-
-    @property
-    def channel_groups(self) -> tuple[str, ...]:
-        """Internal insured groups of the channels, in declaration order. [tuple of str]"""
-        return tuple(c.group_name for c in self.channels if c.group_name is not None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain YAML form (as in a scenario's ``strategy:``)."""
-        return {"name": self.name, "description": self.description,
-                "channels": {c.name: c.to_dict() for c in self.channels}}
-
-
-def _label_where() -> Where:
-    return Where(lambda _p: ("<strategy>", None), ("strategy",))
-
-
-def _range_check(key: str):
-    _unit, lo, hi = _QUANTITIES[key]
-
-    def check(v: float) -> str | None:
-        if key.startswith("cost") and v < lo:
-            return "is negative (a cost is >= 0)"
-        if v < lo or (hi is not None and v > hi):
-            return f"is outside [{lo:g}, {hi:g}]" if hi is not None else f"is negative (expected >= {lo:g})"
-        return None
-
-    return check
-
-
-def parse_strategy(
-    raw: Any,
-    where: Where | None = None,
-    *,
-    groups: tuple[str, ...] | None = None,
-    start_year: int | None = None,
-    end_year: int | None = None,
-) -> tuple[Strategy | None, list[Problem]]:
-    """Validate the YAML form of a strategy, collecting every problem.
-
-    Parameters
-    ----------
-    raw : mapping
-        ``{name, description, channels: {name: {kind, group, start_year, ...}}}``.
-    where : Where, optional
-        Position of `raw` (for file, line and key path in problems).
-    groups : tuple of str, optional
-        Declared insured groups (``group`` must be one of them).
-    start_year, end_year : int, optional
-        The projection years: every time path must give a value from the
-        channel's start year to `end_year`.
-
-    Returns
-    -------
-    strategy : Strategy or None
-        None if there were problems.
-    problems : list of Problem
-    """
-    where = where if where is not None else _label_where()
-    problems: list[Problem] = []
-    if not isinstance(raw, Mapping):
-        return None, [where.problem(raw, "must be a mapping {name: ..., description: ..., channels: {...}}")]
-    for key in raw:
-        if key not in STRATEGY_KEYS:
-            problems.append((where / key).problem(MISSING, "unknown key in a strategy", did_you_mean(key, STRATEGY_KEYS)))
-    name = raw.get("name", MISSING)
-    if name is MISSING:
-        problems.append(where.problem(MISSING, "required key 'name' is missing"))
-    elif not isinstance(name, str) or not name.strip():
-        problems.append((where / "name").problem(name, "must be a non-empty string"))
-    description = raw.get("description") or ""
-    if not isinstance(description, str):
-        problems.append((where / "description").problem(description, "must be a string"))
-    raw_channels = raw.get("channels", MISSING)
-    channels: list[Channel] = []
-    if raw_channels is MISSING:
-        problems.append(where.problem(MISSING, "required key 'channels' is missing (a mapping channel name -> channel)"))
-    elif not isinstance(raw_channels, Mapping) or not raw_channels:
-        problems.append((where / "channels").problem(raw_channels, "must be a non-empty mapping channel name -> channel"))
-    else:
-        for cname, entry in raw_channels.items():
-            ch, ch_problems = _parse_channel(cname, entry, where / "channels" / cname, groups, start_year, end_year)
-            problems += ch_problems
-            if ch is not None:
-                channels.append(ch)
-    if problems:
-        return None, problems
-    return Strategy(str(name).strip(), " ".join(str(description).split()), tuple(channels)), []
-
-
-def _parse_channel(cname, entry, at, groups, start_year, end_year):
-    problems: list[Problem] = []
-    if not isinstance(cname, str) or not _NAME.match(cname):
-        problems.append(at.problem(MISSING, "is not a valid channel name (lower case letters, digits and _)"))
-    if not isinstance(entry, Mapping):
-        return None, problems + [at.problem(entry, "must be a mapping {kind: ..., group: ..., start_year: ...}")]
-    kind = entry.get("kind", MISSING)
-    if kind is MISSING:
-        return None, problems + [at.problem(MISSING, "required key 'kind' is missing",
-                                            did_you_mean(None, CHANNEL_KINDS))]
-    if kind not in CHANNEL_KINDS:
-        return None, problems + [(at / "kind").problem(kind, "is not a channel kind", did_you_mean(kind, CHANNEL_KINDS))]
-    required, optional = CHANNEL_KINDS[kind]
-    allowed = _BASE + required + optional
-    for key in entry:
-        if key not in allowed:
-            problems.append((at / key).problem(MISSING, f"unknown key in a channel of kind {kind}",
-                                               did_you_mean(key, allowed, list_if_no_match=0)))
-    for key in ("group", "start_year") + required:
-        if key not in entry:
-            problems.append(at.problem(MISSING, f"required key '{key}' is missing (kind {kind} needs "
-                                                f"{', '.join(('group', 'start_year') + required)})"))
-    group = entry.get("group")
-    if "group" in entry:
-        if not isinstance(group, str) or not group.strip():
-            problems.append((at / "group").problem(group, "must be the name of a declared insured group"))
-        elif groups is not None and group not in groups:
-            problems.append((at / "group").problem(group, "is not an insured group declared in the assumption set",
-                                                   did_you_mean(group, groups)))
-    first = entry.get("start_year")
-    if "start_year" in entry:
-        if not isinstance(first, int) or isinstance(first, bool):
-            problems.append((at / "start_year").problem(first, "is not an integer (a calendar year)"))
-            first = None
-        elif end_year is not None and not (start_year or YEAR_RANGE[0]) <= first <= end_year:
-            problems.append((at / "start_year").problem(
-                first, f"is outside the projection years {start_year}-{end_year}"))
-            first = None
-        elif not YEAR_RANGE[0] <= first <= YEAR_RANGE[1]:
-            problems.append((at / "start_year").problem(first, "is not a plausible calendar year"))
-            first = None
-    paid_by = entry.get("paid_by", "fund")
-    if paid_by not in COST_PAYERS:
-        problems.append((at / "paid_by").problem(paid_by, "is not a payer (fund | state)",
-                                                 did_you_mean(paid_by, COST_PAYERS)))
-    texts = {}
-    for key in ("description", "source"):
-        value = entry.get(key, "")
-        if not isinstance(value, str):
-            problems.append((at / key).problem(value, "must be a string"))
-        texts[key] = " ".join(str(value).split())
-    quantities: dict[str, TimePath] = {}
-    for key in required + optional:
-        if key not in entry or key == "paid_by":
-            continue
-        kwargs = {"default_between": "linear", "default_after": "hold"}
-        if key in OVERRIDES:
-            kwargs["default_between"] = "step"
-        tp, tp_problems = parse_timepath(entry[key], where=at / key, check_value=_range_check(key), **kwargs)
-        problems += tp_problems
-        if tp is None:
-            continue
-        if first is not None and tp.valid_from is not None and tp.valid_from > first:
-            problems.append((at / key).problem(
-                MISSING, f"starts in {tp.valid_from}, after the channel's start_year {first}",
-                f"give a value for {first} (e.g. {{{first}: ..., {tp.valid_from}: ...}})"))
-        elif end_year is not None and tp.after_kind == "none" and tp.last_year is not None \
-                and tp.last_year < end_year:
-            problems.append((at / key).problem(
-                MISSING, f"ends in {tp.last_year} (after: none), before the projection's end_year {end_year}"))
-        quantities[key] = tp
-    if problems:
-        return None, problems
-    return Channel(cname, kind, group, int(first), quantities, paid_by, texts["description"], texts["source"]), []
 
 
 # -----------------------------------------------------------------------------
@@ -369,16 +88,16 @@ def _from_start(ch: Channel, key: str, years: np.ndarray, resolve=None, fill: fl
 def channel_recruits(ch: Channel, years: Any, resolve=None) -> np.ndarray:
     """Recruits of a recruiting channel by year (0 before ``start_year`` and for other kinds). [persons/year]"""
     years = np.asarray(years, dtype=np.int64)
-    if ch.kind not in _RECRUITING:
+    if ch.kind not in RECRUITING_QUANTITIES:
         return np.zeros(years.shape)
     out = np.where(years >= ch.start_year, 1.0, 0.0)
-    for key in _RECRUITING[ch.kind]:
+    for key in RECRUITING_QUANTITIES[ch.kind]:
         out = out * _from_start(ch, key, years, resolve)
     return out
 
 
 class StrategyScenario:
-    """A scenario seen by :func:`ssproj.scheme.plan.project_scheme` with the channel groups of a strategy.
+    """A scenario seen by the engine (:func:`ssproj.scheme.plan.scheme_plan`) with the channel groups of a strategy.
 
     Everything not listed here is the scenario's own (attribute access is
     passed through).
@@ -405,7 +124,6 @@ class StrategyScenario:
         self._sc = scenario
         self.strategy = strategy
         self._channels = {c.group_name: c for c in strategy.channels if c.group_name is not None}
-        from ssproj.scenario.parameters import load_parameter_specs
 
         self._per_group = {n for n, s in load_parameter_specs().items() if s.per == "group"}
         tables = dict(scenario.tables)
@@ -526,8 +244,6 @@ def strategy_recruits(sc, demography: xr.Dataset, strategy: Strategy | None = No
     recruits : ndarray, shape (Y, G, 2)
         The same by group of ``view`` and sex. [persons/year]
     """
-    from ssproj.scheme.plan import employment
-
     strategy = strategy if strategy is not None else sc.strategy
     view = StrategyScenario(sc, strategy)
     years = np.asarray(sc.scheme_years, dtype=np.int64)
@@ -541,7 +257,7 @@ def strategy_recruits(sc, demography: xr.Dataset, strategy: Strategy | None = No
     registrations = np.zeros((Y, C))
     recruits = np.zeros((Y, len(groups), 2))
     for ci, ch in enumerate(strategy.channels):
-        if ch.kind not in _RECRUITING:
+        if ch.kind not in RECRUITING_QUANTITIES:
             continue
         r = channel_recruits(ch, years, resolve)
         registrations[:, ci] = r
@@ -580,42 +296,72 @@ def strategy_inputs(sc, projection: xr.Dataset):
     return view, recruits, np.asarray(extra, dtype=np.float64)
 
 
-def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | None = None) -> xr.Dataset:
-    """Project the scheme of a scenario with a coverage-expansion strategy.
+@dataclass(frozen=True)
+class StrategyRun:
+    """A strategy scenario's engine run (see :func:`run_strategy`).
+
+    Attributes
+    ----------
+    view : StrategyScenario
+        The scenario with the channel groups.
+    plan : ssproj.scheme.plan.SchemePlan
+        Its compiled scheme (recruits and fund-paid channel costs included).
+    economy : dict of ndarray
+        Its economic series (:func:`ssproj.scheme.plan.economy`).
+    outputs : ssproj.kernels.engine.PathOutputs
+        The engine's arrays.
+    channels : xarray.Dataset
+        On ``year`` (scheme years) and ``channel`` (coordinates
+        ``channel_kind`` and ``channel_group``, the parent group):
+        ``channel_recruits`` (year, channel), persons registered by the
+        channel (recruits; entrants of the group for ``domestic_workers``;
+        0 for parameter channels) [persons/year]; ``channel_cost`` (year,
+        channel, cost_payer), costs by payer (``fund``: administrative outgo
+        of the long-term fund; ``state``: fiscal cost, including the
+        contributions a subsidy pays) [currency/year].
+    """
+
+    view: StrategyScenario
+    plan: SchemePlan
+    economy: dict
+    outputs: PathOutputs
+    channels: xr.Dataset
+
+
+def run_strategy(sc, demography: xr.Dataset, inputs: DemographicInputs, strategy: Strategy | None = None
+                 ) -> StrategyRun:
+    """Run the engine for a scenario with a coverage-expansion strategy.
 
     Parameters
     ----------
     sc : ssproj.scenario.Scenario
         A validated scenario with insured groups.
     demography : xarray.Dataset
-        The demographic projection.
+        The demographic projection (``population`` at 1 July), for the
+        employment the channels recruit from.
+    inputs : ssproj.demography.cohort.DemographicInputs
+        The scenario's demographic inputs (the engine projects the
+        population from them again, identically).
     strategy : Strategy, optional
         Default: the scenario's ``strategy``.
 
     Returns
     -------
-    xarray.Dataset
-        The scheme Dataset of :func:`ssproj.scheme.plan.project_scheme` over
-        the declared groups and the channel groups, plus, on the dimension
-        ``channel`` (coordinates ``channel_kind`` and ``channel_group``, the
-        parent group):
+    StrategyRun
 
-        * ``channel_recruits`` (year, channel): persons registered by the
-          channel (recruits; entrants of the group for ``domestic_workers``;
-          0 for parameter channels). [persons/year]
-        * ``channel_cost`` (year, channel, cost_payer): costs by payer
-          (``fund``: administrative outgo of the long-term fund;
-          ``state``: fiscal cost, including the contributions a subsidy
-          pays). [currency/year]
+    Notes
+    -----
+    A ``domestic_workers`` channel's registrations are the entrants of its
+    group, known only after a run: with a per-registration cost paid by the
+    fund the engine runs a second time with those costs.
     """
-    from ssproj.scheme.plan import project_scheme
-
     strategy = strategy if strategy is not None else sc.strategy
     view, registrations, recruits = strategy_recruits(sc, demography, strategy)
     years = np.asarray(sc.scheme_years, dtype=np.int64)
     Y = len(years)
     C = len(strategy.channels)
     resolve = sc.path_values
+    groups = list(view.groups)
 
     def costs(reg):
         cost = np.zeros((Y, C, 2))
@@ -625,29 +371,33 @@ def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | Non
             cost[:, ci, COST_PAYERS.index(ch.paid_by)] += c
         return cost
 
+    def run(cost):
+        plan = scheme_plan(view, recruits=recruits, extra_admin_by_year=cost[:, :, 0].sum(axis=1))
+        econ = economy(view, plan)
+        return plan, econ, run_scheme(plan, inputs, econ)
+
     cost = costs(registrations)
-    ds = project_scheme(view, demography, recruits=recruits, extra_admin_by_year=cost[:, :, 0].sum(axis=1))
+    plan, econ, out = run(cost)
     dom = [ci for ci, ch in enumerate(strategy.channels) if ch.kind == "domestic_workers"]
     if dom:
         for ci in dom:
-            registrations[:, ci] = ds["entrants"].sel(group=strategy.channels[ci].group_name).values
+            registrations[:, ci] = out.scheme.entrants[:, groups.index(strategy.channels[ci].group_name)]
         new_cost = costs(registrations)
         if not np.array_equal(new_cost[:, :, 0], cost[:, :, 0]):
-            ds = project_scheme(view, demography, recruits=recruits,
-                                extra_admin_by_year=new_cost[:, :, 0].sum(axis=1))
+            plan, econ, out = run(new_cost)
         cost = new_cost
     # subsidies: the state pays the subsidised share of the employee contributions
-    earnings = ds["insured_earnings"]
     for ch, g, rate in view.subsidy_rates(years):
         ci = strategy.channels.index(ch)
         affected = [g] + [c.group_name for c in strategy.channels if c.group == g and c.group_name]
-        cost[:, ci, 1] += rate * earnings.sel(group=affected).sum("group").values
+        idx = [groups.index(a) for a in affected]
+        cost[:, ci, 1] += rate * out.insured_earnings[:, idx].sum(axis=1)
 
     names = [c.name for c in strategy.channels]
-    coords = {"channel": names, "cost_payer": list(COST_PAYERS),
+    coords = {"year": years, "channel": names, "cost_payer": list(COST_PAYERS),
               "channel_kind": ("channel", [c.kind for c in strategy.channels]),
               "channel_group": ("channel", [c.group for c in strategy.channels])}
-    extra = xr.Dataset(
+    channels = xr.Dataset(
         {
             "channel_recruits": xr.DataArray(registrations, dims=("year", "channel"), attrs={
                 "long_name": "Persons registered by the channel", "units": "persons/year"}),
@@ -656,6 +406,6 @@ def project_strategy_scheme(sc, demography: xr.Dataset, strategy: Strategy | Non
                              "fund; state: fiscal cost, with subsidised contributions)",
                 "units": "currency/year"}),
         },
-        coords={"year": years, **coords},
+        coords=coords,
     )
-    return xr.merge([ds, extra])
+    return StrategyRun(view, plan, econ, out, channels)

@@ -145,7 +145,8 @@ def _retirement_numpy(x1, last, pa, window, early_rate, reduction, deferral, def
                      np.where(first, np.where(defer_years > 0.0, 1.0 - deferral, 1.0),
                               np.where(early, early_rate, 0.0)))
     f_inact = np.where(at_end | normal, 1.0, 0.0)
-    adj = np.where(at_end, np.where(late > 0.0, 1.0 + increment * late, 1.0),
+    # late factor for everybody past ceil(pa), actives and inactives alike
+    adj = np.where(at_end | normal, np.where(late > 0.0, 1.0 + increment * late, 1.0),
                    np.where(early, 1.0 - reduction * (pa - x1), 1.0))
     return f_act, f_inact, adj, early
 
@@ -374,7 +375,7 @@ early_reduction, deferral_share, deferral_years, late_increment
         # actives (n); part 2: inactives (n). Each part retires its share f; the rest
         # (and, in the early window, the ineligible) carries on at age x1.
         for cnt, nn, f, part_adj in ((end_a * d, n_up, f_act, adj), (end_a * (1.0 - d), n, f_act, adj),
-                                     (end_v, n, f_inact, 1.0)):
+                                     (end_v, n, f_inact, adj)):
             pos = cnt > 0.0
             leave = cnt * f
             eligible = nn >= min_serv                                                   # (G, 1, 1, NS)

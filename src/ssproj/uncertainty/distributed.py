@@ -44,8 +44,9 @@ import numbers
 import os
 import shutil
 import sys
+import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,8 +320,8 @@ class _ZarrSink:
         self.attrs = attrs
         self.written: set[int] = set()
         self._schema: dict | None = None
-        self._static: dict[str, xr.Variable] = {}
-        self._drop: list[str] = []
+        self._static: dict[Hashable, xr.Variable] = {}
+        self._drop: list[Hashable] = []
 
     # -- checks
     def _check(self, index: int, chunk: Chunk, ds) -> None:
@@ -338,8 +339,8 @@ class _ZarrSink:
             if var.dims[:1] != (dim,):
                 raise ValueError(f"{where}: data variable {name!r} has dimensions {var.dims}; every data "
                                  f"variable must have {dim!r} as its first dimension")
-        for name, var in ds.variables.items():
-            if var.dtype.kind == "O" and dim in var.dims:
+        for name, variable in ds.variables.items():
+            if variable.dtype.kind == "O" and dim in variable.dims:
                 raise TypeError(f"{where}: variable {name!r} has dtype object, which cannot be stored region by "
                                 "region; use fixed-width strings (.astype(str)) or numbers")
         if self._schema is None:
@@ -354,8 +355,8 @@ class _ZarrSink:
                 lines.append(f"{name!r}: expected {_fmt_schema(want)}, got {_fmt_schema(got)}")
             raise ValueError(f"{where}: the result does not match the first result received:\n  "
                              + "\n  ".join(lines))
-        for name, var in self._static.items():
-            if not var.equals(ds.variables[name]):
+        for name, static in self._static.items():
+            if not static.equals(ds.variables[name]):
                 raise ValueError(f"{where}: coordinate {name!r} differs from the first result received "
                                  f"(coordinates without {dim!r} must be the same in every chunk)")
 
@@ -364,14 +365,15 @@ class _ZarrSink:
         import dask.array as da
 
         dim, n = self.dim, self.n
-        data_vars, coords = {}, {}
+        data_vars: dict[Hashable, xr.Variable] = {}
+        coords: dict[Hashable, xr.Variable] = {}
         for name, var in ds.variables.items():
             enc = {k: var.encoding[k] for k in _KEEP_ENCODING if k in var.encoding}
             if name == dim:
                 new = xr.Variable((dim,), np.arange(n, dtype=var.dtype), var.attrs)
             elif dim in var.dims:
-                shape = tuple(n if d == dim else s for d, s in zip(var.dims, var.shape))
-                chunks = tuple(self.zchunk if d == dim else s for d, s in zip(var.dims, var.shape))
+                shape = tuple(n if d == dim else s for d, s in zip(var.dims, var.shape, strict=True))
+                chunks = tuple(self.zchunk if d == dim else s for d, s in zip(var.dims, var.shape, strict=True))
                 new = xr.Variable(var.dims, da.zeros(shape, dtype=var.dtype, chunks=chunks), var.attrs)
             else:
                 new = var.copy(deep=False)
@@ -416,7 +418,7 @@ class _ZarrSink:
 def _schema_of(ds: xr.Dataset, dim: str) -> dict:
     """Name -> (is a data variable, dims, dtype, shape with None along `dim`)."""
     return {name: (name in ds.data_vars, var.dims, var.dtype,
-                   tuple(None if d == dim else s for d, s in zip(var.dims, var.shape)))
+                   tuple(None if d == dim else s for d, s in zip(var.dims, var.shape, strict=True)))
             for name, var in ds.variables.items()}
 
 
@@ -485,7 +487,7 @@ def _run_dask(task, chunks, sink: _ZarrSink, retries: int, bar, *, workers, sche
         # shared with an earlier run on the same scheduler could return its result)
         run = uuid.uuid4().hex[:12]
         prefix = f"ssproj-{_task_name(task)}-{run}"
-        index_of: dict[str, int] = {}
+        index_of: dict[Any, int] = {}  # future key -> chunk index
         outstanding: dict[int, Any] = {}
         todo = iter(range(len(chunks)))
         ac = distributed.as_completed(loop=client.loop)
@@ -679,8 +681,6 @@ def collect_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk],
     (xarray.Dataset, Path or None)
         The results with `attrs`, and the store written (None without `out`).
     """
-    import tempfile
-
     if out is None and workers is None and scheduler is None:
         parts = [task(c) for c in chunks]
         ds = xr.concat(parts, dim=dim) if len(parts) > 1 else parts[0]

@@ -37,6 +37,12 @@ import pandas as pd
 import xarray as xr
 
 from ssproj._version import __version__
+from ssproj.errors import ScenarioError
+from ssproj.io.atomic import atomic_path
+from ssproj.projection import project
+from ssproj.scenario import load_scenario
+from ssproj.scenario.yamlio import load_yaml_file
+from ssproj.uncertainty.distributed import collect_chunks, make_chunks
 
 __all__ = ["SweepSpec", "SweepResult", "SWEEP_SUMMARY", "load_sweep", "sweep"]
 
@@ -93,18 +99,16 @@ def load_sweep(spec) -> SweepSpec:
     ------
     SweepError
     """
-    from ssproj.scenario.yamlio import load_yaml_file
-
     where = "sweep spec"
     base_dir = Path.cwd()
     if not isinstance(spec, Mapping):
-        doc, problems = load_yaml_file(spec)
-        if problems or doc is None:
-            raise SweepError("\n".join(str(p) for p in problems))
+        doc, read_problems = load_yaml_file(spec)
+        if read_problems or doc is None:
+            raise SweepError("\n".join(str(p) for p in read_problems))
         where = str(spec)
         base_dir = Path(spec).resolve().parent
         spec = doc.data
-    problems = []
+    problems: list[str] = []
     if not isinstance(spec, Mapping):
         raise SweepError(f"{where}: a sweep spec is a mapping with 'scenario' and 'grid' or 'variants'")
     for key in spec:
@@ -138,8 +142,8 @@ def load_sweep(spec) -> SweepSpec:
             if not problems:
                 keys = list(grid)
                 for combo in itertools.product(*(grid[k] for k in keys)):
-                    changes.append(dict(zip(keys, combo)))
-                    labels.append(",".join(f"{k}={_label(v)}" for k, v in zip(keys, combo)))
+                    changes.append(dict(zip(keys, combo, strict=True)))
+                    labels.append(",".join(f"{k}={_label(v)}" for k, v in zip(keys, combo, strict=True)))
     else:
         if not isinstance(variants, list) or not variants:
             problems.append(f"{where}: variants: must be a non-empty list of {{name, changes}}")
@@ -170,8 +174,6 @@ def load_sweep(spec) -> SweepSpec:
 
 
 def _variant_dataset(scenario, index: int, label: str, changes: dict) -> xr.Dataset:
-    from ssproj.projection import project
-
     sc = scenario.with_changes(changes, name=f"{scenario.name}[{label}]") if changes else scenario
     proj = project(sc)
     s = proj.summary()
@@ -179,7 +181,7 @@ def _variant_dataset(scenario, index: int, label: str, changes: dict) -> xr.Data
     if has_scheme:
         s = s.dropna(subset=["total_outgo"])
     cols = [c for c in SWEEP_SUMMARY if c in s.columns]
-    data = {c: (("scenario", "year"), s[c].to_numpy(dtype=float)[None, :],
+    data: dict[str, tuple] = {c: (("scenario", "year"), s[c].to_numpy(dtype=float)[None, :],
                 {"units": s.attrs["units"].get(c, "")}) for c in cols}
     if has_scheme:
         ind = proj.indicators()
@@ -229,8 +231,6 @@ class SweepResult:
 
     def write(self, out_dir) -> dict:
         """Write ``indicators.csv`` and ``reserve_ratio.csv`` into `out_dir` (atomically). Returns file paths."""
-        from ssproj.io.atomic import atomic_path
-
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = {}
@@ -270,9 +270,6 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
     -------
     SweepResult
     """
-    from ssproj.uncertainty.distributed import collect_chunks, make_chunks
-    from ssproj.scenario.loader import load_scenario
-
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     if scenario is None:
         if spec.scenario is None:
@@ -280,10 +277,9 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
         scenario = load_scenario(spec.scenario)
     # validate every variant before any projection, to report all problems at once; the tasks
     # build their variant again so that only the small `changes` travel to Dask workers
-    from ssproj.errors import ScenarioError
 
     problems = []
-    for label, ch in zip(spec.labels, spec.changes):
+    for label, ch in zip(spec.labels, spec.changes, strict=True):
         try:
             scenario.with_changes(ch) if ch else None
         except ScenarioError as exc:

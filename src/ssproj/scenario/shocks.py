@@ -43,6 +43,13 @@ correlation must be a valid (symmetric, unit-diagonal, positive definite)
 correlation matrix, and ``Phi`` must be stationary (spectral radius < 1).
 Any other key is an error. All problems are reported together in one
 `ValueError`, one line per problem, each starting with its key path.
+
+**Why in the scenario layer.** Validating a scenario's ``stochastic:``
+block (:mod:`ssproj.scenario.stochastic_spec`) means building this model
+(a valid correlation matrix, a stationary ``Phi``), and the validated model
+is what a stochastic run simulates; the class needs nothing of ssproj
+(NumPy and SciPy only), so it lives here, below every stage that uses it,
+rather than as a separate spec class duplicating its fields.
 """
 from __future__ import annotations
 

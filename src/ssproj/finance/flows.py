@@ -1,0 +1,83 @@
+"""Money flows of the funds: contributions by payer and fund, outgo, administrative costs and reserves.
+
+:func:`finance` turns the engine's totals (insured earnings, long-term
+benefits, members) into every fund's income, outgo and reserve; the
+deterministic projection and each stochastic path use it alike.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ssproj.finance.fund import roll_forward
+
+if TYPE_CHECKING:
+    from ssproj.scheme.plan import SchemePlan
+
+__all__ = ["finance"]
+
+
+def finance(plan: "SchemePlan", insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
+    """Contributions, outgo and reserves of every fund.
+
+    Parameters
+    ----------
+    plan : SchemePlan
+    insured_earnings : ndarray, shape (..., Y, G)
+        Insured earnings of contributors. [currency/year]
+    long_term_benefits : ndarray, shape (..., Y)
+        Pensions and lump sums paid by the long-term fund. [currency/year]
+    members_mid : ndarray, shape (..., Y)
+        Average number of active members in the year. [persons]
+    investment_return : ndarray, shape (..., Y)
+        Nominal return on reserves. [1/year]
+
+    Returns
+    -------
+    dict of ndarray
+        ``contributions`` (..., Y, P, G), ``contribution_income_by_fund``,
+        ``admin_cost``, ``outgo_by_fund`` (..., Y, F), ``branch_outgo``
+        (..., Y, Br) [currency/year]; ``fund_reserve_start``,
+        ``fund_investment_income``, ``fund_total_income``,
+        ``fund_total_outgo``, ``fund_reserve_end`` (..., Y, F) [currency,
+        currency/year]. Leading dimensions (paths) are independent.
+    """
+    insured_earnings = np.asarray(insured_earnings, dtype=float)
+    lead = insured_earnings.shape[:-2]
+    Y = len(plan.years)
+    F = len(plan.funds)
+    contributions = plan.contribution_rates * insured_earnings[..., None, :]  # (..., Y, P, G)
+    total_contrib = contributions.sum(axis=-2)  # (..., Y, G)
+    contrib_by_fund = np.zeros(lead + (Y, F))
+    contrib_by_fund[..., plan.lt_fund] += (total_contrib * plan.long_term_share).sum(axis=-1)
+    for bi, fi in enumerate(plan.branch_fund):
+        contrib_by_fund[..., fi] += total_contrib.sum(axis=-1) * plan.branch_share[:, bi]
+
+    total_insured_earnings = insured_earnings.sum(axis=-1)
+    branch_outgo = plan.cost_rate * total_insured_earnings[..., None]  # (..., Y, Br)
+    outgo_by_fund = np.zeros(lead + (Y, F))
+    outgo_by_fund[..., plan.lt_fund] += long_term_benefits
+    for bi, fi in enumerate(plan.branch_fund):
+        outgo_by_fund[..., fi] += branch_outgo[..., bi]
+    admin = (plan.admin_cost_rate * total_contrib.sum(axis=-1) + plan.admin_cost_per_member * members_mid)
+    contrib_total = contrib_by_fund.sum(axis=-1)
+    weights = np.divide(contrib_by_fund, contrib_total[..., None], out=np.full_like(contrib_by_fund, 1.0 / F),
+                        where=contrib_total[..., None] > 0)
+    admin_by_fund = admin[..., None] * weights
+    admin_by_fund[..., plan.lt_fund] += plan.extra_admin
+    outgo_by_fund += admin_by_fund
+
+    ret = np.broadcast_to(np.asarray(investment_return, dtype=float), lead + (Y,))
+    out = {"contributions": contributions, "contribution_income_by_fund": contrib_by_fund,
+           "admin_cost": admin_by_fund, "outgo_by_fund": outgo_by_fund, "branch_outgo": branch_outgo}
+    keys = ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end")
+    fin = {k: np.zeros(lead + (Y, F)) for k in keys}
+    for idx in np.ndindex(lead):
+        for fi in range(F):
+            r = roll_forward(float(plan.opening_reserve[fi]), contrib_by_fund[idx + (slice(None), fi)],
+                             outgo_by_fund[idx + (slice(None), fi)], ret[idx])
+            for k in keys:
+                fin[k][idx + (slice(None), fi)] = np.asarray(r[k])
+    out.update({f"fund_{k}": v for k, v in fin.items()})
+    return out

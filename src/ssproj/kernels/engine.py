@@ -1,0 +1,501 @@
+"""The one engine: a whole projection path in Numba, from population to benefit outgo.
+
+:func:`run_path` runs one path:
+
+1. the cohort-component population projection (:func:`ssproj.kernels.population.project_population_kernel`)
+   with the path's mortality and fertility (Lee-Carter and fertility-level
+   deviations from the scenario's rates; none for a deterministic run), and
+   period life expectancy at birth;
+2. the scheme's drivers: members' death probabilities over the calendar
+   year, coverage targets, floor and ceiling of insured earnings, mean and
+   clipped lognormal earnings by age, reference earnings, minimum and
+   maximum pensions and the indexation of pensions in payment, from the
+   path's economy;
+3. the scheme kernel (:func:`ssproj.kernels.scheme.scheme_kernel`);
+4. the reductions the finance stage needs: insured earnings of
+   contributors by group, long-term benefits and members on average over
+   the year.
+
+The deterministic projection (:func:`ssproj.project`) calls it once with
+no shocks and keeps every array; stochastic runs call :func:`run_paths`,
+which runs :func:`run_path` for each path in parallel (``numba.prange``) and
+keeps the totals of :class:`PathTotals`. Each formula exists here once.
+
+Inputs and outputs are NamedTuples of arrays, read by name. Shapes: T
+projection years, Y scheme years (the last Y of the T), TE = Y + years of
+earnings history (for reference earnings), G insured groups, S = 2 sexes,
+X = 101 ages, NS = 51 service cells, B = 4 benefit types, K paths.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from ssproj.kernels.earnings import clipped_with_logs, safe_log, share_above_scalar
+from ssproj.kernels.lifetable import FEMALE, life_expectancy_at, life_table_into
+from ssproj.kernels.population import project_population_kernel
+from ssproj.kernels.scheme import (
+    N_TYPES,
+    SchemeDrivers,
+    SchemeOutputs,
+    SchemeParams,
+    SchemeState,
+    empty_scheme_outputs,
+    scheme_kernel,
+)
+
+__all__ = ["DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals", "Shocks",
+           "empty_path_outputs", "empty_path_totals", "no_shocks", "path_drivers", "path_reductions", "run_path",
+           "run_paths", "run_population", "scheme_drivers", "scheme_state"]
+
+
+class DemographyInputs(NamedTuple):
+    """Demographic inputs of the scenario (shared by all paths)."""
+
+    pop0: np.ndarray  #: (S,X) population at 1 July of the first projection year [persons]
+    mx: np.ndarray  #: (T,S,X) central death rates by calendar year [1/year]
+    asfr: np.ndarray  #: (T,X) fertility rates by calendar year [births per woman per year]
+    srb_i: np.ndarray  #: (T-1,) sex ratio at birth of each interval 1 July t -> t+1 [males per female]
+    mig_i: np.ndarray  #: (T-1,S,X) net migrants of each interval [persons]
+    lc_b: np.ndarray  #: (S,X) Lee-Carter age response b(x) of the mortality shocks [1]
+
+
+class EarningsPlan(NamedTuple):
+    """Earnings and benefit-limit structure of the scheme (shared by all paths)."""
+
+    scheme_offset: int  #: index in the T projection years of the first scheme year
+    target_weight: np.ndarray  #: (Y,G,S,X) coverage rate x employment of the group's sector per person [1]
+    earnings_level: np.ndarray  #: (TE,G) group's mean earnings / average wage [1]
+    earnings_scale: np.ndarray  #: (G,X) salary scale by age [1]
+    earnings_sigma: np.ndarray  #: (G,) standard deviation of log earnings [1]
+    ref_periods: np.ndarray  #: (G,) int, years averaged in the reference earnings [years]
+    declared: np.ndarray  #: (G,) bool, contributions on declared income (band tied to the minimum wage)
+    floor_ratio: np.ndarray  #: (TE,) contribution floor / minimum wage (wage earners) [1]
+    declared_min: np.ndarray  #: (TE,G) lowest declared income / minimum wage [1]
+    declared_max: np.ndarray  #: (TE,G) highest declared income / minimum wage [1]
+    min_pension_ratio: np.ndarray  #: (Y,G) minimum pension / minimum wage [1]
+    max_pension_ratio: np.ndarray  #: (Y,G) maximum pension / contribution ceiling [1]
+    price_weight: np.ndarray  #: (Y,) weight of prices in the indexation (the rest: wages) [1]
+    indexation_extra: np.ndarray  #: (Y,) added to the indexation [1/year]
+
+
+class EconomyPaths(NamedTuple):
+    """Economic series of K paths (K = 1 for a deterministic run)."""
+
+    average_wage: np.ndarray  #: (K,TE) [currency/month]
+    minimum_wage: np.ndarray  #: (K,TE) [currency/month]
+    ceiling: np.ndarray  #: (K,TE) contribution ceiling [currency/month]
+    price_inflation: np.ndarray  #: (K,Y) [1/year]
+    wage_growth: np.ndarray  #: (K,Y) [1/year]
+
+
+class Shocks(NamedTuple):
+    """Demographic shocks of K paths from projection year ``start`` on (n = T - start years)."""
+
+    start: int  #: index in the T projection years of the first shocked year
+    lc_dev: np.ndarray  #: (K,n,S) deviation of the Lee-Carter index k(t): m = m exp(b(x) dev) [1]
+    log_fertility_dev: np.ndarray  #: (K,n) log fertility level: f = f exp(dev) [1]
+
+
+class PathOutputs(NamedTuple):
+    """Everything one path computes (allocated by the caller)."""
+
+    population: np.ndarray  #: (T,S,X) at 1 July [persons]
+    interval_births: np.ndarray  #: (T-1,S) births in the interval to 1 July t+1 [persons]
+    interval_deaths: np.ndarray  #: (T-1,S,X) [persons]
+    interval_floored: np.ndarray  #: (T-1,) persons added to keep stocks non-negative [persons]
+    e0: np.ndarray  #: (T,S) period life expectancy at birth [years]
+    qx: np.ndarray  #: (Y,S,X) members' death probabilities over the calendar year [1]
+    target: np.ndarray  #: (Y,G,S) active members aimed at by the coverage rate [persons]
+    floor: np.ndarray  #: (TE,G) floor of insured earnings [currency/month]
+    ceiling: np.ndarray  #: (TE,G) ceiling of insured earnings [currency/month]
+    mean_earnings: np.ndarray  #: (TE,G,X) mean earnings of members [currency/month]
+    insured_wage: np.ndarray  #: (TE,G,X) mean insured (clipped) earnings [currency/month]
+    share_above: np.ndarray  #: (TE,G,X) share of earnings above the contribution ceiling [1]
+    ref_earnings: np.ndarray  #: (Y,G,S,X) annual reference earnings [currency/year]
+    min_pension: np.ndarray  #: (Y,G) [currency/year]
+    max_pension: np.ndarray  #: (Y,G) [currency/year]
+    indexation: np.ndarray  #: (Y,) of pensions in payment [1/year]
+    scheme: SchemeOutputs  #: the scheme kernel's outputs
+    insured_earnings: np.ndarray  #: (Y,G) insured earnings of contributors [currency/year]
+    long_term_benefits: np.ndarray  #: (Y,) pensions and lump sums paid [currency/year]
+    members_mid: np.ndarray  #: (Y,) active members on average over the year [persons]
+
+
+class PathTotals(NamedTuple):
+    """Totals kept of each of K stochastic paths."""
+
+    insured_earnings: np.ndarray  #: (K,Y,G) [currency/year]
+    long_term_benefits: np.ndarray  #: (K,Y) [currency/year]
+    members_mid: np.ndarray  #: (K,Y) [persons]
+    contributors: np.ndarray  #: (K,Y) [contributor-years]
+    pensioners: np.ndarray  #: (K,Y) pensions in payment at 31 December [persons]
+    old_age_pensioners: np.ndarray  #: (K,Y) [persons]
+    insured: np.ndarray  #: (K,Y) active and inactive members at 31 December [persons]
+    total_population: np.ndarray  #: (K,Y) at 1 July [persons]
+    population_15_64: np.ndarray  #: (K,Y) [persons]
+    population_65_plus: np.ndarray  #: (K,Y) [persons]
+    e0: np.ndarray  #: (K,Y,S) period life expectancy at birth [years]
+
+
+def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
+    """Shocks of K paths that leave the scenario's demography as it is (no shocked year)."""
+    return Shocks(T, np.zeros((K, 0, S)), np.zeros((K, 0)))
+
+
+@njit(cache=True)
+def _empty_outputs(T, Y, TE, G, S, X, NS, B):
+    z = np.zeros
+    scheme = SchemeOutputs(
+        z((Y + 1, G, S, X)), z((Y + 1, G, S, X)), z((Y, G, S, X)), z((Y + 1, G, NS)),
+        z((Y + 1, B, G, S, X)), z((Y + 1, B, G, S, X)),
+        z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)),
+        z((Y, B, G)), z((Y, B, G)), z((Y, B, G)), z((Y, G)), z((Y, G)), z((Y, G)),
+    )
+    return PathOutputs(
+        z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
+        z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
+        z((Y, G, S, X)), z((Y, G)), z((Y, G)), z(Y),
+        scheme, z((Y, G)), z(Y), z(Y),
+    )
+
+
+def empty_path_outputs(T: int, Y: int, TE: int, G: int, S: int = 2, X: int = 101, NS: int = 51,
+                       B: int = N_TYPES) -> PathOutputs:
+    """Zeroed :class:`PathOutputs` of one path."""
+    scheme = empty_scheme_outputs(Y, G, S, X, NS, B)
+    z = np.zeros
+    return PathOutputs(
+        z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
+        z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
+        z((Y, G, S, X)), z((Y, G)), z((Y, G)), z(Y),
+        scheme, z((Y, G)), z(Y), z(Y),
+    )
+
+
+def empty_path_totals(K: int, Y: int, G: int, S: int = 2) -> PathTotals:
+    """Zeroed :class:`PathTotals` of K paths."""
+    z = np.zeros
+    return PathTotals(z((K, Y, G)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)),
+                      z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y, S)))
+
+
+@njit(cache=True)
+def run_population(demo, shocks, p, population, interval_births, interval_deaths, interval_floored, e0):
+    """Population of path p (1 July of each projection year) and its period life expectancy.
+
+    Death rates of the shocked years are ``m exp(b(x) dev)`` and fertility
+    ``f exp(dev)``; the projection interval t -> t+1 uses the geometric mean
+    of the two years' death rates and the arithmetic mean of their
+    fertility rates. Returns the path's death rates ``(T,S,X)`` [1/year].
+    """
+    T = demo.mx.shape[0]
+    S = demo.mx.shape[1]
+    X = demo.mx.shape[2]
+    mx = demo.mx
+    asfr = demo.asfr
+    if shocks.start < T:
+        mx = demo.mx.copy()
+        asfr = demo.asfr.copy()
+        for t in range(shocks.start, T):
+            h = t - shocks.start
+            fmult = math.exp(shocks.log_fertility_dev[p, h])
+            for x in range(X):
+                asfr[t, x] *= fmult
+            for s in range(S):
+                d = shocks.lc_dev[p, h, s]
+                for x in range(X):
+                    mx[t, s, x] *= math.exp(demo.lc_b[s, x] * d)
+    mx_i = np.empty((T - 1, S, X))
+    asfr_i = np.empty((T - 1, X))
+    for t in range(T - 1):
+        for s in range(S):
+            for x in range(X):
+                mx_i[t, s, x] = math.sqrt(mx[t, s, x] * mx[t + 1, s, x])
+        for x in range(X):
+            asfr_i[t, x] = 0.5 * (asfr[t, x] + asfr[t + 1, x])
+    project_population_kernel(demo.pop0, mx_i, asfr_i, demo.srb_i, demo.mig_i, population, interval_births,
+                              interval_deaths, interval_floored)
+    lt_q = np.empty(X)
+    lt_l = np.empty(X)
+    lt_L = np.empty(X)
+    for t in range(T):
+        for s in range(S):
+            life_table_into(mx[t, s], s == FEMALE, lt_q, lt_l, lt_L)
+            e0[t, s] = life_expectancy_at(lt_L, lt_l, 0)
+    return mx
+
+
+@njit(cache=True)
+def member_death_probabilities(mx, qx):
+    """Members' death probabilities over a calendar year from central death rates.
+
+    Members are counted by completed age x at 1 January, i.e. exact age
+    x + 1/2 on average: their death probability over the calendar year is
+    that of exact ages x + 1/2 .. x + 3/2, the geometric mean
+    ``1 - sqrt((1 - q(x)) (1 - q(x+1)))`` of ``q(x) = min(1, m / (1 + m/2))``;
+    the open group keeps ``q(100)``. ``mx`` (..., X) [1/year] -> ``qx`` [1].
+    """
+    X = mx.shape[-1]
+    m2 = mx.reshape((-1, X))
+    q2 = qx.reshape((-1, X))
+    for r in range(m2.shape[0]):
+        for x in range(X):
+            m = m2[r, x]
+            q = m / (1.0 + 0.5 * m)
+            q2[r, x] = q if q < 1.0 else 1.0
+        for x in range(X - 1):
+            q2[r, x] = 1.0 - math.sqrt((1.0 - q2[r, x]) * (1.0 - q2[r, x + 1]))
+
+
+@njit(cache=True)
+def path_drivers(demo, plan, econ, shocks, p, out):
+    """Steps 1-2 of a path: its population and the scheme kernel's drivers, into ``out``.
+
+    Parameters
+    ----------
+    demo : DemographyInputs
+    plan : EarningsPlan
+    econ : EconomyPaths
+    shocks : Shocks
+    p : int
+        Path index into ``econ`` and ``shocks``.
+    out : PathOutputs
+        Written: population, births, deaths, e0, qx, target, floor,
+        ceiling, mean and insured earnings, share above the ceiling,
+        reference earnings, minimum and maximum pensions, indexation.
+    """
+    T = demo.mx.shape[0]
+    S = demo.mx.shape[1]
+    X = demo.mx.shape[2]
+    Y = plan.target_weight.shape[0]
+    G = plan.target_weight.shape[1]
+    TE = plan.earnings_level.shape[0]
+    off_e = TE - Y
+    off = plan.scheme_offset
+
+    # ---- 1. demography
+    mx = run_population(demo, shocks, p, out.population, out.interval_births, out.interval_deaths,
+                        out.interval_floored, out.e0)
+
+    # ---- 2. drivers: death probabilities and coverage targets
+    member_death_probabilities(mx[off:], out.qx)
+    for y in range(Y):
+        t = off + y
+        for g in range(G):
+            for s in range(S):
+                acc = 0.0
+                for x in range(X):
+                    acc += out.population[t, s, x] * plan.target_weight[y, g, s, x]
+                out.target[y, g, s] = acc
+
+    # ---- economy: floor and ceiling of insured earnings, mean and clipped earnings
+    for te in range(TE):
+        aw = econ.average_wage[p, te]
+        mw = econ.minimum_wage[p, te]
+        ce = econ.ceiling[p, te]
+        for g in range(G):
+            if plan.declared[g]:
+                fl_ = plan.declared_min[te, g] * mw
+                cg = plan.declared_max[te, g] * mw
+                if ce < cg:
+                    cg = ce
+            else:
+                fl_ = plan.floor_ratio[te] * mw
+                cg = ce
+            if fl_ > cg:
+                fl_ = cg
+            out.floor[te, g] = fl_
+            out.ceiling[te, g] = cg
+            lvl = aw * plan.earnings_level[te, g]
+            sg = plan.earnings_sigma[g]
+            lf = safe_log(fl_)
+            lc = safe_log(cg)
+            for x in range(X):
+                mean = lvl * plan.earnings_scale[g, x]
+                out.mean_earnings[te, g, x] = mean
+                out.insured_wage[te, g, x] = clipped_with_logs(mean, sg, fl_, cg, lf, lc)
+                out.share_above[te, g, x] = share_above_scalar(mean, sg, ce)
+
+    # ---- reference earnings: average insured earnings of the last N years of the cohort
+    for g in range(G):
+        N = plan.ref_periods[g]
+        for y in range(Y):
+            for x in range(X):
+                acc = 0.0
+                for k in range(N):
+                    if x >= k:
+                        acc += out.insured_wage[off_e - k + y, g, x - k]
+                v = acc * (12.0 / N)
+                for s in range(S):
+                    out.ref_earnings[y, g, s, x] = v
+
+    # ---- minimum and maximum pensions, indexation
+    for y in range(Y):
+        mw = econ.minimum_wage[p, off_e + y]
+        ce = econ.ceiling[p, off_e + y]
+        for g in range(G):
+            out.min_pension[y, g] = plan.min_pension_ratio[y, g] * mw * 12.0
+            out.max_pension[y, g] = plan.max_pension_ratio[y, g] * ce * 12.0
+        w = plan.price_weight[y]
+        out.indexation[y] = (w * econ.price_inflation[p, y] + (1.0 - w) * econ.wage_growth[p, y]
+                             + plan.indexation_extra[y])
+
+
+@njit(cache=True)
+def path_reductions(plan, out):
+    """Step 4 of a path: the totals the finance stage needs, from the scheme's outputs.
+
+    ``out.insured_earnings`` (Y,G) = 12 x sum over sexes and ages of
+    contributor-years x insured monthly earnings [currency/year];
+    ``out.long_term_benefits`` (Y,) = pensions paid + lump sums
+    [currency/year]; ``out.members_mid`` (Y,) = active members on average
+    over the year (mean of the stocks at 1 January and 31 December) [persons].
+    """
+    S = out.population.shape[1]
+    X = out.population.shape[2]
+    Y = plan.target_weight.shape[0]
+    G = plan.target_weight.shape[1]
+    TE = plan.earnings_level.shape[0]
+    off_e = TE - Y
+    sc = out.scheme
+    B = sc.benefit_outgo.shape[1]
+    for y in range(Y):
+        lt = 0.0
+        mid = 0.0
+        for g in range(G):
+            ie = 0.0
+            for s in range(S):
+                for x in range(X):
+                    ie += sc.exposure[y, g, s, x] * out.insured_wage[off_e + y, g, x]
+            out.insured_earnings[y, g] = ie * 12.0
+            for b in range(B):
+                lt += sc.benefit_outgo[y, b, g]
+            lt += sc.lump_sums[y, g]
+            for s in range(S):
+                for x in range(X):
+                    mid += 0.5 * (sc.actives[y, g, s, x] + sc.actives[y + 1, g, s, x])
+        out.long_term_benefits[y] = lt
+        out.members_mid[y] = mid
+
+
+@njit(cache=True)
+def scheme_state(state0):
+    """A working copy of the scheme's state at the valuation date."""
+    return SchemeState(state0.A.copy(), state0.I.copy(), state0.P.copy(), state0.M.copy(), state0.R.copy())
+
+
+@njit(cache=True)
+def scheme_drivers(out):
+    """The scheme kernel's drivers computed by :func:`path_drivers` (views of ``out``)."""
+    return SchemeDrivers(out.target, out.qx, out.min_pension, out.max_pension, out.ref_earnings, out.indexation)
+
+
+@njit(cache=True)
+def run_path(demo, plan, params, state0, econ, shocks, p, out):
+    """Run path p of the whole engine into ``out`` (:class:`PathOutputs`), on one thread.
+
+    :func:`path_drivers`, then the scheme kernel
+    (:func:`ssproj.kernels.scheme.scheme_kernel`) from the state at the
+    valuation date, then :func:`path_reductions`. A deterministic projection
+    runs the same three steps with the groups of the scheme kernel in
+    parallel (:func:`ssproj.scheme.engine.run_scheme`).
+
+    Parameters
+    ----------
+    demo : DemographyInputs
+    plan : EarningsPlan
+    params : ssproj.kernels.scheme.SchemeParams
+    state0 : ssproj.kernels.scheme.SchemeState
+        State at the valuation date (not modified).
+    econ : EconomyPaths
+    shocks : Shocks
+    p : int
+        Path index into ``econ`` and ``shocks``.
+    out : PathOutputs
+        Written (flows are accumulated from zero).
+    """
+    path_drivers(demo, plan, econ, shocks, p, out)
+    scheme_kernel(scheme_state(state0), params, scheme_drivers(out), out.scheme)
+    path_reductions(plan, out)
+
+
+@njit(cache=True)
+def _totals(out, off, p, totals):
+    sc = out.scheme
+    Y = sc.exposure.shape[0]
+    G = sc.exposure.shape[1]
+    S = sc.exposure.shape[2]
+    X = sc.exposure.shape[3]
+    B = sc.pensioners.shape[1]
+    for y in range(Y):
+        t = off + y
+        tot = 0.0
+        w1564 = 0.0
+        w65 = 0.0
+        for s in range(S):
+            for x in range(X):
+                v = out.population[t, s, x]
+                tot += v
+                if 15 <= x <= 64:
+                    w1564 += v
+                elif x >= 65:
+                    w65 += v
+            totals.e0[p, y, s] = out.e0[t, s]
+        totals.total_population[p, y] = tot
+        totals.population_15_64[p, y] = w1564
+        totals.population_65_plus[p, y] = w65
+        contrib = 0.0
+        pens = 0.0
+        old = 0.0
+        ins = 0.0
+        for g in range(G):
+            totals.insured_earnings[p, y, g] = out.insured_earnings[y, g]
+            for s in range(S):
+                for x in range(X):
+                    contrib += sc.exposure[y, g, s, x]
+                    ins += sc.actives[y + 1, g, s, x] + sc.inactives[y + 1, g, s, x]
+                    old += sc.pensioners[y + 1, 0, g, s, x]
+                    for b in range(B):
+                        pens += sc.pensioners[y + 1, b, g, s, x]
+        totals.contributors[p, y] = contrib
+        totals.pensioners[p, y] = pens
+        totals.old_age_pensioners[p, y] = old
+        totals.insured[p, y] = ins
+        totals.long_term_benefits[p, y] = out.long_term_benefits[y]
+        totals.members_mid[p, y] = out.members_mid[y]
+
+
+@njit(parallel=True, cache=True)
+def run_paths(demo, plan, params, state0, econ, shocks, totals):
+    """Run every path of ``econ`` and ``shocks`` with :func:`run_path` in parallel and keep their totals.
+
+    Each path's numbers depend only on its own inputs, not on the thread,
+    the number of threads or the other paths in the batch.
+
+    Parameters
+    ----------
+    demo, plan, params, state0 : see :func:`run_path`
+    econ : EconomyPaths
+        K paths.
+    shocks : Shocks
+        K paths.
+    totals : PathTotals
+        Written for each path.
+    """
+    K = econ.average_wage.shape[0]
+    T = demo.mx.shape[0]
+    S = demo.mx.shape[1]
+    X = demo.mx.shape[2]
+    Y = plan.target_weight.shape[0]
+    G = plan.target_weight.shape[1]
+    TE = plan.earnings_level.shape[0]
+    NS = state0.A.shape[3]
+    B = state0.P.shape[0]
+    for p in prange(K):
+        out = _empty_outputs(T, Y, TE, G, S, X, NS, B)
+        run_path(demo, plan, params, state0, econ, shocks, p, out)
+        _totals(out, plan.scheme_offset, p, totals)

@@ -1,0 +1,298 @@
+"""A scenario compiled into arrays once, and the engine run over it.
+
+:func:`compile_scenario` turns a validated :class:`~ssproj.scenario.Scenario`
+into a frozen :class:`ProjectionPlan` (demographic inputs, the scheme plan,
+the central economy), cached per scenario object; :func:`run_plan` runs the
+one engine (:func:`ssproj.kernels.engine.run_path`) over it, adds the
+funds' finance and wraps everything into one :class:`xarray.Dataset`.
+:func:`ssproj.project` is ``run_plan(compile_scenario(scenario))``.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ssproj import variables
+from ssproj._version import __version__
+from ssproj.demography.cohort import AGES, SEXES, DemographicInputs, scenario_demographic_inputs
+from ssproj.finance.flows import finance
+from ssproj.kernels.engine import PathOutputs, empty_path_outputs, no_shocks, run_population
+from ssproj.kernels.lifetable import N_AGES
+from ssproj.scheme.engine import run_scheme
+from ssproj.scheme.labour import SECTORS
+from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
+from ssproj.scheme.strategies import run_strategy
+
+__all__ = ["ProjectionPlan", "compile_scenario", "dataset_attrs", "provenance_of", "run_plan"]
+
+
+@dataclass(frozen=True)
+class ProjectionPlan:
+    """A validated scenario compiled into the arrays the engine runs on.
+
+    Attributes
+    ----------
+    scenario : ssproj.scenario.Scenario
+        The scenario it was compiled from.
+    demography : ssproj.demography.cohort.DemographicInputs
+        Base population [persons], death rates [1/year], fertility rates
+        [births per woman per year], sex ratio at birth [males per female]
+        and net migrants [persons] by projection year.
+    scheme : SchemePlan or None
+        The compiled scheme; None without insured groups, and for a
+        strategy scenario (whose recruits depend on the projected
+        population: compiled by :func:`run_plan`).
+    economy : dict of ndarray or None
+        Central economic series of the scheme (:func:`ssproj.scheme.plan.economy`):
+        wages and ceiling [currency/month] on ``scheme.ext_years``;
+        inflation, wage growth and investment return [1/year] on the
+        scheme years.
+    attrs : dict
+        The result Dataset's attributes: title, scenario name, ssproj
+        version, seed, provenance and the scenario (JSON), currency.
+    """
+
+    scenario: Any
+    demography: DemographicInputs
+    scheme: SchemePlan | None
+    economy: dict | None
+    attrs: dict
+
+
+_PLANS: dict[int, tuple[weakref.ref, ProjectionPlan]] = {}
+
+
+def _forget(key: int) -> None:
+    _PLANS.pop(key, None)
+
+
+def compile_scenario(scenario) -> ProjectionPlan:
+    """The :class:`ProjectionPlan` of a validated scenario, built once per scenario object.
+
+    A scenario is not changed after validation (``with_changes`` returns a
+    new one), so its plan is kept while the scenario lives. The graduated
+    demographic inputs are further cached by content (see
+    :func:`ssproj.demography.cohort.scenario_demographic_inputs`), so the
+    scenarios of a sensitivity run or a sweep that share an assumption set
+    graduate its tables once.
+    """
+    key = id(scenario)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0]() is scenario:
+        return hit[1]
+    demography = scenario_demographic_inputs(scenario)
+    plan_s = econ = None
+    if getattr(scenario, "groups", ()) and getattr(scenario, "strategy", None) is None:
+        plan_s = scheme_plan(scenario)
+        econ = economy(scenario, plan_s)
+    plan = ProjectionPlan(scenario, demography, plan_s, econ, dataset_attrs(scenario))
+    try:
+        _PLANS[key] = (weakref.ref(scenario), plan)
+        weakref.finalize(scenario, _forget, key)
+    except TypeError:  # not weak-referenceable: do not cache
+        pass
+    return plan
+
+
+def provenance_of(scenario) -> dict:
+    """What a result of `scenario` rests on: its provenance (scenario, sources, confidence
+    marks) with the ssproj version, seed and scenario name."""
+    prov = dict(getattr(scenario, "provenance", {}) or {})
+    prov.setdefault("ssproj_version", __version__)
+    prov.setdefault("seed", getattr(scenario, "seed", 0))
+    prov.setdefault("scenario_name", getattr(scenario, "name", None))
+    return prov
+
+
+def dataset_attrs(scenario) -> dict:
+    """The attributes of a projection Dataset of `scenario` (CF conventions, provenance as JSON)."""
+    attrs = {
+        "title": f"ssproj projection: {getattr(scenario, 'name', '')}",
+        "scenario_name": str(getattr(scenario, "name", "")),
+        "ssproj_version": __version__,
+        "seed": int(getattr(scenario, "seed", 0)),
+        "provenance": json.dumps(provenance_of(scenario), sort_keys=True, default=str),
+        "Conventions": "CF-1.10",
+        "currency": str(getattr(getattr(scenario, "assumptions", None), "currency", "") or ""),
+    }
+    if hasattr(scenario, "to_dict"):
+        attrs["scenario"] = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+    return attrs
+
+
+_YEAR_ATTRS = {"long_name": "Calendar year: population at 1 July; members, pensioners and reserves at "
+                            "31 December; flows over the year", "units": "year"}
+_AGE_ATTRS = {"long_name": "Age in completed years (100 = 100 and over)", "units": "years"}
+
+
+def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
+    """Values on the scheme years, preceded by ``n_before`` NaN rows (projection years before them)."""
+    if n_before == 0:
+        return values
+    out = np.full((n_before + values.shape[0],) + values.shape[1:], np.nan)
+    out[n_before:] = values
+    return out
+
+
+def _population_outputs(demography: DemographicInputs) -> PathOutputs:
+    T = len(demography.years)
+    out = empty_path_outputs(T, 0, 0, 0)
+    run_population(demography.kernel_inputs(), no_shocks(1, T), 0, out.population, out.interval_births,
+                   out.interval_deaths, out.interval_floored, out.e0)
+    return out
+
+
+def run_plan(plan: ProjectionPlan) -> xr.Dataset:
+    """Run the engine over a compiled scenario and return the projection's Dataset.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every variable of :class:`ssproj.Projection` (units in ``attrs``;
+        scheme variables are NaN before the first scheme year), provenance
+        in the Dataset's ``attrs``.
+    """
+    sc = plan.scenario
+    demo = plan.demography
+    years = np.asarray(demo.years, dtype=np.int64)
+    has_scheme = bool(getattr(sc, "groups", ()))
+    channels = None
+    if not has_scheme:
+        out = _population_outputs(demo)
+    elif plan.scheme is not None:
+        sp, econ = plan.scheme, plan.economy
+        out = run_scheme(sp, demo, econ)
+    else:  # a strategy: recruits depend on the projected population
+        pop_only = _population_outputs(demo)
+        pop_ds = xr.Dataset({"population": (("year", "sex", "age"), pop_only.population)},
+                            coords={"year": years, "sex": list(SEXES), "age": AGES})
+        run = run_strategy(sc, pop_ds, demo)
+        sp, econ, out, channels = run.plan, run.economy, run.outputs, run.channels
+
+    # ---- demography (all projection years)
+    pop = out.population
+    floor = np.concatenate([[0.0], out.interval_floored])
+    if floor.sum() > 0:
+        worst = int(years[np.argmax(floor)])
+        warnings.warn(
+            f"net emigration exceeded the population of some ages: {floor.sum():,.0f} persons in all were "
+            f"added to keep stocks non-negative (most in the year to 1 July {worst}); see "
+            "dataset['population_floor_adjustment']",
+            stacklevel=3,
+        )
+    b = (demo.asfr * pop[:, 1, :]).sum(axis=1)
+    share_male = demo.srb / (1.0 + demo.srb)
+    births = np.stack([b * share_male, b * (1.0 - share_male)], axis=1)
+    ysa = ("year", "sex", "age")
+    A = variables.attrs
+    V: dict[str, Any] = {
+        "population": (ysa, pop, A("population")),
+        "births": (("year", "sex"), births, A("births")),
+        "deaths": (ysa, demo.mx * pop, A("deaths")),
+        "net_migration": (ysa, demo.migration.copy(), A("net_migration")),
+        "mortality_rate": (ysa, demo.mx, A("mortality_rate")),
+        "fertility_rate": (("year", "age"), demo.asfr, A("fertility_rate")),
+        "sex_ratio_at_birth": (("year",), demo.srb, A("sex_ratio_at_birth")),
+        "life_expectancy_at_birth": (("year", "sex"), out.e0, A("life_expectancy_at_birth")),
+        "population_floor_adjustment": (("year",), floor, A("population_floor_adjustment")),
+    }
+    coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}
+    if has_scheme:
+        V.update(_scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years)))
+        coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
+                       "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})
+        if sp.branches:
+            coords["branch"] = list(sp.branches)
+    ds = xr.Dataset(V, coords=coords)
+    if channels is not None:
+        n_before = len(years) - len(sp.years)
+        ds["channel_recruits"] = (("year", "channel"), _pad(channels["channel_recruits"].values, n_before),
+                                  channels["channel_recruits"].attrs)
+        ds["channel_cost"] = (("year", "channel", "cost_payer"), _pad(channels["channel_cost"].values, n_before),
+                              channels["channel_cost"].attrs)
+        ds = ds.assign_coords({k: channels.coords[k] for k in ("channel", "cost_payer", "channel_kind",
+                                                              "channel_group")})
+    ds["year"].attrs = dict(_YEAR_ATTRS)
+    ds["age"].attrs = dict(_AGE_ATTRS)
+    ds.attrs = dict(plan.attrs)
+    return ds
+
+
+def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int) -> dict:
+    """The scheme's Dataset variables from the engine's arrays (year-dimensioned ones padded with NaN)."""
+    years = plan.years
+    Y = len(years)
+    off_e = len(plan.ext_years) - Y
+    off = plan.earnings.scheme_offset
+    sc_out = out.scheme
+    pop = out.population[off:]
+    labour, employed, domestic = employment_from_plan(plan.labour, pop)
+    fin = finance(plan, out.insured_earnings, out.long_term_benefits, out.members_mid, econ["investment_return"])
+    A = variables.attrs
+    ygsa = ("year", "group", "sex", "age")
+    G = len(plan.groups)
+
+    def by_sex(v):  # (Y, G, X) -> (Y, G, S, X): earnings do not differ by sex
+        return np.broadcast_to(v[:, :, None, :], (v.shape[0], G, 2, N_AGES)).copy()
+
+    def moved(v):  # (Y, B, G, ...) -> (Y, G, B, ...)
+        return np.moveaxis(v, 1, 2)
+
+    yv = {  # variables on the year dimension (padded to the projection years)
+        "labour_force": (("year", "sex", "age"), labour),
+        "employed": (("year", "sector", "sex", "age"), np.moveaxis(employed, 0, 1)),
+        "domestic_workers": (("year", "sex", "age"), domestic),
+        "coverage_target": (("year", "group", "sex"), out.target),
+        "actives": (ygsa, sc_out.actives[1:]),
+        "inactives": (ygsa, sc_out.inactives[1:]),
+        "contributors": (ygsa, sc_out.exposure),
+        "actives_by_service": (("year", "group", "service"), sc_out.service[1:]),
+        "pensioners": (("year", "group", "benefit", "sex", "age"), moved(sc_out.pensioners[1:])),
+        "pension_amounts": (("year", "group", "benefit", "sex", "age"), moved(sc_out.amounts[1:])),
+        "entrants": (("year", "group"), sc_out.entrants),
+        "member_deaths": (("year", "group"), sc_out.member_deaths),
+        "invalidity_retirements": (("year", "group"), sc_out.invalidity_retirements),
+        "lapses": (("year", "group"), sc_out.lapses),
+        "reentries": (("year", "group"), sc_out.reentries),
+        "retirements_pension": (("year", "group"), sc_out.retirements_pension),
+        "retirements_lump_sum": (("year", "group"), sc_out.retirements_lump_sum),
+        "new_pensions": (("year", "group", "benefit"), moved(sc_out.awards)),
+        "new_pension_amount": (("year", "group", "benefit"), moved(sc_out.awards_amount)),
+        "benefit_outgo_by_type": (("year", "group", "benefit"), moved(sc_out.benefit_outgo)),
+        "lump_sums": (("year", "group"), sc_out.lump_sums),
+        "pensioner_deaths": (("year", "group"), sc_out.pensioner_deaths),
+        "orphan_exits": (("year", "group"), sc_out.orphan_exits),
+        "average_earnings": (ygsa, by_sex(out.mean_earnings[off_e:])),
+        "insured_earnings_per_member": (ygsa, by_sex(out.insured_wage[off_e:])),
+        "share_above_ceiling": (ygsa, by_sex(out.share_above[off_e:])),
+        "insured_earnings": (("year", "group"), out.insured_earnings),
+        "contributions": (("year", "payer", "group"), fin["contributions"]),
+        "contribution_income_by_fund": (("year", "fund"), fin["contribution_income_by_fund"]),
+        "admin_cost": (("year", "fund"), fin["admin_cost"]),
+        "outgo_by_fund": (("year", "fund"), fin["outgo_by_fund"]),
+        "investment_return": (("year",), np.asarray(econ["investment_return"], dtype=float)),
+        "indexation": (("year",), out.indexation),
+        "minimum_wage": (("year",), np.asarray(econ["minimum_wage"], dtype=float)[off_e:]),
+        "contribution_ceiling": (("year",), np.asarray(econ["contribution_ceiling"], dtype=float)[off_e:]),
+        "gdp": (("year",), plan.gdp),
+        "exchange_rate": (("year",), plan.exchange_rate),
+        "pensionable_age": (("year", "group", "sex"), plan.params.pensionable_age),
+    }
+    if plan.branches:
+        yv["branch_outgo"] = (("year", "branch"), fin["branch_outgo"])
+    for k in ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end"):
+        yv[f"fund_{k}"] = (("year", "fund"), fin[f"fund_{k}"])
+    V = {name: (dims, _pad(np.asarray(v, dtype=float), n_before), A(name)) for name, (dims, v) in yv.items()}
+    vy = plan.valuation_year
+    V["opening_reserve"] = (("fund",), plan.opening_reserve, {**A("opening_reserve"), "valuation_year": vy})
+    V["base_actives"] = (("group", "sex", "age"), sc_out.actives[0], {**A("base_actives"), "valuation_year": vy})
+    V["base_inactives"] = (("group", "sex", "age"), sc_out.inactives[0], {**A("base_inactives"), "valuation_year": vy})
+    V["base_pensioners"] = (("group", "benefit", "sex", "age"), np.moveaxis(sc_out.pensioners[0], 0, 1),
+                            {**A("base_pensioners"), "valuation_year": vy})
+    return V
