@@ -135,7 +135,8 @@ def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
     """Values on the scheme years, preceded by ``n_before`` NaN rows (projection years before them)."""
     if n_before == 0:
         return values
-    out = np.full((n_before + values.shape[0],) + values.shape[1:], np.nan)
+    out = np.empty((n_before + values.shape[0],) + values.shape[1:])
+    out[:n_before] = np.nan
     out[n_before:] = values
     return out
 

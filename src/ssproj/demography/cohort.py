@@ -22,6 +22,7 @@ import pandas as pd
 
 from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
 from ssproj.kernels.engine import DemographyInputs
+from ssproj.memo import array_key, cached_on
 from ssproj.kernels.lifetable import N_AGES, e0_many
 from ssproj.kernels.population import project_population_kernel
 
@@ -367,15 +368,25 @@ def build_demographic_inputs(tables, years, *, fertility_multiplier=None, mortal
 
 def scenario_demographic_inputs(scenario) -> DemographicInputs:
     """:func:`build_demographic_inputs` for a validated scenario: its tables,
-    projection years and fertility, mortality and migration levers."""
-    return build_demographic_inputs(
-        scenario.tables,
-        np.asarray(scenario.years, dtype=np.int64),
-        fertility_multiplier=scenario.path_values("fertility_multiplier"),
-        mortality_multiplier=scenario.path_values("mortality_multiplier"),
-        mortality_improvement=scenario.path_values("mortality_improvement"),
-        migration_multiplier=scenario.path_values("migration_multiplier"),
-    )
+    projection years and fertility, mortality and migration levers.
+
+    Kept for the scenario's population table and these values
+    (:func:`ssproj.memo.cached_on`): scenarios derived from one assumption
+    set with the same demographic levers share the result, graduated once.
+    """
+    tables = scenario.tables
+    years = np.asarray(scenario.years, dtype=np.int64)
+    levers = {name: scenario.path_values(name) for name in
+              ("fertility_multiplier", "mortality_multiplier", "mortality_improvement", "migration_multiplier")}
+    names = ("mortality", "fertility", "tfr", "sex_ratio_at_birth", "net_migration", "net_migration_total")
+    key = ("demographic_inputs", tuple(id(tables.get(n)) for n in names),
+           array_key(years, *(levers[n] for n in sorted(levers))))
+
+    def build():
+        # the entry holds the other tables, so their ids in the key cannot be reused while it is kept
+        return tuple(tables.get(n) for n in names), build_demographic_inputs(tables, years, **levers)
+
+    return cached_on(tables["population"], key, build)[1]
 
 
 def project_population(inputs: DemographicInputs) -> dict:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ssproj.demography.cohort import SEXES
 from ssproj.kernels.lifetable import N_AGES
+from ssproj.memo import cached_on
 
 __all__ = ["SECTORS", "age_table", "labour_force", "employment_by_sector"]
 
@@ -23,6 +24,16 @@ SECTORS = ("public", "private", "informal")
 
 
 def age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0, extend=False) -> np.ndarray:
+    """Spread an age-group table to single ages 0..100 (see :func:`_age_table`; kept per table and arguments).
+
+    Returns a new array each call (the kept one is not exposed to changes).
+    """
+    memo_key = ("age_table", repr(columns), by_sex, repr(key), float(fill), bool(extend))
+    return cached_on(table, memo_key,
+                     lambda: _age_table(table, columns, by_sex=by_sex, key=key, fill=fill, extend=extend)).copy()
+
+
+def _age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0, extend=False) -> np.ndarray:
     """Spread an age-group table to single ages 0..100 (constant within groups).
 
     Parameters

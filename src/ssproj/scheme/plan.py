@@ -19,6 +19,7 @@ import xarray as xr
 from ssproj.kernels.engine import EarningsPlan
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import N_TYPES, SchemeParams, SchemeState
+from ssproj.memo import array_key, cached_on
 from ssproj.scenario.timepath import TimePath
 from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
 
@@ -377,10 +378,12 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     scheme_start = _scalar_per(sc, "scheme_start_year", groups)
     valuation_year = int(sc.value("valuation_year"))
     scheme_age = np.maximum(valuation_year - scheme_start, 0).astype(int)
-    A, I = _base_members(tables["insured"], groups, entry, scheme_age, density[0])
+    A, I = cached_on(tables["insured"], ("base_members", tuple(groups), array_key(entry, scheme_age, density[0])),
+                     lambda: _base_members(tables["insured"], groups, entry, scheme_age, density[0]))
     cap = _per(sc, "replacement_cap", years)
     inval_rate = _per(sc, "invalidity_rate", years)
-    P, M, R = _base_pensioners(tables["pensioners"], groups, cap[0], inval_rate[0])
+    P, M, R = cached_on(tables["pensioners"], ("base_pensioners", tuple(groups), array_key(cap[0], inval_rate[0])),
+                        lambda: _base_pensioners(tables["pensioners"], groups, cap[0], inval_rate[0]))
 
     fam = age_table(tables["family"], ["married", "spouse_age_difference", "children"])
     pens_age = np.stack([_per(sc, "pensionable_age_male", years), _per(sc, "pensionable_age_female", years)],
