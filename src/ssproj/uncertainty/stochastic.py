@@ -262,16 +262,18 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     reserve = fin["fund_reserve_end"].sum(axis=-1)
     outgo = fin["fund_total_outgo"].sum(axis=-1)
     earnings = ie.sum(axis=-1)
-    contrib = fin["contribution_income_by_fund"].sum(axis=-1)
+    # as in the summary of a projection: contributions by payer and group, plus investment income
+    contrib = fin["contributions"].sum(axis=(-2, -1))
+    investment = fin["fund_investment_income"].sum(axis=-1)
     fm = np.ones((K, Y))
     fm[:, shocked_scheme] = np.exp(fert_dev[:, n - int(shocked_scheme.sum()):])
     with np.errstate(divide="ignore", invalid="ignore"):
         values = {
             "reserve_end": reserve,
-            "total_income": fin["fund_total_income"].sum(axis=-1),
+            "total_income": contrib + investment,
             "total_outgo": outgo,
             "contribution_income": contrib,
-            "investment_income": fin["fund_investment_income"].sum(axis=-1),
+            "investment_income": investment,
             "benefit_outgo": out["long_term_benefits"],
             "insured_earnings": earnings,
             "contributors": out["contributors"],

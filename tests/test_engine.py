@@ -1,0 +1,121 @@
+"""One engine: the deterministic projection and the stochastic paths run the same compiled steps.
+
+- a path run on one thread (``kernels.engine.run_path``, as inside the
+  parallel loop over paths) and the deterministic run (the same steps with
+  the scheme's groups in parallel) give the same numbers, bit for bit;
+- a stochastic path without shocks gives the deterministic projection's
+  money figures bit for bit (they come from the same engine reductions and
+  the same finance function);
+- the compiled plan is built once per scenario, and derived scenarios share
+  what their changes do not touch.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ssproj
+from ssproj import memo
+from ssproj.kernels.engine import PathOutputs, empty_path_outputs, no_shocks, run_path
+from ssproj.plan import compile_scenario
+from ssproj.scheme.engine import economy_paths, run_scheme
+from ssproj.uncertainty.stochastic import PATH_VARIABLES, prepare_paths, simulate_paths
+
+BASELINE = "scenarios/lao_baseline.yaml"
+ZERO = {
+    "economy": {"variables": {"investment_return": {"phi": 0.5, "sd": 0.0},
+                              "wage_growth": {"phi": 0.5, "sd": 0.0},
+                              "price_inflation": {"phi": 0.5, "sd": 0.0}}},
+    "mortality": {"sigma_scale": 0.0},
+    "fertility": {"phi": 0.5, "sd": 0.0},
+}
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return ssproj.load_scenario(BASELINE)
+
+
+def _flat(out: PathOutputs, prefix=""):
+    for name, v in zip(out._fields, out, strict=True):
+        if isinstance(v, tuple):
+            yield from _flat(v, prefix + name + ".")
+        else:
+            yield prefix + name, v
+
+
+def test_one_thread_and_parallel_groups_give_the_same_numbers(baseline):
+    plan = compile_scenario(baseline)
+    sp = plan.scheme
+    parallel = run_scheme(sp, plan.demography, plan.economy)
+    T = len(plan.demography.years)
+    serial = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
+    run_path(plan.demography.kernel_inputs(), sp.earnings, sp.params, sp.state0, economy_paths(sp, plan.economy),
+             no_shocks(1, T), 0, serial)
+    a = dict(_flat(parallel))
+    b = dict(_flat(serial))
+    assert a.keys() == b.keys() and len(a) > 30
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+    # and the plan's state was not modified by either run
+    assert np.array_equal(sp.state0.A, compile_scenario(baseline).scheme.state0.A)
+
+
+@pytest.mark.parametrize("scenario", [BASELINE, "scenarios/lao_cov_all_activities.yaml"])
+def test_path_without_shocks_is_the_deterministic_projection_bit_for_bit(scenario):
+    sc = ssproj.load_scenario(scenario)
+    paths = simulate_paths(prepare_paths(sc, ZERO), 3, 0, 2)
+    det = ssproj.project(sc)
+    s = det.summary().loc[paths["year"].values]
+    for col in ("reserve_end", "total_income", "total_outgo", "contribution_income", "investment_income",
+                "payg_cost_rate", "reserve_ratio", "average_contribution_rate"):
+        for p in range(2):
+            assert np.array_equal(paths[col].values[p], s[col].to_numpy()), col
+    earnings = det.dataset["insured_earnings"].sel(year=paths["year"].values).sum("group").values
+    assert np.array_equal(paths["insured_earnings"].values[0], earnings)
+    e0 = det.dataset["life_expectancy_at_birth"].sel(year=paths["year"].values).values
+    assert np.array_equal(paths["life_expectancy_at_birth"].values[0], e0)
+
+
+def test_every_path_variable_is_written_and_registered(baseline):
+    ds = simulate_paths(prepare_paths(baseline, ZERO), 1, 0, 1)
+    on_path_year = {n for n, v in ds.data_vars.items() if v.dims == ("path", "year")}
+    assert on_path_year == set(PATH_VARIABLES)
+
+
+def test_the_plan_is_compiled_once_per_scenario(baseline):
+    assert compile_scenario(baseline) is compile_scenario(baseline)
+    changed = baseline.with_changes({"admin_cost_rate": 0.05})
+    assert compile_scenario(changed) is not compile_scenario(baseline)
+
+
+def test_derived_scenarios_share_what_their_changes_do_not_touch(baseline):
+    base = compile_scenario(baseline)
+    # a financing change: same demography (the same object) and the same base-year members
+    fin = compile_scenario(baseline.with_changes({"admin_cost_rate": 0.05}))
+    assert fin.demography is base.demography
+    assert np.array_equal(fin.scheme.state0.A, base.scheme.state0.A)
+    # a demographic change rebuilds the demography, and only it
+    dem = compile_scenario(baseline.with_changes({"fertility_multiplier": 0.9}))
+    assert dem.demography is not base.demography
+    assert not np.array_equal(dem.demography.asfr, base.demography.asfr)
+    assert np.array_equal(dem.demography.mx, base.demography.mx)
+    # a change of the contribution density changes the imputed service of the base-year members
+    dens = compile_scenario(baseline.with_changes({"contribution_density": {"private": 0.5}}))
+    gi = list(base.scheme.groups).index("private")
+    assert not np.array_equal(dens.scheme.state0.A[gi], base.scheme.state0.A[gi])
+    assert np.isclose(dens.scheme.state0.A[gi].sum(), base.scheme.state0.A[gi].sum(), rtol=1e-12)
+
+
+def test_kept_results_are_rebuilt_when_their_table_is_gone():
+    class Table:  # weak-referenceable stand-in for a DataFrame
+        pass
+
+    t = Table()
+    calls = []
+    assert memo.cached_on(t, "k", lambda: calls.append(1) or 42) == 42
+    assert memo.cached_on(t, "k", lambda: calls.append(1) or 43) == 42
+    assert len(calls) == 1
+    del t
+    u = Table()
+    assert memo.cached_on(u, "k", lambda: 44) == 44
