@@ -106,61 +106,85 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Scheme key figures by scheme year (see SCHEME_SUMMARY_COLUMNS)."""
-    years = ds["year"].values[ds["actives"].notnull().any(("group", "sex", "age")).values]
-    ds = ds.sel(year=years)
-    sel = dict(year=years)
-    insured = (ds["actives"] + ds["inactives"]).sum(("sex", "age"))
-    contributors = ds["contributors"].sum(("sex", "age"))
-    pensioners = ds["pensioners"].sum(("sex", "age"))
-    contributions = ds["contributions"].sum(("payer", "group"))
-    investment = ds["fund_investment_income"].sum("fund")
-    benefits = ds["benefit_outgo_by_type"].sum(("group", "benefit")) + ds["lump_sums"].sum("group")
+    """Scheme key figures by scheme year (see :data:`SCHEME_SUMMARY_COLUMNS`).
+
+    Computed on the variables' arrays (the same reductions, over the same
+    axes, as the xarray expressions in the definitions of
+    :mod:`ssproj.variables`), as the summary is needed after every run of a
+    sensitivity analysis, a sweep or the solver.
+    """
+    act = ds["actives"].transpose("year", "group", "sex", "age").values
+    mask = ~np.isnan(act).all(axis=(1, 2, 3))  # scheme years: any member value present
+    years = ds["year"].values[mask]
+
+    def v(name, *dims):
+        da = ds[name]
+        return (da.transpose(*dims) if dims else da).values[mask]
+
+    ygsa = ("year", "group", "sex", "age")
+    actives = act[mask]
+    insured_g = (actives + v("inactives", *ygsa)).sum(axis=(2, 3))                    # (Y, G)
+    contributors_g = v("contributors", *ygsa).sum(axis=(2, 3))                         # (Y, G)
+    pensioners_gb = v("pensioners", "year", "group", "benefit", "sex", "age").sum(axis=(3, 4))  # (Y, G, B)
+    contributions = v("contributions", "year", "payer", "group").sum(axis=(1, 2))
+    investment = v("fund_investment_income", "year", "fund").sum(axis=1)
+    benefits = (v("benefit_outgo_by_type", "year", "group", "benefit").sum(axis=(1, 2))
+                + v("lump_sums", "year", "group").sum(axis=1))
     if "branch_outgo" in ds:
-        benefits = benefits + ds["branch_outgo"].sum("branch")
-    admin = ds["admin_cost"].sum("fund")
-    outgo = ds["fund_total_outgo"].sum("fund")
-    reserve = ds["fund_reserve_end"].sum("fund")
-    earnings = ds["insured_earnings"].sum("group")
-    member_earnings = (ds["average_earnings"] * ds["actives"]).sum(("group", "sex", "age"))
-    above = (ds["share_above_ceiling"] * ds["average_earnings"] * ds["actives"]).sum(("group", "sex", "age"))
-    cols = {
-        "labour_force": ds["labour_force"].sel(**sel).sum(("sex", "age")),
-        "insured": insured.sum("group"),
-        "contributors": contributors.sum("group"),
-        "pensioners": pensioners.sum(("group", "benefit")),
-        "contribution_income": contributions,
-        "investment_income": investment,
-        "benefit_outgo": benefits,
-        "admin_cost": admin,
-        "total_income": contributions + investment,
-        "total_outgo": outgo,
-        "reserve_end": reserve,
-        "share_of_earnings_above_ceiling": above / member_earnings,
-    }
-    cols.update(key_ratios(total_outgo=outgo, contribution_income=contributions, insured_earnings=earnings,
-                           reserve_end=reserve))
-    cols["system_dependency_ratio"] = cols["pensioners"] / cols["contributors"]
-    cols["coverage_ratio"] = cols["contributors"] / cols["labour_force"]
-    lowest = ds["pensionable_age"].min("group")  # (year, sex)
-    above = (ds["population"].where(ds["age"] >= lowest)).sum(("sex", "age"))
-    cols["old_age_coverage_ratio"] = pensioners.sel(benefit="old_age").sum("group") / above
-    new_old_age = ds["new_pensions"].sel(benefit="old_age").sum("group")
-    avg_new = ds["new_pension_amount"].sel(benefit="old_age").sum("group") / new_old_age
-    avg_earn = earnings / contributors.sum("group")
-    cols["replacement_rate_new_pensions"] = avg_new / avg_earn
-    cols["outgo_share_of_gdp"] = outgo / ds["gdp"]
-    cols["reserve_share_of_gdp"] = reserve / ds["gdp"]
-    df = pd.DataFrame({k: np.asarray(v.values, dtype=float) for k, v in cols.items()},
+        benefits = benefits + v("branch_outgo", "year", "branch").sum(axis=1)
+    admin = v("admin_cost", "year", "fund").sum(axis=1)
+    outgo = v("fund_total_outgo", "year", "fund").sum(axis=1)
+    reserve = v("fund_reserve_end", "year", "fund").sum(axis=1)
+    earnings = v("insured_earnings", "year", "group").sum(axis=1)
+    avg = v("average_earnings", *ygsa)
+    member_earnings = (avg * actives).sum(axis=(1, 2, 3))
+    above_ceiling = (v("share_above_ceiling", *ygsa) * avg * actives).sum(axis=(1, 2, 3))
+    benefits_axis = list(ds["benefit"].values)
+    pensioners = pensioners_gb.sum(axis=(1, 2))
+    contributors = contributors_g.sum(axis=1)
+    labour = v("labour_force", "year", "sex", "age").sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols = {
+            "labour_force": labour,
+            "insured": insured_g.sum(axis=1),
+            "contributors": contributors,
+            "pensioners": pensioners,
+            "contribution_income": contributions,
+            "investment_income": investment,
+            "benefit_outgo": benefits,
+            "admin_cost": admin,
+            "total_income": contributions + investment,
+            "total_outgo": outgo,
+            "reserve_end": reserve,
+            "share_of_earnings_above_ceiling": above_ceiling / member_earnings,
+        }
+        cols.update(key_ratios(total_outgo=outgo, contribution_income=contributions, insured_earnings=earnings,
+                               reserve_end=reserve))
+        cols["system_dependency_ratio"] = pensioners / contributors
+        cols["coverage_ratio"] = contributors / labour
+        lowest = v("pensionable_age", "year", "group", "sex").min(axis=1)              # (Y, S)
+        pop = v("population", "year", "sex", "age")
+        ages = ds["age"].values
+        above_age = np.where(ages[None, None, :] >= lowest[:, :, None], pop, 0.0).sum(axis=(1, 2))
+        old = benefits_axis.index("old_age")
+        cols["old_age_coverage_ratio"] = pensioners_gb[:, :, old].sum(axis=1) / above_age
+        new_old_age = v("new_pensions", "year", "group", "benefit")[:, :, old].sum(axis=1)
+        avg_new = v("new_pension_amount", "year", "group", "benefit")[:, :, old].sum(axis=1) / new_old_age
+        cols["replacement_rate_new_pensions"] = avg_new / (earnings / contributors)
+        gdp = v("gdp", "year")
+        cols["outgo_share_of_gdp"] = outgo / gdp
+        cols["reserve_share_of_gdp"] = reserve / gdp
+    df = pd.DataFrame({k: np.asarray(cols[k], dtype=float) for k in SCHEME_SUMMARY_COLUMNS if k in cols},
                       index=pd.Index(years, name="year"))
-    df = df[[c for c in SCHEME_SUMMARY_COLUMNS if c in df.columns]]
     if "channel_recruits" in ds:
-        df["strategy_recruits"] = ds["channel_recruits"].sum("channel").values
-        df["strategy_cost_fund"] = ds["channel_cost"].sel(cost_payer="fund").sum("channel").values
-        df["strategy_cost_state"] = ds["channel_cost"].sel(cost_payer="state").sum("channel").values
-    for g in ds["group"].values:
-        df[f"insured_{g}"] = insured.sel(group=g).values
-        df[f"contributors_{g}"] = contributors.sel(group=g).values
-    for b in ds["benefit"].values:
-        df[f"pensioners_{b}"] = pensioners.sum("group").sel(benefit=b).values
+        df["strategy_recruits"] = v("channel_recruits", "year", "channel").sum(axis=1)
+        cost = ds["channel_cost"]
+        df["strategy_cost_fund"] = cost.sel(cost_payer="fund").transpose("year", "channel").values[mask].sum(axis=1)
+        df["strategy_cost_state"] = cost.sel(cost_payer="state").transpose("year", "channel").values[mask].sum(axis=1)
+    for gi, g in enumerate(ds["group"].values):
+        df[f"insured_{g}"] = insured_g[:, gi]
+        df[f"contributors_{g}"] = contributors_g[:, gi]
+    by_benefit = pensioners_gb.sum(axis=1)
+    for bi, b in enumerate(benefits_axis):
+        df[f"pensioners_{b}"] = by_benefit[:, bi]
     return df
