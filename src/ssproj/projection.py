@@ -14,12 +14,11 @@ import pandas as pd
 import xarray as xr
 
 from ssproj import variables as _variables
-from ssproj._version import __version__
 from ssproj.finance import indicators as ind
-from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.reporting.html import write_html
 from ssproj.finance.summary import SCHEME_SUMMARY_COLUMNS, STRATEGY_SUMMARY_COLUMNS, SUMMARY_COLUMNS, summary_frame
+from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.plan import compile_scenario, run_plan
+from ssproj.reporting.html import write_html
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
 
@@ -63,6 +62,7 @@ class Projection:
     def __init__(self, dataset: xr.Dataset, scenario=None):
         self.dataset = dataset
         self.scenario = scenario
+        self._summary: tuple | None = None  # (dataset, summary) computed once for that dataset
 
     def __repr__(self):
         years = self.dataset["year"].values
@@ -94,7 +94,12 @@ class Projection:
             :data:`ssproj.finance.summary.SUMMARY_COLUMNS` (also in
             ``DataFrame.attrs['units']``).
         """
-        return summary_frame(self.dataset)
+        ds = self.dataset
+        if self._summary is None or self._summary[0] is not ds:
+            self._summary = (ds, summary_frame(ds))
+        df = self._summary[1].copy()
+        df.attrs = {k: dict(v) if isinstance(v, dict) else v for k, v in self._summary[1].attrs.items()}
+        return df
 
     def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100)) -> pd.Series:
         """Long-range financial indicators of the scheme (all funds together).
@@ -153,7 +158,7 @@ class Projection:
         return pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
 
     @classmethod
-    def from_netcdf(cls, path) -> "Projection":
+    def from_netcdf(cls, path) -> Projection:
         """Open a result written by :meth:`to_netcdf` or ``ssproj run`` (loaded into memory)."""
         with xr.open_dataset(path, engine="netcdf4") as ds:
             return cls(ds.load())

@@ -113,13 +113,18 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     :mod:`ssproj.variables`), as the summary is needed after every run of a
     sensitivity analysis, a sweep or the solver.
     """
-    act = ds["actives"].transpose("year", "group", "sex", "age").values
+    act = ds["actives"]
+    if act.dims != ("year", "group", "sex", "age"):
+        act = act.transpose("year", "group", "sex", "age")
+    act = act.values
     mask = ~np.isnan(act).all(axis=(1, 2, 3))  # scheme years: any member value present
     years = ds["year"].values[mask]
 
     def v(name, *dims):
         da = ds[name]
-        return (da.transpose(*dims) if dims else da).values[mask]
+        if dims and da.dims != dims:
+            da = da.transpose(*dims)
+        return da.values[mask]
 
     ygsa = ("year", "group", "sex", "age")
     actives = act[mask]
