@@ -27,10 +27,10 @@ PACKAGE = SRC / "ssproj"
 
 #: Third-party libraries that may be imported inside the functions that use
 #: them, so that ``import ssproj`` (and a cold ``ssproj run``) stays fast.
-LAZY_ALLOWED = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "netCDF4", "xlsxwriter",
-                "openpyxl", "jinja2", "tqdm")
+LAZY_ALLOWED = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "scipy.optimize", "scipy.linalg",
+                "netCDF4", "xlsxwriter", "openpyxl", "jinja2", "tqdm")
 #: Of those, the ones ``import ssproj`` must not import.
-NOT_ON_IMPORT = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate")
+NOT_ON_IMPORT = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "scipy.optimize")
 
 
 def _module_name(path: Path) -> str:

@@ -258,7 +258,8 @@ def load_registry(path: str | Path | None = None) -> Registry:
     """
     path = Path(path) if path is not None else VARIABLES_PATH
     with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        # a package file, read with libyaml when available (safe loader: plain data only)
+        doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     problems: list[str] = []
     vocab = {str(k): str(v) for k, v in (doc.get("units") or {}).items()}
     dimensions = {str(k): str(v) for k, v in (doc.get("dimensions") or {}).items()}

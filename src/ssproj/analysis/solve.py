@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from ssproj.io.atomic import write_text_atomic
 from ssproj.projection import project
@@ -514,6 +513,8 @@ def _lowest(f, hi: float, gran: float | None, xtol: float) -> tuple[float, bool]
             else:
                 lo_i = mid
         return _round(hi_i * gran), True
+    from scipy.optimize import brentq  # heavy: imported where used (a cold `ssproj run` starts faster)
+
     x = brentq(f, 0.0, hi, xtol=xtol)
     while f(x) < 0 and x < hi:
         x = min(hi, x + xtol)
@@ -609,6 +610,8 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
                 best = other if m_other > m_pref else pref
             else:
                 tol = xtol if xtol is not None else 1e-5 * max(1.0, abs(hi_b - lo_b))
+                from scipy.optimize import brentq  # heavy: imported where used
+
                 best = brentq(g, lo_b, hi_b, xtol=tol)
                 while g(best) < 0:
                     best += (other - pref) / abs(other - pref) * tol

@@ -58,7 +58,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import solve_discrete_lyapunov
 
 __all__ = ["VARModel"]
 
@@ -214,7 +213,7 @@ class VARModel:
     # -- constructors ----------------------------------------------------------
 
     @classmethod
-    def ar1(cls, names, phi, sd, corr=None) -> "VARModel":
+    def ar1(cls, names, phi, sd, corr=None) -> VARModel:
         """Independent AR(1) dynamics per variable (diagonal ``phi``) with correlated innovations.
 
         Parameters
@@ -238,7 +237,7 @@ class VARModel:
         return cls(names=names, phi=phi_m, sd=sd, corr=corr)
 
     @classmethod
-    def from_mapping(cls, d, where: str = "stochastic.economy") -> "VARModel":
+    def from_mapping(cls, d, where: str = "stochastic.economy") -> VARModel:
         """Build a model from a plain mapping (parsed YAML); see the module docstring for the schema.
 
         Parameters
@@ -397,6 +396,7 @@ class VARModel:
         if problems:
             raise ValueError(_format(problems, f"invalid economic shock model at {where} "
                                                f"({len(problems)} problem(s)):"))
+        assert phi is not None and corr is not None  # every way of leaving either unset adds a problem
         return cls(names=tuple(names), phi=phi, sd=np.asarray(sd), corr=corr)
 
     # -- properties -----------------------------------------------------------------
@@ -418,6 +418,8 @@ class VARModel:
 
     def stationary_covariance(self) -> np.ndarray:
         """Covariance of the stationary distribution, ``S = phi S phi' + Sigma``, shape (n, n). [unit squared]"""
+        from scipy.linalg import solve_discrete_lyapunov  # heavy: imported where used
+
         return solve_discrete_lyapunov(self.phi, self.covariance)
 
     def covariance_at(self, h: int, x0_zero: bool = True) -> np.ndarray:
