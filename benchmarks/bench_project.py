@@ -4,9 +4,8 @@ Prints, for ``scenarios/lao_baseline.yaml`` (each figure with its target,
 where it has one, and ``met`` / ``NOT MET``):
 
 * the bare scheme kernel on the baseline's own inputs (state, parameters
-  from ``compile_scenario``; drivers from one ``run_scheme``), serial
-  (``scheme_kernel``) and with the groups in parallel
-  (``scheme_kernel_parallel``, as the deterministic projection runs it);
+  from ``compile_scenario``; drivers from one ``run_scheme``)
+  (``scheme_kernel``);
 * one ``run_path`` (population, scheme drivers, scheme kernel,
   reductions) into pre-allocated outputs;
 * ``ssproj.project(sc)`` warm, end to end with the Dataset (target
@@ -83,9 +82,9 @@ def main(argv=None):
 
     import ssproj
     from ssproj.kernels.engine import empty_path_outputs, no_shocks, run_path
-    from ssproj.kernels.scheme import scheme_kernel, scheme_kernel_parallel
+    from ssproj.kernels.scheme import scheme_kernel
     from ssproj.plan import compile_scenario, run_plan
-    from ssproj.scheme.engine import economy_paths
+    from ssproj.scheme.engine import economy_paths, run_scheme
 
     rel = SCENARIO.relative_to(ROOT)
     print(f"machine: {cores()} cores, numba {numba.__version__}, {numba.get_num_threads()} Numba threads; "
@@ -103,13 +102,9 @@ def main(argv=None):
           f"({len(sp.groups)} groups x 2 sexes x 101 ages x {state0.A.shape[3]} service x {len(sp.years)} years):")
     own = (state0, sp.params, drivers)
     k_serial = KernelRun(own, scheme_kernel)
-    k_par = KernelRun(own, scheme_kernel_parallel)
     k_serial()
-    k_par()
     t_kernel = best_time(k_serial, args.repeat)
-    t_kernel_par = best_time(k_par, args.repeat)
-    print(f"  scheme_kernel (serial)            {ms(t_kernel)}")
-    print(f"  scheme_kernel_parallel            {ms(t_kernel_par)}   ({numba.get_num_threads()} threads)")
+    print(f"  scheme_kernel                     {ms(t_kernel)}")
     ro = readonly_fields(sp.params)
     if ro:
         k_copy = KernelRun(inp, scheme_kernel)   # the same values in writable arrays
@@ -125,16 +120,15 @@ def main(argv=None):
     shocks = no_shocks(1, T)
     pout = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
     t_path = {}
-    for label, kern in (("scheme_kernel_parallel, as ssproj.project", scheme_kernel_parallel),
-                        ("scheme_kernel, as each stochastic path", scheme_kernel)):
-        def one(kern=kern):
-            run_path(demo, sp.earnings, sp.params, sp.state0, econ, shocks, 0, pout, kern)
-
+    for label, run in (("run_scheme: run_path with allocation of its outputs, as ssproj.project",
+                        lambda: run_scheme(sp, plan.demography, plan.economy)),
+                       ("run_path: one thread, as each stochastic path",
+                        lambda: run_path(demo, sp.earnings, sp.params, sp.state0, econ, shocks, 0, pout))):
         t0 = time.perf_counter()
-        one()
+        run()
         first = time.perf_counter() - t0
-        t_path[label] = best_time(one, args.repeat)
-        print(f"run_path ({label}): {ms(t_path[label])}   (first call in this process {first:.2f} s)")
+        t_path[label] = best_time(run, args.repeat)
+        print(f"{label}: {ms(t_path[label])}   (first call in this process {first:.2f} s)")
     diff = float(np.max(np.abs(pout.scheme.benefit_outgo - out.scheme.benefit_outgo)))
     print(f"  run_path and run_scheme agree: max |difference| in benefit outgo {diff:.1e}")
 
@@ -148,8 +142,7 @@ def main(argv=None):
     print(f"\nssproj.project(lao_baseline) warm, end to end with the Dataset: {ms(t_project)}   "
           f"[target <= {TARGET_PROJECT_MS:.0f} ms: {mark(t_project * 1e3, TARGET_PROJECT_MS)}]")
     print(f"  of which run_plan (engine + finance + Dataset; the plan is cached): {ms(t_run_plan)}")
-    print(f"  ratio to the bare kernel: {t_project / t_kernel:.1f}x serial, {t_project / t_kernel_par:.1f}x "
-          f"parallel")
+    print(f"  ratio to the bare kernel: {t_project / t_kernel:.1f}x")
 
     # ---- a fresh scenario: with_changes (validation), then project (compile_scenario + run_plan)
     base = 0.055   # the baseline's employee rate of the private group (assumptions/lao); each variant differs

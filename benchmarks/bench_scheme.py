@@ -1,9 +1,8 @@
 """Benchmark: the scheme kernel (insured persons and pensioners) against its NumPy reference.
 
-Times the Numba scheme kernel (after compilation), serial
-(``scheme_kernel``: one thread, as inside the parallel loop over
-stochastic paths) and with the groups in parallel
-(``scheme_kernel_parallel``: the deterministic projection), against the
+Times the Numba scheme kernel (``scheme_kernel``, after compilation; one
+thread, as in the deterministic projection and in each stochastic path),
+against the
 NumPy-vectorised reference of the same step
 (``ssproj.testing.oracle.scheme_numpy``) on inputs of the Lao baseline's
 size: 3 groups x 2 sexes x 101 ages x 51 service years, 77 years
@@ -158,46 +157,33 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
 
 
 def time_kernels_and_reference(label, inp, repeat, first_call=True):
-    """Time the serial and the parallel kernel and the NumPy reference on ``inp``; print; return the times."""
-    import numba
-
-    from ssproj.kernels.scheme import scheme_kernel, scheme_kernel_parallel
+    """Time the kernel and the NumPy reference on ``inp``; print; return the kernel's time."""
+    from ssproj.kernels.scheme import scheme_kernel
     from ssproj.testing.oracle import scheme_numpy
 
     serial = KernelRun(inp, scheme_kernel)
-    parallel = KernelRun(inp, scheme_kernel_parallel)
     t0 = time.perf_counter()
     serial()
     first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    parallel()
-    first_par = time.perf_counter() - t0
     args = oracle_args(inp)
     ref = oracle_outputs(scheme_numpy(*args))
     worst = max_rel_diff(serial.out._asdict(), ref, RTOL)
-    worst_par = max_rel_diff(serial.out._asdict(), parallel.out._asdict(), RTOL, "serial and parallel kernels")
     t_reset = best_time(serial.reset, repeat)
     t_serial = best_time(serial, repeat)
-    t_par = best_time(parallel, repeat)
     t_numpy = best_time(lambda: scheme_numpy(*args), max(3, repeat // 2))
     mem, pen = serial.cells()
     cells = mem + pen
     print(f"{label}: {serial.G} groups x {serial.S} sexes x {serial.X} ages x {serial.NS} service x "
           f"{serial.Y} years")
     print(f"  cells: {mem:,} member + {pen:,} pensioner = {cells:,} cell-updates per projection")
-    print(f"  kernel and reference agree: max relative difference {worst:.1e} (tolerance {RTOL:g}); "
-          f"parallel and serial kernels: {worst_par:.1e}")
+    print(f"  kernel and reference agree: max relative difference {worst:.1e} (tolerance {RTOL:g})")
     if first_call:
-        print(f"  first call (compile or load from cache): serial {first * 1e3:.1f} ms, "
-              f"parallel {first_par * 1e3:.1f} ms")
-    print(f"  numba kernel, serial      : {t_serial * 1e3:9.2f} ms   {cells / t_serial:14,.0f} cell-updates/s"
+        print(f"  first call (compile or load from cache): {first * 1e3:.1f} ms")
+    print(f"  numba kernel              : {t_serial * 1e3:9.2f} ms   {cells / t_serial:14,.0f} cell-updates/s"
           f"   (of which {t_reset * 1e3:.2f} ms resetting the state)")
-    print(f"  numba kernel, parallel    : {t_par * 1e3:9.2f} ms   {cells / t_par:14,.0f} cell-updates/s"
-          f"   ({numba.get_num_threads()} threads over {serial.G} groups; "
-          f"speed-up {t_serial / t_par:.2f}x)")
     print(f"  numpy reference           : {t_numpy * 1e3:9.2f} ms   {cells / t_numpy:14,.0f} cell-updates/s")
-    print(f"  ratio numpy / numba: {t_numpy / t_serial:.1f}x serial, {t_numpy / t_par:.1f}x parallel")
-    return t_serial, t_par
+    print(f"  ratio numpy / numba: {t_numpy / t_serial:.1f}x")
+    return t_serial
 
 
 def main(argv=None):
@@ -219,9 +205,8 @@ def main(argv=None):
 
     print(f"\ntarget (design): full deterministic scheme projection (kernel, 77 years) after compilation "
           f"<= {TARGET_KERNEL_MS:.0f} ms")
-    for label, (t_serial, t_par) in figures.items():
-        print(f"  {label}: serial {t_serial * 1e3:.1f} ms [{mark(t_serial * 1e3, TARGET_KERNEL_MS)}], "
-              f"parallel {t_par * 1e3:.1f} ms [{mark(t_par * 1e3, TARGET_KERNEL_MS)}]")
+    for label, t_serial in figures.items():
+        print(f"  {label}: {t_serial * 1e3:.1f} ms [{mark(t_serial * 1e3, TARGET_KERNEL_MS)}]")
 
 
 if __name__ == "__main__":

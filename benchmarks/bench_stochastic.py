@@ -88,7 +88,6 @@ def numpy_reference_per_path(plan, n=3):
     serial scheme kernel)``, best of ``n``.
     """
     from ssproj.kernels.engine import empty_path_outputs, no_shocks, run_path
-    from ssproj.kernels.scheme import scheme_kernel
     from ssproj.scheme.engine import economy_paths
     from ssproj.scheme.plan import economy
     from ssproj.testing.oracle import project_population_numpy, scheme_numpy
@@ -101,7 +100,7 @@ def numpy_reference_per_path(plan, n=3):
     out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
 
     def numba_path():
-        run_path(demo, sp.earnings, sp.params, sp.state0, econ, shocks, 0, out, scheme_kernel)
+        run_path(demo, sp.earnings, sp.params, sp.state0, econ, shocks, 0, out)
 
     numba_path()
     args = oracle_args(scheme_inputs_of(sp, out))

@@ -1,8 +1,8 @@
 """One engine: the deterministic projection and the stochastic paths run the same compiled steps.
 
-- a path run on one thread (``kernels.engine.run_path``, as inside the
-  parallel loop over paths) and the deterministic run (the same steps with
-  the scheme's groups in parallel) give the same numbers, bit for bit;
+- a path run directly (``kernels.engine.run_path``, as inside the parallel
+  loop over paths) and the deterministic run (``scheme.engine.run_scheme``)
+  give the same numbers, bit for bit;
 - a stochastic path without shocks gives the deterministic projection's
   money figures bit for bit (they come from the same engine reductions and
   the same finance function);
@@ -44,7 +44,7 @@ def _flat(out: PathOutputs, prefix=""):
             yield prefix + name, v
 
 
-def test_one_thread_and_parallel_groups_give_the_same_numbers(baseline):
+def test_a_path_and_the_deterministic_run_give_the_same_numbers(baseline):
     plan = compile_scenario(baseline)
     sp = plan.scheme
     parallel = run_scheme(sp, plan.demography, plan.economy)

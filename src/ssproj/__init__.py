@@ -13,15 +13,15 @@ The public API (DESIGN §2)::
 """
 from ssproj._version import __version__
 from ssproj.analysis.compare import Comparison, compare
-from ssproj.errors import Problem, ScenarioError
-from ssproj.demography.lifetable import LifeTable
-from ssproj.projection import Projection, project
-from ssproj.scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
 from ssproj.analysis.sensitivity import SensitivityResult, sensitivity
 from ssproj.analysis.solve import SolveResult, solve
+from ssproj.demography.lifetable import LifeTable
+from ssproj.errors import Problem, ScenarioError
+from ssproj.projection import Projection, project
+from ssproj.scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
+from ssproj.scenario.timepath import TimePath
 from ssproj.uncertainty.stochastic import StochasticResult, stochastic
 from ssproj.uncertainty.sweep import SweepResult, sweep
-from ssproj.scenario.timepath import TimePath
 
 __all__ = [
     "__version__",

@@ -168,6 +168,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
         out = _population_outputs(demo)
     elif plan.scheme is not None:
         sp, econ = plan.scheme, plan.economy
+        assert econ is not None  # compiled with the scheme
         out = run_scheme(sp, demo, econ)
     else:  # a strategy: recruits depend on the projected population
         pop_only = _population_outputs(demo)
@@ -205,6 +206,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     }
     coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}
     if has_scheme:
+        assert econ is not None
         V.update(_scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years)))
         coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
                        "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})

@@ -67,7 +67,7 @@ class Projection:
     def __repr__(self):
         years = self.dataset["year"].values
         return (f"<ssproj.Projection {self.dataset.attrs.get('scenario_name', '?')!r} "
-                f"{years[0]}-{years[-1]}, variables: {', '.join(self.dataset.data_vars)}>")
+                f"{years[0]}-{years[-1]}, variables: {', '.join(str(v) for v in self.dataset.data_vars)}>")
 
     @property
     def population(self) -> xr.DataArray:

@@ -176,7 +176,7 @@ class Comparison:
         if len(currencies) > 1:
             raise ValueError(f"cannot compare amounts in different currencies: {sorted(currencies)}")
         self.currency = currencies.pop() if currencies else ""
-        all_years = set()
+        all_years: set[int] = set()
         for p in self.projections.values():
             all_years.update(int(y) for y in p.years)
         self.milestones = tuple(sorted({int(y) for y in milestones if int(y) in all_years}))
@@ -185,7 +185,7 @@ class Comparison:
         for years in schemes[1:]:
             common &= set(years.tolist())
         self.scheme_years = np.array(sorted(common), dtype=np.int64)
-        self._table = None
+        self._table: pd.DataFrame | None = None
 
     @property
     def has_scheme(self) -> bool:
@@ -201,7 +201,7 @@ class Comparison:
 
     def _rows(self):
         """(indicator, period, label, unit) of each row, in table order."""
-        rows = []
+        rows: list[tuple[str, int | str | None, str, str]] = []
         span = (f"{self.scheme_years[0]}-{self.scheme_years[-1]}" if len(self.scheme_years) else None)
         for ind, (unit, period, _) in COMPARISON_ROWS.items():
             if ind not in _DEMOGRAPHIC_ROWS and not self.has_scheme:
@@ -384,7 +384,7 @@ class Comparison:
         t = self.table()
         ref = t[self.reference].abs().where(t[self.reference] != 0)
         out = t.drop(columns=self.reference).sub(t[self.reference], axis=0).div(ref, axis=0)
-        out.attrs["units"] = {label: "1" for label in out.index}
+        out.attrs["units"] = dict.fromkeys(out.index, "1")
         return out
 
     # ---------------------------------------------------------- decomposition
@@ -429,7 +429,7 @@ class Comparison:
             pop = d.population
             old = pop.sel(age=slice(int(old_age), None)).sum("age")
             work = pop.sel(age=slice(lo, hi)).sum("age")
-            pop_years = set(int(y) for y in pop["year"].values)
+            pop_years = {int(y) for y in pop["year"].values}
             scheme_years = set(d.scheme_years.tolist())
             for y in years:
                 rec = dict.fromkeys(FACTOR_COLUMNS, math.nan)
@@ -614,7 +614,7 @@ class Comparison:
             with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
                 for name, frame in self._file_tables().items():
                     frame.to_excel(writer, sheet_name=name, merge_cells=False)  # every row keeps its scenario
-                used = set()
+                used: set[str] = set()
                 for name, d in self._data.items():
                     s = d.summary
                     frame = s.rename(columns={c: f"{c} [{u}]" if u else c for c, u in s.attrs["units"].items()})
@@ -713,9 +713,10 @@ def compare(results, *, reference=0, milestones=DEFAULT_MILESTONES) -> Compariso
         raise ValueError(f"compare: {bad} are not ssproj.Projection objects (from ssproj.project)")
     names = [n for n, _ in items]
     if isinstance(reference, numbers.Integral) and not isinstance(reference, bool):
-        if not -len(names) <= reference < len(names):
+        index = int(reference)
+        if not -len(names) <= index < len(names):
             raise ValueError(f"compare: reference={reference} is outside the {len(names)} scenarios")
-        reference = names[reference]
+        reference = names[index]
     elif reference not in names:
         raise ValueError(f"compare: reference {reference!r} is not one of the scenarios {names}")
     try:

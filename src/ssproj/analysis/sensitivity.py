@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ssproj.errors import MISSING, Problem, ScenarioError
 from ssproj import variables as _variables
+from ssproj.errors import MISSING, Problem, ScenarioError
 from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.projection import project
+from ssproj.projection import Projection, project
 from ssproj.reporting.plots import axes_or_new, style_context
 
 __all__ = ["sensitivity", "SensitivityResult", "default_factors", "assumption_sets", "DEFAULT_METRICS"]
@@ -39,7 +39,7 @@ def _shift_path(sc, name: str, delta: float) -> dict:
     """A change adding ``delta`` to a time path over the projection years (a ``between: none`` year map)."""
     years = [int(y) for y in sc.years]
     values = sc.path_values(name, years)
-    return {name: {"values": {y: float(v) + delta for y, v in zip(years, values)},
+    return {name: {"values": {y: float(v) + delta for y, v in zip(years, values, strict=True)},
                    "between": "none", "after": "hold"}}
 
 
@@ -47,8 +47,9 @@ def _per_group(sc, name: str, fn) -> dict:
     """A change applying ``fn`` to every group's path of ``name`` over the projection years."""
     years = [int(y) for y in sc.years]
     values = sc.path_values(name, years)  # (n_groups, n_years)
-    return {name: {g: {"values": {y: float(fn(v)) for y, v in zip(years, row)}, "between": "none", "after": "hold"}
-                   for g, row in zip(sc.groups, values)}}
+    return {name: {g: {"values": {y: float(fn(v)) for y, v in zip(years, row, strict=True)},
+                       "between": "none", "after": "hold"}
+                   for g, row in zip(sc.groups, values, strict=True)}}
 
 
 def default_factors(scenario) -> list[dict]:
@@ -107,15 +108,17 @@ def default_factors(scenario) -> list[dict]:
               "low": _shift_path(sc, "investment_return", -0.01),
               "high": _shift_path(sc, "investment_return", 0.01)})
     if sc.groups:
-        f.append({"name": "coverage", "description": "coverage_rate of every group x 0.8 (low) / x 1.2, at most 1 (high)",
+        f.append({"name": "coverage",
+                  "description": "coverage_rate of every group x 0.8 (low) / x 1.2, at most 1 (high)",
                   "low": _per_group(sc, "coverage_rate", lambda v: v * 0.8),
                   "high": _per_group(sc, "coverage_rate", lambda v: min(1.0, v * 1.2))})
         f.append({"name": "contribution_density",
                   "description": "contribution_density of every group x 0.9 (low) / x 1.1, at most 1 (high)",
                   "low": _per_group(sc, "contribution_density", lambda v: v * 0.9),
                   "high": _per_group(sc, "contribution_density", lambda v: min(1.0, v * 1.1))})
-        f.append({"name": "lapse_rate", "description": "lapse_rate of every group x 0.5 (low) / x 1.5, at most 1 (high); "
-                                                       "which side is unfavourable depends on the metric",
+        f.append({"name": "lapse_rate",
+                  "description": "lapse_rate of every group x 0.5 (low) / x 1.5, at most 1 (high); "
+                                 "which side is unfavourable depends on the metric",
                   "low": _per_group(sc, "lapse_rate", lambda v: v * 0.5),
                   "high": _per_group(sc, "lapse_rate", lambda v: min(1.0, v * 1.5))})
         ages = ("pensionable_age_male", "pensionable_age_female")
@@ -129,7 +132,7 @@ def default_factors(scenario) -> list[dict]:
 def _scale_path(sc, name: str, factor: float) -> dict:
     years = [int(y) for y in sc.years]
     values = sc.path_values(name, years)
-    return {name: {"values": {y: float(v) * factor for y, v in zip(years, values)},
+    return {name: {"values": {y: float(v) * factor for y, v in zip(years, values, strict=True)},
                    "between": "none", "after": "hold"}}
 
 
@@ -227,9 +230,11 @@ def _metric_values(projection, metrics: Sequence[str]) -> dict:
     out = {}
     for m in metrics:
         if m == "depletion_year" or _INDICATOR_RE.match(m):
+            assert ind is not None  # need_ind is true when any metric is an indicator
             out[m] = float(ind[m])
             continue
         my = _YEAR_RE.match(m)
+        assert my is not None  # _check_metrics admits only indicators and <summary column>_<year>
         col, year = my.group(1), int(my.group(2))
         out[m] = float(summary.loc[year, col]) if year in summary.index else math.nan
     return out
@@ -239,7 +244,9 @@ def _metric_unit(metric: str, units: Mapping[str, str]) -> str:
     """Unit of a metric as written in headers: an indicator's from the registry, else its summary column's."""
     if metric == "depletion_year" or _INDICATOR_RE.match(metric):
         return _variables.label(metric)
-    return units.get(_YEAR_RE.match(metric).group(1), "")
+    my = _YEAR_RE.match(metric)
+    assert my is not None  # _check_metrics admits only indicators and <summary column>_<year>
+    return units.get(my.group(1), "")
 
 
 def _check_metrics(metrics, projection) -> list[str]:
@@ -456,7 +463,7 @@ def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> Sensitivi
     central = project(scenario)
     metrics = _check_metrics(metrics, central)
     units = central.summary().attrs["units"]
-    projections = {"central": central}
+    projections: dict[str | tuple[str, str], Projection] = {"central": central}
     for key, sc in variants.items():
         projections[key] = project(sc)
     return SensitivityResult(scenario, factors, metrics, projections,

@@ -22,9 +22,9 @@ import pandas as pd
 
 from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
 from ssproj.kernels.engine import DemographyInputs
-from ssproj.memo import array_key, cached_on
 from ssproj.kernels.lifetable import N_AGES, e0_many
 from ssproj.kernels.population import project_population_kernel
+from ssproj.memo import array_key, cached_on
 
 __all__ = [
     "SEXES",
@@ -86,7 +86,7 @@ def _needed_periods(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
     return (centres >= first) & (centres <= last)
 
 
-_GRADUATED_CACHE: "OrderedDict[bytes, tuple]" = OrderedDict()
+_GRADUATED_CACHE: OrderedDict[bytes, tuple] = OrderedDict()
 _CACHE_SIZE = 16
 
 
@@ -259,7 +259,7 @@ def net_migrants(table, years, *, total_table=None, multiplier=None) -> np.ndarr
     detail = {int(y): dense[i] for i, y in enumerate(detail_years)}
     totals = {}
     if total_table is not None:
-        totals = dict(zip(total_table["year"].astype(int), total_table["persons"].astype(float)))
+        totals = dict(zip(total_table["year"].astype(int), total_table["persons"].astype(float), strict=True))
     out = np.empty((len(years), 2, N_AGES))
     for i, y in enumerate(years):
         y = int(y)

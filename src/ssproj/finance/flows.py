@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["finance"]
 
 
-def finance(plan: "SchemePlan", insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
+def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
     """Contributions, outgo and reserves of every fund.
 
     Parameters

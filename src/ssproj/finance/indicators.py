@@ -95,11 +95,12 @@ def _horizon(caller: str, horizon, n_years: int) -> int:
         return n_years
     if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral):
         raise ValueError(f"{caller}: horizon={horizon!r}; expected a whole number of years")
-    if not 1 <= horizon <= n_years:
+    years = int(horizon)
+    if not 1 <= years <= n_years:
         raise ValueError(
             f"{caller}: horizon={horizon} is outside [1, {n_years}], the number of projection years supplied"
         )
-    return int(horizon)
+    return years
 
 
 def _year_values(years, template, n: int, caller: str) -> np.ndarray:
@@ -903,9 +904,9 @@ def dependency_ratio_by_age(population, *, ages=None, old_age=65, working_ages=(
     if isinstance(population, xr.DataArray):
         if "age" not in population.dims:
             raise ValueError(f"{caller}: population has dims {population.dims}; expected a dim 'age'")
-        age = population["age"]
-        old = population.where(age >= old_age).sum("age")
-        working = population.where((age >= lo) & (age <= hi)).sum("age")
+        age_coord = population["age"]
+        old = population.where(age_coord >= old_age).sum("age")
+        working = population.where((age_coord >= lo) & (age_coord <= hi)).sum("age")
         return _ratio(caller, old, working, "old-age population", "working-age population")
     pop = np.asarray(population, dtype=np.float64)
     if pop.ndim == 0:

@@ -113,10 +113,10 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     :mod:`ssproj.variables`), as the summary is needed after every run of a
     sensitivity analysis, a sweep or the solver.
     """
-    act = ds["actives"]
-    if act.dims != ("year", "group", "sex", "age"):
-        act = act.transpose("year", "group", "sex", "age")
-    act = act.values
+    act_da = ds["actives"]
+    if act_da.dims != ("year", "group", "sex", "age"):
+        act_da = act_da.transpose("year", "group", "sex", "age")
+    act = act_da.values
     mask = ~np.isnan(act).all(axis=(1, 2, 3))  # scheme years: any member value present
     years = ds["year"].values[mask]
 

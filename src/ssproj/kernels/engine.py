@@ -41,7 +41,6 @@ from ssproj.kernels.scheme import (
     N_TYPES,
     SchemeDrivers,
     SchemeOutputs,
-    SchemeParams,
     SchemeState,
     empty_scheme_outputs,
     scheme_kernel,
@@ -268,7 +267,6 @@ def path_drivers(demo, plan, econ, shocks, p, out):
         ceiling, mean and insured earnings, share above the ceiling,
         reference earnings, minimum and maximum pensions, indexation.
     """
-    T = demo.mx.shape[0]
     S = demo.mx.shape[1]
     X = demo.mx.shape[2]
     Y = plan.target_weight.shape[0]
@@ -401,8 +399,7 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out):
     :func:`path_drivers`, then the scheme kernel
     (:func:`ssproj.kernels.scheme.scheme_kernel`) from the state at the
     valuation date, then :func:`path_reductions`. A deterministic projection
-    runs the same three steps with the groups of the scheme kernel in
-    parallel (:func:`ssproj.scheme.engine.run_scheme`).
+    is one such path without shocks (:func:`ssproj.scheme.engine.run_scheme`).
 
     Parameters
     ----------

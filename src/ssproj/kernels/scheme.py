@@ -60,7 +60,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 OLD_AGE = 0
 INVALIDITY = 1
@@ -105,7 +105,7 @@ def _retirement(x1, last, pa, window, early_rate, reduction, deferral, defer_yea
     works on. The early reduction concerns actives only (inactive members
     do not retire early: their share is 0 in the window).
     """
-    if x1 >= last or x1 >= pa + defer_years and x1 >= pa:
+    if x1 >= last or (x1 >= pa + defer_years and x1 >= pa):
         # whole years past the first birthday at or after the pensionable age
         late = x1 - np.ceil(pa)
         return 1.0, 1.0, 1.0 + increment * late if late > 0.0 else 1.0, False
@@ -410,9 +410,8 @@ def _scheme_kernel(state, params, drivers, out):
         addM[:] = 0.0
         addR[:] = 0.0
 
-        # --- 3-6. members and pensioners, group by group (groups are independent: in
-        # parallel in scheme_kernel_parallel)
-        for g in prange(G):
+        # --- 3-6. members and pensioners, group by group
+        for g in range(G):
             orphans[g, 0] = 0.0
             orphans[g, 1] = 0.0
             mf = mortality_factor[g]
@@ -609,12 +608,9 @@ def _scheme_kernel(state, params, drivers, out):
         state.R[...] = R
 
 
-#: The scheme kernel, compiled for a single thread (inside the parallel loop over paths).
+#: The scheme kernel (groups one after the other: a parallel build over groups was measured
+#: no faster on 2 cores, the groups being of unequal size; paths run in parallel instead).
 scheme_kernel = njit(cache=True)(_scheme_kernel)
-#: The same kernel with the groups run in parallel (``numba.prange``; a deterministic
-#: projection). Groups are independent, so the numbers do not depend on the threads.
-scheme_kernel_parallel = njit(cache=True, parallel=True)(_scheme_kernel)
-
 
 @njit(cache=True)
 def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, last,

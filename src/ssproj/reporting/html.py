@@ -58,7 +58,7 @@ def _charts(obj, is_comparison: bool, has_scheme: bool, dpi: int) -> list:
             continue
         if cid == "pyramid":
             if is_comparison:
-                years = sorted(set.intersection(*(set(int(y) for y in p.years) for p in obj.projections.values())))
+                years = sorted(set.intersection(*({int(y) for y in p.years} for p in obj.projections.values())))
                 year = years[-1]
                 png = _png(lambda ax, year=year: plots.population_pyramid(obj, year, ax=ax), figsize=(6.5, 6), dpi=dpi)
                 title = f"{title}, {year}"
@@ -204,7 +204,7 @@ def _environment():
 def render_html(result_or_comparison, *, dpi: int = 100) -> str:
     """The HTML report of a projection or a comparison, as text (see :func:`write_html`)."""
     kind, obj = plots.result_kind(result_or_comparison)
-    generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if kind == "comparison":
         has_scheme = obj.has_scheme
         table = obj.table()

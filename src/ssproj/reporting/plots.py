@@ -313,7 +313,7 @@ def population_pyramid(result, year=None, ax=None):
         for i, (name, p) in enumerate(items):
             pop = p.dataset["population"]
             y = int(year) if year is not None else int(pop["year"].values[-1])
-            if y not in set(int(v) for v in pop["year"].values):
+            if y not in {int(v) for v in pop["year"].values}:
                 raise ValueError(f"population_pyramid: {y} is not a projected year of {name or 'the result'}")
             pop = pop.sel(year=y) / 1e3
             ages = pop["age"].values

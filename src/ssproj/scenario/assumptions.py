@@ -217,10 +217,14 @@ class AssumptionSet:
 
 
 def _is_path_like(ref: str) -> bool:
-    return "/" in ref or os.sep in ref or (os.altsep is not None and os.altsep in ref) or ref.endswith((".yaml", ".yml"))
+    return (
+        "/" in ref or os.sep in ref or (os.altsep is not None and os.altsep in ref) or ref.endswith((".yaml", ".yml"))
+    )
 
 
-def find_assumptions(ref: str | os.PathLike[str], search_from: str | os.PathLike[str] | None = None) -> tuple[Path | None, list[Path]]:
+def find_assumptions(
+    ref: str | os.PathLike[str], search_from: str | os.PathLike[str] | None = None
+) -> tuple[Path | None, list[Path]]:
     """Locate an assumption set's ``assumptions.yaml``.
 
     Parameters
@@ -270,7 +274,9 @@ def not_found_problem(ref: Any, looked: list[Path], where: Where) -> Problem:
     hint = None if env.strip() or _is_path_like(str(ref)) else (
         f"set {ASSUMPTIONS_ENV_VAR} to a folder holding <name>/assumptions.yaml to search more places"
     )
-    return where.problem(ref, "names no assumption set that exists; looked in: " + ", ".join(str(p) for p in looked), hint)
+    return where.problem(
+        ref, "names no assumption set that exists; looked in: " + ", ".join(str(p) for p in looked), hint
+    )
 
 
 def _read_entities(
@@ -305,8 +311,10 @@ def _read_entities(
             "branch": "sickness: {title: Sickness, fund: short_term}",
         }[kind]
         if not isinstance(raw, Mapping):
-            problems.append(at_section.problem(raw, f"must be a mapping of {PER_WORDS[kind]} name -> {{{', '.join(allowed)}}}",
-                                               f"e.g. {section}: {{{example}}}"))
+            problems.append(at_section.problem(
+                raw, f"must be a mapping of {PER_WORDS[kind]} name -> {{{', '.join(allowed)}}}",
+                f"e.g. {section}: {{{example}}}",
+            ))
             continue
         for name, entry in raw.items():
             at = at_section / name
@@ -318,12 +326,16 @@ def _read_entities(
                 continue
             names[kind].append(name)
             if not isinstance(entry, Mapping):
-                problems.append(at.problem(entry, f"must be a mapping {{{', '.join(allowed)}}}", f"e.g. {section}: {{{example}}}"))
+                problems.append(
+                    at.problem(entry, f"must be a mapping {{{', '.join(allowed)}}}", f"e.g. {section}: {{{example}}}")
+                )
                 continue
             article = "an" if PER_WORDS[kind][0] in "aeiou" else "a"
             entry_problems = unknown_keys(entry, allowed, at, f"{article} {PER_WORDS[kind]} declaration")
             if any(
-                entry[k] is None or not isinstance(k, str) or not _IDENTIFIER_RE.match(k) for k in entry if k not in allowed
+                entry[k] is None or not isinstance(k, str) or not _IDENTIFIER_RE.match(k)
+                for k in entry
+                if k not in allowed
             ):  # {title: A, B} reads as {title: A, B: null}
                 entry_problems = [
                     Problem(p.file, p.line, p.key_path, p.value, p.expected,
@@ -373,11 +385,15 @@ def read_assumption_set(
         problems += require_str(data, key, root)
     problems += require_str(data, "description", root, required=False)
     if "currency" in data and isinstance(data["currency"], str) and not re.fullmatch(r"[A-Z]{3}", data["currency"]):
-        problems.append((root / "currency").problem(data["currency"], "is not an ISO 4217 currency code (three capital letters, e.g. LAK)"))
+        problems.append((root / "currency").problem(
+            data["currency"], "is not an ISO 4217 currency code (three capital letters, e.g. LAK)"
+        ))
     if "country_code" not in data:
         problems.append(root.problem(MISSING, "required key 'country_code' is missing (ISO 3166-1 numeric, e.g. 418)"))
     elif not is_int(data["country_code"]) or not 0 < data["country_code"] < 1000:
-        problems.append((root / "country_code").problem(data["country_code"], "is not an ISO 3166-1 numeric country code (1-999)"))
+        problems.append(
+            (root / "country_code").problem(data["country_code"], "is not an ISO 3166-1 numeric country code (1-999)")
+        )
 
     # sources
     sources: dict[str, Any] = {}
@@ -404,7 +420,9 @@ def read_assumption_set(
             ):
                 problems.append((at / "datasets").problem(entry["datasets"], "must be a list of strings"))
             if "accessed" in entry and not isinstance(entry["accessed"], str):
-                problems.append((at / "accessed").problem(entry["accessed"], "must be a date written as text, e.g. 2024-07-11"))
+                problems.append(
+                    (at / "accessed").problem(entry["accessed"], "must be a date written as text, e.g. 2024-07-11")
+                )
             sources[sid] = dict(entry)
 
     # tables
@@ -413,7 +431,9 @@ def read_assumption_set(
     if raw_tables is MISSING:
         problems.append(root.problem(MISSING, "required key 'tables' is missing"))
     elif not isinstance(raw_tables, Mapping):
-        problems.append((root / "tables").problem(raw_tables, "must be a mapping of table name -> {file, source, confidence}"))
+        problems.append(
+            (root / "tables").problem(raw_tables, "must be a mapping of table name -> {file, source, confidence}")
+        )
     else:
         for tname, entry in raw_tables.items():
             at = root / "tables" / tname
@@ -421,7 +441,11 @@ def read_assumption_set(
                 problems.append(at.problem(MISSING, "unknown table", did_you_mean(tname, TABLE_SCHEMAS)))
                 continue
             if not isinstance(entry, Mapping):
-                hint = f"write {tname}: {{file: {entry}, source: ..., confidence: ...}}" if isinstance(entry, str) else None
+                hint = (
+                    f"write {tname}: {{file: {entry}, source: ..., confidence: ...}}"
+                    if isinstance(entry, str)
+                    else None
+                )
                 problems.append(at.problem(entry, "must be a mapping {file, source, confidence}", hint))
                 continue
             entry_problems = unknown_keys(entry, TABLE_ENTRY_KEYS, at, "a table entry")
@@ -429,13 +453,19 @@ def read_assumption_set(
             entry_problems += require_str(entry, "source", at)
             entry_problems += require_str(entry, "notes", at, required=False)
             if "confidence" not in entry:
-                entry_problems.append(at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)"))
+                entry_problems.append(
+                    at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)")
+                )
             else:
                 entry_problems += check_confidence(entry["confidence"], at / "confidence")
             src = entry.get("source")
             if isinstance(src, str) and isinstance(raw_sources, Mapping) and src not in raw_sources:
                 entry_problems.append(
-                    (at / "source").problem(src, "is not a source of this assumption set (a key of 'sources')", did_you_mean(src, [str(s) for s in raw_sources]))
+                    (at / "source").problem(
+                        src,
+                        "is not a source of this assumption set (a key of 'sources')",
+                        did_you_mean(src, [str(s) for s in raw_sources]),
+                    )
                 )
             if entry_problems:
                 problems += entry_problems
@@ -447,7 +477,9 @@ def read_assumption_set(
         if check_files:
             for tname, schema in TABLE_SCHEMAS.items():
                 if schema.required and tname not in raw_tables:
-                    problems.append((root / "tables").problem(MISSING, f"required table '{tname}' is missing ({schema.title.lower()})"))
+                    problems.append((root / "tables").problem(
+                        MISSING, f"required table '{tname}' is missing ({schema.title.lower()})"
+                    ))
 
     # insured groups, funds, short-term branches
     entities, entity_names, entity_problems = _read_entities(data, root)
@@ -467,7 +499,9 @@ def read_assumption_set(
     parameters: dict[str, AssumptionValue] = {}
     raw_params = data.get("parameters", None)
     if raw_params is not None and not isinstance(raw_params, Mapping):
-        problems.append((root / "parameters").problem(raw_params, "must be a mapping of parameter name -> {value, source, confidence}"))
+        problems.append((root / "parameters").problem(
+            raw_params, "must be a mapping of parameter name -> {value, source, confidence}"
+        ))
     elif raw_params:
         for pname, entry in raw_params.items():
             at = root / "parameters" / pname
@@ -487,7 +521,9 @@ def read_assumption_set(
             entry_problems += require_str(entry, "source", at)
             entry_problems += require_str(entry, "notes", at, required=False)
             if "confidence" not in entry:
-                entry_problems.append(at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)"))
+                entry_problems.append(
+                    at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)")
+                )
             else:
                 entry_problems += check_confidence(entry["confidence"], at / "confidence")
             spec = specs[pname]

@@ -76,7 +76,9 @@ def check_top(merged: MergedScenario) -> tuple[dict[str, Any], list[Problem]]:
 
     proj = data.get("projection", MISSING)
     if proj is MISSING:
-        problems.append(root.problem(MISSING, "required key 'projection' is missing ({start_year: ..., end_year: ...})"))
+        problems.append(
+            root.problem(MISSING, "required key 'projection' is missing ({start_year: ..., end_year: ...})")
+        )
     elif not isinstance(proj, Mapping):
         problems.append((root / "projection").problem(proj, "must be a mapping {start_year: ..., end_year: ...}"))
     else:
@@ -92,7 +94,9 @@ def check_top(merged: MergedScenario) -> tuple[dict[str, Any], list[Problem]]:
                 problems.append((at / key).problem(proj[key], "is not an integer (a calendar year)", hint))
                 years_ok = False
             elif not _YEAR_RANGE[0] <= proj[key] <= _YEAR_RANGE[1]:
-                problems.append((at / key).problem(proj[key], f"is outside the plausible years {_YEAR_RANGE[0]}-{_YEAR_RANGE[1]}"))
+                problems.append(
+                    (at / key).problem(proj[key], f"is outside the plausible years {_YEAR_RANGE[0]}-{_YEAR_RANGE[1]}")
+                )
                 years_ok = False
         if years_ok:
             if proj["start_year"] >= proj["end_year"]:
@@ -138,7 +142,9 @@ def check_top(merged: MergedScenario) -> tuple[dict[str, Any], list[Problem]]:
                         entry.get("notes"),
                     )
             else:
-                problems.append(at.problem(entry, "must be a CSV path (relative to this file) or {file, source, confidence}"))
+                problems.append(
+                    at.problem(entry, "must be a CSV path (relative to this file) or {file, source, confidence}")
+                )
     out["table_overrides"] = overrides
     return out, problems
 
@@ -458,7 +464,7 @@ def check_paths(
             given = set(node.years)
             outside = [
                 (int(y), float(v))
-                for y, v in zip(years[level_of == k], evaluated[level_of == k])
+                for y, v in zip(years[level_of == k], evaluated[level_of == k], strict=True)
                 if int(y) not in given and spec.range_message(float(v)) is not None
             ]
             if not outside:

@@ -24,7 +24,7 @@ __all__ = ["ReadOnlyDict", "freeze", "is_int", "normalise_input", "plain_data", 
            "sha256_file", "unknown_keys"]
 
 
-class ReadOnlyDict(dict):  # type: ignore[type-arg]
+class ReadOnlyDict(dict):
     """A dict that refuses changes (Scenario fields must not be edited)."""
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:

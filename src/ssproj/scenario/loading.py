@@ -33,7 +33,13 @@ import pandas as pd
 
 from ssproj._version import __version__
 from ssproj.errors import MISSING, Problem, ScenarioError, display_path
-from ssproj.scenario.assumptions import AssumptionSet, TableSpec, find_assumptions, not_found_problem, read_assumption_set
+from ssproj.scenario.assumptions import (
+    AssumptionSet,
+    TableSpec,
+    find_assumptions,
+    not_found_problem,
+    read_assumption_set,
+)
 from ssproj.scenario.checks import (
     Resolved,
     check_changes,
@@ -90,7 +96,9 @@ def build_scenario(
             for tname, schema in TABLE_SCHEMAS.items():
                 if schema.required and tname not in table_specs:
                     problems.append(
-                        set_where("tables").problem(MISSING, f"required table '{tname}' is missing ({schema.title.lower()})")
+                        set_where("tables").problem(
+                            MISSING, f"required table '{tname}' is missing ({schema.title.lower()})"
+                        )
                     )
                 elif schema.scheme and aset.groups and tname not in table_specs:
                     problems.append(
@@ -100,8 +108,8 @@ def build_scenario(
                             "scheme tables are required when the set declares insured groups)",
                         )
                     )
-            for tname, spec in table_specs.items():
-                if not spec.file.is_file():
+            for tname, tspec in table_specs.items():
+                if not tspec.file.is_file():
                     if tname in top["table_overrides"]:
                         entry_at = merged.where("tables", tname)
                         if isinstance(merged.data["tables"][tname], Mapping):
@@ -111,12 +119,12 @@ def build_scenario(
                     else:
                         entry_at = set_where("tables", tname, "file")
                         raw_value = aset.document.data["tables"][tname]["file"]
-                    what = "a directory, not a CSV file" if spec.file.is_dir() else "a file that does not exist"
-                    problems.append(entry_at.problem(raw_value, f"names {what}: {spec.file}"))
+                    what = "a directory, not a CSV file" if tspec.file.is_dir() else "a file that does not exist"
+                    problems.append(entry_at.problem(raw_value, f"names {what}: {tspec.file}"))
                     continue
-                table_hashes[tname] = sha256_file(spec.file)
+                table_hashes[tname] = sha256_file(tspec.file)
                 groups = aset.entity_names("group") if "group" in TABLE_SCHEMAS[tname].keys else None
-                df, table_problems = load_table(tname, spec.file, groups=groups)
+                df, table_problems = load_table(tname, tspec.file, groups=groups)
                 problems += table_problems
                 if df is not None:
                     tables[tname] = df
@@ -130,7 +138,8 @@ def build_scenario(
             problems.append(
                 merged.where("projection", "start_year").problem(
                     start,
-                    f"is not a year of the population table ({display_path(table_specs['population'].file)} has {shown})",
+                    f"is not a year of the population table "
+                    f"({display_path(table_specs['population'].file)} has {shown})",
                     "the projection starts from the population at 1 July of start_year",
                 )
             )
@@ -173,13 +182,17 @@ def build_scenario(
         if spec.per is None:
             resolved[pname] = default
         else:
-            per_resolved[pname] = {e: default for e in (entity_names or {}).get(spec.per, ())}
+            per_resolved[pname] = dict.fromkeys((entity_names or {}).get(spec.per, ()), default)
     if aset is not None:
         for pname, av in aset.parameters.items():
             if pname in per_resolved:
                 for entity, v in av.value.items():
                     per_resolved[pname][entity] = Resolved(
-                        v, aset.document.where("parameters", pname, "value", entity), "assumptions", av.source, av.confidence
+                        v,
+                        aset.document.where("parameters", pname, "value", entity),
+                        "assumptions",
+                        av.source,
+                        av.confidence,
                     )
             else:
                 resolved[pname] = Resolved(
@@ -224,7 +237,10 @@ def build_scenario(
     chain_files = []
     for doc in reversed(merged.chain):
         chain_files.append(
-            {"path": doc.file.as_posix() if doc.file is not None else doc.label, "sha256": doc.sha256 or sha256_data(doc.data)}
+            {
+                "path": doc.file.as_posix() if doc.file is not None else doc.label,
+                "sha256": doc.sha256 or sha256_data(doc.data),
+            }
         )
     provenance = {
         "ssproj_version": __version__,
@@ -258,7 +274,11 @@ def build_scenario(
         tables=ReadOnlyDict({n: tables[n] for n in TABLE_SCHEMAS if n in tables}),
         parameters=ReadOnlyDict(
             {
-                n: resolved[n].value if n in resolved else ReadOnlyDict({e: r.value for e, r in per_resolved[n].items()})
+                n: (
+                    resolved[n].value
+                    if n in resolved
+                    else ReadOnlyDict({e: r.value for e, r in per_resolved[n].items()})
+                )
                 for n in specs
             }
         ),

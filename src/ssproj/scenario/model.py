@@ -160,10 +160,14 @@ class Scenario:
         """
         if kind not in PER_KINDS:
             raise ValueError(f"kind must be one of {', '.join(PER_KINDS)}, not {kind!r}")
-        declared = {"group": self.assumptions.groups, "fund": self.assumptions.funds, "branch": self.assumptions.branches}[kind]
+        declared = {
+            "group": self.assumptions.groups, "fund": self.assumptions.funds, "branch": self.assumptions.branches
+        }[kind]
         if name not in declared:
             hint = did_you_mean(name, declared)
-            raise KeyError(f"{PER_WORDS[kind]} {name!r} is not declared in the assumption set" + (f"; {hint}" if hint else ""))
+            raise KeyError(
+                f"{PER_WORDS[kind]} {name!r} is not declared in the assumption set" + (f"; {hint}" if hint else "")
+            )
         return dict(declared[name])
 
     @property

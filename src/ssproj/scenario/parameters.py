@@ -203,7 +203,9 @@ class ParameterSpec:
         if self.range is None:
             return ""
         low, high = self.range
-        return f"{'(' if low is None else '['}{_fmt_bound(low, low=True)}, {_fmt_bound(high, low=False)}{')' if high is None else ']'}"
+        opening = "(" if low is None else "["
+        closing = ")" if high is None else "]"
+        return f"{opening}{_fmt_bound(low, low=True)}, {_fmt_bound(high, low=False)}{closing}"
 
     def range_message(self, value: float) -> str | None:
         """Message if `value` is outside the range, else None.
@@ -356,6 +358,7 @@ class ParameterSpec:
         for key, value in raw.items():
             at = where / key
             if not isinstance(key, str) or (entities is not None and key not in entities):
+                hint: str | None
                 if entities is not None and not entities:
                     hint = f"the assumption set declares no {word}s ({self.per}s: in assumptions.yaml)"
                 else:
@@ -429,7 +432,9 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
     problems: list[Problem] = []
     if not isinstance(name, str) or not _NAME_RE.match(name):
         problems.append(
-            where.problem(MISSING, "parameter names are lower case letters, digits and underscores, starting with a letter")
+            where.problem(
+                MISSING, "parameter names are lower case letters, digits and underscores, starting with a letter"
+            )
         )
         return None, problems
     if not isinstance(entry, Mapping):
@@ -454,7 +459,9 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         return None, problems
     if ptype not in PARAMETER_TYPES:
         problems.append(
-            (where / "type").problem(ptype, f"is not a parameter type ({' | '.join(PARAMETER_TYPES)})", did_you_mean(ptype, PARAMETER_TYPES))
+            (where / "type").problem(
+                ptype, f"is not a parameter type ({' | '.join(PARAMETER_TYPES)})", did_you_mean(ptype, PARAMETER_TYPES)
+            )
         )
         return None, problems
 
@@ -468,7 +475,9 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
             or len(raw_range) != 2
             or not all(b is None or (_is_number(b) and math.isfinite(b)) for b in raw_range)
         ):
-            problems.append((where / "range").problem(raw_range, "must be [low, high] (numbers, or null for unbounded)"))
+            problems.append(
+                (where / "range").problem(raw_range, "must be [low, high] (numbers, or null for unbounded)")
+            )
         else:
             low, high = raw_range
             if low is not None and high is not None and low > high:
@@ -487,7 +496,9 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
             between = entry["between"]
             if between not in BETWEEN_RULES:
                 problems.append(
-                    (where / "between").problem(between, "is not a 'between' rule (step | linear | none)", did_you_mean(between, BETWEEN_RULES))
+                    (where / "between").problem(
+                        between, "is not a 'between' rule (step | linear | none)", did_you_mean(between, BETWEEN_RULES)
+                    )
                 )
         if "after" in entry:
             rule, rule_problems = parse_after(entry["after"], where / "after")
@@ -521,7 +532,9 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
     per = entry.get("per")
     if "per" in entry and per not in PER_KINDS:
         problems.append(
-            (where / "per").problem(per, f"is not a kind of entity ({' | '.join(PER_KINDS)})", did_you_mean(per, PER_KINDS))
+            (where / "per").problem(
+                per, f"is not a kind of entity ({' | '.join(PER_KINDS)})", did_you_mean(per, PER_KINDS)
+            )
         )
 
     if problems:
@@ -551,7 +564,9 @@ def _load_specs(path: Path) -> Mapping[str, ParameterSpec]:
         raise ScenarioError(problems)
     label = "ssproj defaults.yaml" if path.resolve() == DEFAULTS_PATH.resolve() else display_path(path)
     if not isinstance(doc.data, Mapping):
-        raise ScenarioError(problems + [doc.where().problem(doc.data, "must be a mapping of parameter name -> metadata")])
+        raise ScenarioError(
+            problems + [doc.where().problem(doc.data, "must be a mapping of parameter name -> metadata")]
+        )
     specs: dict[str, ParameterSpec] = {}
     for name, entry in doc.data.items():
         spec, spec_problems = _validate_spec(name, entry, doc.where(name))
@@ -562,7 +577,12 @@ def _load_specs(path: Path) -> Mapping[str, ParameterSpec]:
     for name, spec in list(specs.items()):
         where = doc.where(name, "default")
         default, default_problems = spec.parse(doc.data[name]["default"], where, specs)
-        if spec.type == "timepath" and spec.after is not None and isinstance(spec.after, Mapping) and "index" in spec.after:
+        if (
+            spec.type == "timepath"
+            and spec.after is not None
+            and isinstance(spec.after, Mapping)
+            and "index" in spec.after
+        ):
             default_problems += spec.check_index_target(spec.after["index"], doc.where(name, "after", "index"), specs)
         problems += default_problems
         if not default_problems:

@@ -242,4 +242,5 @@ def default_model() -> StochasticModel:
     """:data:`DEFAULT_STOCHASTIC` as a :class:`StochasticModel`."""
     model, problems = parse_stochastic(DEFAULT_STOCHASTIC, origin="defaults")
     assert not problems, problems
+    assert model is not None
     return model

@@ -223,7 +223,9 @@ def parse_strategy(
         return None, [where.problem(raw, "must be a mapping {name: ..., description: ..., channels: {...}}")]
     for key in raw:
         if key not in STRATEGY_KEYS:
-            problems.append((where / key).problem(MISSING, "unknown key in a strategy", did_you_mean(key, STRATEGY_KEYS)))
+            problems.append(
+                (where / key).problem(MISSING, "unknown key in a strategy", did_you_mean(key, STRATEGY_KEYS))
+            )
     name = raw.get("name", MISSING)
     if name is MISSING:
         problems.append(where.problem(MISSING, "required key 'name' is missing"))
@@ -235,9 +237,13 @@ def parse_strategy(
     raw_channels = raw.get("channels", MISSING)
     channels: list[Channel] = []
     if raw_channels is MISSING:
-        problems.append(where.problem(MISSING, "required key 'channels' is missing (a mapping channel name -> channel)"))
+        problems.append(
+            where.problem(MISSING, "required key 'channels' is missing (a mapping channel name -> channel)")
+        )
     elif not isinstance(raw_channels, Mapping) or not raw_channels:
-        problems.append((where / "channels").problem(raw_channels, "must be a non-empty mapping channel name -> channel"))
+        problems.append(
+            (where / "channels").problem(raw_channels, "must be a non-empty mapping channel name -> channel")
+        )
     else:
         for cname, entry in raw_channels.items():
             ch, ch_problems = _parse_channel(cname, entry, where / "channels" / cname, groups, start_year, end_year)
@@ -260,7 +266,9 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
         return None, problems + [at.problem(MISSING, "required key 'kind' is missing",
                                             did_you_mean(None, CHANNEL_KINDS))]
     if kind not in CHANNEL_KINDS:
-        return None, problems + [(at / "kind").problem(kind, "is not a channel kind", did_you_mean(kind, CHANNEL_KINDS))]
+        return None, problems + [
+            (at / "kind").problem(kind, "is not a channel kind", did_you_mean(kind, CHANNEL_KINDS))
+        ]
     required, optional = CHANNEL_KINDS[kind]
     allowed = _BASE + required + optional
     for key in entry:
@@ -322,4 +330,5 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
         quantities[key] = tp
     if problems:
         return None, problems
+    assert isinstance(group, str) and first is not None  # a missing or invalid group or start_year adds a problem
     return Channel(cname, kind, group, int(first), quantities, paid_by, texts["description"], texts["source"]), []

@@ -328,7 +328,10 @@ TABLE_SCHEMAS: Mapping[str, TableSchema] = MappingProxyType(
             None,
             ("sex",),
             "open_end",
-            tuple(ValueColumn(sector, f"share of the employed in the {sector} sector, [1]", 0.0, 1.0) for sector in SECTORS),
+            tuple(
+                ValueColumn(sector, f"share of the employed in the {sector} sector, [1]", 0.0, 1.0)
+                for sector in SECTORS
+            ),
             "Each row sums to 1.",
             scheme=True,
             sum_to_one=SECTORS,
@@ -340,7 +343,11 @@ TABLE_SCHEMAS: Mapping[str, TableSchema] = MappingProxyType(
             None,
             ("group",),
             "contiguous",
-            (ValueColumn("index", "earnings at this age / the group's average earnings, [1]", 0.0, 50.0, low_open=True),),
+            (
+                ValueColumn(
+                    "index", "earnings at this age / the group's average earnings, [1]", 0.0, 50.0, low_open=True
+                ),
+            ),
             "Ages 15 to at least 70 for every group.",
             scheme=True,
             age_cover=(15, 70),
@@ -478,7 +485,10 @@ def _numeric(
     for i in np.flatnonzero(bad_text):
         value = text.iloc[i]
         if value.lower() in ("nan", "na", "n/a", "null", "none", "-"):
-            out.add(int(lines[i]), column, value, "is a missing value (NaN)", "every row needs a number", kind="missing value")
+            out.add(
+                int(lines[i]), column, value, "is a missing value (NaN)", "every row needs a number",
+                kind="missing value",
+            )
         else:
             hint = None
             if re.fullmatch(r"-?[\d\s.,]+", value):
@@ -508,7 +518,7 @@ def _age_label(start: int, end: float) -> str:
 
 def _group_label(key: tuple[Any, ...], names: list[str]) -> str:
     parts = []
-    for name, value in zip(names, key):
+    for name, value in zip(names, key, strict=True):
         if name == "period_start":
             parts.append(f"period from {value:g}")
         elif name == "period_end":
@@ -742,7 +752,9 @@ def load_table(
     allowed = schema.allowed_columns
     for col in header:
         if col and col not in allowed:
-            out.add(1, col, MISSING, f"unknown column for table {name}", did_you_mean(col, allowed), kind=f"unknown {col}")
+            out.add(
+                1, col, MISSING, f"unknown column for table {name}", did_you_mean(col, allowed), kind=f"unknown {col}"
+            )
     cols = set(header)
     time_cols: list[str]
     if schema.time is None:
@@ -769,7 +781,10 @@ def load_table(
         time_cols = ["period_start", "period_end"] if has_period else ["year"]
     for c in schema.keys + schema.value_names:
         if c not in cols:
-            out.add(1, c, MISSING, "required column is missing", did_you_mean(c, [h for h in header if h not in allowed], list_if_no_match=0))
+            out.add(
+                1, c, MISSING, "required column is missing",
+                did_you_mean(c, [h for h in header if h not in allowed], list_if_no_match=0),
+            )
     single_age = False
     if schema.age:
         if "age" in cols and ({"age_start", "age_end"} & cols):
@@ -793,7 +808,9 @@ def load_table(
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         m = re.search(r"line (\d+)", message)
-        return None, [Problem(p, int(m.group(1)) if m else None, "", MISSING, f"table {name}: malformed CSV: {message}")]
+        return None, [
+            Problem(p, int(m.group(1)) if m else None, "", MISSING, f"table {name}: malformed CSV: {message}")
+        ]
     raw.columns = [str(c).strip() for c in raw.columns]
     raw["_line"] = np.arange(2, len(raw) + 2)  # header is line 1; blank lines kept by skip_blank_lines=False
     data_cols = [c for c in raw.columns if c != "_line"]

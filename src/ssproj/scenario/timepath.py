@@ -83,7 +83,7 @@ def _year_list(years: list[int]) -> str:
     """Compact list of years: ``2021-2023, 2027``."""
     runs: list[str] = []
     start = prev = years[0]
-    for y in years[1:] + [None]:  # type: ignore[list-item]
+    for y in years[1:] + [None]:
         if y is not None and y == prev + 1:
             prev = y
             continue
@@ -138,7 +138,9 @@ def parse_after(raw: Any, where: Where) -> tuple[tuple[str, float | str | None] 
                     (where / "index").problem(arg, "must be the name of a time-path parameter (a rate per year)")
                 ]
             return ("index", arg), []
-        return None, [(where / str(kind)).problem(MISSING, "unknown 'after' rule", did_you_mean(kind, ["grow", "index"]))]
+        return None, [
+            (where / str(kind)).problem(MISSING, "unknown 'after' rule", did_you_mean(kind, ["grow", "index"]))
+        ]
     return None, [where.problem(raw, "is not an 'after' rule (hold | none | {grow: g} | {index: name})")]
 
 
@@ -290,7 +292,9 @@ def parse_timepath(
             continue
         at = values_where / year
         if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-            problems.append(at.problem(MISSING, f"year {year} is outside the plausible range {YEAR_RANGE[0]}-{YEAR_RANGE[1]}"))
+            problems.append(
+                at.problem(MISSING, f"year {year} is outside the plausible range {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
+            )
             continue
         if year in points:
             problems.append(at.problem(MISSING, "year given twice (once as text, once as a number)"))
@@ -380,6 +384,12 @@ class TimePath:
     """
 
     __slots__ = ("_constant", "_years", "_values", "_between", "_after", "_before")
+    _constant: float | None
+    _years: tuple[int, ...]
+    _values: tuple[float, ...]
+    _between: str
+    _after: tuple[str, float | str | None]
+    _before: TimePath | None
 
     def __init__(
         self,
@@ -478,7 +488,7 @@ class TimePath:
     @property
     def points(self) -> dict[int, float]:
         """Given ``{year: value}`` (a new dict; empty for a constant)."""
-        return dict(zip(self._years, self._values))
+        return dict(zip(self._years, self._values, strict=True))
 
     @property
     def between(self) -> str:
@@ -720,6 +730,6 @@ class TimePath:
     def __repr__(self) -> str:
         if self._constant is not None:
             return f"TimePath({self._constant!r})"
-        points = ", ".join(f"{y}: {v!r}" for y, v in zip(self._years, self._values))
+        points = ", ".join(f"{y}: {v!r}" for y, v in zip(self._years, self._values, strict=True))
         below = f", before={self._before!r}" if self._before is not None else ""
         return f"TimePath({{{points}}}, between={self._between!r}, after={self.after!r}{below})"

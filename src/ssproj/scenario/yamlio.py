@@ -170,7 +170,7 @@ SsprojLoader.add_constructor("tag:yaml.org,2002:bool", SsprojLoader.construct_co
 
 if getattr(yaml, "__with_libyaml__", False):
 
-    class _FastSsprojLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    class _FastSsprojLoader(yaml.CSafeLoader):
         """libyaml's parser with the same safe constructor and resolver as `SsprojLoader`.
 
         Several times faster on large assumption files. Used first; when a
@@ -377,7 +377,9 @@ def _full_key_path(problem: Problem, lines: Mapping[PathKey, int]) -> Problem:
         return problem
     for path, line in lines.items():
         if line == problem.line and path and str(path[-1]) == problem.key_path:
-            return Problem(problem.file, problem.line, format_key_path(path), problem.value, problem.expected, problem.hint)
+            return Problem(
+                problem.file, problem.line, format_key_path(path), problem.value, problem.expected, problem.hint
+            )
     return problem
 
 
@@ -423,6 +425,8 @@ def parse_yaml(
             ]
     else:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data: Any
+    lines: dict[PathKey, int]
     if len(_LOADERS) > 1:
         fast = _LOADERS[0](text, file=source)
         try:
@@ -439,8 +443,8 @@ def parse_yaml(
     try:
         node = loader.get_single_node()
         if node is None:
-            data: Any = None
-            lines: dict[PathKey, int] = {}
+            data = None
+            lines = {}
             walk_error = None
         else:
             data = loader.construct_document(node)
@@ -528,7 +532,10 @@ def _represent_numpy(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
 try:  # pragma: no branch
     import numpy as _np
 
-    _Dumper.add_multi_representer(_np.generic, _represent_numpy)
+    _Dumper.add_multi_representer(
+        _np.generic,  # type: ignore[type-abstract]  # abstract on purpose: the representer covers all NumPy scalars
+        _represent_numpy,
+    )
 except ImportError:  # pragma: no cover
     pass
 

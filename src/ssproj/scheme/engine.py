@@ -4,9 +4,8 @@
 :class:`~ssproj.kernels.engine.EconomyPaths`; :func:`run_scheme` runs one
 path (the deterministic projection: no shocks) and returns every array;
 :func:`run_scheme_paths` runs many paths in parallel and returns their
-totals. Both run the same compiled steps of :func:`ssproj.kernels.engine.run_path`
-(drivers, scheme kernel, reductions); a single path runs the scheme's
-groups in parallel instead of the paths.
+totals. Both run the same compiled :func:`ssproj.kernels.engine.run_path`
+(drivers, scheme kernel, reductions).
 """
 from __future__ import annotations
 
@@ -23,13 +22,9 @@ from ssproj.kernels.engine import (
     empty_path_outputs,
     empty_path_totals,
     no_shocks,
-    path_drivers,
-    path_reductions,
+    run_path,
     run_paths,
-    scheme_drivers,
-    scheme_state,
 )
-from ssproj.kernels.scheme import scheme_kernel_parallel
 from ssproj.scheme.plan import SchemePlan
 
 __all__ = ["economy_paths", "run_scheme", "run_scheme_paths"]
@@ -76,10 +71,7 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
     T = demo.mx.shape[0]
     out = empty_path_outputs(T, len(plan.years), len(plan.ext_years), len(plan.groups),
                              NS=plan.state0.A.shape[3])
-    # the steps of kernels.engine.run_path, with the scheme's groups in parallel
-    path_drivers(demo, plan.earnings, economy_paths(plan, econ), no_shocks(1, T), 0, out)
-    scheme_kernel_parallel(scheme_state(plan.state0), plan.params, scheme_drivers(out), out.scheme)
-    path_reductions(plan.earnings, out)
+    run_path(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ), no_shocks(1, T), 0, out)
     return out
 
 

@@ -71,10 +71,11 @@ def _age_table(table: pd.DataFrame, columns, *, by_sex=True, key=None, fill=0.0,
     values = rows[cols].to_numpy(dtype=float)
     sex_of_row = rows["sex"].to_numpy() if by_sex else None
     widths = ends - starts + 1
-    ages = np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0, int)
+    ages = (np.concatenate([np.arange(a, b + 1) for a, b in zip(starts, ends, strict=True)]) if len(rows)
+            else np.zeros(0, int))
     row_index = np.repeat(np.arange(len(rows)), widths)
     for i, sex in enumerate(sexes):
-        sel = np.ones(len(row_index), bool) if sex is None else (sex_of_row[row_index] == sex)
+        sel = np.ones(len(row_index), bool) if sex_of_row is None else (sex_of_row[row_index] == sex)
         out[i, ages[sel], :] = values[row_index[sel]]
         if extend and sel.any():
             first, last = ages[sel].min(), ages[sel].max()

@@ -23,8 +23,8 @@ from ssproj.memo import array_key, cached_on
 from ssproj.scenario.timepath import TimePath
 from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
 
-__all__ = ["BENEFIT_TYPES", "N_SERVICE", "PAYERS", "SchemePlan", "economy", "LabourPlan", "employment", "employment_from_plan", "employment_from_population", "labour_plan",
-           "scheme_plan", "single_age_counts"]
+__all__ = ["BENEFIT_TYPES", "N_SERVICE", "PAYERS", "LabourPlan", "SchemePlan", "economy", "employment",
+           "employment_from_plan", "employment_from_population", "labour_plan", "scheme_plan", "single_age_counts"]
 
 #: Benefit types of pensions in payment, in kernel order.
 BENEFIT_TYPES = ("old_age", "invalidity", "widow", "orphan")
@@ -40,7 +40,7 @@ def single_age_counts(age_start, age_end, counts) -> np.ndarray:
     are preserved exactly. [persons]
     """
     out = np.zeros(N_AGES)
-    for a0, a1, c in zip(age_start, age_end, counts):
+    for a0, a1, c in zip(age_start, age_end, counts, strict=True):
         a0 = int(a0)
         a1 = N_AGES - 1 if pd.isna(a1) else int(a1)
         out[a0 : a1 + 1] += c / (a1 - a0 + 1)

@@ -45,17 +45,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ssproj.demography.cohort import DemographicInputs
+from ssproj.kernels.engine import PathOutputs
 from ssproj.scenario.parameters import load_parameter_specs
 from ssproj.scenario.strategy_spec import (
     CHANNEL_KINDS,
     COST_PAYERS,
-    Channel,
     RECRUITING_QUANTITIES,
+    Channel,
     Strategy,
     parse_strategy,
 )
-from ssproj.demography.cohort import DemographicInputs
-from ssproj.kernels.engine import PathOutputs
 from ssproj.scheme.engine import run_scheme
 from ssproj.scheme.plan import SchemePlan, economy, employment, scheme_plan
 
@@ -173,7 +173,7 @@ class StrategyScenario:
         flat = yrs.reshape(-1).astype(np.int64)
         parents = self._parent_values(name, flat)
         rows = [parents[g] for g in self._sc.groups]
-        for gname, ch in self._channels.items():
+        for ch in self._channels.values():
             r = parents[ch.group].copy()
             on = flat >= ch.start_year
             if name in ch.quantities:
@@ -190,7 +190,7 @@ class StrategyScenario:
         out = {g: base[i].copy() for i, g in enumerate(self._sc.groups)}
         if name in ("contribution_rate_state", "contribution_rate_employee"):
             added = self.subsidy_rates(years)
-            for ch, g, rate in added:
+            for _ch, g, rate in added:
                 out[g] = out[g] + rate if name == "contribution_rate_state" else out[g] - rate
             return out
         for ch in self.strategy.channels:

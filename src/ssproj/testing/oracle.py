@@ -2,8 +2,9 @@
 
 They compute the same steps as the Numba kernels with whole-array NumPy
 operations (vectorised over all cells -- sex and age, and for the scheme
-also group and service -- looping only over time, which is sequential). Tests check the kernels against them; ``benchmarks/`` times
-the kernels against them. They are not used by the projection itself.
+also group and service -- looping only over time, which is sequential).
+Tests check the kernels against them; ``benchmarks/`` times the kernels
+against them. They are not used by the projection itself.
 """
 from __future__ import annotations
 

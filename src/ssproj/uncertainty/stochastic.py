@@ -47,22 +47,22 @@ from ssproj._version import __version__
 from ssproj.demography.cohort import DemographicInputs, graduated_mortality, period_centres
 from ssproj.demography.leecarter import LeeCarterSet
 from ssproj.errors import ScenarioError
+from ssproj.finance.flows import finance
+from ssproj.finance.indicators import depletion_years
+from ssproj.finance.summary import key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.kernels.engine import Shocks
+from ssproj.plan import compile_scenario
 from ssproj.projection import project
 from ssproj.reporting.plots import fan_chart, probability_chart
 from ssproj.scenario.stochastic_spec import (
     DEFAULT_STOCHASTIC,
-    MortalityModel,
     SHOCKABLE,
+    MortalityModel,
     StochasticModel,
     default_model,
     parse_stochastic,
 )
-from ssproj.finance.flows import finance
-from ssproj.finance.indicators import depletion_years
-from ssproj.finance.summary import key_ratios
-from ssproj.plan import compile_scenario
 from ssproj.scheme.engine import economy_paths, run_scheme_paths
 from ssproj.scheme.plan import SchemePlan, economy, scheme_plan
 from ssproj.scheme.strategies import strategy_inputs
@@ -80,7 +80,7 @@ def _model_of(scenario, model) -> StochasticModel:
     if isinstance(model, StochasticModel):
         return model
     parsed, problems = parse_stochastic(model)
-    if problems:
+    if problems or parsed is None:
         raise ScenarioError(problems)
     return parsed
 
@@ -177,7 +177,7 @@ def prepare_paths(scenario, model=None) -> PathPlan:
         raise ValueError(f"stochastic.start_year {first} must be after the first projection year {years[0]} "
                          f"and at most {years[-1]}")
     lc = _fit_lee_carter(sc, model.mortality) if model.mortality is not None else None
-    central_econ = compiled.economy if compiled.scheme is not None else economy(view, plan)
+    central_econ = compiled.economy if compiled.economy is not None else economy(view, plan)
     lc_b = (np.ascontiguousarray(lc.b, dtype=np.float64) if lc is not None
             else np.zeros((2, compiled.demography.mx.shape[2])))
     return PathPlan(
@@ -197,6 +197,7 @@ def _draw(plan: PathPlan, seed: int, path: int):
             else np.zeros((econ_years, 0)))
     if plan.lee_carter is not None:
         m = model.mortality
+        assert m is not None  # a Lee-Carter model is fitted only for a mortality block
         mort = plan.lee_carter.simulate_deviations(rng, 1, n, drift_uncertainty=m.drift_uncertainty,
                                                    sigma_scale=m.sigma_scale)[0]
     else:
@@ -289,7 +290,7 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
                                  reserve_end=reserve, population_15_64=out["population_15_64"],
                                  population_65_plus=out["population_65_plus"]))
         values = {k: values[k] for k in _PATH_ORDER}
-    data = {k: (("path", "year"), v, _variables.attrs(k)) for k, v in values.items()}
+    data: dict[str, tuple] = {k: (("path", "year"), v, _variables.attrs(k)) for k, v in values.items()}
     data["fund_reserve_end"] = (("path", "year", "fund"), fin["fund_reserve_end"], _variables.attrs("fund_reserve_end"))
     data["life_expectancy_at_birth"] = (("path", "year", "sex"), e0, _variables.attrs("life_expectancy_at_birth"))
     return xr.Dataset(data, coords={"path": np.arange(start, stop, dtype=np.int64), "year": sp.years,
@@ -309,7 +310,7 @@ class _Job:
 def _chunk_task(chunk) -> xr.Dataset:
     job = chunk.payload
     if job.threads:
-        numba.set_num_threads(min(int(job.threads), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(int(job.threads), numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]  # set at runtime by numba.config
     return simulate_paths(job.plan, job.seed, chunk.start, chunk.stop)
 
 
@@ -330,7 +331,7 @@ def _provenance(plan: PathPlan, n_paths: int, seed: int) -> dict:
 
 def stochastic(scenario, n_paths: int = 1000, seed: int | None = None, *, model=None, out=None,
                chunk_size: int = 250, workers: int | None = None, scheduler: str | None = None,
-               progress: bool = False, threads: int | None = None) -> "StochasticResult":
+               progress: bool = False, threads: int | None = None) -> StochasticResult:
     """Run a stochastic projection.
 
     Parameters
@@ -453,7 +454,7 @@ class StochasticResult:
 
     def _var(self, variable):
         if variable not in self.dataset or self.dataset[variable].dims != ("path", "year"):
-            names = [k for k, v in self.dataset.data_vars.items() if v.dims == ("path", "year")]
+            names = [str(k) for k, v in self.dataset.data_vars.items() if v.dims == ("path", "year")]
             raise KeyError(f"{variable!r} is not a variable on (path, year); expected one of {', '.join(names)}")
         return self.dataset[variable]
 
