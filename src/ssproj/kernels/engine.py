@@ -251,7 +251,7 @@ def member_death_probabilities(mx, qx):
 
 
 @njit(cache=True)
-def path_drivers(demo, plan, econ, shocks, p, out):
+def path_drivers(demo, plan, econ, shocks, p, out, detail):
     """Steps 1-2 of a path: its population and the scheme kernel's drivers, into ``out``.
 
     Parameters
@@ -264,8 +264,12 @@ def path_drivers(demo, plan, econ, shocks, p, out):
         Path index into ``econ`` and ``shocks``.
     out : PathOutputs
         Written: population, births, deaths, e0, qx, target, floor,
-        ceiling, mean and insured earnings, share above the ceiling,
-        reference earnings, minimum and maximum pensions, indexation.
+        ceiling, mean and insured earnings, share above the ceiling
+        (only with `detail`), reference earnings, minimum and maximum
+        pensions, indexation.
+    detail : bool
+        Also the share of earnings above the ceiling (reported by a
+        deterministic projection, not needed by the stochastic paths).
     """
     S = demo.mx.shape[1]
     X = demo.mx.shape[2]
@@ -316,7 +320,8 @@ def path_drivers(demo, plan, econ, shocks, p, out):
                 mean = lvl * plan.earnings_scale[g, x]
                 out.mean_earnings[te, g, x] = mean
                 out.insured_wage[te, g, x] = clipped_with_logs(mean, sg, fl_, cg, lf, lc)
-                out.share_above[te, g, x] = share_above_scalar(mean, sg, ce)
+                if detail:
+                    out.share_above[te, g, x] = share_above_scalar(mean, sg, ce)
 
     # ---- reference earnings: average insured earnings of the last N years of the cohort
     for g in range(G):
@@ -393,7 +398,7 @@ def scheme_drivers(out):
 
 
 @njit(cache=True)
-def run_path(demo, plan, params, state0, econ, shocks, p, out):
+def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     """Run path p of the whole engine into ``out`` (:class:`PathOutputs`), on one thread.
 
     :func:`path_drivers`, then the scheme kernel
@@ -414,8 +419,10 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out):
         Path index into ``econ`` and ``shocks``.
     out : PathOutputs
         Written (flows are accumulated from zero).
+    detail : bool
+        See :func:`path_drivers` (False inside :func:`run_paths`).
     """
-    path_drivers(demo, plan, econ, shocks, p, out)
+    path_drivers(demo, plan, econ, shocks, p, out, detail)
     scheme_kernel(scheme_state(state0), params, scheme_drivers(out), out.scheme)
     path_reductions(plan, out)
 
@@ -467,11 +474,13 @@ def _totals(out, off, p, totals):
 
 
 @njit(parallel=True, cache=True)
-def run_paths(demo, plan, params, state0, econ, shocks, totals):
+def run_paths(demo, plan, params, state0, econ, shocks, totals, threads):
     """Run every path of ``econ`` and ``shocks`` with :func:`run_path` in parallel and keep their totals.
 
     Each path's numbers depend only on its own inputs, not on the thread,
-    the number of threads or the other paths in the batch.
+    the number of threads or the other paths in the batch: every path
+    overwrites all of the outputs it uses (the scheme kernel starts its
+    flows from zero).
 
     Parameters
     ----------
@@ -482,6 +491,8 @@ def run_paths(demo, plan, params, state0, econ, shocks, totals):
         K paths.
     totals : PathTotals
         Written for each path.
+    threads : int
+        Blocks of consecutive paths run in parallel (``numba.get_num_threads()``).
     """
     K = econ.average_wage.shape[0]
     T = demo.mx.shape[0]
@@ -492,7 +503,11 @@ def run_paths(demo, plan, params, state0, econ, shocks, totals):
     TE = plan.earnings_level.shape[0]
     NS = state0.A.shape[3]
     B = state0.P.shape[0]
-    for p in prange(K):
+    # one block of consecutive paths per thread, each block with one set of outputs that every
+    # path overwrites (allocating them per path costs more than the path on 2 threads)
+    n_blocks = min(K, max(1, threads))
+    for blk in prange(n_blocks):
         out = _empty_outputs(T, Y, TE, G, S, X, NS, B)
-        run_path(demo, plan, params, state0, econ, shocks, p, out)
-        _totals(out, plan.scheme_offset, p, totals)
+        for p in range(blk * K // n_blocks, (blk + 1) * K // n_blocks):
+            run_path(demo, plan, params, state0, econ, shocks, p, out, False)
+            _totals(out, plan.scheme_offset, p, totals)

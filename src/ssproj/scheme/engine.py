@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numba
 import numpy as np
 
 from ssproj.demography.cohort import DemographicInputs
@@ -97,5 +98,5 @@ def run_scheme_paths(plan: SchemePlan, demography: DemographicInputs, econ: Econ
     demo = demography.kernel_inputs(lc_b)
     K = econ.average_wage.shape[0]
     totals = empty_path_totals(K, len(plan.years), len(plan.groups))
-    run_paths(demo, plan.earnings, plan.params, plan.state0, econ, shocks, totals)
+    run_paths(demo, plan.earnings, plan.params, plan.state0, econ, shocks, totals, numba.get_num_threads())
     return totals
