@@ -18,6 +18,8 @@ from ssproj.scenario.assumptions import AssumptionSet, TableSpec
 from ssproj.scenario.common import normalise_input, plain_data
 from ssproj.scenario.extends import MergedScenario
 from ssproj.scenario.parameters import PER_KINDS, PER_WORDS
+from ssproj.scenario.stochastic_spec import StochasticModel
+from ssproj.scenario.strategy_spec import Strategy
 from ssproj.scenario.timepath import TimePath
 from ssproj.scenario.yamlio import YamlDocument
 
@@ -116,8 +118,8 @@ class Scenario:
     parameter_sources: Mapping[str, Mapping[str, str]]
     provenance: Mapping[str, Any]
     _state: ScenarioState = field(repr=False)
-    strategy: Any = None
-    stochastic: Any = None
+    strategy: Strategy | None = None
+    stochastic: StochasticModel | None = None
 
     # -- entities ------------------------------------------------------------------
     @property
