@@ -67,14 +67,18 @@ def base_population(table: pd.DataFrame, year: int) -> np.ndarray:
         Persons at 1 July by sex (male, female) and single age 0..100+.
         Group totals of the table are preserved exactly.
     """
-    rows = table[table["year"] == year]
-    if rows.empty:
-        raise ValueError(f"no population for 1 July {year}")
-    out = np.empty((2, N_AGES))
-    for s, sex in enumerate(SEXES):
-        g = rows[rows["sex"] == sex]
-        out[s] = graduate_counts(g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["persons"].to_numpy())
-    return out
+    def build():
+        rows = table[table["year"] == year]
+        if rows.empty:
+            raise ValueError(f"no population for 1 July {year}")
+        out = np.empty((2, N_AGES))
+        for s, sex in enumerate(SEXES):
+            g = rows[rows["sex"] == sex]
+            out[s] = graduate_counts(g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["persons"].to_numpy())
+        return out
+
+    # graduated once per table and year (scenarios of one assumption set share it)
+    return cached_on(table, ("base_population", int(year)), build).copy()
 
 
 def _needed_periods(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -199,17 +203,23 @@ def fertility_rates(table, years, *, tfr_table=None, multiplier=None) -> np.ndar
         [births per woman per year]
     """
     years = np.asarray(years)
-    centres, schedules = [], []
-    for c, g in table.assign(_c=period_centres(table)).groupby("_c", sort=True):
-        single = graduate_rates_cumulative(
-            g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["asfr"].to_numpy(),
-            min_age=FERTILE_MIN, max_age=FERTILE_MAX,
-        )
-        sched = np.zeros(N_AGES)
-        sched[FERTILE_MIN : FERTILE_MAX + 1] = single
-        centres.append(c)
-        schedules.append(sched)
-    f = interpolate_in_time(np.asarray(centres), np.asarray(schedules), years + 0.5)
+
+    def graduate():
+        centres, schedules = [], []
+        for c, g in table.assign(_c=period_centres(table)).groupby("_c", sort=True):
+            single = graduate_rates_cumulative(
+                g["age_start"].to_numpy(), g["age_end"].to_numpy(), g["asfr"].to_numpy(),
+                min_age=FERTILE_MIN, max_age=FERTILE_MAX,
+            )
+            sched = np.zeros(N_AGES)
+            sched[FERTILE_MIN : FERTILE_MAX + 1] = single
+            centres.append(c)
+            schedules.append(sched)
+        return np.asarray(centres), np.asarray(schedules)
+
+    # the periods' single-age schedules, graduated once per table
+    centres, schedules = cached_on(table, "fertility_schedules", graduate)
+    f = interpolate_in_time(centres, schedules, years + 0.5)
     if tfr_table is not None:
         tfr = interpolate_in_time(period_centres(tfr_table).to_numpy(), tfr_table["tfr"].to_numpy(), years + 0.5)
         total = f.sum(axis=1)
