@@ -119,3 +119,20 @@ def test_kept_results_are_rebuilt_when_their_table_is_gone():
     del t
     u = Table()
     assert memo.cached_on(u, "k", lambda: 44) == 44
+
+
+def test_a_projection_owns_its_arrays(baseline):
+    """The engine's outputs are reused from run to run: a result must not change when
+    another projection runs, nor share memory with the plan."""
+    first = ssproj.project(baseline)
+    before = {name: first.dataset[name].values.copy() for name in first.dataset.data_vars}
+    other = ssproj.project(baseline.with_changes({"contribution_density": {"private": 0.5}}))
+    assert not np.array_equal(other.dataset["actives"].values, first.dataset["actives"].values, equal_nan=True)
+    for name, values in before.items():
+        assert np.array_equal(first.dataset[name].values, values, equal_nan=True), name
+    plan = compile_scenario(baseline)
+    for name in first.dataset.data_vars:
+        v = first.dataset[name].values
+        for arr in (plan.demography.mx, plan.demography.asfr, plan.scheme.opening_reserve, plan.scheme.gdp,
+                    plan.scheme.params.pensionable_age):
+            assert not np.shares_memory(v, arr), name

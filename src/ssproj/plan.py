@@ -133,11 +133,9 @@ _AGE_ATTRS = {"long_name": "Age in completed years (100 = 100 and over)", "units
 
 def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
     """Values on the scheme years, preceded by ``n_before`` NaN rows (projection years before them)."""
-    if n_before == 0:
-        return values
     out = np.empty((n_before + values.shape[0],) + values.shape[1:])
     out[:n_before] = np.nan
-    out[n_before:] = values
+    out[n_before:] = values  # a copy also when n_before is 0: the engine's outputs may be reused
     return out
 
 
@@ -169,7 +167,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     elif plan.scheme is not None:
         sp, econ = plan.scheme, plan.economy
         assert econ is not None  # compiled with the scheme
-        out = run_scheme(sp, demo, econ)
+        out = run_scheme(sp, demo, econ, reuse=True)  # every array kept below is copied
     else:  # a strategy: recruits depend on the projected population
         pop_only = _population_outputs(demo)
         pop_ds = xr.Dataset({"population": (("year", "sex", "age"), pop_only.population)},
@@ -194,14 +192,14 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     ysa = ("year", "sex", "age")
     A = variables.attrs
     V: dict[str, Any] = {
-        "population": (ysa, pop, A("population")),
+        "population": (ysa, pop.copy(), A("population")),
         "births": (("year", "sex"), births, A("births")),
         "deaths": (ysa, demo.mx * pop, A("deaths")),
         "net_migration": (ysa, demo.migration.copy(), A("net_migration")),
-        "mortality_rate": (ysa, demo.mx, A("mortality_rate")),
-        "fertility_rate": (("year", "age"), demo.asfr, A("fertility_rate")),
-        "sex_ratio_at_birth": (("year",), demo.srb, A("sex_ratio_at_birth")),
-        "life_expectancy_at_birth": (("year", "sex"), out.e0, A("life_expectancy_at_birth")),
+        "mortality_rate": (ysa, demo.mx.copy(), A("mortality_rate")),
+        "fertility_rate": (("year", "age"), demo.asfr.copy(), A("fertility_rate")),
+        "sex_ratio_at_birth": (("year",), demo.srb.copy(), A("sex_ratio_at_birth")),
+        "life_expectancy_at_birth": (("year", "sex"), out.e0.copy(), A("life_expectancy_at_birth")),
         "population_floor_adjustment": (("year",), floor, A("population_floor_adjustment")),
     }
     coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}
@@ -293,9 +291,11 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         yv[f"fund_{k}"] = (("year", "fund"), fin[f"fund_{k}"])
     V = {name: (dims, _pad(np.asarray(v, dtype=float), n_before), A(name)) for name, (dims, v) in yv.items()}
     vy = plan.valuation_year
-    V["opening_reserve"] = (("fund",), plan.opening_reserve, {**A("opening_reserve"), "valuation_year": vy})
-    V["base_actives"] = (("group", "sex", "age"), sc_out.actives[0], {**A("base_actives"), "valuation_year": vy})
-    V["base_inactives"] = (("group", "sex", "age"), sc_out.inactives[0], {**A("base_inactives"), "valuation_year": vy})
-    V["base_pensioners"] = (("group", "benefit", "sex", "age"), np.moveaxis(sc_out.pensioners[0], 0, 1),
+    V["opening_reserve"] = (("fund",), plan.opening_reserve.copy(), {**A("opening_reserve"), "valuation_year": vy})
+    V["base_actives"] = (("group", "sex", "age"), sc_out.actives[0].copy(),
+                         {**A("base_actives"), "valuation_year": vy})
+    V["base_inactives"] = (("group", "sex", "age"), sc_out.inactives[0].copy(),
+                           {**A("base_inactives"), "valuation_year": vy})
+    V["base_pensioners"] = (("group", "benefit", "sex", "age"), np.moveaxis(sc_out.pensioners[0], 0, 1).copy(),
                             {**A("base_pensioners"), "valuation_year": vy})
     return V
