@@ -122,8 +122,8 @@ def test_kept_results_are_rebuilt_when_their_table_is_gone():
 
 
 def test_a_projection_owns_its_arrays(baseline):
-    """The engine's outputs are reused from run to run: a result must not change when
-    another projection runs, nor share memory with the plan."""
+    """A result does not change when another projection runs, and shares no memory
+    with the compiled plan (which every run of the scenario uses)."""
     first = ssproj.project(baseline)
     before = {name: first.dataset[name].values.copy() for name in first.dataset.data_vars}
     other = ssproj.project(baseline.with_changes({"contribution_density": {"private": 0.5}}))

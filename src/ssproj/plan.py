@@ -135,7 +135,7 @@ def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
     """Values on the scheme years, preceded by ``n_before`` NaN rows (projection years before them)."""
     out = np.empty((n_before + values.shape[0],) + values.shape[1:])
     out[:n_before] = np.nan
-    out[n_before:] = values  # a copy also when n_before is 0: the engine's outputs may be reused
+    out[n_before:] = values  # a copy also when n_before is 0: a result owns its arrays
     return out
 
 
@@ -167,7 +167,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     elif plan.scheme is not None:
         sp, econ = plan.scheme, plan.economy
         assert econ is not None  # compiled with the scheme
-        out = run_scheme(sp, demo, econ, reuse=True)  # every array kept below is copied
+        out = run_scheme(sp, demo, econ)
     else:  # a strategy: recruits depend on the projected population
         pop_only = _population_outputs(demo)
         pop_ds = xr.Dataset({"population": (("year", "sex", "age"), pop_only.population)},

@@ -9,7 +9,6 @@ totals. Both run the same compiled :func:`ssproj.kernels.engine.run_path`
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 
 import numba
@@ -30,9 +29,6 @@ from ssproj.kernels.engine import (
 from ssproj.scheme.plan import SchemePlan
 
 __all__ = ["economy_paths", "run_scheme", "run_scheme_paths"]
-
-#: Per thread: the outputs of the last run_scheme(..., reuse=True), with their shape.
-_REUSED = threading.local()
 
 
 def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]]
@@ -55,8 +51,7 @@ def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Ma
                         stack("price_inflation"), stack("wage_growth"))
 
 
-def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[str, np.ndarray], *,
-               reuse: bool = False) -> PathOutputs:
+def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[str, np.ndarray]) -> PathOutputs:
     """Run the engine once, without shocks: population, scheme drivers, scheme, reductions.
 
     Parameters
@@ -67,12 +62,6 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
         the scheme years).
     econ : mapping
         Economic series of :func:`ssproj.scheme.plan.economy`.
-    reuse : bool
-        Write into this thread's outputs of the last run of the same shape
-        instead of new arrays (they are overwritten by the next such run:
-        for callers that copy what they keep, such as
-        :func:`ssproj.plan.run_plan`). Allocating 5 MB of outputs costs a
-        fifth of a projection.
 
     Returns
     -------
@@ -81,14 +70,8 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
     """
     demo = demography.kernel_inputs()
     T = demo.mx.shape[0]
-    shape = (T, len(plan.years), len(plan.ext_years), len(plan.groups), plan.state0.A.shape[3])
-    kept = getattr(_REUSED, "outputs", None) if reuse else None
-    if kept is not None and kept[0] == shape:
-        out = kept[1]
-    else:
-        out = empty_path_outputs(shape[0], shape[1], shape[2], shape[3], NS=shape[4])
-        if reuse:
-            _REUSED.outputs = (shape, out)
+    out = empty_path_outputs(T, len(plan.years), len(plan.ext_years), len(plan.groups),
+                             NS=plan.state0.A.shape[3])
     run_path(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ), no_shocks(1, T), 0, out)
     return out
 
