@@ -20,15 +20,7 @@ from ssproj.kernels.engine import PathOutputs, empty_path_outputs, no_shocks, ru
 from ssproj.plan import compile_scenario
 from ssproj.scheme.engine import economy_paths, run_scheme
 from ssproj.uncertainty.stochastic import PATH_VARIABLES, prepare_paths, simulate_paths
-
-BASELINE = "scenarios/lao_baseline.yaml"
-ZERO = {
-    "economy": {"variables": {"investment_return": {"phi": 0.5, "sd": 0.0},
-                              "wage_growth": {"phi": 0.5, "sd": 0.0},
-                              "price_inflation": {"phi": 0.5, "sd": 0.0}}},
-    "mortality": {"sigma_scale": 0.0},
-    "fertility": {"phi": 0.5, "sd": 0.0},
-}
+from test_stochastic import BASELINE, ZERO  # every source of uncertainty with zero volatility
 
 
 @pytest.fixture(scope="module")
