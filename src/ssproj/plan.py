@@ -20,9 +20,16 @@ import xarray as xr
 
 from ssproj import variables
 from ssproj._version import __version__
-from ssproj.demography.cohort import AGES, SEXES, DemographicInputs, scenario_demographic_inputs
+from ssproj.demography.cohort import (
+    AGES,
+    SEXES,
+    DemographicInputs,
+    project_population,
+    scenario_demographic_inputs,
+    vital_events,
+)
 from ssproj.finance.flows import finance
-from ssproj.kernels.engine import PathOutputs, empty_path_outputs, no_shocks, run_population
+from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.scheme.engine import run_scheme
 from ssproj.scheme.labour import SECTORS
@@ -139,14 +146,6 @@ def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
     return out
 
 
-def _population_outputs(demography: DemographicInputs) -> PathOutputs:
-    T = len(demography.years)
-    out = empty_path_outputs(T, 0, 0, 0)
-    run_population(demography.kernel_inputs(), no_shocks(1, T), 0, out.population, out.interval_births,
-                   out.interval_deaths, out.interval_floored, out.e0)
-    return out
-
-
 def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     """Run the engine over a compiled scenario and return the projection's Dataset.
 
@@ -163,21 +162,22 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     has_scheme = bool(getattr(sc, "groups", ()))
     channels = None
     if not has_scheme:
-        out = _population_outputs(demo)
-    elif plan.scheme is not None:
-        sp, econ = plan.scheme, plan.economy
-        assert econ is not None  # compiled with the scheme
-        out = run_scheme(sp, demo, econ)
-    else:  # a strategy: recruits depend on the projected population
-        pop_only = _population_outputs(demo)
-        pop_ds = xr.Dataset({"population": (("year", "sex", "age"), pop_only.population)},
-                            coords={"year": years, "sex": list(SEXES), "age": AGES})
-        run = run_strategy(sc, pop_ds, demo)
-        sp, econ, out, channels = run.plan, run.economy, run.outputs, run.channels
+        demo_out = project_population(demo)
+        pop, interval_floored, e0 = demo_out["population"], demo_out["interval_floored"], demo_out["e0"]
+    else:
+        if plan.scheme is not None:
+            sp, econ = plan.scheme, plan.economy
+            assert econ is not None  # compiled with the scheme
+            out = run_scheme(sp, demo, econ)
+        else:  # a strategy: recruits depend on the projected population
+            pop_ds = xr.Dataset({"population": (("year", "sex", "age"), project_population(demo)["population"])},
+                                coords={"year": years, "sex": list(SEXES), "age": AGES})
+            run = run_strategy(sc, pop_ds, demo)
+            sp, econ, out, channels = run.plan, run.economy, run.outputs, run.channels
+        pop, interval_floored, e0 = out.population, out.interval_floored, out.e0
 
     # ---- demography (all projection years)
-    pop = out.population
-    floor = np.concatenate([[0.0], out.interval_floored])
+    floor = np.concatenate([[0.0], interval_floored])
     if floor.sum() > 0:
         worst = int(years[np.argmax(floor)])
         warnings.warn(
@@ -186,20 +186,18 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
             "dataset['population_floor_adjustment']",
             stacklevel=3,
         )
-    b = (demo.asfr * pop[:, 1, :]).sum(axis=1)
-    share_male = demo.srb / (1.0 + demo.srb)
-    births = np.stack([b * share_male, b * (1.0 - share_male)], axis=1)
+    births, deaths = vital_events(demo, pop)
     ysa = ("year", "sex", "age")
     A = variables.attrs
     V: dict[str, Any] = {
         "population": (ysa, pop.copy(), A("population")),
         "births": (("year", "sex"), births, A("births")),
-        "deaths": (ysa, demo.mx * pop, A("deaths")),
+        "deaths": (ysa, deaths, A("deaths")),
         "net_migration": (ysa, demo.migration.copy(), A("net_migration")),
         "mortality_rate": (ysa, demo.mx.copy(), A("mortality_rate")),
         "fertility_rate": (("year", "age"), demo.asfr.copy(), A("fertility_rate")),
         "sex_ratio_at_birth": (("year",), demo.srb.copy(), A("sex_ratio_at_birth")),
-        "life_expectancy_at_birth": (("year", "sex"), out.e0.copy(), A("life_expectancy_at_birth")),
+        "life_expectancy_at_birth": (("year", "sex"), e0.copy(), A("life_expectancy_at_birth")),
         "population_floor_adjustment": (("year",), floor, A("population_floor_adjustment")),
     }
     coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}

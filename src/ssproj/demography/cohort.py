@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
-from ssproj.kernels.engine import DemographyInputs
-from ssproj.kernels.lifetable import N_AGES, e0_many
-from ssproj.kernels.population import project_population_kernel
+from ssproj.kernels.engine import DemographyInputs, no_shocks, run_population
+from ssproj.kernels.lifetable import N_AGES
+from ssproj.kernels.population import interval_rates
 from ssproj.memo import array_key, cached_on
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "build_demographic_inputs",
     "scenario_demographic_inputs",
     "project_population",
+    "vital_events",
 ]
 
 SEXES = ("male", "female")
@@ -325,8 +326,11 @@ class DemographicInputs:
         ``n - 1``: geometric mean of adjacent years for death rates,
         arithmetic mean for the others.
         """
-        mx = np.sqrt(self.mx[:-1] * self.mx[1:])
-        asfr = 0.5 * (self.asfr[:-1] + self.asfr[1:])
+        n = self.mx.shape[0]
+        mx = np.empty((n - 1,) + self.mx.shape[1:])
+        asfr = np.empty((n - 1,) + self.asfr.shape[1:])
+        interval_rates(np.ascontiguousarray(self.mx, dtype=np.float64),
+                       np.ascontiguousarray(self.asfr, dtype=np.float64), mx, asfr)
         srb = 0.5 * (self.srb[:-1] + self.srb[1:])
         mig = 0.5 * (self.migration[:-1] + self.migration[1:])
         return mx, asfr, srb, mig
@@ -339,7 +343,8 @@ class DemographicInputs:
         net migrants by interval. `lc_b` (2, 101): Lee-Carter age response
         of mortality shocks [1] (zeros: no mortality shocks).
         """
-        _, _, srb, mig = self.interval_inputs()
+        srb = 0.5 * (self.srb[:-1] + self.srb[1:])
+        mig = 0.5 * (self.migration[:-1] + self.migration[1:])
         c = np.ascontiguousarray
         b = np.zeros_like(self.population0) if lc_b is None else np.asarray(lc_b, dtype=np.float64)
         return DemographyInputs(c(self.population0, dtype=np.float64), c(self.mx, dtype=np.float64),
@@ -399,6 +404,28 @@ def scenario_demographic_inputs(scenario) -> DemographicInputs:
     return cached_on(tables["population"], key, build)[1]
 
 
+def vital_events(inputs: DemographicInputs, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar-year births and deaths consistent with the mid-year stocks.
+
+    Parameters
+    ----------
+    inputs : DemographicInputs
+    population : ndarray, shape (n, 2, 101)
+        Persons at 1 July of each year. [persons]
+
+    Returns
+    -------
+    births : ndarray, shape (n, 2)
+        ``sum_x f(x) F(x)`` split by the sex ratio at birth (male, female). [persons/year]
+    deaths : ndarray, shape (n, 2, 101)
+        ``m(x) P(x)``. [persons/year]
+    """
+    b = (inputs.asfr * population[:, 1, :]).sum(axis=1)
+    share_male = inputs.srb / (1.0 + inputs.srb)
+    births = np.stack([b * share_male, b * (1.0 - share_male)], axis=1)
+    return births, inputs.mx * population
+
+
 def project_population(inputs: DemographicInputs) -> dict:
     """Run the cohort-component projection.
 
@@ -418,22 +445,14 @@ def project_population(inputs: DemographicInputs) -> dict:
         ``e0`` (n, 2) period life expectancy at birth [years].
     """
     n = len(inputs.years)
-    mx_i, asfr_i, srb_i, mig_i = inputs.interval_inputs()
     pop = np.empty((n, 2, N_AGES))
     ib = np.empty((n - 1, 2))
     idth = np.empty((n - 1, 2, N_AGES))
     fl = np.empty(n - 1)
-    project_population_kernel(
-        np.ascontiguousarray(inputs.population0, dtype=np.float64),
-        np.ascontiguousarray(mx_i), np.ascontiguousarray(asfr_i),
-        np.ascontiguousarray(srb_i), np.ascontiguousarray(mig_i),
-        pop, ib, idth, fl,
-    )
-    b = (inputs.asfr * pop[:, 1, :]).sum(axis=1)
-    share_male = inputs.srb / (1.0 + inputs.srb)
-    births = np.stack([b * share_male, b * (1.0 - share_male)], axis=1)
-    deaths = inputs.mx * pop
-    e0 = np.stack([e0_many(inputs.mx[:, 0, :], False), e0_many(inputs.mx[:, 1, :], True)], axis=1)
+    e0 = np.empty((n, 2))
+    demo = inputs.kernel_inputs()
+    run_population(demo, no_shocks(1, n), 0, pop, ib, idth, fl, e0)
+    births, deaths = vital_events(inputs, pop)
     return {
         "population": pop,
         "births": births,
@@ -441,7 +460,7 @@ def project_population(inputs: DemographicInputs) -> dict:
         "net_migration": inputs.migration.copy(),
         "interval_births": ib,
         "interval_deaths": idth,
-        "interval_migration": mig_i,
+        "interval_migration": demo.mig_i,
         "interval_floored": fl,
         "e0": e0,
     }

@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from ssproj.kernels.earnings import clipped_with_logs, safe_log, share_above_scalar
 from ssproj.kernels.lifetable import FEMALE, life_expectancy_at, life_table_into
-from ssproj.kernels.population import project_population_kernel
+from ssproj.kernels.population import interval_rates, project_population_kernel
 from ssproj.kernels.scheme import (
     N_TYPES,
     SchemeDrivers,
@@ -210,12 +210,7 @@ def run_population(demo, shocks, p, population, interval_births, interval_deaths
                     mx[t, s, x] *= math.exp(demo.lc_b[s, x] * d)
     mx_i = np.empty((T - 1, S, X))
     asfr_i = np.empty((T - 1, X))
-    for t in range(T - 1):
-        for s in range(S):
-            for x in range(X):
-                mx_i[t, s, x] = math.sqrt(mx[t, s, x] * mx[t + 1, s, x])
-        for x in range(X):
-            asfr_i[t, x] = 0.5 * (asfr[t, x] + asfr[t + 1, x])
+    interval_rates(mx, asfr, mx_i, asfr_i)
     project_population_kernel(demo.pop0, mx_i, asfr_i, demo.srb_i, demo.mig_i, population, interval_births,
                               interval_deaths, interval_floored)
     lt_q = np.empty(X)

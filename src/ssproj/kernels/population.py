@@ -26,6 +26,8 @@ head count); the amount floored is returned so callers can report it.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -128,3 +130,29 @@ def project_population_kernel(pop0, mx, asfr, srb, mig, pop, births, deaths, flo
                 v = 0.0
             pop[t + 1, s, 0] = v
         floored[t] = fl
+
+
+@njit(cache=True)
+def interval_rates(mx, asfr, mx_i, asfr_i):
+    """Rates of the projection intervals 1 July t -> 1 July t+1 from calendar-year rates.
+
+    ``mx_i[t] = sqrt(mx[t] mx[t+1])`` (geometric mean: death rates change
+    geometrically over time) and ``asfr_i[t] = (asfr[t] + asfr[t+1]) / 2``.
+
+    Parameters
+    ----------
+    mx : ndarray, shape (T, 2, 101)
+        Central death rates by calendar year. [1/year]
+    asfr : ndarray, shape (T, 101)
+        Fertility rates by calendar year. [births per woman per year]
+    mx_i, asfr_i : ndarray, shapes (T-1, 2, 101), (T-1, 101)
+        Written. [1/year], [births per woman per year]
+    """
+    T = mx.shape[0]
+    for t in range(T - 1):
+        for s in range(mx.shape[1]):
+            for x in range(mx.shape[2]):
+                mx_i[t, s, x] = math.sqrt(mx[t, s, x] * mx[t + 1, s, x])
+        for x in range(asfr.shape[1]):
+            asfr_i[t, x] = 0.5 * (asfr[t, x] + asfr[t + 1, x])
+
