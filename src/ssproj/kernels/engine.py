@@ -148,12 +148,7 @@ def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
 @njit(cache=True)
 def _empty_outputs(T, Y, TE, G, S, X, NS, B):
     z = np.zeros
-    scheme = SchemeOutputs(
-        z((Y + 1, G, S, X)), z((Y + 1, G, S, X)), z((Y, G, S, X)), z((Y + 1, G, NS)),
-        z((Y + 1, B, G, S, X)), z((Y + 1, B, G, S, X)),
-        z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)),
-        z((Y, B, G)), z((Y, B, G)), z((Y, B, G)), z((Y, G)), z((Y, G)), z((Y, G)),
-    )
+    scheme = empty_scheme_outputs(Y, G, S, X, NS, B)
     return PathOutputs(
         z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
         z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
@@ -164,15 +159,9 @@ def _empty_outputs(T, Y, TE, G, S, X, NS, B):
 
 def empty_path_outputs(T: int, Y: int, TE: int, G: int, S: int = 2, X: int = 101, NS: int = 51,
                        B: int = N_TYPES) -> PathOutputs:
-    """Zeroed :class:`PathOutputs` of one path."""
-    scheme = empty_scheme_outputs(Y, G, S, X, NS, B)
-    z = np.zeros
-    return PathOutputs(
-        z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
-        z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
-        z((Y, G, S, X)), z((Y, G)), z((Y, G)), z(Y),
-        scheme, z((Y, G)), z(Y), z(Y),
-    )
+    """Zeroed :class:`PathOutputs` of one path (T projection years, Y scheme years, TE years of
+    earnings, G groups, S sexes, X ages, NS service cells, B benefit types)."""
+    return _empty_outputs(T, Y, TE, G, S, X, NS, B)
 
 
 def empty_path_totals(K: int, Y: int, G: int, S: int = 2) -> PathTotals:

@@ -204,8 +204,10 @@ class SchemeOutputs(NamedTuple):
     orphan_exits: np.ndarray  #: (Y,G) orphans reaching the age limit [persons/year]
 
 
-def empty_scheme_outputs(Y: int, G: int, S: int, X: int, NS: int, B: int = N_TYPES) -> SchemeOutputs:
-    """Zeroed :class:`SchemeOutputs` for Y years (allocated by the caller of the kernel)."""
+@njit(cache=True)
+def empty_scheme_outputs(Y, G, S, X, NS, B=N_TYPES):
+    """Zeroed :class:`SchemeOutputs` for Y years, G groups, S sexes, X ages, NS service cells and
+    B benefit types (allocated by the caller of the kernel)."""
     z = np.zeros
     return SchemeOutputs(
         z((Y + 1, G, S, X)), z((Y + 1, G, S, X)), z((Y, G, S, X)), z((Y + 1, G, NS)),
