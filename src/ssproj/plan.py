@@ -34,9 +34,9 @@ from ssproj.kernels.lifetable import N_AGES
 from ssproj.scheme.engine import run_scheme
 from ssproj.scheme.labour import SECTORS
 from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
-from ssproj.scheme.strategies import run_strategy
+from ssproj.scheme.strategies import StrategyRun, run_strategy
 
-__all__ = ["ProjectionPlan", "compile_scenario", "dataset_attrs", "provenance_of", "run_plan"]
+__all__ = ["ProjectionPlan", "compile_scenario", "dataset_attrs", "provenance_of", "run_plan", "strategy_run"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,16 @@ def _pad(values: np.ndarray, n_before: int) -> np.ndarray:
     return out
 
 
+def strategy_run(plan: ProjectionPlan) -> StrategyRun:
+    """The engine run of a strategy scenario: its population first (the channels recruit
+    from its employment), then the scheme with the channels' recruits and costs
+    (:func:`ssproj.scheme.strategies.run_strategy`)."""
+    demo = plan.demography
+    population = xr.Dataset({"population": (("year", "sex", "age"), project_population(demo)["population"])},
+                            coords={"year": np.asarray(demo.years, dtype=np.int64), "sex": list(SEXES), "age": AGES})
+    return run_strategy(plan.scenario, population, demo)
+
+
 def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     """Run the engine over a compiled scenario and return the projection's Dataset.
 
@@ -170,9 +180,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
             assert econ is not None  # compiled with the scheme
             out = run_scheme(sp, demo, econ)
         else:  # a strategy: recruits depend on the projected population
-            pop_ds = xr.Dataset({"population": (("year", "sex", "age"), project_population(demo)["population"])},
-                                coords={"year": years, "sex": list(SEXES), "age": AGES})
-            run = run_strategy(sc, pop_ds, demo)
+            run = strategy_run(plan)
             sp, econ, out, channels = run.plan, run.economy, run.outputs, run.channels
         pop, interval_floored, e0 = out.population, out.interval_floored, out.e0
 

@@ -269,33 +269,6 @@ def strategy_recruits(sc, demography: xr.Dataset, strategy: Strategy | None = No
     return view, registrations, recruits
 
 
-def strategy_inputs(sc, projection: xr.Dataset):
-    """What a stochastic path of a strategy scenario re-uses from its central projection.
-
-    Channel registrations and their costs are taken as in the central
-    projection (they do not vary across paths).
-
-    Parameters
-    ----------
-    sc : Scenario
-        A scenario with a strategy.
-    projection : xarray.Dataset
-        Its deterministic projection (:func:`ssproj.project`).
-
-    Returns
-    -------
-    view : StrategyScenario
-    recruits : ndarray, shape (Y, G, 2)
-        [persons/year]
-    extra_admin : ndarray, shape (Y,)
-        Channel costs paid by the fund. [currency/year]
-    """
-    view, _, recruits = strategy_recruits(sc, projection)
-    years = np.asarray(sc.scheme_years, dtype=np.int64)
-    extra = projection["channel_cost"].sel(cost_payer="fund", year=years).sum("channel").values
-    return view, recruits, np.asarray(extra, dtype=np.float64)
-
-
 @dataclass(frozen=True)
 class StrategyRun:
     """A strategy scenario's engine run (see :func:`run_strategy`).

@@ -52,8 +52,7 @@ from ssproj.finance.indicators import depletion_years
 from ssproj.finance.summary import key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.kernels.engine import Shocks
-from ssproj.plan import compile_scenario
-from ssproj.projection import project
+from ssproj.plan import compile_scenario, strategy_run
 from ssproj.reporting.plots import fan_chart, probability_chart
 from ssproj.scenario.stochastic_spec import (
     DEFAULT_STOCHASTIC,
@@ -64,8 +63,7 @@ from ssproj.scenario.stochastic_spec import (
     parse_stochastic,
 )
 from ssproj.scheme.engine import economy_paths, run_scheme_paths
-from ssproj.scheme.plan import SchemePlan, economy, scheme_plan
-from ssproj.scheme.strategies import strategy_inputs
+from ssproj.scheme.plan import SchemePlan, economy
 from ssproj.uncertainty.distributed import Chunk, collect_chunks, open_result
 
 __all__ = ["DEFAULT_STOCHASTIC", "MortalityModel", "StochasticModel", "StochasticResult", "load_stochastic_result",
@@ -166,18 +164,17 @@ def prepare_paths(scenario, model=None) -> PathPlan:
     model = _model_of(sc, model)
     years = np.asarray(sc.years, dtype=np.int64)
     compiled = compile_scenario(sc)
-    view = sc
     if compiled.scheme is not None:
-        plan = compiled.scheme
+        view, plan, central_econ = sc, compiled.scheme, compiled.economy
     else:  # a strategy: channel recruits and costs as in the central projection
-        view, recruits, extra = strategy_inputs(sc, project(sc).dataset)
-        plan = scheme_plan(view, recruits, extra)
+        run = strategy_run(compiled)
+        view, plan, central_econ = run.view, run.plan, run.economy
+    assert central_econ is not None
     first = int(model.start_year) if model.start_year is not None else int(plan.years[0])
     if not years[0] < first <= years[-1]:
         raise ValueError(f"stochastic.start_year {first} must be after the first projection year {years[0]} "
                          f"and at most {years[-1]}")
     lc = _fit_lee_carter(sc, model.mortality) if model.mortality is not None else None
-    central_econ = compiled.economy if compiled.economy is not None else economy(view, plan)
     lc_b = (np.ascontiguousarray(lc.b, dtype=np.float64) if lc is not None
             else np.zeros((2, compiled.demography.mx.shape[2])))
     return PathPlan(
