@@ -128,3 +128,12 @@ def test_a_projection_owns_its_arrays(baseline):
         for arr in (plan.demography.mx, plan.demography.asfr, plan.scheme.opening_reserve, plan.scheme.gdp,
                     plan.scheme.params.pensionable_age):
             assert not np.shares_memory(v, arr), name
+
+
+def test_benefit_outgo_of_a_path_is_the_summary_s(baseline):
+    """One name, one quantity: a path's benefit outgo includes the short-term branches, as the summary's."""
+    paths = simulate_paths(prepare_paths(baseline, ZERO), 3, 0, 1)
+    s = ssproj.project(baseline).summary().loc[paths["year"].values, "benefit_outgo"].to_numpy()
+    np.testing.assert_allclose(paths["benefit_outgo"].values[0], s, rtol=1e-13, atol=0)
+    branches = ssproj.project(baseline).dataset["branch_outgo"].sum("branch").sel(year=paths["year"].values)
+    assert float(branches.min()) > 0  # the test means something: the baseline has short-term branches

@@ -272,7 +272,8 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
             "total_outgo": outgo,
             "contribution_income": contrib,
             "investment_income": investment,
-            "benefit_outgo": out["long_term_benefits"],
+            # as in the summary: pensions and lump sums, plus the short-term branches' benefits
+            "benefit_outgo": out["long_term_benefits"] + fin["branch_outgo"].sum(axis=-1),
             "insured_earnings": earnings,
             "contributors": out["contributors"],
             "pensioners": out["pensioners"],
