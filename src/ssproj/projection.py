@@ -20,18 +20,7 @@ from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.plan import compile_scenario, run_plan
 from ssproj.reporting.html import write_html
 
-try:  # what Dataset.to_netcdf uses, to write without asking Dask for its scheduler (see _write_netcdf4)
-    from xarray.backends import NetCDF4DataStore
-    from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
-    from xarray.backends.writers import _validate_attrs, _validate_dataset_names
-    _DIRECT_NETCDF = True
-except ImportError:  # pragma: no cover - other xarray versions
-    _DIRECT_NETCDF = False
-
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
-
-def _attrs(long_name, units, **extra):
-    return {"long_name": long_name, "units": units, **extra}
 
 
 class Projection:
@@ -236,7 +225,7 @@ class Projection:
     def to_netcdf(self, path) -> Path:
         """Write the Dataset to netCDF-4 atomically and return the path."""
         with atomic_path(path, suffix=".nc") as tmp:
-            _write_netcdf4(self.dataset, tmp)
+            self.dataset.to_netcdf(tmp, engine="netcdf4")
         return Path(path)
 
     def write(self, out_dir) -> dict:
@@ -274,28 +263,6 @@ if Projection.__doc__:
                               .replace("@DATASET_VARIABLES@", _variables.docstring_list(["dataset"], indent=" " * 8))
                           .replace("@SUMMARY_COLUMNS@", _variables.docstring_list(["summary"], indent=" " * 4))
                           .replace("@INDICATORS@", _variables.docstring_list(["indicator"], indent=" " * 4)))
-
-
-def _write_netcdf4(dataset: xr.Dataset, path) -> None:
-    """``dataset.to_netcdf(path, engine="netcdf4")`` for a Dataset of NumPy arrays, without asking Dask.
-
-    ``Dataset.to_netcdf`` asks Dask which scheduler is active before
-    writing, which imports ``distributed`` (~0.2 s on a cold start) even
-    though nothing here is a Dask array. Opening the netCDF4 store with the
-    lock ``to_netcdf`` would use and dumping the Dataset into it writes the
-    same file, byte for byte. Datasets with Dask arrays, or an xarray without
-    these internals, go through ``to_netcdf``.
-    """
-    if not _DIRECT_NETCDF or any(v.chunks is not None for v in dataset.variables.values()):
-        dataset.to_netcdf(path, engine="netcdf4")
-        return
-    _validate_dataset_names(dataset)  # the checks to_netcdf makes, with its messages
-    _validate_attrs(dataset, "netcdf4", False)
-    store = NetCDF4DataStore.open(str(path), mode="w", format="NETCDF4", lock=NETCDF4_PYTHON_LOCK)
-    try:
-        dataset.dump_to_store(store)
-    finally:
-        store.close()
 
 
 def project(scenario) -> Projection:
