@@ -31,7 +31,8 @@ from ssproj.demography.cohort import (
 from ssproj.finance.flows import finance
 from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.lifetable import N_AGES
-from ssproj.scheme.engine import run_scheme
+from ssproj.kernels.scheme import SchemeOutputs
+from ssproj.scheme.engine import projection_year_outputs, run_scheme
 from ssproj.scheme.labour import SECTORS
 from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
 from ssproj.scheme.strategies import StrategyRun, run_strategy
@@ -171,6 +172,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     years = np.asarray(demo.years, dtype=np.int64)
     has_scheme = bool(getattr(sc, "groups", ()))
     channels = None
+    full = None
     if not has_scheme:
         demo_out = project_population(demo)
         pop, interval_floored, e0 = demo_out["population"], demo_out["interval_floored"], demo_out["e0"]
@@ -178,7 +180,10 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
         if plan.scheme is not None:
             sp, econ = plan.scheme, plan.economy
             assert econ is not None  # compiled with the scheme
-            out = run_scheme(sp, demo, econ)
+            # the kernel writes its arrays straight into the Dataset's (projection years)
+            views, full = projection_year_outputs(len(sp.years), len(sp.groups), N_SERVICE,
+                                                  len(years) - len(sp.years))
+            out = run_scheme(sp, demo, econ, scheme_out=views)
         else:  # a strategy: recruits depend on the projected population
             run = strategy_run(plan)
             sp, econ, out, channels = run.plan, run.economy, run.outputs, run.channels
@@ -211,7 +216,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}
     if has_scheme:
         assert econ is not None
-        V.update(_scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years)))
+        V.update(_scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full))
         coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
                        "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})
         if sp.branches:
@@ -231,8 +236,16 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     return ds
 
 
-def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int) -> dict:
-    """The scheme's Dataset variables from the engine's arrays (year-dimensioned ones padded with NaN)."""
+_STOCKS = ("actives", "inactives", "service", "pensioners", "amounts")
+
+
+def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int,
+                      full: SchemeOutputs | None = None) -> dict:
+    """The scheme's Dataset variables from the engine's arrays (year-dimensioned ones padded with NaN).
+
+    ``full``: the scheme kernel's outputs on the projection years (:func:`projection_year_outputs`),
+    taken without a copy; otherwise the kernel's arrays are padded here.
+    """
     years = plan.years
     Y = len(years)
     off_e = len(plan.ext_years) - Y
@@ -295,7 +308,20 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         yv["branch_outgo"] = (("year", "branch"), fin["branch_outgo"])
     for k in ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end"):
         yv[f"fund_{k}"] = (("year", "fund"), fin[f"fund_{k}"])
-    V = {name: (dims, _pad(np.asarray(v, dtype=float), n_before), A(name)) for name, (dims, v) in yv.items()}
+    on_years = {}
+    if full is not None:  # the kernel's arrays on the projection years: no copy (stocks at 31 December)
+        on_years = {"actives": full.actives[1:], "inactives": full.inactives[1:], "contributors": full.exposure,
+                    "actives_by_service": full.service[1:], "pensioners": moved(full.pensioners[1:]),
+                    "pension_amounts": moved(full.amounts[1:]), "entrants": full.entrants,
+                    "member_deaths": full.member_deaths, "invalidity_retirements": full.invalidity_retirements,
+                    "lapses": full.lapses, "reentries": full.reentries,
+                    "retirements_pension": full.retirements_pension,
+                    "retirements_lump_sum": full.retirements_lump_sum, "new_pensions": moved(full.awards),
+                    "new_pension_amount": moved(full.awards_amount),
+                    "benefit_outgo_by_type": moved(full.benefit_outgo), "lump_sums": full.lump_sums,
+                    "pensioner_deaths": full.pensioner_deaths, "orphan_exits": full.orphan_exits}
+    V = {name: (dims, on_years[name] if name in on_years else _pad(np.asarray(v, dtype=float), n_before), A(name))
+         for name, (dims, v) in yv.items()}
     vy = plan.valuation_year
     V["opening_reserve"] = (("fund",), plan.opening_reserve.copy(), {**A("opening_reserve"), "valuation_year": vy})
     V["base_actives"] = (("group", "sex", "age"), sc_out.actives[0].copy(),
@@ -304,4 +330,7 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
                            {**A("base_inactives"), "valuation_year": vy})
     V["base_pensioners"] = (("group", "benefit", "sex", "age"), np.moveaxis(sc_out.pensioners[0], 0, 1).copy(),
                             {**A("base_pensioners"), "valuation_year": vy})
+    if full is not None and n_before:  # the base state (start of the first scheme year) is not a year's end
+        for name in _STOCKS:
+            getattr(full, name)[n_before] = np.nan
     return V

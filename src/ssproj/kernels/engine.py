@@ -147,8 +147,12 @@ def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
 
 @njit(cache=True)
 def _empty_outputs(T, Y, TE, G, S, X, NS, B):
+    return _outputs_around(empty_scheme_outputs(Y, G, S, X, NS, B), T, Y, TE, G, S, X)
+
+
+@njit(cache=True)
+def _outputs_around(scheme, T, Y, TE, G, S, X):
     z = np.zeros
-    scheme = empty_scheme_outputs(Y, G, S, X, NS, B)
     return PathOutputs(
         z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
         z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
@@ -158,10 +162,13 @@ def _empty_outputs(T, Y, TE, G, S, X, NS, B):
 
 
 def empty_path_outputs(T: int, Y: int, TE: int, G: int, S: int = 2, X: int = 101, NS: int = 51,
-                       B: int = N_TYPES) -> PathOutputs:
+                       B: int = N_TYPES, scheme: SchemeOutputs | None = None) -> PathOutputs:
     """Zeroed :class:`PathOutputs` of one path (T projection years, Y scheme years, TE years of
-    earnings, G groups, S sexes, X ages, NS service cells, B benefit types)."""
-    return _empty_outputs(T, Y, TE, G, S, X, NS, B)
+    earnings, G groups, S sexes, X ages, NS service cells, B benefit types); ``scheme``: the
+    scheme kernel's outputs to use (allocated here if None)."""
+    if scheme is None:
+        return _empty_outputs(T, Y, TE, G, S, X, NS, B)
+    return _outputs_around(scheme, T, Y, TE, G, S, X)
 
 
 def empty_path_totals(K: int, Y: int, G: int, S: int = 2) -> PathTotals:

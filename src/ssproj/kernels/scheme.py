@@ -314,6 +314,7 @@ def _scheme_kernel(state, params, drivers, out):
     orphan_exits_out = out.orphan_exits
     swapped = False
     orphans = np.zeros((A.shape[0], 2))  # (G, 2): orphans left in the year, and x parent's RE
+    active_total = np.zeros((A.shape[0], A.shape[1]))  # (G, S): actives at the start of the year
     # top[g,s,x]: cells n >= top of A and I are empty (service beyond the highest non-empty cell);
     # ntop: the same for the state being built; wtop: for the work arrays (all of them at first)
     top = np.zeros((A.shape[0], A.shape[1], A.shape[2]), dtype=np.int64)
@@ -354,16 +355,19 @@ def _scheme_kernel(state, params, drivers, out):
             for n in range(NS):
                 service_out[y, g, n] = 0.0
             for s in range(S):
+                total = 0.0  # all actives of (g, s), summed in the order of the cells
                 for x in range(X):
                     a_sum = 0.0
                     i_sum = 0.0
                     for n in range(top[g, s, x]):  # the cells above are empty
                         a = A[g, s, x, n]
                         a_sum += a
+                        total += a
                         i_sum += I[g, s, x, n]
                         service_out[y, g, n] += a
                     actives_out[y, g, s, x] = a_sum
                     inactives_out[y, g, s, x] = i_sum
+                active_total[g, s] = total
         for b in range(B):
             for g in range(G):
                 for s in range(S):
@@ -385,11 +389,7 @@ def _scheme_kernel(state, params, drivers, out):
         # --- 2. new entrants
         for g in range(G):
             for s in range(S):
-                total = 0.0
-                for x in range(X):
-                    for n in range(top[g, s, x]):
-                        total += A[g, s, x, n]
-                gap = target[y, g, s] - total
+                gap = target[y, g, s] - active_total[g, s]
                 if gap < 0.0:
                     gap = 0.0
                 gap += recruits[y, g, s]
@@ -450,10 +450,15 @@ def _scheme_kernel(state, params, drivers, out):
                     Irow = I[g, s, x]
                     nA = newA[g, s, x1]
                     nI = newI[g, s, x1]
+                    # carry: actives of cell n-1 who credited a year of service, still to be added
+                    # to nA[n] (kept in a register: no store-to-load chain between cells)
+                    carry = 0.0
                     for n in range(top[g, s, x]):  # cells above the highest non-empty one are empty
                         a = Arow[n]
                         v = Irow[n]
                         if a == 0.0 and v == 0.0:
+                            nA[n] += carry
+                            carry = 0.0
                             continue
                         da = a * q
                         a1 = a - da
@@ -487,8 +492,12 @@ def _scheme_kernel(state, params, drivers, out):
                         up = n + 1 if n + 1 < NS else NS - 1
                         if not retiring:
                             # active at the year end: a year of service with probability d
-                            nA[up] += end_a * d
-                            nA[n] += end_a * (1.0 - d)
+                            if n == up:  # the open last service cell
+                                nA[n] = ((nA[n] + carry) + end_a * d) + end_a * (1.0 - d)
+                                carry = 0.0
+                            else:
+                                nA[n] = (nA[n] + carry) + end_a * (1.0 - d)
+                                carry = end_a * d
                             nI[n] += end_v
                             continue
                         # part 0: actives who credited a year of service (n + 1); part 1: the
@@ -532,6 +541,8 @@ def _scheme_kernel(state, params, drivers, out):
                                     nI[nn] += stay
                                 else:
                                     nA[nn] += stay
+                    if carry != 0.0:  # (only rows without retirement carry)
+                        nA[top[g, s, x]] += carry
                     exposure_out[y, g, s, x] += d * exposure
                     # cells written at age x1: service up to top + 1
                     if top[g, s, x] > 0:
@@ -557,7 +568,9 @@ def _scheme_kernel(state, params, drivers, out):
             reentries_out[y, g] += reentries_g
 
             # --- 6. pensioners in payment (of group g)
+            pdeaths = 0.0  # accumulated in locals (registers), added to the outputs once
             for b in range(B):
+                outgo_b = 0.0
                 for s in range(S):
                     other = S - 1 - s
                     for x in range(X):
@@ -570,11 +583,11 @@ def _scheme_kernel(state, params, drivers, out):
                         m = M[b, g, s, x]
                         r = R[b, g, s, x]
                         dp = p * q
-                        pensioner_deaths_out[y, g] += dp
+                        pdeaths += dp
                         x1 = x + 1 if x < last else last
                         # orphans reaching the age limit are paid until the birthday: half a year
                         paid = 0.5 if (b == ORPHAN and x1 >= orphan_limit) else 1.0
-                        outgo_out[y, b, g] += paid * m * (1.0 - 0.5 * q)
+                        outgo_b += paid * m * (1.0 - 0.5 * q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
                             _survivors(dp, g, s, other, x, r / p, married, spouse_gap, children,
                                        widow_rate[y], last, addP, addM, awards_count_out, awards_amount_out,
@@ -587,6 +600,8 @@ def _scheme_kernel(state, params, drivers, out):
                         addP[b, g, s, x1] += p * keep
                         addM[b, g, s, x1] += m * keep
                         addR[b, g, s, x1] += r * keep
+                outgo_out[y, b, g] += outgo_b
+            pensioner_deaths_out[y, g] += pdeaths
             # orphans' pensions of the year's deaths
             _orphan_awards(g, orphans[g, 0], orphans[g, 1], orphan_rate[y], orphan_limit, addP, addM,
                            awards_count_out, awards_amount_out, orphan_exits_out, y)
@@ -614,7 +629,7 @@ def _scheme_kernel(state, params, drivers, out):
 #: no faster on 2 cores, the groups being of unequal size; paths run in parallel instead).
 scheme_kernel = njit(cache=True)(_scheme_kernel)
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, last,
                addP, addM, awards_count_out, awards_amount_out, orphans, y):
     """Award widow(er)s' pensions for ``dead`` deaths of sex s, age x, and count

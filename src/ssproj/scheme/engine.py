@@ -26,9 +26,11 @@ from ssproj.kernels.engine import (
     run_path,
     run_paths,
 )
+from ssproj.kernels.lifetable import N_AGES
+from ssproj.kernels.scheme import SchemeOutputs, empty_scheme_outputs
 from ssproj.scheme.plan import SchemePlan
 
-__all__ = ["economy_paths", "run_scheme", "run_scheme_paths"]
+__all__ = ["economy_paths", "projection_year_outputs", "run_scheme", "run_scheme_paths"]
 
 
 def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]]
@@ -51,7 +53,28 @@ def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Ma
                         stack("price_inflation"), stack("wage_growth"))
 
 
-def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[str, np.ndarray]) -> PathOutputs:
+def projection_year_outputs(Y: int, G: int, NS: int, lead: int) -> tuple[SchemeOutputs, SchemeOutputs]:
+    """Scheme outputs that the kernel writes straight into arrays on the projection years.
+
+    Returns ``(views, full)``: ``full`` has ``lead`` more leading rows than the
+    kernel's arrays (the projection years before the first scheme year), NaN
+    there; ``views`` are its C-contiguous views ``full.<name>[lead:]`` given to
+    the kernel. Stocks (Y+1 kernel rows) have T+1 rows in ``full``: row t+1
+    is the end of projection year t, row ``lead`` the start of the first
+    scheme year. The Dataset then takes them without a copy.
+    """
+    shapes = empty_scheme_outputs(0, G, 2, N_AGES, NS)
+    full = []
+    for a in shapes:
+        buf = np.zeros((lead + a.shape[0] + Y,) + a.shape[1:])
+        buf[:lead] = np.nan
+        full.append(buf)
+    full_out = SchemeOutputs(*full)
+    return SchemeOutputs(*(a[lead:] for a in full_out)), full_out
+
+
+def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[str, np.ndarray],
+               scheme_out: SchemeOutputs | None = None) -> PathOutputs:
     """Run the engine once, without shocks: population, scheme drivers, scheme, reductions.
 
     Parameters
@@ -62,6 +85,9 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
         the scheme years).
     econ : mapping
         Economic series of :func:`ssproj.scheme.plan.economy`.
+    scheme_out : SchemeOutputs, optional
+        Arrays for the scheme kernel's outputs (e.g. the views of
+        :func:`projection_year_outputs`); allocated if not given.
 
     Returns
     -------
@@ -71,7 +97,7 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
     demo = demography.kernel_inputs()
     T = demo.mx.shape[0]
     out = empty_path_outputs(T, len(plan.years), len(plan.ext_years), len(plan.groups),
-                             NS=plan.state0.A.shape[3])
+                             NS=plan.state0.A.shape[3], scheme=scheme_out)
     run_path(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ), no_shocks(1, T), 0, out)
     return out
 
