@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssproj.demography.graduation import graduate_counts, graduate_mx, graduate_rates_cumulative, interpolate_in_time
+from ssproj.demography.graduation import (
+    graduate_counts,
+    graduate_mx,
+    graduate_rates_cumulative,
+    interpolate_in_time,
+    pchip,
+)
 from ssproj.demography.lifetable import LifeTable
 
 STARTS = np.array([0] + list(range(5, 100, 5)) + [100])
@@ -111,3 +117,32 @@ def test_single_age_death_rates_pass_through_unchanged():
     mx = np.linspace(0.001, 0.6, 101)
     ends = np.append(np.arange(100, dtype=float), np.nan)
     np.testing.assert_array_equal(graduate_mx(np.arange(101), ends, mx), mx)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.25, 20.0), st.floats(-1e6, 1e6)), min_size=2, max_size=25),
+       st.integers(0, 3))
+def test_pchip_is_scipys_pchip_bit_for_bit(points, repeat):
+    """ssproj's PCHIP (no scipy.interpolate at start-up) gives SciPy's numbers exactly, inside and
+    outside the breakpoints, with flat stretches and sign changes."""
+    from scipy.interpolate import PchipInterpolator
+
+    x = np.cumsum([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    if repeat and len(y) > 2:  # a flat stretch (zero secant)
+        y[repeat % (len(y) - 1) + 1] = y[repeat % (len(y) - 1)]
+    xi = np.linspace(x[0] - 5.0, x[-1] + 5.0, 157)
+    with np.errstate(all="ignore"):
+        want = PchipInterpolator(x, y)(xi)
+    np.testing.assert_array_equal(pchip(x, y, xi), want)
+
+
+def test_pchip_of_a_cumulative_count_is_monotone_and_through_the_points():
+    x = np.array([0.0, 1.0, 5.0, 10.0, 15.0, 20.0])
+    y = np.array([0.0, 10.0, 50.0, 50.0, 80.0, 81.0])
+    xi = np.linspace(0.0, 20.0, 401)
+    v = pchip(x, y, xi)
+    assert np.all(np.diff(v) >= 0.0)
+    np.testing.assert_allclose(pchip(x, y, x), y, rtol=0, atol=1e-12)
+    # flat between 5 and 10: the interpolant stays at 50 there
+    np.testing.assert_array_equal(v[(xi >= 5.0) & (xi <= 10.0)], 50.0)
