@@ -70,27 +70,29 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
         :data:`SCHEME_SUMMARY_COLUMNS` and :data:`STRATEGY_SUMMARY_COLUMNS`
         (also in ``DataFrame.attrs['units']``).
     """
-    pop = ds["population"]
-    by_age = pop.sum("sex")
-    young = by_age.sel(age=slice(0, 14)).sum("age")
-    working = by_age.sel(age=slice(15, 64)).sum("age")
-    old = by_age.sel(age=slice(65, None)).sum("age")
-    e0 = ds["life_expectancy_at_birth"]
+    # numpy on the variables' arrays (no DataArray per figure: the summary follows every run of a
+    # sensitivity analysis, a sweep or the solver); the same reductions as the xarray definitions
+    by_age = _values(ds, "population", "year", "sex", "age").sum(axis=1)             # (T, X)
+    young = by_age[:, 0:15].sum(axis=1)
+    working = by_age[:, 15:65].sum(axis=1)
+    old = by_age[:, 65:].sum(axis=1)
+    e0 = _values(ds, "life_expectancy_at_birth", "year", "sex")
+    sexes = list(ds.variables["sex"].values)
     df = pd.DataFrame(
         {
-            "total_population": by_age.sum("age").values,
-            "population_0_14": young.values,
-            "population_15_64": working.values,
-            "population_65_plus": old.values,
+            "total_population": by_age.sum(axis=1),
+            "population_0_14": young,
+            "population_15_64": working,
+            "population_65_plus": old,
             "old_age_dependency_ratio": key_ratios(population_15_64=working,
-                                                   population_65_plus=old)["old_age_dependency_ratio"].values,
-            "births": ds["births"].sum("sex").values,
-            "deaths": ds["deaths"].sum(("sex", "age")).values,
-            "net_migration": ds["net_migration"].sum(("sex", "age")).values,
-            "life_expectancy_male": e0.sel(sex="male").values,
-            "life_expectancy_female": e0.sel(sex="female").values,
+                                                   population_65_plus=old)["old_age_dependency_ratio"],
+            "births": _values(ds, "births", "year", "sex").sum(axis=1),
+            "deaths": _values(ds, "deaths", "year", "sex", "age").sum(axis=(1, 2)),
+            "net_migration": _values(ds, "net_migration", "year", "sex", "age").sum(axis=(1, 2)),
+            "life_expectancy_male": e0[:, sexes.index("male")],
+            "life_expectancy_female": e0[:, sexes.index("female")],
         },
-        index=pd.Index(ds["year"].values, name="year"),
+        index=pd.Index(ds.variables["year"].values, name="year"),
     )
     units = dict(SUMMARY_COLUMNS)
     if "actives" in ds:
@@ -105,6 +107,14 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     return df
 
 
+def _values(ds: xr.Dataset, name: str, *dims: str) -> np.ndarray:
+    """The array of variable ``name`` with its dimensions in the order ``dims``."""
+    var = ds.variables[name]
+    if dims and var.dims != dims:
+        var = var.transpose(*dims)
+    return var.values
+
+
 def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Scheme key figures by scheme year (see :data:`SCHEME_SUMMARY_COLUMNS`).
 
@@ -113,18 +123,12 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     :mod:`ssproj.variables`), as the summary is needed after every run of a
     sensitivity analysis, a sweep or the solver.
     """
-    act_da = ds["actives"]
-    if act_da.dims != ("year", "group", "sex", "age"):
-        act_da = act_da.transpose("year", "group", "sex", "age")
-    act = act_da.values
+    act = _values(ds, "actives", "year", "group", "sex", "age")
     mask = ~np.isnan(act).all(axis=(1, 2, 3))  # scheme years: any member value present
-    years = ds["year"].values[mask]
+    years = ds.variables["year"].values[mask]
 
     def v(name, *dims):
-        da = ds[name]
-        if dims and da.dims != dims:
-            da = da.transpose(*dims)
-        return da.values[mask]
+        return _values(ds, name, *dims)[mask]
 
     ygsa = ("year", "group", "sex", "age")
     actives = act[mask]
@@ -144,7 +148,7 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
     avg = v("average_earnings", *ygsa)
     member_earnings = (avg * actives).sum(axis=(1, 2, 3))
     above_ceiling = (v("share_above_ceiling", *ygsa) * avg * actives).sum(axis=(1, 2, 3))
-    benefits_axis = list(ds["benefit"].values)
+    benefits_axis = list(ds.variables["benefit"].values)
     pensioners = pensioners_gb.sum(axis=(1, 2))
     contributors = contributors_g.sum(axis=1)
     labour = v("labour_force", "year", "sex", "age").sum(axis=(1, 2))
@@ -169,7 +173,7 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
         cols["coverage_ratio"] = contributors / labour
         lowest = v("pensionable_age", "year", "group", "sex").min(axis=1)              # (Y, S)
         pop = v("population", "year", "sex", "age")
-        ages = ds["age"].values
+        ages = ds.variables["age"].values
         above_age = np.where(ages[None, None, :] >= lowest[:, :, None], pop, 0.0).sum(axis=(1, 2))
         old = benefits_axis.index("old_age")
         cols["old_age_coverage_ratio"] = pensioners_gb[:, :, old].sum(axis=1) / above_age
@@ -186,7 +190,7 @@ def scheme_summary(ds: xr.Dataset) -> pd.DataFrame:
         cost = ds["channel_cost"]
         df["strategy_cost_fund"] = cost.sel(cost_payer="fund").transpose("year", "channel").values[mask].sum(axis=1)
         df["strategy_cost_state"] = cost.sel(cost_payer="state").transpose("year", "channel").values[mask].sum(axis=1)
-    for gi, g in enumerate(ds["group"].values):
+    for gi, g in enumerate(ds.variables["group"].values):
         df[f"insured_{g}"] = insured_g[:, gi]
         df[f"contributors_{g}"] = contributors_g[:, gi]
     by_benefit = pensioners_gb.sum(axis=1)

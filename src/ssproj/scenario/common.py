@@ -51,8 +51,16 @@ def freeze(obj: Any) -> Any:
     return obj
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def plain_data(obj: Any) -> Any:
     """Convert to plain JSON/YAML-serialisable Python data."""
+    t = type(obj)
+    if t in _PLAIN:  # exact types first (NumPy scalars, subclasses of float, go the long way)
+        return obj
+    if t is dict:
+        return {plain_data(k): plain_data(v) for k, v in obj.items()}
     if isinstance(obj, TimePath):
         return plain_data(obj.to_yaml())
     if isinstance(obj, Mapping):
