@@ -315,6 +315,14 @@ def _scheme_kernel(state, params, drivers, out):
     swapped = False
     orphans = np.zeros((A.shape[0], 2))  # (G, 2): orphans left in the year, and x parent's RE
     active_total = np.zeros((A.shape[0], A.shape[1]))  # (G, S): actives at the start of the year
+    # deaths that leave survivors (a group's in a year: members by (s, x), old-age and invalidity
+    # pensioners by (s, x)): sex x X + age, deaths, reference earnings; awarded by _survivors
+    # (recorded, not awarded on the spot: a call with arrays in the loops costs reference counting)
+    n_ev_max = 3 * A.shape[1] * A.shape[2]
+    ev_sx = np.zeros(n_ev_max, dtype=np.int64)
+    ev_dead = np.zeros(n_ev_max)
+    ev_re = np.zeros(n_ev_max)
+    n_ev = 0
     # top[g,s,x]: cells n >= top of A and I are empty (service beyond the highest non-empty cell);
     # ntop: the same for the state being built; wtop: for the work arrays (all of them at first)
     top = np.zeros((A.shape[0], A.shape[1], A.shape[2]), dtype=np.int64)
@@ -428,7 +436,6 @@ def _scheme_kernel(state, params, drivers, out):
             lapses_g = 0.0
             reentries_g = 0.0
             for s in range(S):
-                other = S - 1 - s
                 pa = pensionable_age[y, g, s]
                 for x in range(X):
                     q = qx[y, s, x] * mf
@@ -446,18 +453,14 @@ def _scheme_kernel(state, params, drivers, out):
                     exposure = 0.0
                     dead_eligible = 0.0
                     inval_x = 0.0
-                    Arow = A[g, s, x]
-                    Irow = I[g, s, x]
-                    nA = newA[g, s, x1]
-                    nI = newI[g, s, x1]
                     # carry: actives of cell n-1 who credited a year of service, still to be added
                     # to nA[n] (kept in a register: no store-to-load chain between cells)
                     carry = 0.0
                     for n in range(top[g, s, x]):  # cells above the highest non-empty one are empty
-                        a = Arow[n]
-                        v = Irow[n]
+                        a = A[g, s, x, n]
+                        v = I[g, s, x, n]
                         if a == 0.0 and v == 0.0:
-                            nA[n] += carry
+                            newA[g, s, x1, n] += carry
                             carry = 0.0
                             continue
                         da = a * q
@@ -493,12 +496,12 @@ def _scheme_kernel(state, params, drivers, out):
                         if not retiring:
                             # active at the year end: a year of service with probability d
                             if n == up:  # the open last service cell
-                                nA[n] = ((nA[n] + carry) + end_a * d) + end_a * (1.0 - d)
+                                newA[g, s, x1, n] = ((newA[g, s, x1, n] + carry) + end_a * d) + end_a * (1.0 - d)
                                 carry = 0.0
                             else:
-                                nA[n] = (nA[n] + carry) + end_a * (1.0 - d)
+                                newA[g, s, x1, n] = (newA[g, s, x1, n] + carry) + end_a * (1.0 - d)
                                 carry = end_a * d
-                            nI[n] += end_v
+                            newI[g, s, x1, n] += end_v
                             continue
                         # part 0: actives who credited a year of service (n + 1); part 1: the
                         # other actives (n); part 2: inactives (n). Each part retires its
@@ -538,11 +541,11 @@ def _scheme_kernel(state, params, drivers, out):
                                     stay -= leave
                             if stay > 0.0:
                                 if part == 2:
-                                    nI[nn] += stay
+                                    newI[g, s, x1, nn] += stay
                                 else:
-                                    nA[nn] += stay
+                                    newA[g, s, x1, nn] += stay
                     if carry != 0.0:  # (only rows without retirement carry)
-                        nA[top[g, s, x]] += carry
+                        newA[g, s, x1, top[g, s, x]] += carry
                     exposure_out[y, g, s, x] += d * exposure
                     # cells written at age x1: service up to top + 1
                     if top[g, s, x] > 0:
@@ -559,9 +562,11 @@ def _scheme_kernel(state, params, drivers, out):
                         awards_amount_out[y, INVALIDITY, g] += amt
                     inval_g += inval_x
                     # survivors of members who die with enough service
-                    if dead_eligible > 0.0:
-                        _survivors(dead_eligible, g, s, other, x, re, married, spouse_gap, children,
-                                   widow_rate[y], last, addP, addM, awards_count_out, awards_amount_out, orphans, y)
+                    if dead_eligible > 0.0:  # (awarded by _survivors, see below)
+                        ev_sx[n_ev] = s * X + x
+                        ev_dead[n_ev] = dead_eligible
+                        ev_re[n_ev] = re
+                        n_ev += 1
             member_deaths_out[y, g] += deaths_g
             invalidity_out[y, g] += inval_g
             lapses_out[y, g] += lapses_g
@@ -570,9 +575,14 @@ def _scheme_kernel(state, params, drivers, out):
             # --- 6. pensioners in payment (of group g)
             pdeaths = 0.0  # accumulated in locals (registers), added to the outputs once
             for b in range(B):
+                if b == WIDOW:
+                    # survivors of the year's deaths of members and of old-age and invalidity
+                    # pensioners, in the order of the deaths, before widow(er)s' pensions age
+                    _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate[y],
+                               last, addP, addM, awards_count_out, awards_amount_out, orphans)
+                    n_ev = 0
                 outgo_b = 0.0
                 for s in range(S):
-                    other = S - 1 - s
                     for x in range(X):
                         p = P[b, g, s, x]
                         if p == 0.0:
@@ -589,9 +599,10 @@ def _scheme_kernel(state, params, drivers, out):
                         paid = 0.5 if (b == ORPHAN and x1 >= orphan_limit) else 1.0
                         outgo_b += paid * m * (1.0 - 0.5 * q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
-                            _survivors(dp, g, s, other, x, r / p, married, spouse_gap, children,
-                                       widow_rate[y], last, addP, addM, awards_count_out, awards_amount_out,
-                                       orphans, y)
+                            ev_sx[n_ev] = s * X + x
+                            ev_dead[n_ev] = dp
+                            ev_re[n_ev] = r / p
+                            n_ev += 1
                         keep = 1.0 - q
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
@@ -629,28 +640,36 @@ def _scheme_kernel(state, params, drivers, out):
 #: no faster on 2 cores, the groups being of unequal size; paths run in parallel instead).
 scheme_kernel = njit(cache=True)(_scheme_kernel)
 
-@njit(cache=True, inline="always")
-def _survivors(dead, g, s, other, x, re, married, spouse_gap, children, widow_rate, last,
-               addP, addM, awards_count_out, awards_amount_out, orphans, y):
-    """Award widow(er)s' pensions for ``dead`` deaths of sex s, age x, and count
-    the orphans they leave (``orphans[g] += (children, children x RE)``; awarded
-    by :func:`_orphan_awards` once the group's deaths of the year are known)."""
-    w = dead * married[s, x]
-    if w > 0.0:
-        xa = x + spouse_gap[s, x] + 1
-        if xa < 0:
-            xa = 0
-        if xa > last:
-            xa = last
-        amt = w * widow_rate * re
-        addP[2, g, other, xa] += w
-        addM[2, g, other, xa] += amt
-        awards_count_out[y, 2, g] += w
-        awards_amount_out[y, 2, g] += amt
-    kids = dead * children[s, x]
-    if kids > 0.0:
-        orphans[g, 0] += kids
-        orphans[g, 1] += kids * re
+@njit(cache=True)
+def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate, last,
+               addP, addM, awards_count_out, awards_amount_out, orphans):
+    """Award widow(er)s' pensions for the first ``n_ev`` recorded deaths of group g in year y
+    (``ev_dead`` deaths of sex and age ``ev_sx = s X + x`` with reference earnings ``ev_re``),
+    in the order recorded, and count the orphans they leave (``orphans[g] += (children,
+    children x RE)``; awarded by :func:`_orphan_awards` once the group's deaths are known)."""
+    X = married.shape[1]
+    for e in range(n_ev):
+        s = ev_sx[e] // X
+        x = ev_sx[e] - s * X
+        dead = ev_dead[e]
+        re = ev_re[e]
+        other = 1 - s
+        w = dead * married[s, x]
+        if w > 0.0:
+            xa = x + spouse_gap[s, x] + 1
+            if xa < 0:
+                xa = 0
+            if xa > last:
+                xa = last
+            amt = w * widow_rate * re
+            addP[WIDOW, g, other, xa] += w
+            addM[WIDOW, g, other, xa] += amt
+            awards_count_out[y, WIDOW, g] += w
+            awards_amount_out[y, WIDOW, g] += amt
+        kids = dead * children[s, x]
+        if kids > 0.0:
+            orphans[g, 0] += kids
+            orphans[g, 1] += kids * re
 
 
 @njit(cache=True)
