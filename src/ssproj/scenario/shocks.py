@@ -481,19 +481,43 @@ class VARModel:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"VARModel.simulate: {name} = {value!r}; expected an integer >= 1")
         n = self.n
-        if x0 is None:
-            x = np.zeros((n_paths, n))
-        else:
+        if x0 is not None:
             x0 = np.asarray(x0, dtype=np.float64)
             if x0.shape not in ((n,), (n_paths, n)) or not np.all(np.isfinite(x0)):
                 raise ValueError(f"VARModel.simulate: x0 has shape {x0.shape}; expected finite values of "
                                  f"shape ({n},) or ({n_paths}, {n})")
-            x = np.array(np.broadcast_to(x0, (n_paths, n)))
-        z = rng.standard_normal((n_paths, n_years, n))
-        out = z @ self._chol.T                      # innovations L eps_t
-        phi_t = self.phi.T
-        if np.any(phi_t):
+        return self.paths_from_normals(rng.standard_normal((n_paths, n_years, n)), x0)
+
+    def paths_from_normals(self, z: np.ndarray, x0=None) -> np.ndarray:
+        """The paths of :meth:`simulate` given its standard normals.
+
+        Parameters
+        ----------
+        z : ndarray, shape (n_paths, n_years, n)
+            Independent standard normals ``eps``. [1]
+        x0 : array_like, shape (n,) or (n_paths, n), optional
+            State before the first year (default 0). [unit of the variables]
+
+        Returns
+        -------
+        ndarray, shape (n_paths, n_years, n)
+            ``x_t = phi x_{t-1} + L eps_t``. [unit of the variables]
+
+        Notes
+        -----
+        Each path is computed with element-wise products and sums over the
+        last axis (no matrix library call, whose summation order may depend
+        on the number of rows): a path's values do not depend on the other
+        paths computed with it, so paths simulated one at a time (each from
+        its own generator) can be recursed together.
+        """
+        z = np.asarray(z, dtype=np.float64)
+        n_paths, n_years, n = z.shape
+        x = np.zeros((n_paths, n)) if x0 is None else np.array(np.broadcast_to(x0, (n_paths, n)), dtype=np.float64)
+        out = (z[:, :, None, :] * self._chol[None, None, :, :]).sum(axis=-1)   # innovations L eps_t
+        phi = self.phi
+        if np.any(phi):
             for t in range(n_years):
-                x = x @ phi_t + out[:, t, :]
+                x = (x[:, None, :] * phi[None, :, :]).sum(axis=-1) + out[:, t, :]
                 out[:, t, :] = x
         return out

@@ -185,13 +185,16 @@ def prepare_paths(scenario, model=None) -> PathPlan:
 
 
 def _draw(plan: PathPlan, seed: int, path: int):
-    """Shocks of one path: economy (n_econ_years, V), mortality (n, S), fertility (n,)."""
+    """Random numbers of one path, from its own generator, in a fixed order: standard normals of
+    the economy (n_econ_years, V) (as :meth:`VARModel.simulate` draws them), mortality deviations
+    (n, S), standard normals of fertility (n, 1). The VAR recursions are run for many paths at
+    once by :func:`_shocks` (a path's values do not depend on the others)."""
     rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(path),)))
     n = plan.n_shocked
     model = plan.model
     econ_years = int(np.count_nonzero(plan.years >= plan.projection_years[plan.shock_start]))
-    econ = (model.economy.simulate(rng, 1, econ_years)[0] if model.economy is not None
-            else np.zeros((econ_years, 0)))
+    econ_z = (rng.standard_normal((econ_years, model.economy.n)) if model.economy is not None
+              else np.zeros((econ_years, 0)))
     if plan.lee_carter is not None:
         m = model.mortality
         assert m is not None  # a Lee-Carter model is fitted only for a mortality block
@@ -199,7 +202,21 @@ def _draw(plan: PathPlan, seed: int, path: int):
                                                    sigma_scale=m.sigma_scale)[0]
     else:
         mort = np.zeros((n, 2))
-    fert = model.fertility.simulate(rng, 1, n)[0, :, 0] if model.fertility is not None else np.zeros(n)
+    fert_z = rng.standard_normal((n, 1)) if model.fertility is not None else np.zeros((n, 0))
+    return econ_z, mort, fert_z
+
+
+def _shocks(plan: PathPlan, seed: int, start: int, stop: int):
+    """Shocks of paths ``start .. stop-1``: economy (K, n_econ_years, V), mortality (K, n, S),
+    fertility (K, n); path ``i`` from ``SeedSequence(seed, spawn_key=(i,))``."""
+    draws = [_draw(plan, seed, i) for i in range(int(start), int(stop))]
+    model = plan.model
+    econ_z = np.stack([d[0] for d in draws])
+    mort = np.stack([d[1] for d in draws])
+    fert_z = np.stack([d[2] for d in draws])
+    econ = model.economy.paths_from_normals(econ_z) if model.economy is not None else econ_z
+    fert = (model.fertility.paths_from_normals(fert_z)[:, :, 0] if model.fertility is not None
+            else np.zeros(fert_z.shape[:2]))
     return econ, mort, fert
 
 
@@ -242,13 +259,11 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     fert_dev = np.zeros((K, n))
     series = {k: np.broadcast_to(v, (K, Y)).copy() for k, v in plan.central.items()}
     names = plan.model.economy.names if plan.model.economy is not None else ()
+    econ, lc_dev[:], fert_dev[:] = _shocks(plan, seed, start, stop)
     econs = []
     for j in range(K):
-        econ, mort, fert = _draw(plan, seed, start + j)
-        lc_dev[j] = mort
-        fert_dev[j] = fert
         for v, name in enumerate(names):
-            series[name][j, shocked_scheme] += econ[:, v]
+            series[name][j, shocked_scheme] += econ[j, :, v]
         econs.append(economy(plan.scenario, sp, {k: series[k][j] for k in names} or None))
     econ_paths = economy_paths(sp, econs)
     shocks = Shocks(int(plan.shock_start), lc_dev, fert_dev)
@@ -407,6 +422,9 @@ class StochasticResult:
         self.dataset = dataset
         self.plan = plan
         self.path = Path(path) if path is not None else None
+        # (path, year) arrays read so far: a result on disk is read once per variable, not once
+        # per table or chart that uses it
+        self._read: dict[str, np.ndarray] = {}
 
     def __repr__(self):
         ds = self.dataset
@@ -442,7 +460,7 @@ class StochasticResult:
             NaN values (e.g. a reserve ratio with zero outgo) are ignored.
         """
         da = self._var(variable)
-        values = np.asarray(da.transpose("path", "year").values, dtype=float)
+        values = self._paths(variable)
         qs = np.nanpercentile(values, list(q), axis=0)
         df = pd.DataFrame(qs.T, index=pd.Index(self.dataset["year"].values, name="year"),
                           columns=[f"p{_fmt(p)}" for p in q])
@@ -456,9 +474,15 @@ class StochasticResult:
             raise KeyError(f"{variable!r} is not a variable on (path, year); expected one of {', '.join(names)}")
         return self.dataset[variable]
 
+    def _paths(self, variable: str) -> np.ndarray:
+        """The values of a (path, year) variable, shape (paths, years), read once."""
+        if variable not in self._read:
+            self._read[variable] = np.asarray(self._var(variable).transpose("path", "year").values, dtype=float)
+        return self._read[variable]
+
     def depletion_year(self) -> pd.Series:
         """First year each path's combined reserve at 31 December is <= 0 (NaN if never). [calendar year]"""
-        reserve = np.asarray(self.dataset["reserve_end"].transpose("path", "year").values)
+        reserve = self._paths("reserve_end")
         first = depletion_years(self.dataset["year"].values, reserve)
         return pd.Series(first, index=pd.Index(self.dataset["path"].values, name="path"), name="depletion_year")
 
