@@ -17,6 +17,7 @@ from ssproj import variables as _variables
 from ssproj.finance import indicators as ind
 from ssproj.finance.summary import SCHEME_SUMMARY_COLUMNS, STRATEGY_SUMMARY_COLUMNS, SUMMARY_COLUMNS, summary_frame
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.netcdf import write_netcdf
 from ssproj.plan import compile_scenario, run_plan
 from ssproj.reporting.html import write_html
 
@@ -223,9 +224,14 @@ class Projection:
         return write_html(self, path)
 
     def to_netcdf(self, path) -> Path:
-        """Write the Dataset to netCDF-4 atomically and return the path."""
+        """Write the Dataset to netCDF-4 atomically and return the path.
+
+        Written with :func:`ssproj.io.netcdf.write_netcdf` (what
+        :meth:`xarray.Dataset.to_netcdf` writes, read back identical by
+        :func:`xarray.open_dataset`, without its Dask scheduler lookup).
+        """
         with atomic_path(path, suffix=".nc") as tmp:
-            self.dataset.to_netcdf(tmp, engine="netcdf4")
+            write_netcdf(self.dataset, tmp)
         return Path(path)
 
     def write(self, out_dir) -> dict:

@@ -10,8 +10,10 @@ by variable, encodings included):
 * floats as ``f8`` with ``_FillValue`` NaN (xarray's default for floats);
 * integers in their own type, without a fill value;
 * strings as variable-length strings;
-* coordinates that are not dimensions listed in the global attribute
-  ``coordinates`` (CF), so that they are read back as coordinates;
+* coordinates that are not dimensions listed, as CF has it, in the
+  ``coordinates`` attribute of each data variable whose dimensions
+  include theirs (in the global attribute for the others), so that they
+  are read back as coordinates;
 * no compression, contiguous storage (as xarray without an encoding).
 
 Why not ``Dataset.to_netcdf``: with Dask installed (ssproj's chunked
@@ -81,6 +83,17 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
     if "coordinates" in ds.attrs:
         raise TypeError("the global attribute 'coordinates' is reserved (CF: non-dimension coordinates)")
     extra_coords = [str(k) for k in ds.coords if k not in ds.dims]
+    attached: set[str] = set()
+    var_coords = {}
+    for name in ds.data_vars:
+        dims = set(ds.variables[name].dims)
+        mine = sorted(c for c in extra_coords if set(ds.variables[c].dims) <= dims)
+        if mine:
+            if "coordinates" in ds.variables[name].attrs:
+                raise TypeError(f"variable {name!r}: the attribute 'coordinates' is reserved (CF)")
+            var_coords[name] = " ".join(mine)
+            attached.update(mine)
+    unattached = sorted(c for c in extra_coords if c not in attached)
     nc = netCDF4.Dataset(path, "w", format="NETCDF4")
     try:
         for dim, size in ds.sizes.items():
@@ -88,6 +101,8 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
         for name, var, dtype, fill, data in plan:
             v = nc.createVariable(str(name), dtype, tuple(str(d) for d in var.dims), fill_value=fill)
             attrs = {k: _attr(a) for k, a in var.attrs.items()}
+            if name in var_coords:
+                attrs["coordinates"] = var_coords[name]
             if attrs:
                 v.setncatts(attrs)
             if data.ndim == 0:
@@ -95,8 +110,8 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
             elif data.size:
                 v[...] = data
         attrs = {k: _attr(a) for k, a in ds.attrs.items()}
-        if extra_coords:
-            attrs["coordinates"] = " ".join(extra_coords)
+        if unattached:
+            attrs["coordinates"] = " ".join(unattached)
         if attrs:
             nc.setncatts(attrs)
     finally:
