@@ -23,7 +23,9 @@ cold ``ssproj run``, for an in-memory Dataset that Dask never touches.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -66,7 +68,7 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
     import netCDF4  # lazy: only when a result is written
 
     path = Path(path)
-    plan = []
+    plan: list[tuple[Hashable, xr.Variable, Any, float | None, np.ndarray]] = []
     for name, var in ds.variables.items():
         data = var.data
         if not isinstance(data, np.ndarray):
