@@ -79,7 +79,7 @@ BAD_CASES = [
      ["tables.tfr.confidence = 'verifed' is not a confidence level (verified | secondary | assumed)",
       "did you mean 'verified'?"]),
     ("after_none.yaml", "after_none.yaml", 7,
-     ["changes.price_inflation: time path ends in 2030 with after: none, but projection.end_year is 2040"]),
+     ["changes.fertility_multiplier: time path ends in 2030 with after: none, but projection.end_year is 2040"]),
     ("bad_index.yaml", "bad_index.yaml", 9,
      ["changes.wage_growth.after.index = 'fertility_multiplier' cannot be used as an index",
       "unit '1/year'"]),
@@ -135,7 +135,7 @@ def test_several_problems_in_one_file_all_reported():
     lines = [str(p) for p in problems]
     assert [p.line for p in problems] == [6, 7, 9, 10]
     assert "projection.step: unknown key in projection; expected one of: end_year, start_year" in lines[0]
-    assert "seed = -3 must be a non-negative integer" in lines[1]
+    assert "seed = -3 must be an integer from 0 to 9,223,372,036,854,775,807 (2^63 - 1)" in lines[1]
     assert "changes.fertility_multiplier[2030] = 3.5 is outside [0, 3]" in lines[2]
     assert "changes.wage_growht: unknown parameter; did you mean 'wage_growth'?" in lines[3]
     # str(error) lists every problem, one per line

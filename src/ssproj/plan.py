@@ -37,7 +37,8 @@ from ssproj.scheme.labour import SECTORS
 from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
 from ssproj.scheme.strategies import StrategyRun, run_strategy
 
-__all__ = ["ProjectionPlan", "compile_scenario", "dataset_attrs", "provenance_of", "run_plan", "strategy_run"]
+__all__ = ["NonFiniteResultError", "ProjectionPlan", "check_finite", "compile_scenario", "dataset_attrs",
+           "provenance_of", "run_plan", "strategy_run"]
 
 
 @dataclass(frozen=True)
@@ -214,13 +215,17 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
         "population_floor_adjustment": (("year",), floor, A("population_floor_adjustment")),
     }
     coords: dict[str, Any] = {"year": years, "sex": list(SEXES), "age": AGES}
+    padded: frozenset[str] = frozenset()
     if has_scheme:
         assert econ is not None
-        V.update(_scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full))
+        scheme_vars = _scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full)
+        padded = frozenset(name for name, (dims, _, _) in scheme_vars.items() if dims[:1] == ("year",))
+        V.update(scheme_vars)
         coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
                        "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})
         if sp.branches:
             coords["branch"] = list(sp.branches)
+    check_finite(V, years, len(years) - (len(sp.years) if has_scheme else 0), padded, sc, coords)
     ds = xr.Dataset(V, coords=coords)
     if channels is not None:
         n_before = len(years) - len(sp.years)
@@ -237,6 +242,80 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
 
 
 _STOCKS = ("actives", "inactives", "service", "pensioners", "amounts")
+
+
+class NonFiniteResultError(ValueError):
+    """A projection produced an infinite or undefined value (nothing is written)."""
+
+
+def check_finite(variables: dict[str, tuple], years: np.ndarray, n_before: int, padded: frozenset[str],
+                 scenario: Any = None, coords: dict[str, Any] | None = None) -> None:
+    """Raise :class:`NonFiniteResultError` if a result is not finite.
+
+    Parameters
+    ----------
+    variables : dict
+        Name -> ``(dims, values, attrs)`` of the Dataset being built, in the
+        order the engine computes them (population first, then the scheme,
+        then the funds).
+    years : ndarray
+        Projection years.
+    n_before : int
+        Leading projection years before the first scheme year: the rows of
+        the `padded` variables there are NaN by design.
+    padded : frozenset of str
+        Variables on the scheme years (year first), NaN before them.
+    scenario : Scenario, optional
+        Named in the message, with its changes.
+    coords : dict, optional
+        Dimension -> labels, to name the cell.
+
+    Raises
+    ------
+    NonFiniteResultError
+        Naming the first variable (in that order) and its first year with a
+        value that is infinite or NaN, the cell, and the economic and
+        demographic inputs of that year that are themselves not finite or
+        beyond 1e100 (what drove it, when an input overflowed).
+    """
+    for name, (dims, values, _attrs) in variables.items():
+        arr = np.asarray(values)
+        if arr.dtype.kind != "f":
+            continue
+        check = arr[n_before:] if name in padded else arr
+        finite = np.isfinite(check)
+        if finite.all():
+            continue
+        offset = n_before if name in padded else 0
+        cell = np.unravel_index(int(np.argmin(finite.ravel())), check.shape)
+        labels = coords or {}
+        where = ", ".join(f"{d} {labels[d][i] if d in labels else i}" for d, i in zip(dims, cell, strict=True)
+                          if d != "year")
+        year = int(years[cell[0] + offset]) if dims[:1] == ("year",) else None
+        value = check[cell]
+        at = f" in {year}" if year is not None else ""
+        drivers = []
+        if year is not None:
+            t = int(np.searchsorted(years, year))
+            for inp in ("average_wage", "minimum_wage", "contribution_ceiling", "gdp", "investment_return",
+                        "population", "mortality_rate", "fertility_rate", "net_migration"):
+                if inp in variables and inp != name:
+                    v = np.asarray(variables[inp][1])
+                    if v.ndim and v.shape[0] == len(years):
+                        row = v[t]
+                        big = row[np.isfinite(row)]
+                        if not np.isfinite(row).all() or (big.size and np.abs(big).max() > 1e100):
+                            drivers.append(f"{inp} ({np.abs(row).max():.3g} in {year})")
+        who = f"scenario {getattr(scenario, 'name', '?')!r}: " if scenario is not None else ""
+        sources = getattr(scenario, "parameter_sources", None) or {}
+        changes = sorted(k for k, v in sources.items() if v.get("origin") not in ("defaults", "assumptions"))
+        msg = (f"{who}the projection is not finite: {name} = {value}{at}"
+               + (f" ({where})" if where else "")
+               + "; nothing was written. "
+               + (f"Inputs that overflowed first: {', '.join(drivers)}. " if drivers else "")
+               + (f"The scenario changes {', '.join(changes)}: check their values and the horizon."
+                  if changes else "Check the growth rates, returns and the horizon of the scenario."))
+        raise NonFiniteResultError(msg)
 
 
 def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int,

@@ -8,6 +8,14 @@ indicator). :func:`solve` returns the lowest lever values that meet every
 target, as scenario changes (:class:`SolveResult`). Method and examples:
 ``docs/solve.md``.
 
+A spec is validated like a scenario: :func:`load_spec` checks its form and
+:func:`solve` checks it against the scenario (parameters, groups, years)
+before any projection runs; every problem is reported at once in one
+:class:`ssproj.errors.ScenarioError` (file, line, key path, value, what was
+expected, a did-you-mean for unknown keys), e.g.::
+
+    spec.yaml:9: targets[0].untill: unknown key in a target; did you mean 'until'?
+
 Example spec (YAML)::
 
     levers:
@@ -23,6 +31,7 @@ Example spec (YAML)::
 """
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import re
@@ -34,19 +43,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean
 from ssproj.io.atomic import write_text_atomic
-from ssproj.projection import project
+from ssproj.projection import Projection, project
 from ssproj.scenario import load_scenario
-from ssproj.scenario.yamlio import dump_yaml, load_yaml_file
+from ssproj.scenario.timepath import YEAR_RANGE, TimePath
+from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
 
-__all__ = ["solve", "SolveResult", "load_spec", "Lever", "Target"]
+__all__ = ["solve", "SolveResult", "load_spec", "parse_spec", "check_spec", "Lever", "Target", "SpecError"]
 
 _LEVER_TYPES = ("contribution_rate", "pensionable_age", "level")
 _SEXES = ("male", "female")
+_SPEC_KEYS = ("description", "levers", "targets")
+_STEPPED_KEYS = ("every_years", "max_step", "granularity", "last_year")
+#: Keys of each lever type.
+_LEVER_KEYS: dict[str, tuple[str, ...]] = {
+    "contribution_rate": ("type", "parameters", "groups", "start_year") + _STEPPED_KEYS,
+    "pensionable_age": ("type", "sexes", "groups", "start_year") + _STEPPED_KEYS,
+    "level": ("type", "parameter", "groups", "start_year", "bounds", "prefer"),
+}
+_TARGET_KEYS = ("name", "op", "value", "from", "until")
+_TARGET_EXAMPLES = "e.g. 'reserve_ratio >= 1 until 2050', 'no_depletion from 2030 until 2060' or 'gap_50 <= 0.25'"
+#: How problems name a spec given as a mapping.
+SPEC_LABEL = "<solve spec>"
 
 
-class SpecError(ValueError):
-    """A problem in a solve spec."""
+class SpecError(ScenarioError):
+    """Problems in a solve spec: a `ScenarioError` listing every problem (file, line, key path)."""
 
 
 # -----------------------------------------------------------------------------
@@ -60,7 +83,8 @@ class Target:
     year from ``from_year`` to ``until``), ``"no_depletion"`` (combined
     reserve at 31 December > 0 in every year from ``from_year`` to
     ``until``) or ``"indicator"`` (``Projection.indicators()[name]``
-    compared with ``value`` by ``op``, ``"<="`` or ``">="``).
+    compared with ``value`` by ``op``, ``"<="`` or ``">="``). ``where`` is
+    its position in the spec (for messages).
     """
 
     kind: str
@@ -69,6 +93,7 @@ class Target:
     from_year: int | None = None
     name: str = ""
     op: str = ">="
+    where: Where | None = field(default=None, compare=False, repr=False)
 
     def label(self) -> str:
         span = (f" from {self.from_year}" if self.from_year else "") + (f" until {self.until}" if self.until else "")
@@ -81,7 +106,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Lever:
-    """One lever (see :func:`load_spec` for the keys)."""
+    """One lever (see :func:`load_spec` for the keys); ``where`` is its position in the spec."""
 
     type: str
     parameters: tuple[str, ...]
@@ -93,6 +118,9 @@ class Lever:
     last_year: int | None = None
     bounds: tuple[float, float] | None = None
     prefer: str = "low"
+    where: Where | None = field(default=None, compare=False, repr=False)
+    #: False for what is valid of a lever with problems (start_year 0 if not valid): only its names are checked.
+    complete: bool = field(default=True, compare=False, repr=False)
 
     @property
     def stepped(self) -> bool:
@@ -110,103 +138,333 @@ _TARGET_RE = re.compile(
     r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=)\s*(?P<value>[-+0-9.eE]+))?"
     r"(?:\s+from\s+(?P<from>\d{4}))?(?:\s+until\s+(?P<until>\d{4}))?\s*$"
 )
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _parse_target(item: Any) -> Target:
-    if isinstance(item, str):
-        m = _TARGET_RE.match(item)
-        if not m:
-            raise SpecError(f"target {item!r}: expected e.g. 'reserve_ratio >= 1 until 2050', "
-                            f"'no_depletion until 2060' or 'gap_50 <= 0.25'")
-        d: dict[str, Any] = {"name": m["name"]}
-        if m["op"]:
-            d["op"], d["value"] = m["op"], float(m["value"])
-        if m["from"]:
-            d["from"] = int(m["from"])
-        if m["until"]:
-            d["until"] = int(m["until"])
-    elif isinstance(item, Mapping):
-        d = dict(item)
-    else:
-        raise SpecError(f"target {item!r}: expected a string or a mapping")
-    name = str(d.get("name", d.get("type", "")))
-    until = d.get("until")
-    from_year = d.get("from")
-    if name == "reserve_ratio":
-        if d.get("op", ">=") != ">=" or "value" not in d:
-            raise SpecError(f"target {item!r}: reserve_ratio takes '>= k'")
-        return Target("reserve_ratio", float(d["value"]), until, from_year)
-    if name == "no_depletion":
-        if "value" in d:
-            raise SpecError(f"target {item!r}: no_depletion takes no value")
-        return Target("no_depletion", 0.0, until, from_year)
-    if "value" not in d or d.get("op") not in ("<=", ">="):
-        raise SpecError(f"target {item!r}: an indicator target needs '<= value' or '>= value'")
-    if until is not None or from_year is not None:
-        raise SpecError(f"target {item!r}: an indicator target takes no 'from'/'until'")
-    return Target("indicator", float(d["value"]), None, None, name, d["op"])
+def _label_where() -> Where:
+    return Where(lambda _p: (SPEC_LABEL, None))
 
 
-def _years(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise SpecError(f"{what}: expected a year (integer), got {value!r}")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value))
+
+
+def _unknown_keys(raw: Mapping, at: Where, allowed: tuple[str, ...], what: str) -> list[Problem]:
+    return [(at / key).problem(MISSING, f"unknown key in {what}", did_you_mean(key, allowed))
+            for key in raw if key not in allowed]
+
+
+def _year(raw: Mapping, key: str, at: Where, problems: list[Problem], *, required: bool = False) -> int | None:
+    """``raw[key]`` as a calendar year; None if absent or null (a problem if `required`) or invalid (a problem)."""
+    value = raw.get(key)
+    if value is None:
+        if required:
+            problems.append(at.problem(MISSING, f"required key '{key}' is missing (a calendar year)"))
+        return None
+    if not _is_int(value) or not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+        problems.append((at / key).problem(value, "must be a calendar year (an integer)"))
+        return None
     return int(value)
 
 
-def _parse_lever(item: Any) -> Lever:
-    if not isinstance(item, Mapping) or "type" not in item:
-        raise SpecError(f"lever {item!r}: expected a mapping with 'type' ({', '.join(_LEVER_TYPES)})")
-    d = dict(item)
-    kind = d.pop("type")
-    if kind not in _LEVER_TYPES:
-        raise SpecError(f"lever type {kind!r}: expected one of {', '.join(_LEVER_TYPES)}")
-    groups = d.pop("groups", None)
-    groups = tuple(str(g) for g in ([groups] if isinstance(groups, str) else groups)) if groups is not None else None
-    start = _years(d.pop("start_year", d.pop("from_year", None)), f"{kind} lever start_year")
+def _names(value: Any, at: Where, what: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    """A name or a non-empty list of distinct names, as a tuple; None (and problems) if not."""
+    if isinstance(value, str):
+        if not value.strip():
+            problems.append(at.problem(value, f"must be {what}: a name or a non-empty list of names"))
+            return None
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not value:
+        problems.append(at.problem(value, f"must be {what}: a name or a non-empty list of names"))
+        return None
+    ok = True
+    first: dict[str, int] = {}
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            problems.append((at / i).problem(item, "must be a name (a non-empty string)"))
+            ok = False
+        elif item in first:
+            problems.append((at / i).problem(item, f"is given twice (also {(at / first[item]).key_path})"))
+            ok = False
+        else:
+            first[item] = i
+    return tuple(value) if ok else None
+
+
+def _partial(kind: str, params: tuple[str, ...], groups: tuple[str, ...] | None, start: int | None,
+             at: Where) -> Lever:
+    """What is valid of a lever with problems: its names (and start year) are still checked against the scenario."""
+    return Lever(kind, params, groups, start if start is not None else 0, where=at, complete=False)
+
+
+def _parse_lever(item: Any, at: Where | None = None) -> tuple[Lever | None, list[Problem]]:
+    """Validate one lever (its form only; :func:`solve` checks it against the scenario).
+
+    A lever with problems comes back incomplete (``complete`` False) if its
+    parameter names are valid, else as None.
+    """
+    at = at if at is not None else _label_where()
+    if not isinstance(item, Mapping):
+        return None, [at.problem(item, f"must be a mapping with 'type' ({', '.join(_LEVER_TYPES)}), "
+                                       "'start_year' and the keys of its type")]
+    problems: list[Problem] = []
+    kind = item.get("type", MISSING)
+    if kind is MISSING:
+        problems.append(at.problem(MISSING, "required key 'type' is missing", did_you_mean(None, _LEVER_TYPES)))
+    elif not isinstance(kind, str) or kind not in _LEVER_TYPES:
+        problems.append((at / "type").problem(kind, "is not a lever type", did_you_mean(kind, _LEVER_TYPES)))
+        kind = MISSING
+    every_key = tuple(dict.fromkeys(k for keys in _LEVER_KEYS.values() for k in keys))
+    allowed = _LEVER_KEYS[kind] if kind is not MISSING else every_key
+    for key in item:
+        if key in allowed:
+            continue
+        owners = [t for t, keys in _LEVER_KEYS.items() if key in keys]
+        if owners:
+            problems.append((at / key).problem(
+                MISSING, f"is not a key of a {kind} lever (only of {' and '.join(owners)} levers)",
+                "a {} lever takes {}".format(kind, ", ".join(allowed))))
+        else:
+            what = f"a {kind} lever" if kind is not MISSING else "a lever"
+            problems.append((at / key).problem(MISSING, f"unknown key in {what}", did_you_mean(key, allowed)))
+    groups = None
+    if item.get("groups") is not None:
+        groups = _names(item["groups"], at / "groups", "insured groups", problems)
+    start = _year(item, "start_year", at, problems, required=True)
+    if kind is MISSING:
+        return None, problems
     if kind == "level":
-        param = d.pop("parameter", None)
-        bounds = d.pop("bounds", None)
-        prefer = d.pop("prefer", "low")
-        if not isinstance(param, str):
-            raise SpecError("level lever: 'parameter' (a parameter name) is required")
-        if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and float(bounds[0]) < float(bounds[1])):
-            raise SpecError(f"level lever {param}: 'bounds: [low, high]' with low < high is required")
-        if prefer not in ("low", "high"):
-            raise SpecError(f"level lever {param}: prefer must be 'low' or 'high', not {prefer!r}")
-        if d:
-            raise SpecError(f"level lever {param}: unknown keys {sorted(d)}")
-        return Lever("level", (param,), groups, start, bounds=(float(bounds[0]), float(bounds[1])), prefer=prefer)
+        param = item.get("parameter", MISSING)
+        if param is MISSING:
+            problems.append(at.problem(MISSING, "required key 'parameter' is missing (the parameter to set)"))
+        elif not isinstance(param, str) or not _NAME_RE.match(param):
+            problems.append((at / "parameter").problem(param, "must be a parameter name"))
+        bounds = item.get("bounds", MISSING)
+        if bounds is MISSING:
+            problems.append(at.problem(MISSING, "required key 'bounds' is missing ([low, high]: the range searched)"))
+        elif not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+            problems.append((at / "bounds").problem(bounds, "must be [low, high]: two numbers"))
+        else:
+            bad = [k for k, b in enumerate(bounds) if not _is_number(b)]
+            for k in bad:
+                problems.append((at / "bounds" / k).problem(bounds[k], "must be a number"))
+            if not bad and not bounds[0] < bounds[1]:
+                problems.append((at / "bounds").problem(list(bounds), "must be [low, high] with low < high"))
+        prefer = item.get("prefer", "low")
+        if not isinstance(prefer, str) or prefer not in ("low", "high"):
+            problems.append((at / "prefer").problem(prefer, "must be low or high (the end of the bounds the answer "
+                                                            "should be closest to)"))
+        if problems:
+            named = isinstance(param, str) and _NAME_RE.match(param) is not None
+            return (_partial("level", (param,), groups, start, at) if named else None), problems
+        assert start is not None and isinstance(bounds, (list, tuple))
+        return Lever("level", (param,), groups, start, bounds=(float(bounds[0]), float(bounds[1])), prefer=prefer,
+                     where=at), []
+    params: tuple[str, ...] | None
     if kind == "contribution_rate":
-        params = d.pop("parameters", ["contribution_rate_employer"])
-        params = [params] if isinstance(params, str) else list(params)
-        bad = [p for p in params if not str(p).startswith("contribution_rate_")]
-        if bad:
-            raise SpecError(f"contribution_rate lever: {bad} are not contribution_rate_* parameters")
+        params = _names(item.get("parameters", "contribution_rate_employer"), at / "parameters",
+                        "contribution_rate_* parameters", problems)
+        for k, p in enumerate(params or ()):
+            if not p.startswith("contribution_rate_"):
+                problems.append((at / "parameters" / k).problem(
+                    p, "is not a contribution_rate_* parameter", "use a level lever for other parameters"))
     else:
-        sexes = d.pop("sexes", list(_SEXES))
-        sexes = [sexes] if isinstance(sexes, str) else list(sexes)
-        bad = [s for s in sexes if s not in _SEXES]
-        if bad or not sexes:
-            raise SpecError(f"pensionable_age lever: sexes must be among {list(_SEXES)}, not {sexes}")
-        params = [f"pensionable_age_{s}" for s in sexes]
-    every = _years(d.pop("every_years", 1), f"{kind} lever every_years")
-    max_step = d.pop("max_step", None)
-    if isinstance(max_step, bool) or not isinstance(max_step, (int, float)):
-        raise SpecError(f"{kind} lever: max_step (a number >= 0) is required")
-    max_step = float(max_step)
-    gran = d.pop("granularity", None)
-    last = d.pop("last_year", None)
-    if d:
-        raise SpecError(f"{kind} lever: unknown keys {sorted(d)}")
-    if every < 1:
-        raise SpecError(f"{kind} lever: every_years must be >= 1")
-    if not max_step >= 0:
-        raise SpecError(f"{kind} lever: max_step (>= 0) is required")
-    if gran is not None and not float(gran) > 0:
-        raise SpecError(f"{kind} lever: granularity must be > 0")
-    return Lever(kind, tuple(params), groups, start, every, max_step,
-                 float(gran) if gran is not None else None,
-                 _years(last, f"{kind} lever last_year") if last is not None else None)
+        sexes = _names(item.get("sexes", list(_SEXES)), at / "sexes", "sexes (male, female)", problems)
+        for k, s in enumerate(sexes or ()):
+            if s not in _SEXES:
+                problems.append((at / "sexes" / k).problem(s, "is not a sex", did_you_mean(s, _SEXES)))
+        params = tuple(f"pensionable_age_{s}" for s in sexes or ())
+    every = item.get("every_years", 1)
+    if not _is_int(every) or every < 1:
+        problems.append((at / "every_years").problem(every, "must be a whole number of years >= 1"))
+    max_step = item.get("max_step", MISSING)
+    if max_step is MISSING:
+        problems.append(at.problem(MISSING, "required key 'max_step' is missing (the largest step, a number >= 0)"))
+        max_step = None
+    elif not _is_number(max_step) or max_step < 0:
+        problems.append((at / "max_step").problem(max_step, "must be a number >= 0 (the largest step, in the "
+                                                            "parameter's unit)"))
+        max_step = None
+    gran = item.get("granularity")
+    if gran is not None:
+        if not _is_number(gran) or gran <= 0:
+            problems.append((at / "granularity").problem(gran, "must be a number > 0 (steps are multiples of it)"))
+        elif max_step is not None and gran > max_step * (1 + 1e-9):
+            problems.append((at / "granularity").problem(
+                gran, f"is larger than max_step ({max_step:g}): no step could be taken"))
+    last = _year(item, "last_year", at, problems)
+    if last is not None and start is not None and last < start:
+        problems.append((at / "last_year").problem(last, f"is before start_year ({start})"))
+    if problems:
+        return (_partial(kind, params, groups, start, at) if params else None), problems
+    assert start is not None and params is not None and max_step is not None
+    return Lever(kind, params, groups, start, int(every), float(max_step),
+                 float(gran) if gran is not None else None, last, where=at), []
+
+
+def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, list[Problem]]:
+    """Validate one target (its form only; :func:`solve` checks its years and indicator name)."""
+    at = at if at is not None else _label_where()
+    problems: list[Problem] = []
+    d: dict[str, Any]
+    if isinstance(item, str):
+        m = _TARGET_RE.match(item)
+        if not m:
+            words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", item)[1:] if w not in ("from", "until", "e", "E")]
+            hint = did_you_mean(words[0], ("from", "until")) if words else None
+            return None, [at.problem(item, f"is not a target ({_TARGET_EXAMPLES})", hint)]
+        d = {"name": m["name"]}
+        if m["op"]:
+            d["op"] = m["op"]
+            try:
+                d["value"] = float(m["value"])
+            except ValueError:
+                return None, [(at / "value").problem(m["value"], "is not a number")]
+        for key in ("from", "until"):
+            if m[key]:
+                d[key] = int(m[key])
+    elif isinstance(item, Mapping):
+        problems += _unknown_keys(item, at, _TARGET_KEYS, "a target")
+        d = {k: v for k, v in item.items() if k in _TARGET_KEYS}
+        name = d.get("name", MISSING)
+        if name is MISSING:
+            problems.append(at.problem(MISSING, "required key 'name' is missing (reserve_ratio, no_depletion or an "
+                                                "indicator such as gap_50)"))
+        elif not isinstance(name, str) or not _NAME_RE.match(name):
+            problems.append((at / "name").problem(name, "must be reserve_ratio, no_depletion or an indicator name"))
+        if "op" in d and d["op"] not in ("<=", ">="):
+            problems.append((at / "op").problem(d["op"], "must be '<=' or '>='"))
+        if "value" in d and not _is_number(d["value"]):
+            problems.append((at / "value").problem(d["value"], "must be a number"))
+        for key in ("from", "until"):
+            if key in d:
+                d[key] = _year(d, key, at, problems)
+        if problems:
+            return None, problems
+    else:
+        return None, [at.problem(item, f"must be a string or a mapping {{name, op, value, from, until}} "
+                                       f"({_TARGET_EXAMPLES})")]
+    name, op, value = d.get("name"), d.get("op"), d.get("value", 0.0)
+    from_year, until = d.get("from"), d.get("until")
+    if name == "reserve_ratio":
+        if op is not None and op != ">=":
+            problems.append((at / "op").problem(op, "must be '>=' for reserve_ratio ('reserve_ratio >= k')"))
+        if "value" not in d:
+            problems.append(at.problem(MISSING, "required key 'value' is missing (reserve_ratio takes '>= k')"))
+    elif name == "no_depletion":
+        for key in ("op", "value"):
+            if key in d:
+                problems.append((at / key).problem(d[key], "is not taken by no_depletion (it means a reserve > 0)"))
+    else:
+        if op is None:
+            problems.append(at.problem(MISSING, f"required key 'op' is missing (an indicator target takes "
+                                                f"'{name} <= value' or '{name} >= value')"))
+        if "value" not in d:
+            problems.append(at.problem(MISSING, f"required key 'value' is missing (an indicator target takes "
+                                                f"'{name} <= value' or '{name} >= value')"))
+        for key in ("from", "until"):
+            if d.get(key) is not None:
+                problems.append((at / key).problem(
+                    d[key], "is not taken by an indicator target (indicators summarise the whole projection)"))
+    if from_year is not None and until is not None and from_year > until:
+        problems.append((at / "from").problem(from_year, f"is after until ({until})"))
+    if problems:
+        return None, problems
+    if name == "reserve_ratio":
+        return Target("reserve_ratio", float(value), until, from_year, where=at), []
+    if name == "no_depletion":
+        return Target("no_depletion", 0.0, until, from_year, where=at), []
+    return Target("indicator", float(value), None, None, str(name), str(op), where=at), []
+
+
+def parse_spec(raw: Any, where: Where | None = None) -> tuple[list[Lever], list[Target], list[Problem]]:
+    """Validate the form of a solve spec, collecting every problem.
+
+    Parameters
+    ----------
+    raw : mapping
+        ``{levers: [...], targets: [...], description}`` (see :func:`load_spec`).
+    where : Where, optional
+        Position of `raw` (file, line and key path in problems); default:
+        the label ``<solve spec>``.
+
+    Returns
+    -------
+    levers : list of Lever
+        The levers without problems.
+    targets : list of Target
+        The targets without problems.
+    problems : list of Problem
+    """
+    levers, targets, problems, _ok = _parse_spec(raw, where)
+    return [lever for lever in levers if lever.complete], targets, problems
+
+
+def _parse_spec(raw: Any, where: Where | None) -> tuple[list[Lever], list[Target], list[Problem], bool]:
+    """`parse_spec`, and whether every target was valid."""
+    where = where if where is not None else _label_where()
+    if raw is None:
+        return [], [], [where.problem(MISSING, "the solve spec is empty: it needs 'levers' and 'targets'")], False
+    if not isinstance(raw, Mapping):
+        return [], [], [where.problem(raw, "must be a mapping with 'levers' and 'targets' (a solve spec)")], False
+    problems = _unknown_keys(raw, where, _SPEC_KEYS, "a solve spec")
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append((where / "description").problem(description, "must be a string"))
+    levers: list[Lever] = []
+    targets: list[Target] = []
+    targets_ok = True
+    for key, what, example in (("levers", "levers", "mappings with 'type'"),
+                               ("targets", "targets", "e.g. 'reserve_ratio >= 1 until 2050'")):
+        items = raw.get(key, MISSING)
+        if items is MISSING:
+            problems.append(where.problem(MISSING, f"required key '{key}' is missing (a list of {what}: {example})"))
+            targets_ok = targets_ok and key != "targets"
+            continue
+        if not isinstance(items, (list, tuple)) or not items:
+            problems.append((where / key).problem(items, f"must be a non-empty list of {what} ({example})"))
+            targets_ok = targets_ok and key != "targets"
+            continue
+        labels: dict[str, int] = {}
+        for i, item in enumerate(items):
+            at = where / key / i
+            parsed: Lever | Target | None
+            parsed, item_problems = (_parse_lever if key == "levers" else _parse_target)(item, at)
+            problems += item_problems
+            if item_problems or parsed is None:
+                targets_ok = targets_ok and key != "targets"
+                if isinstance(parsed, Lever):
+                    levers.append(parsed)  # incomplete: its names are still checked against the scenario
+                continue
+            label = parsed.label()
+            if label in labels:
+                problems.append(at.problem(MISSING, f"is the same {what[:-1]} as {key}[{labels[label]}] ({label})",
+                                           "remove one"))
+                continue
+            labels[label] = i
+            if isinstance(parsed, Lever):
+                levers.append(parsed)
+            else:
+                targets.append(parsed)
+    return levers, targets, problems, targets_ok
+
+
+def _read_spec(spec: Any) -> tuple[list[Lever], list[Target], list[Problem], bool]:
+    """Levers, targets and problems of a spec given as a mapping or a file, and whether every target was valid."""
+    if isinstance(spec, Mapping):
+        return _parse_spec(spec, _label_where())
+    if not isinstance(spec, (str, os.PathLike)):
+        return [], [], [Problem(SPEC_LABEL, None, "", spec, "is not a solve spec (a mapping or a YAML file)")], False
+    doc, problems = load_yaml_file(Path(spec))
+    if doc is None:
+        return [], [], problems, False
+    levers, targets, more, targets_ok = _parse_spec(doc.data, doc.where())
+    return levers, targets, problems + more, targets_ok
 
 
 def load_spec(spec: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[list[Lever], list[Target]]:
@@ -235,7 +493,11 @@ def load_spec(spec: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[list[Le
         [from Y] [until T]``, ``no_depletion [from Y] [until T]``, or
         ``NAME <= r`` / ``NAME >= r`` for an indicator of
         :meth:`ssproj.Projection.indicators` (e.g. ``gap_50 <= 0.25``,
-        ``actuarial_balance_50 >= 0``).
+        ``actuarial_balance_50 >= 0``); a mapping has the keys ``name``,
+        ``op``, ``value``, ``from`` and ``until``.
+
+        Any other key is an error. Optional keys given as null take their
+        default.
 
     Returns
     -------
@@ -243,26 +505,170 @@ def load_spec(spec: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[list[Le
 
     Raises
     ------
-    ValueError
-        For a malformed spec (message says what is expected).
+    SpecError
+        A `ScenarioError` (so a ``ValueError``) listing every problem of
+        the spec's form, each with file (or ``<solve spec>``), line, key
+        path, value and what was expected. What depends on the scenario
+        (parameters, groups, years) is checked by :func:`solve`.
     """
-    if not isinstance(spec, Mapping):
-        doc, problems = load_yaml_file(Path(spec))
-        if problems or doc is None:
-            raise SpecError(f"{spec}: " + "; ".join(str(p) for p in problems))
-        spec = doc.data
-    if not isinstance(spec, Mapping):
-        raise SpecError("a solve spec is a mapping with 'levers' and 'targets'")
-    unknown = sorted(set(spec) - {"levers", "targets", "description"})
-    if unknown:
-        raise SpecError(f"solve spec: unknown keys {unknown} (expected levers, targets)")
-    levers = [_parse_lever(x) for x in (spec.get("levers") or [])]
-    targets = [_parse_target(x) for x in (spec.get("targets") or [])]
-    if not levers:
-        raise SpecError("solve spec: at least one lever is required")
-    if not targets:
-        raise SpecError("solve spec: at least one target is required")
+    levers, targets, problems, _ok = _read_spec(spec)
+    if problems:
+        raise SpecError(problems)
     return levers, targets
+
+
+def _indicator_names(scenario) -> tuple[str, ...]:
+    """Names of :meth:`Projection.indicators` (default arguments) for `scenario`."""
+    params = inspect.signature(Projection.indicators).parameters
+    years = {int(y) for y in scenario.scheme_years}
+    names = ["depletion_year"]
+    for n in params["horizons"].default:
+        names += [f"gap_{n}", f"summarized_income_rate_{n}", f"summarized_cost_rate_{n}", f"actuarial_balance_{n}"]
+    names += [f"reserve_ratio_{y}" for y in params["milestones"].default if y in years]
+    return tuple(names)
+
+
+def _step_years(lever: Lever, last_target: int) -> list[int]:
+    """Step years of a stepped lever: ``start_year`` every ``every_years`` to ``last_year`` or the last target."""
+    last = lever.last_year if lever.last_year is not None else last_target
+    return list(range(lever.start_year, last + 1, lever.every_years)) or [lever.start_year]
+
+
+def _last_target_year(scenario, targets: list[Target]) -> int:
+    """The last ``until`` of the targets (the default last step year), else the projection's end year."""
+    return max((t.until for t in targets if t.until is not None), default=scenario.end_year)
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(_is_numeric(v) for v in value.values())
+    return isinstance(value, TimePath) or _is_number(value)
+
+
+def _check_groups(lever: Lever, param: str, value: Any, at: Where, scenario) -> list[Problem]:
+    if lever.groups is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [(at / "groups").problem(list(lever.groups), f"is given but {param} is not set per insured group")]
+    entities = tuple(value)
+    what = ("is not an insured group declared in the assumption set" if entities == tuple(scenario.groups)
+            else f"is not one of the entities {param} is set for")
+    return [(at / "groups" / k).problem(g, what, did_you_mean(g, entities))
+            for k, g in enumerate(lever.groups) if g not in entities]
+
+
+def _first_problem(exc: ScenarioError) -> str:
+    first = exc.problems[0].message
+    first = first[len("changes."):] if first.startswith("changes.") else first
+    return first + (f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else "")
+
+
+def check_spec(scenario, levers: list[Lever], targets: list[Target], *,
+               targets_complete: bool = True) -> list[Problem]:
+    """Check levers and targets against a scenario, collecting every problem (no projection is run).
+
+    Target years must lie in the years the scheme is projected; a lever's
+    parameters and groups must exist in the scenario, its years must lie in
+    the projection (and, without indicator targets, not after the last
+    target year), and its range (stepped levers: every step at
+    ``max_step``; level levers: both bounds) must give valid scenarios.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    levers, targets : list
+        As returned by :func:`parse_spec` (``where`` locates problems).
+        An incomplete lever (one with problems) has its names and start
+        year checked only.
+    targets_complete : bool, default True
+        False if some targets had problems (then the last target year is
+        not known and levers are not checked against it).
+
+    Returns
+    -------
+    list of Problem
+    """
+    if not scenario.groups:
+        return [Problem(scenario.path if scenario.path is not None else f"<scenario {scenario.name}>", None, "",
+                        MISSING, f"scenario {scenario.name!r} has no scheme (its assumption set declares no insured "
+                                 "groups): solve needs one")]
+    problems: list[Problem] = []
+    first, end = int(scenario.scheme_years[0]), int(scenario.end_year)
+    indicators = _indicator_names(scenario)
+    for t in targets:
+        at = t.where if t.where is not None else _label_where()
+        if t.kind == "indicator":
+            if t.name not in indicators:
+                problems.append((at / "name").problem(
+                    t.name, "is not reserve_ratio, no_depletion or an indicator of Projection.indicators()",
+                    did_you_mean(t.name, indicators + ("reserve_ratio", "no_depletion"), list_if_no_match=0)))
+            continue
+        for key, year in (("from", t.from_year), ("until", t.until)):
+            if year is not None and not first <= year <= end:
+                problems.append((at / key).problem(
+                    year, f"is outside the years the scheme is projected, {first}-{end}"))
+    last_target = _last_target_year(scenario, targets)
+    # the last year any target looks at (levers starting later cannot help); unknown if a target is invalid
+    horizon = None
+    if targets and targets_complete and not problems:
+        horizon = max(end if t.kind == "indicator" or t.until is None else t.until for t in targets)
+    for lever in levers:
+        at = lever.where if lever.where is not None else _label_where()
+        before = len(problems)
+        lo, span = (first, "years the scheme is projected") if lever.stepped else (scenario.start_year,
+                                                                                   "projection years")
+        if not lever.complete and not lever.start_year:
+            pass  # its start_year has a problem already
+        elif not lo <= lever.start_year <= end:
+            problems.append((at / "start_year").problem(lever.start_year, f"is outside the {span}, {lo}-{end}"))
+        elif horizon is not None and lever.start_year > horizon:
+            problems.append((at / "start_year").problem(
+                lever.start_year, f"is after the last target year {horizon}: the lever could not help meet them"))
+        if lever.last_year is not None and lever.last_year > end:
+            problems.append((at / "last_year").problem(lever.last_year, f"is after the projection's end year {end}"))
+        for k, p in enumerate(lever.parameters):
+            if lever.type == "level":
+                p_at = at / "parameter"
+            elif lever.type == "pensionable_age":
+                p_at = at / "sexes"
+            else:
+                p_at = at / "parameters" / k
+            if p not in scenario.parameters:
+                problems.append(p_at.problem(p, "is not a parameter of the scenario",
+                                             did_you_mean(p, scenario.parameters)))
+                continue
+            value = scenario.value(p)
+            if lever.stepped and not isinstance(value, Mapping):
+                problems.append(p_at.problem(p, "is not set per insured group: a stepped lever raises a per-group "
+                                                "parameter"))
+                continue
+            if not lever.stepped and not _is_numeric(value):
+                problems.append(p_at.problem(p, "is not a number or a time path: a level lever sets a numeric "
+                                                "parameter"))
+                continue
+            problems += _check_groups(lever, p, value, at, scenario)
+        if len(problems) > before or not targets_complete or not lever.complete:
+            continue
+        # the lever's range must make valid scenarios (the search evaluates its ends)
+        if lever.stepped:
+            hi = lever.max_step
+            if lever.granularity is not None:
+                hi = _round(math.floor(hi / lever.granularity + 1e-9) * lever.granularity)
+            changes = _stepped_changes(scenario, lever, dict.fromkeys(_step_years(lever, last_target), hi))
+            try:
+                scenario.with_changes(changes)
+            except ScenarioError as exc:
+                problems.append((at / "max_step").problem(
+                    lever.max_step, f"is too large: with every step at max_step, {_first_problem(exc)}",
+                    "lower max_step, or end the steps earlier with last_year"))
+        else:
+            assert lever.bounds is not None
+            for k, b in enumerate(lever.bounds):
+                try:
+                    scenario.with_changes(_level_changes(scenario, lever, b))
+                except ScenarioError as exc:
+                    problems.append((at / "bounds" / k).problem(b, f"is not a valid value: {_first_problem(exc)}"))
+    return problems
 
 
 # -----------------------------------------------------------------------------
@@ -309,9 +715,10 @@ class _Evaluator:
             else:
                 if ind is None:
                     ind = proj.indicators()
-                if t.name not in ind.index:
-                    raise SpecError(f"target {t.label()}: no indicator {t.name!r} (available: "
-                                    f"{', '.join(ind.index)})")
+                if t.name not in ind.index:  # checked by check_spec before any projection
+                    at = t.where if t.where is not None else _label_where()
+                    raise SpecError([(at / "name").problem(t.name, "is not an indicator of Projection.indicators()",
+                                                           did_you_mean(t.name, ind.index, list_if_no_match=0))])
                 v = float(ind[t.name])
                 cols[t.label()] = pd.Series({0: (t.value - v) if t.op == "<=" else (v - t.value)})
         return pd.DataFrame(cols)
@@ -359,8 +766,10 @@ def _stepped_changes(base, lever: Lever, schedule: dict[int, float]) -> dict[str
         groups = lever.groups if lever.groups is not None else tuple(value)
         per: dict[str, Any] = {}
         for g in groups:
-            if g not in value:
-                raise SpecError(f"lever {lever.label()}: no group {g!r} (groups: {', '.join(value)})")
+            if g not in value:  # checked by check_spec before any projection
+                at = lever.where if lever.where is not None else _label_where()
+                raise SpecError([(at / "groups").problem(g, "is not an insured group of the scenario",
+                                                         did_you_mean(g, value))])
             cur = base._evaluate(f"{p}[{g}]", value[g], years)
             new = cur + add
             points = {}
@@ -538,6 +947,13 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
     -------
     SolveResult
 
+    Raises
+    ------
+    SpecError
+        A `ScenarioError` listing every problem of the spec, of its form
+        (:func:`load_spec`) and against the scenario (:func:`check_spec`),
+        found before any projection runs.
+
     Notes
     -----
     Each stepped lever is solved greedily, period by period: in each step
@@ -556,9 +972,14 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
     """
     if not hasattr(scenario, "with_changes"):
         scenario = load_scenario(scenario)
-    levers, targets = load_spec(spec)
+    # every problem of the spec, of its form and against the scenario, before any projection
+    levers, targets, problems, targets_ok = _read_spec(spec)
+    problems += check_spec(scenario, levers, targets, targets_complete=targets_ok)
+    if problems:
+        # top to bottom in a spec file (a stable sort: the order found for a mapping, without lines)
+        raise SpecError(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
     ev = _Evaluator(scenario, targets)
-    last_target = max((t.until for t in targets if t.until is not None), default=scenario.end_year)
+    last_target = _last_target_year(scenario, targets)
     changes: dict[str, Any] = {}
     steps: dict[str, Any] = {}
 
@@ -566,18 +987,12 @@ def solve(scenario, spec, *, xtol: float | None = None) -> SolveResult:
         return ev.window_margin(ev.run(ch)[2], None, None, True)
 
     for lever in levers:
-        for p in lever.parameters:
-            try:
-                scenario.value(p)
-            except KeyError as exc:  # with a did-you-mean
-                raise SpecError(f"lever {lever.label()}: {exc.args[0]}") from None
         if lever.stepped:
             if all_margin(changes) >= 0:
                 steps[lever.label()] = {}
                 continue
             tol = xtol if xtol is not None else 1e-5
-            last = lever.last_year if lever.last_year is not None else last_target
-            step_years = list(range(lever.start_year, last + 1, lever.every_years)) or [lever.start_year]
+            step_years = _step_years(lever, last_target)
             schedule: dict[int, float] = {}
             for k, y in enumerate(step_years):
                 later = dict.fromkeys(step_years[k + 1:], lever.max_step)

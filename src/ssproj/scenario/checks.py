@@ -34,6 +34,10 @@ PROJECTION_KEYS = ("start_year", "end_year")
 SHARES_TOLERANCE = 1e-9
 #: Plausible projection years.
 _YEAR_RANGE = (1800, 2500)
+#: Longest projection [years]: end_year - start_year.
+MAX_HORIZON = 150
+#: Largest seed: it is stored with the results as a 64-bit integer.
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -103,12 +107,18 @@ def check_top(merged: MergedScenario) -> tuple[dict[str, Any], list[Problem]]:
                 problems.append(
                     (at / "end_year").problem(proj["end_year"], f"must be after start_year ({proj['start_year']})")
                 )
+            elif proj["end_year"] - proj["start_year"] > MAX_HORIZON:
+                problems.append((at / "end_year").problem(
+                    proj["end_year"],
+                    f"is more than {MAX_HORIZON} years after start_year ({proj['start_year']})",
+                    f"a projection runs at most {MAX_HORIZON} years (actuarial valuations look 50-100 years ahead; "
+                    "beyond the UN's tables the assumptions only hold their last values)"))
             else:
                 out["start_year"], out["end_year"] = proj["start_year"], proj["end_year"]
 
     seed = data.get("seed", 0)
-    if not is_int(seed) or seed < 0:
-        problems.append((root / "seed").problem(seed, "must be a non-negative integer"))
+    if not is_int(seed) or not 0 <= seed <= MAX_SEED:
+        problems.append((root / "seed").problem(seed, f"must be an integer from 0 to {MAX_SEED:,} (2^63 - 1)"))
     else:
         out["seed"] = seed
 
@@ -622,3 +632,100 @@ def check_scheme(
                 )
             )
     return problems
+
+
+# ----------------------------------------------------------------------------- no silent no-op
+class NoEffectWarning(UserWarning):
+    """A value of the scenario that cannot change the result while the scenario's other values
+    stay as they are (e.g. an early retirement reduction without an early retirement window)."""
+
+
+#: Sections of defaults.yaml whose parameters act without insured groups (the population).
+SCHEME_FREE_SECTIONS = ("demography",)
+
+
+def no_effect_checks(
+    changes: Mapping[str, list[Resolved]],
+    per_changes: Mapping[str, Mapping[str, list[Resolved]]],
+    resolved: Mapping[str, Resolved],
+    per_resolved: Mapping[str, Mapping[str, Resolved]],
+    specs: Mapping[str, ParameterSpec],
+    aset: AssumptionSet,
+    start: int,
+    end: int,
+) -> tuple[list[Problem], list[str]]:
+    """The scenario's changes that cannot affect the result: errors, and warnings where a user may mean them.
+
+    One rule for every parameter, not a list of special cases:
+
+    * a change whose first year is after ``end`` (error);
+    * a change of a parameter outside :data:`SCHEME_FREE_SECTIONS` when the
+      assumption set declares no insured groups: only the population is
+      projected (warning: a base scenario of economic assumptions may be
+      shared by population-only scenarios);
+    * a change of a parameter declared with ``requires: [...]`` in
+      defaults.yaml while one of those parameters is 0 in every projection
+      year for the same entity (warning: the user may set it ahead of the
+      other; the message names both).
+
+    Returns
+    -------
+    problems : list of Problem
+    warnings : list of str
+        Messages for :class:`NoEffectWarning`, each with file, line and key path.
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    years = np.arange(start, end + 1)
+    entries: list[tuple[str, str | None, list[Resolved]]] = [(p, None, s) for p, s in changes.items()]
+    entries += [(p, e, s) for p, by in per_changes.items() for e, s in by.items()]
+
+    def values(r: Resolved) -> np.ndarray | None:
+        v = r.value
+        try:
+            if isinstance(v, TimePath):
+                return np.asarray(v.evaluate(years), dtype=float)
+            return np.full(years.shape, float(v))
+        except (ValueError, TypeError):  # an index rule or a non-number: not judged here
+            return None
+
+    for pname, entity, stack in entries:
+        spec = specs.get(pname)
+        if spec is None:
+            continue
+        who = f" for {entity!r}" if entity is not None else ""
+        for r in stack:
+            first = r.value.valid_from if isinstance(r.value, TimePath) else None
+            if first is not None and first > end:
+                problems.append(r.where.problem(
+                    MISSING, f"starts in {first}, after the projection's end year {end}: it cannot change the result",
+                    f"give a value for a year up to {end}, or remove the change"))
+            if not aset.groups and spec.section not in SCHEME_FREE_SECTIONS:
+                notes.append(f"{display_where(r.where)}: {pname} concerns the insured scheme (section "
+                             f"{spec.section}), but the assumption set {aset.name!r} declares no insured groups: "
+                             "only the population is projected, so it has no effect")
+        if entity is not None and stack:
+            for req, want in spec.applies_when:
+                other = per_resolved.get(req, {}).get(entity)
+                if other is not None and other.value != want:
+                    problems.append(stack[-1].where.problem(
+                        MISSING, f"acts only for a {spec.per} with {req}: {want}, and {entity!r} has {req}: "
+                                 f"{other.value}: it cannot change the result"))
+        if not spec.requires or not stack:
+            continue
+        for req in spec.requires:
+            other = per_resolved.get(req, {}).get(entity) if entity is not None else resolved.get(req)
+            if other is None:
+                continue
+            v = values(other)
+            if v is not None and not (v > 0).any():
+                at = stack[-1].where
+                notes.append(f"{display_where(at)}: {pname}{who} has no effect: it acts only when {req} > 0, "
+                             f"and {req}{who} is 0 in every projection year {start}-{end} (set {req} too, or "
+                             f"remove the change)")
+    return problems, notes
+
+
+def display_where(where: Where) -> str:
+    """``file:line: key.path`` of a position, for a message that is not a Problem."""
+    return where.problem(MISSING, "").location + (f": {where.key_path}" if where.key_path else "")

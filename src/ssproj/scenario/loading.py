@@ -24,6 +24,7 @@ in ``docs/dev/scheme-spec.md``); the user guide is ``docs/scenarios.md``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,14 @@ from ssproj.scenario.assumptions import (
     read_assumption_set,
 )
 from ssproj.scenario.checks import (
+    NoEffectWarning,
     Resolved,
     check_changes,
     check_paths,
     check_scheme,
     check_top,
     needs_base,
+    no_effect_checks,
     per_source_entry,
     source_entry,
 )
@@ -204,11 +207,15 @@ def build_scenario(
         for entity, stack in by_entity.items():
             per_resolved[pname][entity] = lay(stack, per_resolved[pname].get(entity, default_of[pname]))
     problems += change_problems
+    no_effect: list[str] = []
     if start is not None and end is not None:
         path_problems, bad = check_paths(resolved, per_resolved, specs, start, end)
         problems += path_problems
         if aset is not None:
             problems += check_scheme(merged, aset, resolved, per_resolved, bad | invalid, start, end)
+            ne_problems, no_effect = no_effect_checks(changes, per_changes, resolved, per_resolved, specs, aset,
+                                                      start, end)
+            problems += ne_problems
 
     strategy = None
     if "strategy" in merged.data and merged.data["strategy"] is not None:
@@ -220,6 +227,17 @@ def build_scenario(
             end_year=end,
         )
         problems += strategy_problems
+        # a channel that sets a parameter for its group acts only where the parameter acts
+        for ch in strategy.channels if strategy is not None else ():
+            for qname in ch.quantities:
+                qspec = specs.get(qname)
+                for req, want in qspec.applies_when if qspec is not None else ():
+                    other = per_resolved.get(req, {}).get(ch.group)
+                    if other is not None and other.value != want:
+                        problems.append(merged.where("strategy", "channels", ch.name, qname).problem(
+                            MISSING, f"a {ch.kind} channel sets {qname}, which acts only for a group with "
+                                     f"{req}: {want}; group {ch.group!r} has {req}: {other.value}, so the channel "
+                                     "cannot change the result", f"choose a group with {req}: {want}"))
         if aset is not None and not aset.groups:
             problems.append(merged.where("strategy").problem(
                 MISSING, "a strategy needs insured groups, and the assumption set declares none"))
@@ -233,6 +251,8 @@ def build_scenario(
         if not problems:  # pragma: no cover - every early exit above records a problem
             problems.append(merged.where().problem(MISSING, "scenario could not be validated"))
         raise ScenarioError(problems)
+    for note in no_effect:
+        warnings.warn(note, NoEffectWarning, stacklevel=4)
 
     chain_files = []
     for doc in reversed(merged.chain):

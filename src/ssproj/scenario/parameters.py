@@ -77,6 +77,8 @@ _SPEC_KEYS = (
     "after",
     "choices",
     "per",
+    "requires",
+    "applies_when",
     "default",
     "source",
     "confidence",
@@ -171,6 +173,17 @@ class ParameterSpec:
         given per insured group, fund or short-term branch: a mapping
         entity name -> value of `type`, and `default` applies to every
         entity not given (see `parse_entities`).
+    requires : tuple of str, default ()
+        Parameters that must all be > 0 in some projection year (for the
+        same entity) for this one to have any effect (e.g. an early
+        retirement reduction needs an early retirement window and rate). A
+        scenario that changes this parameter while they are 0 throughout
+        gets a :class:`ssproj.scenario.checks.NoEffectWarning`.
+    applies_when : tuple of (str, str), default ()
+        String parameters of the same entity and the value each must have
+        for this one to act (e.g. the declared-income band acts only for
+        groups with ``contribution_base: declared_income``); a scenario
+        that changes it for another entity is refused.
     declared_in : str
         Label of the metadata file, used in messages.
     """
@@ -189,6 +202,8 @@ class ParameterSpec:
     source: str
     confidence: str
     per: str | None = None
+    requires: tuple[str, ...] = ()
+    applies_when: tuple[tuple[str, str], ...] = ()
     declared_in: str = field(default="ssproj defaults.yaml", compare=False, repr=False)
 
     # -- checks --------------------------------------------------------------
@@ -537,6 +552,26 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
             )
         )
 
+    requires: tuple[str, ...] = ()
+    if "requires" in entry:
+        raw_req = entry["requires"]
+        if not isinstance(raw_req, list) or not raw_req or not all(isinstance(r, str) for r in raw_req):
+            problems.append((where / "requires").problem(raw_req, "must be a non-empty list of parameter names"))
+        elif ptype not in ("timepath", "float", "int"):
+            problems.append((where / "requires").problem(MISSING, f"not allowed for type {ptype} (numbers only)"))
+        else:
+            requires = tuple(raw_req)
+
+    applies_when: tuple[tuple[str, str], ...] = ()
+    if "applies_when" in entry:
+        raw_aw = entry["applies_when"]
+        if (not isinstance(raw_aw, Mapping) or not raw_aw
+                or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw_aw.items())):
+            problems.append((where / "applies_when").problem(
+                raw_aw, "must be a mapping {parameter: value} of string parameters"))
+        else:
+            applies_when = tuple(raw_aw.items())
+
     if problems:
         return None, problems
     spec = ParameterSpec(
@@ -554,6 +589,8 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         source=entry["source"].strip(),
         confidence=entry["confidence"],
         per=per,
+        requires=requires,
+        applies_when=applies_when,
     )
     return spec, []
 
@@ -573,8 +610,21 @@ def _load_specs(path: Path) -> Mapping[str, ParameterSpec]:
         problems += spec_problems
         if spec is not None:
             specs[spec.name] = ParameterSpec(**{**spec.__dict__, "declared_in": label})
-    # Second pass: defaults (an index rule may name a parameter declared later).
+    # Second pass: defaults (an index rule may name a parameter declared later) and requirements.
     for name, spec in list(specs.items()):
+        for req, want in spec.applies_when:
+            other = specs.get(req)
+            if other is None or other.per != spec.per or other.type != "str" or \
+                    (other.choices is not None and want not in other.choices):
+                problems.append(doc.where(name, "applies_when", req).problem(
+                    want, f"is not a value of a string parameter declared {spec.per_text or 'globally'} like {name}",
+                    did_you_mean(req, specs) if other is None else None))
+        for i, req in enumerate(spec.requires):
+            other = specs.get(req)
+            if other is None or other.per != spec.per or other.type not in ("timepath", "float", "int"):
+                problems.append(doc.where(name, "requires", i).problem(
+                    req, f"is not a numeric parameter declared {spec.per_text or 'globally'} like {name}",
+                    did_you_mean(req, specs) if other is None else None))
         where = doc.where(name, "default")
         default, default_problems = spec.parse(doc.data[name]["default"], where, specs)
         if (
@@ -692,6 +742,12 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
             rows.append(("Default", default))
             if spec.type == "timepath":
                 rows.append(("Rules", f"between: `{spec.between}`; after: `{_inline_yaml(spec.after)}`"))
+            if spec.requires:
+                rows.append(("Acts only when", " and ".join(f"`{r}` > 0" for r in spec.requires)
+                             + " (otherwise a change of it gets a `NoEffectWarning`)"))
+            if spec.applies_when:
+                rows.append(("Acts only for", ", ".join(f"`{r}: {v}`" for r, v in spec.applies_when)
+                             + " (a change for another one is refused)"))
             rows += [("Source", spec.source), ("Confidence", spec.confidence)]
             out += [f"### {spec.title}", "", spec.description, "", "| | |", "|---|---|"]
             out += [f"| {k} | {_cell(v)} |" for k, v in rows]

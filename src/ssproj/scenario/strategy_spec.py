@@ -85,11 +85,20 @@ _BASE = ("kind", "group", "start_year", "description", "source")
 #: ``start_year`` (required) and ``description``, ``source`` (optional).
 CHANNEL_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     **{k: (v, _GROUP_COMMON) for k, v in RECRUITING_QUANTITIES.items()},
-    "domestic_workers": (("registration_share",), _GROUP_COMMON),
+    # the sex of registered domestic workers is that of the domestic workers projected: no share_female
+    "domestic_workers": (("registration_share",), tuple(k for k in _GROUP_COMMON if k != "share_female")),
     "subsidy": (("subsidy_share",), ("uptake", "cost_fixed", "paid_by")),
     "lower_floor": (("declared_income_min_ratio",), ("uptake", "cost_fixed", "paid_by")),
     "coverage_target": (("coverage_rate",), ("cost_fixed", "paid_by")),
 }
+#: Keys that some kinds take and others do not act on: why, for the message that refuses them.
+NOT_USED_BY_KIND = {
+    ("domestic_workers", "share_female"): "domestic workers are registered with the sexes of the domestic "
+                                          "workers projected (domestic_worker_share): share_female would have "
+                                          "no effect",
+}
+#: Kinds that act only on groups contributing on declared income (contribution_base: declared_income).
+DECLARED_INCOME_KINDS = ("lower_floor",)
 #: Kinds that make a channel group ``<parent>.<channel>``.
 GROUP_KINDS = tuple(RECRUITING_QUANTITIES) + ("domestic_workers",)
 STRATEGY_KEYS = ("name", "description", "channels")
@@ -272,7 +281,10 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
     required, optional = CHANNEL_KINDS[kind]
     allowed = _BASE + required + optional
     for key in entry:
-        if key not in allowed:
+        if (kind, key) in NOT_USED_BY_KIND:
+            problems.append((at / key).problem(MISSING, f"not taken by a channel of kind {kind}",
+                                               NOT_USED_BY_KIND[kind, key]))
+        elif key not in allowed:
             problems.append((at / key).problem(MISSING, f"unknown key in a channel of kind {kind}",
                                                did_you_mean(key, allowed, list_if_no_match=0)))
     for key in ("group", "start_year") + required:

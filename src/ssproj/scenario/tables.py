@@ -760,6 +760,14 @@ def load_table(
         return None, [Problem(p, None, "", MISSING, f"table {name}: cannot be read: {exc.strerror}")]
     if not header or all(not c for c in header):
         return None, [Problem(p, 1, "", MISSING, f"table {name}: the file is empty (it needs a header row)")]
+    if not set(header) & set(schema.allowed_columns):
+        # nothing in the first line is a column of this table: probably not a table at all (a wrong
+        # path, a system file): say so without echoing the file's content
+        return None, [Problem(
+            p, 1, "", MISSING,
+            f"table {name}: the first line has no column of this table (expected a CSV header with "
+            f"{', '.join(sorted(schema.allowed_columns))})",
+            "is this the right file? (its content is not shown)")]
     seen: set[str] = set()
     for col in header:
         if col in seen:

@@ -44,6 +44,9 @@ __all__ = [
 #: Stop walking a document whose aliases expand to more nodes than this
 #: (a "billion laughs" document would otherwise hang the validator).
 MAX_NODES = 1_000_000
+#: Deepest nesting of mappings and lists a document may have (deeper ones would exhaust Python's
+#: recursion limit in the parser; ssproj files need a few levels).
+MAX_DEPTH = 64
 
 _CORE_TAGS = {
     "tag:yaml.org,2002:bool",
@@ -425,12 +428,46 @@ def parse_yaml(
             ]
     else:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        return _parse_text(text, source, path, where_label, digest, base_dir)
+    except RecursionError:
+        return None, [_too_deep(source, None)]
+
+
+def _too_deep(source, line) -> Problem:
+    return Problem(source, line, "", MISSING,
+                   f"is nested too deeply to be read (more than {MAX_DEPTH} levels of mappings or lists)",
+                   "ssproj files need only a few levels")
+
+
+def _depth_problem(node, source) -> Problem | None:
+    """A problem if `node` nests deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(node, 1)]
+    seen: set[int] = set()
+    while stack:
+        n, d = stack.pop()
+        if id(n) in seen:  # an alias of a node already walked (recursive aliases: reported by _line_map)
+            continue
+        seen.add(id(n))
+        if d > MAX_DEPTH:
+            return _too_deep(source, n.start_mark.line + 1 if n.start_mark is not None else None)
+        if isinstance(n, yaml.MappingNode):
+            stack.extend((v, d + 1) for _, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend((v, d + 1) for v in n.value)
+    return None
+
+
+def _parse_text(text, source, path, where_label, digest, base_dir):
     data: Any
     lines: dict[PathKey, int]
     if len(_LOADERS) > 1:
         fast = _LOADERS[0](text, file=source)
         try:
             node = fast.get_single_node()
+            deep = _depth_problem(node, source) if node is not None else None
+            if deep is not None:
+                return None, [deep]
             data = fast.construct_document(node) if node is not None else None
             lines, walk_error = _line_map(node, fast) if node is not None else ({}, None)
         except yaml.YAMLError:
@@ -447,6 +484,9 @@ def parse_yaml(
             lines = {}
             walk_error = None
         else:
+            deep = _depth_problem(node, source)
+            if deep is not None:
+                return None, [deep]
             data = loader.construct_document(node)
             lines, walk_error = _line_map(node, loader)
     except yaml.MarkedYAMLError as exc:

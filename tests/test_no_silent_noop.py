@@ -1,0 +1,211 @@
+"""Nothing silently ignored: every documented parameter changes some result, and what cannot is refused or named.
+
+The walk changes each parameter declared in ``defaults.yaml`` on the Lao
+baseline (with the other values its effect needs: ``requires`` in
+defaults.yaml, or the conditions listed in ``CONDITIONS``) and checks that
+the summary or the indicators move; display-only parameters are listed
+with the place they show up. The second half checks the guard itself:
+changes after the horizon, scheme parameters without a scheme, parameters
+whose condition is never met, channel keys a kind does not use.
+"""
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ssproj
+from ssproj.errors import ScenarioError
+from ssproj.scenario.checks import NoEffectWarning
+from ssproj.scenario.parameters import load_parameter_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+LAO = ROOT / "scenarios" / "lao_baseline.yaml"
+SPECS = load_parameter_specs()
+
+#: Parameters that only show up where they are documented to (no figure is computed from them).
+DISPLAY_ONLY = {"exchange_rate": "exchange_rate"}  # -> the Dataset variable that carries it
+
+#: Other values a parameter's effect needs on the Lao baseline, besides its ``requires`` (the baseline's
+#: own values make it inert: e.g. every pension is at the minimum, so the accrual rate does not show).
+CONDITIONS = {
+    "accrual_rate": {"minimum_pension_ratio": 0.0},
+    "base_rate": {"minimum_pension_ratio": 0.0},
+    "service_cap": {"minimum_pension_ratio": 0.0},
+    "replacement_cap": {"minimum_pension_ratio": 0.0},
+    "full_service": {"minimum_pension_ratio": 0.0},
+    "short_service_reduction": {"minimum_pension_ratio": 0.0},
+    "reference_period": {"minimum_pension_ratio": 0.0},
+    "maximum_pension_ratio": {"minimum_pension_ratio": 0.0},
+    "late_retirement_increment": {"deferral_share": 0.5, "deferral_years": 3.0},
+    "deferral_years": {"deferral_share": 0.5},
+}
+
+#: Values to try where a generic change would not act (a cap far above what binds, a share set with others).
+VALUES = {
+    "service_cap": 10,
+    "maximum_pension_ratio": 0.05,
+    "replacement_cap": 0.1,
+    "indexation_price_weight": 0.5,
+    "indexation_extra": 0.01,
+    "early_retirement_window": 5.0,
+    "early_retirement_rate": 0.5,
+    "early_retirement_reduction": 0.05,
+    "deferral_share": 0.5,
+    "deferral_years": 3.0,
+    "late_retirement_increment": 0.05,
+}
+
+
+#: Parameters that act only with a strategy channel: walked on a scenario that has one.
+ON_SCENARIO = {"domestic_worker_share": "lao_cov_domestic_workers"}
+
+
+@pytest.fixture(scope="module")
+def lao():
+    return ssproj.load_scenario(LAO)
+
+
+def _outputs(sc):
+    res = ssproj.project(sc)
+    return res.summary(), res.indicators(), res.dataset
+
+
+def _new_value(sc, name, spec):
+    """A value of `name` different from the scenario's, inside its range."""
+    if name in VALUES:
+        v = VALUES[name]
+    elif spec.type == "str":
+        current = sc.value(name)
+        current = next(iter(current.values())) if isinstance(current, dict) else current
+        if spec.choices:
+            v = next(c for c in spec.choices if c != current)
+        else:  # a fund name
+            v = next(f for f in sc.funds if f != current)
+    else:
+        raw = sc.path_values(name) if spec.type == "timepath" else np.asarray(
+            list(sc.value(name).values()) if isinstance(sc.value(name), dict) else sc.value(name), dtype=float)
+        m = float(np.mean(raw))
+        lo, hi = spec.range or (None, None)
+        candidates = [m * 1.25, m * 0.8, m + 0.05, m - 0.05, 1.0, 0.5] if spec.type != "int" else [m + 1, m - 1]
+        v = next(c for c in candidates if c != m and (lo is None or c >= lo) and (hi is None or c <= hi))
+        v = int(v) if spec.type == "int" else v
+    return dict.fromkeys(_entities(sc, spec), v) if spec.per else v
+
+
+def _entities(sc, spec):
+    """The entities the parameter acts for (those meeting its ``applies_when``)."""
+    names = {"group": sc.groups, "fund": sc.funds, "branch": sc.branches}[spec.per]
+    return [e for e in names if all(sc.value(req)[e] == want for req, want in spec.applies_when)]
+
+
+#: Checked together (a group's contribution shares sum to 1): test_contribution_shares_change_a_result.
+TOGETHER = ("long_term_share", "contribution_share")
+
+
+def _walkable():
+    return sorted(n for n in SPECS if n not in TOGETHER)
+
+
+@pytest.mark.parametrize("name", _walkable())
+def test_every_parameter_changes_a_result(lao, name):
+    spec = SPECS[name]
+    if name in ON_SCENARIO:
+        lao = ssproj.load_scenario(ROOT / "scenarios" / f"{ON_SCENARIO[name]}.yaml")
+    base_changes = {}
+    for req in spec.requires:
+        base_changes[req] = {e: VALUES.get(req, 1.0) for e in _entities(lao, spec)} if spec.per else 1.0
+    for other, value in CONDITIONS.get(name, {}).items():
+        base_changes[other] = dict.fromkeys(_entities(lao, SPECS[other]), value) if SPECS[other].per else value
+    with warnings.catch_warnings():  # a condition alone may itself wait for another (window and rate)
+        warnings.simplefilter("ignore", NoEffectWarning)
+        base = lao.with_changes(base_changes) if base_changes else lao
+    changes = {name: _new_value(base, name, spec)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoEffectWarning)  # a walk change must never be flagged as inert
+        changed = base.with_changes(changes)
+    before, after = _outputs(base), _outputs(changed)
+    if name in DISPLAY_ONLY:
+        var = DISPLAY_ONLY[name]
+        assert not np.array_equal(before[2][var].values, after[2][var].values, equal_nan=True)
+        return
+    moved = [c for c in before[0].columns if not np.array_equal(before[0][c].values, after[0][c].values,
+                                                                equal_nan=True)]
+    moved += [k for k in before[1].index if not (before[1][k] == after[1][k]
+                                                 or (np.isnan(before[1][k]) and np.isnan(after[1][k])))]
+    assert moved, f"changing {name} to {changes[name]} moved nothing in the summary or the indicators"
+
+
+def test_contribution_shares_change_a_result(lao):
+    """long_term_share (per group) and contribution_share (per branch) sum to 1 for each group: moved together."""
+    y0 = lao.start_year
+    lts = {g: float(lao.value("long_term_share")[g].evaluate([y0])[0]) for g in lao.groups}
+    shares = {b: float(tp.evaluate([y0])[0]) for b, tp in lao.value("contribution_share").items()}
+    branch = next(iter(shares))
+    changed = lao.with_changes({"long_term_share": {g: v - 0.05 for g, v in lts.items()},
+                                "contribution_share": {branch: shares[branch] + 0.05}})
+    a, b = _outputs(lao)[0], _outputs(changed)[0]
+    assert not np.array_equal(a["reserve_end"].values, b["reserve_end"].values, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- the guard
+def test_a_change_after_the_horizon_is_an_error(lao):
+    with pytest.raises(ScenarioError) as err:
+        lao.with_changes({"wage_growth": {2150: 0.05}})
+    assert ("changes.wage_growth: starts in 2150, after the projection's end year 2100: it cannot change the "
+            "result; give a value for a year up to 2100, or remove the change") in str(err.value)
+
+
+def test_a_condition_never_met_is_a_named_warning(lao):
+    with pytest.warns(NoEffectWarning) as record:
+        lao.with_changes({"early_retirement_reduction": {"private": 0.05}})
+    messages = [str(w.message) for w in record]
+    assert any("changes.early_retirement_reduction.private: early_retirement_reduction for 'private' has no "
+               "effect: it acts only when early_retirement_window > 0, and early_retirement_window for 'private' "
+               "is 0 in every projection year 2020-2100" in m for m in messages), messages
+    with warnings.catch_warnings():  # with the window and the rate set, nothing to say
+        warnings.simplefilter("error", NoEffectWarning)
+        lao.with_changes({"early_retirement_reduction": {"private": 0.05}, "early_retirement_window": {"private": 5},
+                          "early_retirement_rate": {"private": 0.5}})
+
+
+def test_a_scheme_parameter_without_a_scheme_is_a_named_warning():
+    sc = ssproj.load_scenario(ROOT / "scenarios" / "thailand_wpp2024.yaml")
+    with pytest.warns(NoEffectWarning, match="wage_growth concerns the insured scheme .section economy., but the "
+                                             "assumption set 'thailand' declares no insured groups"):
+        sc.with_changes({"wage_growth": 0.05})
+
+
+def test_a_parameter_for_another_kind_of_group_is_an_error(lao):
+    with pytest.raises(ScenarioError, match=r"changes.declared_income_min_ratio.private: acts only for a group with "
+                                            r"contribution_base: declared_income, and 'private' has "
+                                            r"contribution_base: wage: it cannot change the result"):
+        lao.with_changes({"declared_income_min_ratio": {"private": 0.5}})
+
+
+def _strategy(channels):
+    return {"strategy": {"name": "s", "channels": channels}}
+
+
+def test_channel_keys_a_kind_does_not_use_are_refused(tmp_path):
+    text = (f"name: s\nextends: {LAO}\nstrategy:\n  name: s\n  channels:\n    dom:\n      kind: domestic_workers\n"
+            "      group: private\n      start_year: 2026\n      registration_share: 0.1\n      share_female: 0.7\n")
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        ssproj.load_scenario(tmp_path / "s.yaml")
+    assert ("s.yaml:11: strategy.channels.dom.share_female: not taken by a channel of kind domestic_workers; "
+            "domestic workers are registered with the sexes of the domestic workers projected") in str(err.value)
+
+
+def test_a_lower_floor_channel_on_a_wage_group_is_refused(tmp_path):
+    text = (f"name: s\nextends: {LAO}\nstrategy:\n  name: s\n  channels:\n    floor:\n      kind: lower_floor\n"
+            "      group: private\n      start_year: 2026\n      declared_income_min_ratio: 0.5\n")
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        ssproj.load_scenario(tmp_path / "s.yaml")
+    assert ("s.yaml:10: strategy.channels.floor.declared_income_min_ratio: a lower_floor channel sets "
+            "declared_income_min_ratio, which acts only for a group with contribution_base: declared_income; "
+            "group 'private' has contribution_base: wage") in str(err.value)
+    # on the voluntary (declared-income) group it is taken
+    (tmp_path / "v.yaml").write_text(text.replace("group: private", "group: voluntary"))
+    ssproj.load_scenario(tmp_path / "v.yaml")
