@@ -246,6 +246,8 @@ def build_scenario(
     if "stochastic" in merged.data and merged.data["stochastic"] is not None:
         stochastic, stochastic_problems = parse_stochastic(merged.data["stochastic"], merged.where("stochastic"))
         problems += stochastic_problems
+        if stochastic is not None and start is not None and end is not None:
+            problems += _check_stochastic_years(stochastic, merged.where("stochastic"), start, end, tables)
 
     if problems or aset is None or start is None or end is None or "seed" not in top:
         if not problems:  # pragma: no cover - every early exit above records a problem
@@ -406,3 +408,26 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _check_stochastic_years(model, at: Where, start: int, end: int, tables: Mapping[str, pd.DataFrame]
+                            ) -> list[Problem]:
+    """A stochastic block's years against the projection and the mortality data (nothing clipped silently)."""
+    problems: list[Problem] = []
+    if model.start_year is not None and not start < model.start_year <= end:
+        problems.append((at / "start_year").problem(
+            model.start_year, f"is outside the projection years after the first, {start + 1}-{end}",
+            "the shocks start in a projected year; leave it out to shock from the first scheme year"))
+    mort = model.mortality
+    table = tables.get("mortality")
+    if mort is not None and table is not None and {"period_start", "period_end"} <= set(table.columns):
+        centres = 0.5 * (table["period_start"] + table["period_end"])
+        first, last = float(centres.min()), float(centres.max())
+        for key in ("fit_from", "fit_to"):
+            year = getattr(mort, key)
+            if year is not None and not first <= year <= last:
+                problems.append((at / "mortality" / key).problem(
+                    year, f"is outside the periods of the mortality table (centred {first:g} to {last:g})",
+                    "the Lee-Carter fit uses the periods centred from fit_from to fit_to; nothing outside the "
+                    "table can be fitted"))
+    return problems
