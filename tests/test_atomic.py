@@ -41,3 +41,11 @@ def test_written_files_get_the_usual_permissions(tmp_path):
         assert (p.stat().st_mode & 0o777) == 0o644
     finally:
         os.umask(umask)
+
+
+def test_a_failed_write_names_its_file_on_the_exception(tmp_path):
+    p = tmp_path / "results.xlsx"
+    with pytest.raises(OSError) as exc:
+        with atomic_path(p):
+            raise OSError(28, "No space left on device")
+    assert exc.value.ssproj_file == p  # what ssproj.io.outdir names in "no space left ... while writing"

@@ -93,3 +93,48 @@ def test_report_renders_an_existing_result(tmp_path, capsys):
 def test_report_on_a_missing_result_is_a_clear_error(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nothing")]) == 1
     assert "no such result file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "s.yaml", "--every", "0"],
+    ["run", "s.yaml", "--every", "ten"],
+    ["report", "res", "--every", "-1"],
+    ["stochastic", "s.yaml", "--paths", "0"],
+    ["stochastic", "s.yaml", "--chunk-size", "0"],
+    ["stochastic", "s.yaml", "--workers", "0"],
+    ["stochastic", "s.yaml", "--seed", "-1"],
+    ["stochastic", "s.yaml", "--seed", str(2**63)],
+    ["sweep", "spec.yaml", "--chunk-size", "0"],
+    ["sweep", "spec.yaml", "--workers", "-2"],
+    ["import-wpp", "--source", "wpp", "--country", "0"],
+])
+def test_bad_numeric_options_exit_2_before_any_work(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("load_scenario", "load_sweep", "import_wpp"):
+        monkeypatch.setattr(f"ssproj.cli.{name}", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert "error: argument --" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_numeric_options_accept_their_whole_range():
+    from ssproj.cli import build_parser
+
+    args = build_parser().parse_args(["stochastic", "s.yaml", "--seed", str(2**63 - 1), "--paths", "1",
+                                      "--chunk-size", "1", "--workers", "1"])
+    assert (args.seed, args.paths, args.chunk_size, args.workers) == (2**63 - 1, 1, 1, 1)
+    assert build_parser().parse_args(["stochastic", "s.yaml", "--seed", "0"]).seed == 0
+
+
+def test_run_refuses_a_scenario_name_that_is_not_a_folder_name(tmp_path, monkeypatch, capsys):
+    scenario = tmp_path / "dots.yaml"
+    scenario.write_text(f"extends: {(ROOT / 'tests' / 'data' / 'scenarios' / 'base.yaml').as_posix()}\nname: '..'\n"
+                        "description: dots\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("ssproj.cli.project", lambda sc: pytest.fail("projected"))
+    assert main(["run", str(scenario), "--quiet"]) == 1
+    assert "scenario name '..' cannot be used as a folder name; give the output folder with --out" in \
+        capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dots.yaml"]

@@ -227,7 +227,8 @@ def test_files_written_atomically(lao_cmp, tmp_path):
     written = lao_cmp.write(tmp_path / "out")
     assert set(written) == {"excel", "comparison", "differences", "relative_differences", "decomposition"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv", "relative_differences.csv"]
+        "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv", "manifest.json",
+        "relative_differences.csv"]
     sheets = pd.read_excel(written["excel"], sheet_name=None, index_col=0)
     assert list(sheets)[:4] == ["comparison", "differences", "relative_differences", "decomposition"]
     assert "summary more_voluntary" in sheets and "summary lao_baseline" in sheets

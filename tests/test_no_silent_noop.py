@@ -173,7 +173,7 @@ def test_a_scheme_parameter_without_a_scheme_is_a_named_warning():
     sc = ssproj.load_scenario(ROOT / "scenarios" / "thailand_wpp2024.yaml")
     with pytest.warns(NoEffectWarning, match="wage_growth concerns the insured scheme .section economy., but the "
                                              "assumption set 'thailand' declares no insured groups"):
-        sc.with_changes({"wage_growth": 0.05})
+        sc.with_changes({"wage_growth": 0.04})
 
 
 def test_a_parameter_for_another_kind_of_group_is_an_error(lao):

@@ -278,8 +278,10 @@ def test_cli_stochastic_writes_paths_tables_and_charts(tmp_path, capsys, baselin
     on_disk = open_result(out / "paths.zarr").load()
     assert on_disk.sizes["path"] == 20 and on_disk["path"].values.tolist() == list(range(20))
     _same(on_disk, stochastic(baseline, 20, seed=3, chunk_size=20).dataset)
-    assert main(["stochastic", BASELINE, "--paths", "0", "--out", str(tmp_path / "x")]) == 1
-    assert "--paths must be at least 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # argparse, before any work
+        main(["stochastic", BASELINE, "--paths", "0", "--out", str(tmp_path / "x")])
+    assert exit_.value.code == 2
+    assert "argument --paths: expected an integer >= 1, got 0" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
     assert main(["stochastic", BASELINE, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 1
     assert "give --workers or --scheduler, not both" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import pytest
 
 import ssproj
 from ssproj.cli import main
+from ssproj.errors import ScenarioError
 from ssproj.uncertainty.sweep import SweepError, load_sweep, sweep
 
 BASELINE = Path("scenarios/lao_baseline.yaml").resolve()
@@ -64,6 +65,12 @@ def test_sweep_results_equal_projections_one_by_one(tmp_path):
     assert rr.loc["higher_rate", 2050] > rr.loc["base", 2050]
 
 
+def _problems(exc) -> list[tuple[str, int | None, str]]:
+    """(file name or label, line, message) of every problem."""
+    return [(str(p.file) if str(p.file).startswith("<") else Path(p.file).name, p.line, p.message)
+            for p in exc.problems]
+
+
 def test_spec_errors_are_reported_all_at_once(tmp_path):
     f = _spec(tmp_path, """\
         name: bad
@@ -74,22 +81,159 @@ def test_spec_errors_are_reported_all_at_once(tmp_path):
         """)
     with pytest.raises(SweepError) as err:
         load_sweep(f)
+    assert isinstance(err.value, ScenarioError)
     text = str(err.value)
     assert "colour: unknown key" in text
-    assert "scenario: file not found" in text and "nowhere.yaml" in text
-    assert "grid.contribution_rate_employee: 0.06 must be a non-empty list of values" in text
+    assert "nowhere.yaml" in text
+    assert _problems(err.value) == [
+        ("sweep.yaml", 2, f"scenario = 'nowhere.yaml' is not a file (looked for "
+                          f"{tmp_path.resolve() / 'nowhere.yaml'})"),
+        ("sweep.yaml", 4, "grid.contribution_rate_employee = 0.06 must be a non-empty list of values"),
+        ("sweep.yaml", 5, "colour: unknown key in a sweep spec; expected one of: description, grid, name, scenario, "
+                          "variants"),
+    ]
+    assert text.splitlines()[1].endswith(
+        "sweep.yaml:4: grid.contribution_rate_employee = 0.06 must be a non-empty list of values")
     with pytest.raises(SweepError, match="exactly one of 'grid'"):
         load_sweep({"scenario": str(BASELINE)})
 
 
-def test_bad_changes_are_reported_before_any_projection(tmp_path):
+TINY = Path(__file__).parent / "data" / "scenarios" / "scheme_base.yaml"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("""\
+     name: x
+     scenario: TINY
+     variants:
+       - name: a
+         changes: {investment_return: 0.05}
+       - name: a
+         changes: {investment_return: 0.06}
+     """, [(6, "variants[1].name = 'a' is also the name of variants[0]; give each variant its own name")]),
+    ("""\
+     scenario: TINY
+     variants:
+       - name: low
+         changes: {investment_return: 0.05}
+       - name: also_low
+         changes: {investment_return: 0.050}
+     """, [(6, "variants[1].changes: are the same as those of variants[0] ('low'): the two variants would be "
+               "identical; remove one")]),
+    ("""\
+     scenario: TINY
+     grid:
+       investment_return: [0.05, 0.06, 0.05]
+     """, [(3, "grid.investment_return[2] = 0.05 is the same value as grid.investment_return[0]; remove one: "
+               "every variant must differ")]),
+    ("""\
+     scenario: TINY
+     variants:
+       - name: a
+         chnages: {investment_return: 0.05}
+       - name: b
+         changes: {investment_return: 0.06}
+     """, [(4, "variants[0].chnages: unknown key in a variant; did you mean 'changes'?")]),
+    ("""\
+     scenario: TINY
+     variants: 5
+     """, [(2, "variants = 5 must be a non-empty list of {name, changes}")]),
+    ("""\
+     scenario: 3
+     grid: {investment_return: [0.05]}
+     """, [(1, "scenario = 3 must be a scenario file (a path relative to the spec)")]),
+    ("""\
+     scenario: TINY
+     grid: [investment_return, 0.05]
+     """, [(2, "grid = ['investment_return', 0.05] must be a non-empty mapping parameter -> list of values")]),
+    ("""\
+     name: a/b
+     scenario: TINY
+     grid: {investment_return: [0.05]}
+     variants: [{name: x}]
+     """, [(1, "name = 'a/b' must not contain / or \\ (it names the output folder)"),
+           (1, "give exactly one of 'grid' (parameter -> list of values) or 'variants' (a list of {name, changes})")]),
+    ("""\
+     scenario: TINY
+     variants:
+       - changes: {investment_return: 0.05}
+       - ordinary
+     """, [(3, "variants[0]: required key 'name' is missing (the variant's label)"),
+           (4, "variants[1] = 'ordinary' must be a mapping {name, changes}")]),
+])
+def test_bad_sweep_specs_name_file_line_key_and_value(tmp_path, body, expected):
+    f = tmp_path / "sweep.yaml"
+    f.write_text(textwrap.dedent(body).replace("TINY", str(TINY)), encoding="utf-8")
+    with pytest.raises(SweepError) as err:
+        load_sweep(f)
+    assert _problems(err.value) == [("sweep.yaml", line, message) for line, message in expected]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ({"variants": [{"name": "a"}], "scenarios": "x.yaml"},
+     ["scenarios: unknown key in a sweep spec; did you mean 'scenario'?"]),
+    ({"grid": {"investment_return": [1, 1.0]}},
+     ["grid.investment_return[1] = 1.0 is the same value as grid.investment_return[0]; remove one: every variant "
+      "must differ"]),
+    ({"variants": [{"name": "a"}, {"name": "b", "changes": {}}]},
+     ["variants[1].changes: are the same as those of variants[0] ('a'): the two variants would be identical; "
+      "remove one"]),
+    ({"name": "", "variants": [{"name": "a", "changes": [1]}]},
+     ["name = '' must be a non-empty string", "variants[0].changes = [1] must be a mapping parameter -> value"]),
+])
+def test_bad_sweep_mappings_are_labelled(spec, expected):
+    with pytest.raises(SweepError) as err:
+        load_sweep(spec)
+    assert _problems(err.value) == [("<sweep spec>", None, message) for message in expected]
+
+
+def test_bad_changes_are_reported_before_any_projection(tmp_path, monkeypatch):
+    import ssproj.uncertainty.sweep as sweep_module
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a variant was projected before every variant was validated")
+
+    monkeypatch.setattr(sweep_module, "project", refuse)
     spec = {"name": "x", "variants": [{"name": "a", "changes": {"contribution_rate_employe": 0.06}},
                                       {"name": "b", "changes": {"pensionable_age_male": -3}}]}
     with pytest.raises(SweepError) as err:
-        sweep(spec, ssproj.load_scenario(BASELINE))
-    text = str(err.value)
-    assert "variant 'a'" in text and "contribution_rate_employe" in text
-    assert "variant 'b'" in text and "pensionable_age_male" in text
+        sweep(spec, ssproj.load_scenario(TINY))
+    assert _problems(err.value) == [
+        ("<sweep spec>", None, "variants[0].changes.contribution_rate_employe: unknown parameter; did you mean "
+                               "'contribution_rate_employer'?"),
+        ("<sweep spec>", None, "variants[1].changes.pensionable_age_male = -3 is not a mapping insured group -> "
+                               "value (pensionable_age_male is set per insured group); write pensionable_age_male: "
+                               "{public: ..., private: ..., voluntary: ...}; the default applies to every insured "
+                               "group not given"),
+    ]
+    # from a file: each problem at the line of the change it comes from (a grid value serves several variants)
+    f = tmp_path / "sweep.yaml"
+    f.write_text(textwrap.dedent(f"""\
+        scenario: {TINY}
+        grid:
+          investment_return: [0.05, 0.06]
+          pensionable_age_male:
+            - {{private: 60}}
+            - {{privat: 62}}
+            - private:
+                2030: 99
+        """), encoding="utf-8")
+    with pytest.raises(SweepError) as err:
+        sweep(f)
+    assert _problems(err.value) == [
+        ("sweep.yaml", 6, "grid.pensionable_age_male[1].privat: unknown insured group (not declared in the assumption "
+                          "set); did you mean 'private'?"),
+        ("sweep.yaml", 8, "grid.pensionable_age_male[2].private[2030] = 99 is outside [40, 80] (range declared in "
+                          "ssproj defaults.yaml)"),
+    ]
+
+
+def test_sweep_without_a_scenario_says_so():
+    with pytest.raises(SweepError) as err:
+        sweep({"variants": [{"name": "a"}]})
+    assert _problems(err.value) == [
+        ("<sweep spec>", None, "required key 'scenario' is missing (the base scenario file), and no scenario was "
+                               "given")]
 
 
 @pytest.mark.slow

@@ -18,9 +18,18 @@ from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
 from ssproj.analysis.solve import solve
 from ssproj.errors import ScenarioError
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.outdir import (
+    MANIFEST,
+    IncompleteResultError,
+    inputs_sha256,
+    result_folder,
+    safe_name,
+    verify_result_folder,
+)
 from ssproj.io.wpp import import_wpp
 from ssproj.projection import Projection, project
 from ssproj.scenario import load_scenario
+from ssproj.scenario.checks import MAX_SEED
 from ssproj.uncertainty.stochastic import stochastic
 from ssproj.uncertainty.sweep import load_sweep, sweep
 
@@ -77,11 +86,12 @@ def _print_written(written, elapsed: float, width: int) -> None:
 def _cmd_run(args) -> int:
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
-    result = project(scenario)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    written = result.write(out)
-    if args.html:
-        written["html"] = result.to_html(out / "report.html")
+    out = _out_dir(args.out, scenario.name)
+    with result_folder(out, kind="projection", scenario=scenario.name) as stage:  # locked: a second run fails now
+        result = project(scenario)
+        written = result.write(stage.path)
+        if args.html:
+            written["html"] = stage.final(result.to_html(stage.path / "report.html"))
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
@@ -93,19 +103,52 @@ def _cmd_run(args) -> int:
 
 def _cmd_report(args) -> int:
     path = Path(args.results)
-    if path.is_dir():
-        path = path / "results.nc"
     if not path.exists():
         raise CLIError(f"{path}: no such result file (expected results.nc written by 'ssproj run')")
-    result = Projection.from_netcdf(path)
+    if path.is_dir():
+        _check_result_folder(path)
+        path = path / "results.nc"
+    elif (path.parent / MANIFEST).is_file():  # a file of a result folder: that folder must be complete too
+        _check_result_folder(path.parent)
+    result = _read_projection(path)
+    try:
+        table = format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency"))
+    except (KeyError, AttributeError, TypeError, ValueError) as exc:
+        raise CLIError(f"{path}: not an ssproj projection result (its summary cannot be computed: "
+                       f"{type(exc).__name__}: {exc})") from None
     print(f"ssproj {__version__}: result {path} (scenario {result.dataset.attrs.get('scenario_name', '?')!r}, "
           f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
-    print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
+    print(table)
     if args.excel:
         print(f"wrote excel       {result.to_excel(args.excel)}")
     if args.html:
         print(f"wrote html        {result.to_html(args.html)}")
     return 0
+
+
+def _check_result_folder(folder: Path) -> None:
+    """A folder given to ``report``: complete (every file of its manifest there, unchanged) and a projection."""
+    try:
+        verify_result_folder(folder, kind="projection")
+    except IncompleteResultError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _read_projection(path: Path) -> Projection:
+    """Open a results.nc with one-line errors for a damaged file or a netCDF file that is not an ssproj result."""
+    try:
+        result = Projection.from_netcdf(path)
+    except (OSError, RuntimeError, ValueError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CLIError(f"{path}: cannot be read: the file is damaged (truncated or overwritten) or not a netCDF "
+                       f"file ({detail})") from None
+    ds = result.dataset
+    missing = [k for k in ("scenario_name", "provenance") if k not in ds.attrs]
+    missing += [k for k in ("population",) if k not in ds.variables]
+    if missing:
+        raise CLIError(f"{path}: not an ssproj result (a netCDF file without {', '.join(missing)}); "
+                       f"'ssproj report' reads the results.nc written by 'ssproj run'")
+    return result
 
 
 def _cmd_validate(args) -> int:
@@ -149,6 +192,33 @@ def _format_comparison(table, currency: str | None = None) -> str:
     return pd.DataFrame(rows, index=labels, columns=table.columns).to_string()
 
 
+def _out_dir(out: str | None, name: str, suffix: str = "") -> Path:
+    """``--out`` as given (the user's choice), else ``results/<safe name><suffix>`` (never outside results/)."""
+    if out:
+        return Path(out)
+    return Path("results") / safe_name(f"{name}{suffix}")
+
+
+def _int_at_least(low: int, high: int | None = None):
+    """An argparse type: an integer from `low` (to `high`), else argparse's usual error (exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid integer: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            expected = f"an integer from {low} to {high:,}" if high is not None else f"an integer >= {low}"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_seed = _int_at_least(0, MAX_SEED)
+
+
 def _year_list(text: str) -> list:
     """``2030,2050`` -> [2030, 2050] (argparse type of ``--milestones``)."""
     try:
@@ -173,6 +243,17 @@ def _cmd_compare(args) -> int:
     if problems:
         raise CLIError(f"{len(problems)} of {len(args.scenario)} scenario files have problems:\n"
                        + "\n".join(problems))
+    out = Path(args.out) if args.out else Path("results") / "compare"
+    with result_folder(out, kind="comparison") as stage:  # locked before any work: a second run fails now
+        written, lines = _compare_into(args, scenarios, stage)
+    if not args.quiet:
+        print("\n".join(lines))
+        _print_written(written, time.perf_counter() - t0, 20)
+    return 0
+
+
+def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
+    """Project, compare and write into the staged folder; the files written and the lines to print."""
     results = [project(sc) for sc in scenarios]
     names = [str(r.dataset.attrs.get("scenario_name", "")) for r in results]
     ref = args.reference
@@ -187,20 +268,20 @@ def _cmd_compare(args) -> int:
                        f"(0 to {len(names) - 1})")
     comparison = compare(results, reference=reference,
                          milestones=args.milestones if args.milestones else DEFAULT_MILESTONES)
-    out = Path(args.out) if args.out else Path("results") / "compare"
-    written = comparison.write(out)
-    written["html"] = comparison.to_html(out / "report.html")
+    stage.scenario = str(comparison.reference)
+    written = comparison.write(stage.path)
+    written["html"] = stage.final(comparison.to_html(stage.path / "report.html"))
+    lines: list[str] = []
     if not args.quiet:
-        print(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
-        print(_format_comparison(comparison.table(), currency=comparison.currency))
+        lines.append(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
+        lines.append(_format_comparison(comparison.table(), currency=comparison.currency))
         if "decomposition" in written:
             dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
-            print()
-            print("Change in PAYG cost rate vs the reference and its decomposition [share of insured earnings]:")
-            print(dec.to_string(float_format=lambda v: f"{v:.4f}"))
-        print()
-        _print_written(written, time.perf_counter() - t0, 20)
-    return 0
+            lines.append("")
+            lines.append("Change in PAYG cost rate vs the reference and its decomposition [share of insured earnings]:")
+            lines.append(dec.to_string(float_format=lambda v: f"{v:.4f}"))
+        lines.append("")
+    return written, lines
 
 
 def _cmd_solve(args) -> int:
@@ -208,11 +289,11 @@ def _cmd_solve(args) -> int:
     scenario = load_scenario(args.scenario)
     if scenario.path is None:  # pragma: no cover - a file was given
         raise CLIError("solve needs a scenario file")
-    result = solve(scenario, args.spec)
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_solved"
-    path = result.to_yaml(out / "solution.yaml")
-
-    summary = write_text_atomic(out / "summary.csv", result.projection.summary().to_csv())
+    out = _out_dir(args.out, scenario.name, "_solved")
+    with result_folder(out, kind="solve", scenario=scenario.name) as stage:
+        result = solve(scenario, args.spec)
+        path = stage.final(result.to_yaml(stage.path / "solution.yaml"))
+        summary = stage.final(write_text_atomic(stage.path / "summary.csv", result.projection.summary().to_csv()))
     if not args.quiet:
         print(f"ssproj {__version__}: solve scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
         print(result.report())
@@ -234,16 +315,20 @@ def _cmd_sensitivity(args) -> int:
     metrics = list(DEFAULT_METRICS)
     if args.metric and args.metric not in metrics:
         metrics.append(args.metric)
-    result = sensitivity(scenario, metrics=metrics)
     metric = args.metric or "gap_75"
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_sensitivity"
-    written = {"csv": result.to_csv(out), "excel": result.to_excel(out / "sensitivity.xlsx")}
-    ax = result.tornado(metric)
-
-    with atomic_path(out / "tornado.png", suffix=".png") as tmp:
-        ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
-    plt.close(ax.figure)
-    written["tornado"] = out / "tornado.png"
+    out = _out_dir(args.out, scenario.name, "_sensitivity")
+    with result_folder(out, kind="sensitivity", scenario=scenario.name) as stage:
+        result = sensitivity(scenario, metrics=metrics)
+        stage.inputs_sha256 = inputs_sha256(dict(scenario.provenance))
+        written = {"csv": result.to_csv(stage.path), "excel": result.to_excel(stage.path / "sensitivity.xlsx")}
+        ax = result.tornado(metric)
+        try:
+            with atomic_path(stage.path / "tornado.png", suffix=".png") as tmp:
+                ax.figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
+        finally:
+            plt.close(ax.figure)
+        written["tornado"] = stage.path / "tornado.png"
+    written = {role: stage.final(p) for role, p in written.items()}
     if not args.quiet:
         print(f"ssproj {__version__}: sensitivity of scenario {scenario.name!r} "
               f"({scenario.start_year}-{scenario.end_year}), {len(result.factors)} factors")
@@ -261,55 +346,66 @@ def _cmd_sensitivity(args) -> int:
 def _backend_args(args):
     if args.workers is not None and args.scheduler is not None:
         raise CLIError("give --workers or --scheduler, not both")
-    if args.workers is not None and args.workers < 1:
-        raise CLIError(f"--workers must be at least 1, got {args.workers}")
     return {"workers": args.workers, "scheduler": args.scheduler}
 
 
 def _cmd_stochastic(args) -> int:
-
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     backend = _backend_args(args)
-    if args.paths < 1:
-        raise CLIError(f"--paths must be at least 1, got {args.paths}")
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}_stochastic"
-    store = out / ("paths.nc" if args.format == "netcdf" else "paths.zarr")
-    out.mkdir(parents=True, exist_ok=True)
-    result = stochastic(scenario, args.paths, args.seed, out=store, chunk_size=args.chunk_size,
-                        progress=not args.quiet and not args.no_progress, **backend)
-    written = {"paths": store, **result.write(out)}
+    out = _out_dir(args.out, scenario.name, "_stochastic")
+    name = "paths.nc" if args.format == "netcdf" else "paths.zarr"
+    # the paths store is written inside the staged folder, under the folder's lock, and published with it
+    with result_folder(out, kind="stochastic", scenario=scenario.name) as stage:
+        result = stochastic(scenario, args.paths, args.seed, out=stage.path / name, chunk_size=args.chunk_size,
+                            progress=not args.quiet and not args.no_progress, **backend)
+        try:
+            written = {"paths": stage.final(stage.path / name), **result.write(stage.path)}
+            lines = [] if args.quiet else _stochastic_lines(args, scenario, result)
+        finally:
+            result.dataset.close()  # the store is renamed with its folder: no file left open in it
     if not args.quiet:
-        where = (f"local Dask cluster, {args.workers} workers" if args.workers else
-                 f"Dask scheduler {args.scheduler}" if args.scheduler else "in-process")
-        print(f"ssproj {__version__}: {result.n_paths} stochastic paths of scenario {scenario.name!r}, "
-              f"seed {result.dataset.attrs['seed']} ({where}; model: {result.provenance['stochastic_model_origin']})")
-        with pd.option_context("display.width", 200):
-            print(result.summary().to_string(float_format=lambda v: f"{v:.4g}"))
-        dep = result.depletion_year()
-        print(f"paths whose reserve is exhausted by {int(result.dataset['year'].values[-1])}: "
-              f"{dep.notna().mean():.1%}; median year of exhaustion: "
-              f"{dep.median():.0f}" if dep.notna().any() else "no path exhausts the reserve")
+        print("\n".join(lines))
         _print_written(written, time.perf_counter() - t0, 26)
     return 0
 
 
-def _cmd_sweep(args) -> int:
+def _stochastic_lines(args, scenario, result) -> list[str]:
+    """What ``ssproj stochastic`` prints (computed before the folder is published: the store is read)."""
+    where = (f"local Dask cluster, {args.workers} workers" if args.workers else
+             f"Dask scheduler {args.scheduler}" if args.scheduler else "in-process")
+    lines = [f"ssproj {__version__}: {result.n_paths} stochastic paths of scenario {scenario.name!r}, "
+             f"seed {result.dataset.attrs['seed']} ({where}; model: {result.provenance['stochastic_model_origin']})"]
+    with pd.option_context("display.width", 200):
+        lines.append(result.summary().to_string(float_format=lambda v: f"{v:.4g}"))
+    dep = result.depletion_year()
+    lines.append(f"paths whose reserve is exhausted by {int(result.dataset['year'].values[-1])}: "
+                 f"{dep.notna().mean():.1%}; median year of exhaustion: "
+                 f"{dep.median():.0f}" if dep.notna().any() else "no path exhausts the reserve")
+    return lines
 
+
+def _cmd_sweep(args) -> int:
     t0 = time.perf_counter()
     spec = load_sweep(args.spec)
     backend = _backend_args(args)
-    out = Path(args.out) if args.out else Path("results") / f"{spec.name}_sweep"
-    store = out / ("sweep.nc" if args.format == "netcdf" else "sweep.zarr")
-    out.mkdir(parents=True, exist_ok=True)
-    result = sweep(spec, out=store, chunk_size=args.chunk_size,
-                   progress=not args.quiet and not args.no_progress, **backend)
-    written = {"results": store, **result.write(out)}
+    out = _out_dir(args.out, spec.name, "_sweep")
+    name = "sweep.nc" if args.format == "netcdf" else "sweep.zarr"
+    with result_folder(out, kind="sweep", scenario=spec.name) as stage:
+        result = sweep(spec, out=stage.path / name, chunk_size=args.chunk_size,
+                       progress=not args.quiet and not args.no_progress, **backend)
+        try:
+            written = {"results": stage.final(stage.path / name), **result.write(stage.path)}
+            lines = []
+            if not args.quiet:
+                lines.append(f"ssproj {__version__}: sweep {spec.name!r}, {len(spec.labels)} variants of scenario "
+                             f"{result.dataset.attrs['scenario_name']!r}")
+                with pd.option_context("display.width", 200, "display.max_rows", 200, "display.max_colwidth", 80):
+                    lines.append(result.indicators().to_string(float_format=lambda v: f"{v:.4g}"))
+        finally:
+            result.dataset.close()
     if not args.quiet:
-        print(f"ssproj {__version__}: sweep {spec.name!r}, {len(spec.labels)} variants of scenario "
-              f"{result.dataset.attrs['scenario_name']!r}")
-        with pd.option_context("display.width", 200, "display.max_rows", 200, "display.max_colwidth", 80):
-            print(result.indicators().to_string(float_format=lambda v: f"{v:.4g}"))
+        print("\n".join(lines))
         _print_written(written, time.perf_counter() - t0, 14)
     return 0
 
@@ -323,10 +419,12 @@ def _cmd_import_wpp(args) -> int:
 def _add_chunked_options(p, default_out: str, unit: str, chunk_size: int, file_kind: str | None = None) -> None:
     """Options shared by the commands that run chunks in-process or on Dask (stochastic, sweep)."""
     p.add_argument("--out", help=f"output directory (default: {default_out})")
-    p.add_argument("--chunk-size", type=int, default=chunk_size, help=f"{unit} per task (default {chunk_size})")
+    p.add_argument("--chunk-size", type=_positive_int, default=chunk_size,
+                   help=f"{unit} per task (default {chunk_size})")
     p.add_argument("--format", choices=("zarr", "netcdf"), default="zarr",
                    help=f"{file_kind or unit} file format (default zarr)")
-    p.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster with N worker processes")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="run on a local Dask cluster with N worker processes")
     p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -346,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate SCENARIO, project it and write netCDF and CSV results to --out.")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--out", help="output directory (default: results/<scenario name>)")
-    p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
+    p.add_argument("--every", type=_positive_int, default=10,
+                   help="years between rows of the printed summary (default 10)")
     p.add_argument("--html", action="store_true",
                    help="also write report.html: a self-contained HTML report with charts")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -356,7 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read RESULTS (a results.nc file or the folder 'ssproj run' wrote) and print "
                                    "its summary table; optionally write the Excel workbook and an HTML report.")
     p.add_argument("results", help="results.nc or a results folder")
-    p.add_argument("--every", type=int, default=10, help="years between rows of the printed summary (default 10)")
+    p.add_argument("--every", type=_positive_int, default=10,
+                   help="years between rows of the printed summary (default 10)")
     p.add_argument("--excel", help="also write the tables to this .xlsx file")
     p.add_argument("--html", metavar="FILE",
                    help="also write a self-contained HTML report (charts, tables, provenance) to this file")
@@ -413,8 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or the defaults) and write the paths (Zarr or netCDF, chunk by chunk), "
                                    "percentiles, the probability of depletion, fan charts and provenance to --out.")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--paths", type=int, default=1000, help="number of paths (default 1000)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
+    p.add_argument("--paths", type=_positive_int, default=1000, help="number of paths (default 1000)")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help=f"seed, 0 to {MAX_SEED:,} (default: the scenario's seed)")
     _add_chunked_options(p, "results/<scenario name>_stochastic", "paths", 250)
     p.set_defaults(func=_cmd_stochastic)
 
@@ -431,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "
                                    "country and write an ssproj assumption set.")
     p.add_argument("--source", required=True, help="folder with the WPP 2024 CSV extracts")
-    p.add_argument("--country", required=True, type=int, help="UN location code, e.g. 418 for Lao PDR")
+    p.add_argument("--country", required=True, type=_positive_int, help="UN location code, e.g. 418 for Lao PDR")
     p.add_argument("--out", required=True, help="folder of the new assumption set, e.g. assumptions/lao")
     p.add_argument("--name", default=None, help="name of the assumption set (default: from the country name)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing assumption set")

@@ -18,6 +18,7 @@ from ssproj.finance import indicators as ind
 from ssproj.finance.summary import SCHEME_SUMMARY_COLUMNS, STRATEGY_SUMMARY_COLUMNS, SUMMARY_COLUMNS, summary_frame
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.netcdf import write_netcdf
+from ssproj.io.outdir import fix_workbook_properties, inputs_sha256, result_folder
 from ssproj.plan import compile_scenario, run_plan
 from ssproj.reporting.html import write_html
 
@@ -209,6 +210,7 @@ class Projection:
         with atomic_path(path, suffix=".xlsx") as tmp:
             # xlsxwriter writes about twice as fast as openpyxl (which reads them back)
             with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
                 for name, frame in self.tables().items():
                     frame.to_excel(writer, sheet_name=name[:31])
                 prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
@@ -235,32 +237,40 @@ class Projection:
         return Path(path)
 
     def write(self, out_dir) -> dict:
-        """Write the result files into ``out_dir``, each atomically.
+        """Write the result files into ``out_dir`` as a unit (:func:`ssproj.io.outdir.result_folder`).
 
         Files: ``results.nc`` (the Dataset), ``summary.csv`` (the summary,
         units in the header), ``population.csv`` (population by year, sex
         and age, long format), ``results.xlsx`` (a sheet per table of
-        :meth:`tables`, units in the headers), ``provenance.json``.
+        :meth:`tables`, units in the headers), ``provenance.json``, and
+        ``manifest.json`` (every file with its size and sha256), written last.
+        They are written into a hidden sibling folder that then replaces
+        ``out_dir`` in one rename: an error leaves the previous result there
+        unchanged. A second run into the same folder at the same time is
+        refused (``out_dir.lock``).
 
         Returns
         -------
         dict
-            File role -> path written.
+            File role -> path (where the file is once the folder is complete).
         """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = {"netcdf": self.to_netcdf(out / "results.nc")}
-        summary = self.summary()
-        header = summary.rename(columns={c: f"{c} [{u}]" for c, u in summary.attrs["units"].items()})
-        written["summary"] = write_text_atomic(out / "summary.csv", header.to_csv(float_format="%.10g"))
-        pop = self.population.to_dataframe().reset_index()
-        pop = pop.rename(columns={"population": "persons"})
-        written["population"] = write_text_atomic(out / "population.csv", pop.to_csv(index=False, float_format="%.10g"))
-        written["excel"] = self.to_excel(out / "results.xlsx")
-        written["provenance"] = write_text_atomic(
-            out / "provenance.json", json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"
-        )
-        return written
+        prov = self.provenance
+        with result_folder(out_dir, kind="projection", scenario=self.dataset.attrs.get("scenario_name"),
+                           inputs_sha256=inputs_sha256(prov)) as stage:
+            out = stage.path
+            written = {"netcdf": self.to_netcdf(out / "results.nc")}
+            summary = self.summary()
+            header = summary.rename(columns={c: f"{c} [{u}]" for c, u in summary.attrs["units"].items()})
+            written["summary"] = write_text_atomic(out / "summary.csv", header.to_csv(float_format="%.10g"))
+            pop = self.population.to_dataframe().reset_index()
+            pop = pop.rename(columns={"population": "persons"})
+            written["population"] = write_text_atomic(out / "population.csv",
+                                                      pop.to_csv(index=False, float_format="%.10g"))
+            written["excel"] = self.to_excel(out / "results.xlsx")
+            written["provenance"] = write_text_atomic(
+                out / "provenance.json", json.dumps(prov, indent=2, sort_keys=True) + "\n"
+            )
+        return {role: stage.final(path) for role, path in written.items()}
 
 
 # The lists of variables in Projection's docstring come from the registry (no docstrings under -OO).

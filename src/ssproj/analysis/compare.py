@@ -20,6 +20,7 @@ import pandas as pd
 from ssproj import variables as _variables
 from ssproj.finance.fund import discount_factors
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.outdir import fix_workbook_properties, inputs_sha256, result_folder
 from ssproj.projection import Projection
 from ssproj.reporting.html import write_html
 
@@ -612,6 +613,7 @@ class Comparison:
         """
         with atomic_path(path, suffix=".xlsx") as tmp:
             with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
                 for name, frame in self._file_tables().items():
                     frame.to_excel(writer, sheet_name=name, merge_cells=False)  # every row keeps its scenario
                 used: set[str] = set()
@@ -633,15 +635,20 @@ class Comparison:
     def write(self, out_dir) -> dict:
         """Write ``comparison.xlsx`` (:meth:`to_excel`) and the CSV files (:meth:`to_csv`) into ``out_dir``.
 
+        The folder is written as a unit by :func:`ssproj.io.outdir.result_folder`
+        (staged, listed in ``manifest.json``, swapped in by one rename; the
+        previous result stays unchanged on error).
+
         Returns
         -------
         dict
-            File role -> path written.
+            File role -> path (where the file is once the folder is complete).
         """
-        out = Path(out_dir)
-        written = {"excel": self.to_excel(out / "comparison.xlsx")}
-        written.update(self.to_csv(out))
-        return written
+        with result_folder(out_dir, kind="comparison", scenario=str(self.reference),
+                           inputs_sha256=inputs_sha256([p.provenance for p in self.projections.values()])) as stage:
+            written = {"excel": self.to_excel(stage.path / "comparison.xlsx")}
+            written.update(self.to_csv(stage.path))
+        return {role: stage.final(p) for role, p in written.items()}
 
 
 def _sheet_name(name: str, used: set) -> str:

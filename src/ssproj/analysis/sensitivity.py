@@ -21,6 +21,7 @@ import pandas as pd
 from ssproj import variables as _variables
 from ssproj.errors import MISSING, Problem, ScenarioError
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.outdir import fix_workbook_properties
 from ssproj.projection import Projection, project
 from ssproj.reporting.plots import axes_or_new, style_context
 
@@ -408,6 +409,7 @@ class SensitivityResult:
                                  "low": _short(f["low"]), "high": _short(f["high"])} for f in self.factors])
         with atomic_path(path, suffix=".xlsx") as tmp:
             with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
                 self._file_table().to_excel(writer, sheet_name="sensitivity", index=False)
                 factors.to_excel(writer, sheet_name="factors", index=False)
         return Path(path)

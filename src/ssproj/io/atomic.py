@@ -4,7 +4,13 @@ Each file is written to a temporary file in the destination directory,
 flushed and fsync'ed, then moved over the destination with
 :func:`os.replace`, which is atomic on POSIX and Windows. A crash or an
 error mid-write leaves the previous file (if any) untouched and no partial
-file behind.
+file behind; the exception raised carries the destination in its
+``ssproj_file`` attribute (for messages such as "no space left on device
+while writing results.nc", see :mod:`ssproj.io.outdir`).
+
+Writing a whole result folder as a unit (staged, with a manifest and a
+lock) is :func:`ssproj.io.outdir.result_folder`'s job; the writers use
+these functions for the files inside it.
 """
 from __future__ import annotations
 
@@ -44,9 +50,13 @@ def atomic_path(path, *, suffix: str | None = None):
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if getattr(exc, "ssproj_file", None) is None:
+            # the file whose writing failed, for clear messages (ssproj.io.outdir: "disk full while writing X")
+            with contextlib.suppress(AttributeError, TypeError):
+                exc.ssproj_file = path  # type: ignore[attr-defined]
         raise
 
 

@@ -653,8 +653,14 @@ def no_effect_checks(
     aset: AssumptionSet,
     start: int,
     end: int,
+    unchanged: Mapping[str, Any] | None = None,
+    per_unchanged: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[list[Problem], list[str]]:
     """The scenario's changes that cannot affect the result: errors, and warnings where a user may mean them.
+
+    A change that leaves the value as it was (`unchanged`, `per_unchanged`:
+    the values before the scenario's changes; e.g. a resolved scenario
+    written back with :meth:`Scenario.to_dict`) is not judged.
 
     One rule for every parameter, not a list of special cases:
 
@@ -692,6 +698,11 @@ def no_effect_checks(
     for pname, entity, stack in entries:
         spec = specs.get(pname)
         if spec is None:
+            continue
+        final = (per_resolved.get(pname, {}).get(entity) if entity is not None else resolved.get(pname))
+        before = ((per_unchanged or {}).get(pname, {}).get(entity) if entity is not None
+                  else (unchanged or {}).get(pname))
+        if final is not None and before is not None and final.value == before:
             continue
         who = f" for {entity!r}" if entity is not None else ""
         for r in stack:

@@ -201,6 +201,8 @@ def build_scenario(
                 resolved[pname] = Resolved(
                     av.value, aset.document.where("parameters", pname, "value"), "assumptions", av.source, av.confidence
                 )
+    unchanged = {p: r.value for p, r in resolved.items()}  # before the scenario's changes
+    per_unchanged = {p: {e: r.value for e, r in by.items()} for p, by in per_resolved.items()}
     for pname, stack in changes.items():
         resolved[pname] = lay(stack, resolved[pname])
     for pname, by_entity in per_changes.items():
@@ -214,7 +216,7 @@ def build_scenario(
         if aset is not None:
             problems += check_scheme(merged, aset, resolved, per_resolved, bad | invalid, start, end)
             ne_problems, no_effect = no_effect_checks(changes, per_changes, resolved, per_resolved, specs, aset,
-                                                      start, end)
+                                                      start, end, unchanged, per_unchanged)
             problems += ne_problems
 
     strategy = None

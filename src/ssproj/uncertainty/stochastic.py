@@ -51,9 +51,11 @@ from ssproj.finance.flows import finance
 from ssproj.finance.indicators import depletion_years
 from ssproj.finance.summary import key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.kernels.engine import Shocks
-from ssproj.plan import compile_scenario, strategy_run
+from ssproj.plan import NonFiniteResultError, compile_scenario, strategy_run
 from ssproj.reporting.plots import fan_chart, probability_chart
+from ssproj.scenario.checks import MAX_SEED
 from ssproj.scenario.stochastic_spec import (
     DEFAULT_STOCHASTIC,
     SHOCKABLE,
@@ -303,6 +305,18 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
                                  reserve_end=reserve, population_15_64=out["population_15_64"],
                                  population_65_plus=out["population_65_plus"]))
         values = {k: values[k] for k in _PATH_ORDER}
+    # results are finite or the run fails (ratios may be NaN or inf where a denominator is 0)
+    for name in ("reserve_end", "total_income", "total_outgo", "insured_earnings", "contributors", "pensioners",
+                 "total_population"):
+        bad = ~np.isfinite(values[name])
+        if bad.any():
+            k, y = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            raise NonFiniteResultError(
+                f"scenario {plan.base_scenario.name!r}: stochastic path {start + int(k)} is not finite: {name} = "
+                f"{values[name][k, y]} in {int(sp.years[y])} (investment return "
+                f"{series['investment_return'][k, y]:.4g}, wage growth {series['wage_growth'][k, y]:.4g}, price "
+                f"inflation {series['price_inflation'][k, y]:.4g} that year); nothing was written. Check the "
+                "stochastic model's volatilities and the horizon.")
     data: dict[str, tuple] = {k: (("path", "year"), v, _variables.attrs(k)) for k, v in values.items()}
     data["fund_reserve_end"] = (("path", "year", "fund"), fin["fund_reserve_end"], _variables.attrs("fund_reserve_end"))
     data["life_expectancy_at_birth"] = (("path", "year", "sex"), e0, _variables.attrs("life_expectancy_at_birth"))
@@ -381,9 +395,10 @@ def stochastic(scenario, n_paths: int = 1000, seed: int | None = None, *, model=
         raise ValueError(f"n_paths must be a positive integer, got {n_paths!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    seed = int(scenario.seed if seed is None else seed)
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    seed = scenario.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED:,} (2^63 - 1), got {seed!r}")
+    seed = int(seed)
     plan = prepare_paths(scenario, model)
     distributed = workers is not None or scheduler is not None
     if threads is None and distributed:
@@ -547,41 +562,53 @@ class StochasticResult:
         return out
 
     def write(self, out_dir) -> dict:
-        """Write CSV tables, charts and provenance into `out_dir` (atomically, file by file).
+        """Write CSV tables, charts and provenance into `out_dir` as a unit.
+
+        The folder is written by :func:`ssproj.io.outdir.result_folder`:
+        staged in a hidden sibling folder, listed in ``manifest.json`` and
+        swapped in by one rename (the previous result stays unchanged on
+        error; a concurrent run into the same folder is refused). A paths
+        store of this result that lies in `out_dir` (``out=out_dir /
+        "paths.zarr"``) is carried over into the new folder.
 
         Returns
         -------
         dict
-            File kind -> path.
+            File kind -> path (where the file is once the folder is complete).
         """
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = {}
-        for name, df in self.tables().items():
-            p = out_dir / f"{name}.csv"
-            with atomic_path(p) as tmp:
-                df.to_csv(tmp, float_format="%.10g")
-            written[name] = p
-        fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-        self.fan_chart("reserve_ratio", ax=axes[0])
-        self.fan_chart("payg_cost_rate", ax=axes[1])
-        self.depletion_chart(ax=axes[2])
-        fig.tight_layout()
-        p = out_dir / "fan_charts.png"
-        with atomic_path(p) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-        plt.close(fig)
-        written["fan_charts"] = p
-        p = out_dir / "provenance.json"
-        write_text_atomic(p, json.dumps(self.provenance, indent=2, sort_keys=True, default=str) + "\n")
-        written["provenance"] = p
-        return written
+        prov = self.provenance
+        with result_folder(out_dir, kind="stochastic", scenario=prov.get("scenario"),
+                           inputs_sha256=inputs_sha256(prov)) as stage:
+            if self.path is not None:
+                stage.adopt(self.path)
+            out = stage.path
+            written = {}
+            for name, df in self.tables().items():
+                p = out / f"{name}.csv"
+                with atomic_path(p) as tmp:
+                    df.to_csv(tmp, float_format="%.10g")
+                written[name] = p
+            fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+            self.fan_chart("reserve_ratio", ax=axes[0])
+            self.fan_chart("payg_cost_rate", ax=axes[1])
+            self.depletion_chart(ax=axes[2])
+            fig.tight_layout()
+            p = out / "fan_charts.png"
+            try:
+                with atomic_path(p) as tmp:
+                    fig.savefig(tmp, dpi=110, format="png")
+            finally:
+                plt.close(fig)
+            written["fan_charts"] = p
+            p = out / "provenance.json"
+            write_text_atomic(p, json.dumps(prov, indent=2, sort_keys=True, default=str) + "\n")
+            written["provenance"] = p
+        return {kind: stage.final(p) for kind, p in written.items()}
 
 
 _TITLES = {"reserve_ratio": "Reserve ratio (years of outgo)", "payg_cost_rate": "PAYG cost rate",

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +39,20 @@ import pandas as pd
 import xarray as xr
 
 from ssproj._version import __version__
-from ssproj.errors import ScenarioError
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean
 from ssproj.io.atomic import atomic_path
+from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.projection import project
 from ssproj.scenario import load_scenario
-from ssproj.scenario.yamlio import load_yaml_file
+from ssproj.scenario.yamlio import Where, load_yaml_file
 from ssproj.uncertainty.distributed import collect_chunks, make_chunks
 
-__all__ = ["SweepSpec", "SweepResult", "SWEEP_SUMMARY", "load_sweep", "sweep"]
+__all__ = ["SweepSpec", "SweepResult", "SweepError", "SWEEP_SUMMARY", "load_sweep", "parse_sweep", "sweep"]
 
 _KEYS = ("name", "description", "scenario", "grid", "variants")
 _VARIANT_KEYS = ("name", "changes")
+#: How problems name a sweep spec given as a mapping.
+SPEC_LABEL = "<sweep spec>"
 
 #: Summary columns kept on (scenario, year) for every variant.
 SWEEP_SUMMARY = ("total_population", "old_age_dependency_ratio", "contributors", "pensioners",
@@ -57,8 +62,8 @@ SWEEP_SUMMARY = ("total_population", "old_age_dependency_ratio", "contributors",
 SWEEP_INDICATORS = ("depletion_year", "gap_25", "gap_50", "gap_75", "actuarial_balance_75")
 
 
-class SweepError(ValueError):
-    """A malformed sweep spec; the message lists every problem."""
+class SweepError(ScenarioError):
+    """Problems in a sweep spec: a `ScenarioError` listing every problem (file, line, key path)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,11 @@ class SweepSpec:
         Changes of each variant (for :meth:`ssproj.scenario.Scenario.with_changes`).
     grid : dict or None
         The grid (parameter -> values), for coordinates.
+    sources : tuple of dict
+        For each variant, parameter -> position (`Where`) of its change in
+        the spec, so that problems found against the scenario point there.
+    where : Where or None
+        Position of the spec itself.
     """
 
     name: str
@@ -84,6 +94,8 @@ class SweepSpec:
     labels: tuple[str, ...]
     changes: tuple[dict, ...]
     grid: dict | None = None
+    sources: tuple[dict, ...] = field(default=(), compare=False, repr=False)
+    where: Where | None = field(default=None, compare=False, repr=False)
 
 
 def _label(value) -> str:
@@ -92,85 +104,203 @@ def _label(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _same(value) -> str:
+    """A canonical form of changes or grid values, to find duplicates (1 and 1.0 are the same)."""
+    def plain(v):
+        if isinstance(v, Mapping):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            return float(v)
+        return v
+    return json.dumps(plain(value), sort_keys=True, default=str)
+
+
+def _label_where() -> Where:
+    return Where(lambda _p: (SPEC_LABEL, None))
+
+
+def parse_sweep(raw: Any, where: Where | None = None, *, base_dir: Path | None = None
+                ) -> tuple[SweepSpec | None, list[Problem]]:
+    """Validate a sweep spec's data, collecting every problem.
+
+    Parameters
+    ----------
+    raw : mapping
+        ``{name, description, scenario, grid | variants}`` (see the module docs).
+    where : Where, optional
+        Position of `raw` (file, line and key path in problems); default:
+        the label ``<sweep spec>``.
+    base_dir : Path, optional
+        Directory ``scenario`` is relative to (default: the current one).
+
+    Returns
+    -------
+    (SweepSpec or None, list of Problem)
+    """
+    where = where if where is not None else _label_where()
+    base_dir = base_dir if base_dir is not None else Path.cwd()
+    if raw is None:
+        return None, [where.problem(MISSING, "the sweep spec is empty: it needs 'scenario' and 'grid' or 'variants'")]
+    if not isinstance(raw, Mapping):
+        return None, [where.problem(raw, "must be a mapping with 'scenario' and 'grid' or 'variants' (a sweep spec)")]
+    problems: list[Problem] = [(where / key).problem(MISSING, "unknown key in a sweep spec", did_you_mean(key, _KEYS))
+                               for key in raw if key not in _KEYS]
+    name = raw.get("name", "sweep")
+    if not isinstance(name, str) or not name.strip():
+        problems.append((where / "name").problem(name, "must be a non-empty string"))
+    elif "/" in name or "\\" in name:
+        problems.append((where / "name").problem(name, "must not contain / or \\ (it names the output folder)"))
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append((where / "description").problem(description, "must be a string"))
+    scenario = raw.get("scenario")
+    scenario_path = None
+    if scenario is not None:
+        if not isinstance(scenario, str) or not scenario.strip():
+            problems.append((where / "scenario").problem(scenario, "must be a scenario file (a path relative to the "
+                                                                  "spec)"))
+        else:
+            scenario_path = (base_dir / scenario).resolve()
+            if not scenario_path.is_file():
+                problems.append((where / "scenario").problem(scenario, f"is not a file (looked for {scenario_path})"))
+    grid, variants = raw.get("grid"), raw.get("variants")
+    labels: list[str] = []
+    changes: list[dict] = []
+    sources: list[dict] = []
+    if (grid is None) == (variants is None):
+        problems.append(where.problem(MISSING, "give exactly one of 'grid' (parameter -> list of values) or "
+                                               "'variants' (a list of {name, changes})"))
+    elif grid is not None:
+        at = where / "grid"
+        if not isinstance(grid, Mapping) or not grid:
+            problems.append(at.problem(grid, "must be a non-empty mapping parameter -> list of values"))
+        else:
+            for param, values in grid.items():
+                if not isinstance(param, str):
+                    problems.append((at / param).problem(MISSING, "is not a parameter name"))
+                elif not isinstance(values, list) or not values:
+                    problems.append((at / param).problem(values, "must be a non-empty list of values"))
+                else:
+                    seen_value: dict[str, int] = {}
+                    seen_label: dict[str, int] = {}
+                    for j, value in enumerate(values):
+                        same, label = _same(value), _label(value)
+                        if same in seen_value:
+                            problems.append((at / param / j).problem(
+                                value, f"is the same value as grid.{param}[{seen_value[same]}]",
+                                "remove one: every variant must differ"))
+                        elif label in seen_label:
+                            problems.append((at / param / j).problem(
+                                value, f"gives the same label ({param}={label}) as grid.{param}[{seen_label[label]}]"))
+                        seen_value.setdefault(same, j)
+                        seen_label.setdefault(label, j)
+            if not problems:
+                keys = list(grid)
+                for combo in itertools.product(*(range(len(grid[k])) for k in keys)):
+                    values = [grid[k][j] for k, j in zip(keys, combo, strict=True)]
+                    changes.append(dict(zip(keys, values, strict=True)))
+                    labels.append(",".join(f"{k}={_label(v)}" for k, v in zip(keys, values, strict=True)))
+                    sources.append({k: at / k / j for k, j in zip(keys, combo, strict=True)})
+    else:
+        at = where / "variants"
+        if not isinstance(variants, list) or not variants:
+            problems.append(at.problem(variants, "must be a non-empty list of {name, changes}"))
+        else:
+            names: dict[str, int] = {}
+            same_changes: dict[str, int] = {}
+            for i, v in enumerate(variants):
+                vat = at / i
+                if not isinstance(v, Mapping):
+                    problems.append(vat.problem(v, "must be a mapping {name, changes}"))
+                    continue
+                problems += [(vat / key).problem(MISSING, "unknown key in a variant", did_you_mean(key, _VARIANT_KEYS))
+                             for key in v if key not in _VARIANT_KEYS]
+                vname = v.get("name", MISSING)
+                if vname is MISSING:
+                    problems.append(vat.problem(MISSING, "required key 'name' is missing (the variant's label)"))
+                elif not isinstance(vname, str) or not vname.strip():
+                    problems.append((vat / "name").problem(vname, "must be a non-empty string"))
+                elif vname in names:
+                    problems.append((vat / "name").problem(
+                        vname, f"is also the name of variants[{names[vname]}]", "give each variant its own name"))
+                else:
+                    names[vname] = i
+                ch = v.get("changes")
+                ch = {} if ch is None else ch
+                if not isinstance(ch, Mapping):
+                    problems.append((vat / "changes").problem(ch, "must be a mapping parameter -> value"))
+                    ch = {}
+                else:
+                    key = _same(ch)
+                    if key in same_changes:
+                        j = same_changes[key]
+                        problems.append((vat / "changes").problem(
+                            MISSING, f"are the same as those of variants[{j}] "
+                                     f"({variants[j].get('name')!r}): the two variants would be identical",
+                            "remove one"))
+                    else:
+                        same_changes[key] = i
+                labels.append(str(vname))
+                changes.append(dict(ch))
+                sources.append({k: vat / "changes" / k for k in ch})
+    if problems:
+        return None, problems
+    return SweepSpec(str(name), " ".join(str(description or "").split()), scenario_path, tuple(labels),
+                     tuple(changes), dict(grid) if grid is not None else None, tuple(sources), where), []
+
+
 def load_sweep(spec) -> SweepSpec:
     """Validate a sweep spec (a mapping or a YAML file), reporting every problem at once.
+
+    Parameters
+    ----------
+    spec : mapping or path
+        See the module docs. Any key not described there is an error.
+
+    Returns
+    -------
+    SweepSpec
 
     Raises
     ------
     SweepError
+        A `ScenarioError` (so a ``ValueError``) listing every problem, each
+        with file (or ``<sweep spec>``), line, key path, value and what was
+        expected. The changes of each variant are checked against the
+        scenario by :func:`sweep`, before any projection.
     """
-    where = "sweep spec"
-    base_dir = Path.cwd()
-    if not isinstance(spec, Mapping):
-        doc, read_problems = load_yaml_file(spec)
-        if read_problems or doc is None:
-            raise SweepError("\n".join(str(p) for p in read_problems))
-        where = str(spec)
-        base_dir = Path(spec).resolve().parent
-        spec = doc.data
-    problems: list[str] = []
-    if not isinstance(spec, Mapping):
-        raise SweepError(f"{where}: a sweep spec is a mapping with 'scenario' and 'grid' or 'variants'")
-    for key in spec:
-        if key not in _KEYS:
-            problems.append(f"{where}: {key}: unknown key; expected one of {', '.join(_KEYS)}")
-    name = spec.get("name", "sweep")
-    if not isinstance(name, str) or not name.strip():
-        problems.append(f"{where}: name: {name!r} must be a non-empty string")
-    scenario = spec.get("scenario")
-    scenario_path = None
-    if scenario is not None:
-        if not isinstance(scenario, str):
-            problems.append(f"{where}: scenario: {scenario!r} must be a scenario file name")
-        else:
-            scenario_path = (base_dir / scenario).resolve()
-            if not scenario_path.is_file():
-                problems.append(f"{where}: scenario: file not found: {scenario_path}")
-    grid, variants = spec.get("grid"), spec.get("variants")
-    labels: list[str] = []
-    changes: list[dict] = []
-    if (grid is None) == (variants is None):
-        problems.append(f"{where}: give exactly one of 'grid' (parameter -> list of values) or 'variants' "
-                        "(a list of {name, changes})")
-    elif grid is not None:
-        if not isinstance(grid, Mapping) or not grid:
-            problems.append(f"{where}: grid: must be a non-empty mapping parameter -> list of values")
-        else:
-            for param, values in grid.items():
-                if not isinstance(values, list) or not values:
-                    problems.append(f"{where}: grid.{param}: {values!r} must be a non-empty list of values")
-            if not problems:
-                keys = list(grid)
-                for combo in itertools.product(*(grid[k] for k in keys)):
-                    changes.append(dict(zip(keys, combo, strict=True)))
-                    labels.append(",".join(f"{k}={_label(v)}" for k, v in zip(keys, combo, strict=True)))
+    if isinstance(spec, Mapping):
+        parsed, problems = parse_sweep(spec, _label_where())
+    elif isinstance(spec, (str, os.PathLike)):
+        doc, problems = load_yaml_file(Path(spec))
+        parsed = None
+        if doc is not None:
+            parsed, more = parse_sweep(doc.data, doc.where(), base_dir=doc.base_dir)
+            problems += more
     else:
-        if not isinstance(variants, list) or not variants:
-            problems.append(f"{where}: variants: must be a non-empty list of {{name, changes}}")
-        else:
-            for i, v in enumerate(variants):
-                at = f"{where}: variants[{i}]"
-                if not isinstance(v, Mapping):
-                    problems.append(f"{at}: {v!r} must be a mapping {{name, changes}}")
-                    continue
-                for key in v:
-                    if key not in _VARIANT_KEYS:
-                        problems.append(f"{at}.{key}: unknown key; expected name, changes")
-                vname = v.get("name")
-                if not isinstance(vname, str) or not vname.strip():
-                    problems.append(f"{at}.name: {vname!r} must be a non-empty string")
-                elif vname in labels:
-                    problems.append(f"{at}.name: {vname!r} is used twice")
-                ch = v.get("changes", {})
-                if not isinstance(ch, Mapping):
-                    problems.append(f"{at}.changes: {ch!r} must be a mapping parameter -> value")
-                labels.append(str(vname))
-                changes.append(dict(ch) if isinstance(ch, Mapping) else {})
-    description = spec.get("description", "") or ""
-    if problems:
-        raise SweepError("\n".join(problems))
-    return SweepSpec(str(name), " ".join(str(description).split()), scenario_path, tuple(labels),
-                     tuple(changes), dict(grid) if grid is not None else None)
+        raise SweepError([Problem(SPEC_LABEL, None, "", spec, "is not a sweep spec (a mapping or a YAML file)")])
+    if problems or parsed is None:
+        # top to bottom in a spec file (a stable sort: the order found for a mapping, without lines)
+        raise SweepError(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
+    return parsed
+
+
+_KEY_PART = re.compile(r"\.?([^.\[\]]+)|\[(-?\d+)\]")
+
+
+def _relocate(problem: Problem, label: str, sources: Mapping[str, Where], spec_where: Where) -> Problem:
+    """A problem of ``scenario.with_changes(changes)`` placed at the change in the spec it comes from."""
+    path = problem.key_path
+    if path.startswith("changes."):
+        keys: list[Any] = [int(i) if i else k for k, i in _KEY_PART.findall(path[len("changes."):])]
+        if keys and keys[0] in sources:
+            at = sources[keys[0]]
+            file, line = at.child(*keys[1:]).file, at.child(*keys[1:]).line
+            rest = path[len("changes.") + len(str(keys[0])):]
+            return Problem(file, line, at.key_path + rest, problem.value, problem.expected, problem.hint)
+    return spec_where.problem(MISSING, f"variant {label!r}: {problem.message}")
 
 
 def _variant_dataset(scenario, index: int, label: str, changes: dict) -> xr.Dataset:
@@ -230,20 +360,28 @@ class SweepResult:
         return df
 
     def write(self, out_dir) -> dict:
-        """Write ``indicators.csv`` and ``reserve_ratio.csv`` into `out_dir` (atomically). Returns file paths."""
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = {}
+        """Write ``indicators.csv`` and ``reserve_ratio.csv`` into `out_dir` as a unit. Returns file paths.
+
+        Written by :func:`ssproj.io.outdir.result_folder` (staged, listed in
+        ``manifest.json``, swapped in by one rename; a results store of this
+        sweep that lies in `out_dir` is carried over into the new folder).
+        """
         tables = {"indicators": self.indicators()}
         if "reserve_ratio" in self.dataset:
             tables["reserve_ratio"] = self.table("reserve_ratio")
             tables["payg_cost_rate"] = self.table("payg_cost_rate")
-        for name, df in tables.items():
-            p = out_dir / f"{name}.csv"
-            with atomic_path(p) as tmp:
-                df.to_csv(tmp, float_format="%.10g")
-            written[name] = p
-        return written
+        attrs = self.dataset.attrs
+        with result_folder(out_dir, kind="sweep", scenario=attrs.get("sweep_name") or attrs.get("scenario_name"),
+                           inputs_sha256=inputs_sha256({k: str(v) for k, v in attrs.items()})) as stage:
+            if self.path is not None:
+                stage.adopt(self.path)
+            written = {}
+            for name, df in tables.items():
+                p = stage.path / f"{name}.csv"
+                with atomic_path(p) as tmp:
+                    df.to_csv(tmp, float_format="%.10g")
+                written[name] = p
+        return {name: stage.final(p) for name, p in written.items()}
 
 
 def sweep(spec, scenario=None, *, out=None, workers: int | None = None, scheduler: str | None = None,
@@ -271,21 +409,26 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
     SweepResult
     """
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
+    spec_where = spec.where if spec.where is not None else _label_where()
     if scenario is None:
         if spec.scenario is None:
-            raise SweepError("the sweep spec names no 'scenario' and none was given")
+            raise SweepError([spec_where.problem(MISSING, "required key 'scenario' is missing (the base scenario "
+                                                          "file), and no scenario was given")])
         scenario = load_scenario(spec.scenario)
-    # validate every variant before any projection, to report all problems at once; the tasks
-    # build their variant again so that only the small `changes` travel to Dask workers
-
-    problems = []
-    for label, ch in zip(spec.labels, spec.changes, strict=True):
+    # validate every variant before any projection, to report all problems at once, each at the change
+    # in the spec it comes from; the tasks build their variant again so that only the small `changes`
+    # travel to Dask workers
+    problems: list[Problem] = []
+    for i, (label, ch) in enumerate(zip(spec.labels, spec.changes, strict=True)):
+        if not ch:
+            continue
         try:
-            scenario.with_changes(ch) if ch else None
+            scenario.with_changes(ch)
         except ScenarioError as exc:
-            problems += [f"variant {label!r}: {p}" for p in exc.problems]
+            sources = spec.sources[i] if i < len(spec.sources) else {}
+            problems += [_relocate(p, label, sources, spec_where) for p in exc.problems]
     if problems:
-        raise SweepError("\n".join(problems))
+        raise SweepError(problems)
     job = _Job(scenario, spec.labels, spec.changes)
     chunks = [type(c)(c.start, c.stop, job) for c in make_chunks(len(spec.labels), max(1, int(chunk_size)))]
     attrs = {"title": f"ssproj sweep: {spec.name}", "sweep_name": spec.name, "description": spec.description,
