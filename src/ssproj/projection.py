@@ -17,8 +17,9 @@ from ssproj import variables as _variables
 from ssproj.finance import indicators as ind
 from ssproj.finance.summary import SCHEME_SUMMARY_COLUMNS, STRATEGY_SUMMARY_COLUMNS, SUMMARY_COLUMNS, summary_frame
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
-from ssproj.io.outdir import fix_workbook_properties, inputs_sha256, result_folder
+from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.plan import compile_scenario, run_plan
 from ssproj.reporting.html import write_html
 
@@ -207,15 +208,12 @@ class Projection:
 
     def to_excel(self, path) -> Path:
         """Write :meth:`tables` to an Excel workbook (a sheet per table) atomically."""
+        prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
+                                   for k, v in self.provenance.items()), columns=["key", "value"])
+        sheets = {name[:31]: (frame, True) for name, frame in self.tables().items()}
+        sheets["provenance"] = (prov, False)
         with atomic_path(path, suffix=".xlsx") as tmp:
-            # xlsxwriter writes about twice as fast as openpyxl (which reads them back)
-            with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
-                for name, frame in self.tables().items():
-                    frame.to_excel(writer, sheet_name=name[:31])
-                prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
-                                           for k, v in self.provenance.items()), columns=["key", "value"])
-                prov.to_excel(writer, sheet_name="provenance", index=False)
+            write_workbook(tmp, sheets)  # fixed document properties: identical runs, identical bytes
         return Path(path)
 
     def to_html(self, path) -> Path:
