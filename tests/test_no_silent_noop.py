@@ -209,3 +209,75 @@ def test_a_lower_floor_channel_on_a_wage_group_is_refused(tmp_path):
     # on the voluntary (declared-income) group it is taken
     (tmp_path / "v.yaml").write_text(text.replace("group: private", "group: voluntary"))
     ssproj.load_scenario(tmp_path / "v.yaml")
+
+
+# --------------------------------------------------------------------------- every channel key
+from ssproj.scenario.strategy_spec import CHANNEL_KINDS, NOT_USED_BY_KIND  # noqa: E402
+
+#: A working channel of each kind (required keys), on a group where it acts.
+CHANNEL_BASE = {
+    "mobile_registration": {"group": "voluntary", "villages_per_year": 50, "turnout_per_village": 40,
+                            "registration_share": 0.2},
+    "district_office": {"group": "voluntary", "offices": 5, "catchment_workers": 2000, "uptake_rate": 0.02},
+    "information_centre": {"group": "voluntary", "centres": 5, "visitors_per_centre": 500, "conversion": 0.2},
+    "labour_officers": {"group": "voluntary", "officers": 100, "registrations_per_officer": 20},
+    "promoters": {"group": "voluntary", "promoters": 500, "registrations_per_promoter": 6},
+    "domestic_workers": {"group": "private", "registration_share": 0.3},
+    "subsidy": {"group": "voluntary", "subsidy_share": 0.5},
+    "lower_floor": {"group": "voluntary", "declared_income_min_ratio": 0.5},
+    "coverage_target": {"group": "voluntary", "coverage_rate": 0.1},
+}
+#: A second value for each key (the walk sets it, or changes it from the first).
+KEY_VALUES = {
+    "villages_per_year": 80, "turnout_per_village": 60, "registration_share": 0.4, "offices": 8,
+    "catchment_workers": 3000, "uptake_rate": 0.04, "centres": 8, "visitors_per_centre": 800, "conversion": 0.3,
+    "officers": 150, "registrations_per_officer": 30, "promoters": 800, "registrations_per_promoter": 9,
+    "subsidy_share": 0.8, "uptake": 0.5, "coverage_rate": 0.2, "share_female": 0.9,
+    "cost_fixed": 5e9, "cost_per_registration": 1e5, "paid_by": "state",
+    "lapse_rate": 0.5, "reentry_rate": 0.3, "contribution_density": 0.4, "earnings_level": 2.0,
+    "declared_income_min_ratio": 1.5, "declared_income_max_ratio": 1.2,
+}
+#: Keys that change no figure by design: they show in the scenario carried by the results (attrs["scenario"]).
+CHANNEL_DISPLAY_ONLY = ("description", "source")
+
+
+def _channel_yaml(kind, body):
+    lines = [f"name: walk_{kind}", f"extends: {LAO.as_posix()}", "strategy:", "  name: walk", "  channels:",
+             "    ch:", f"      kind: {kind}", "      start_year: 2026"]
+    lines += [f"      {k}: {v}" for k, v in body.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _channel_cases():
+    for kind, (required, optional) in CHANNEL_KINDS.items():
+        for key in (*required, *optional):
+            if (kind, key) not in NOT_USED_BY_KIND and key not in CHANNEL_DISPLAY_ONLY:
+                yield kind, key
+
+
+@pytest.mark.slow  # 87 pairs of strategy projections, about a minute
+@pytest.mark.parametrize("kind, key", list(_channel_cases()))
+def test_every_channel_key_changes_a_result(tmp_path, kind, key):
+    base_body = dict(CHANNEL_BASE[kind])
+    if key == "uptake" and kind == "lower_floor":  # without an uptake the floor applies to everybody
+        base_body["uptake"] = 0.2
+    changed_body = {**base_body, key: KEY_VALUES[key]}
+    if key == "paid_by" or key == "cost_per_registration":  # paid_by moves a cost: give the channel one
+        base_body.setdefault("cost_fixed", 1e9)
+        changed_body.setdefault("cost_fixed", 1e9)
+    if key.startswith("declared_income_"):  # the band acts on a declared-income group only
+        base_body["group"] = changed_body["group"] = "voluntary"
+    (tmp_path / "a.yaml").write_text(_channel_yaml(kind, base_body))
+    (tmp_path / "b.yaml").write_text(_channel_yaml(kind, changed_body))
+    a = ssproj.project(ssproj.load_scenario(tmp_path / "a.yaml")).summary()
+    b = ssproj.project(ssproj.load_scenario(tmp_path / "b.yaml")).summary()
+    moved = [c for c in a.columns if c in b.columns
+             and not np.array_equal(a[c].values, b[c].values, equal_nan=True)]
+    assert moved, f"{kind} channel: setting {key} to {KEY_VALUES[key]} moved nothing in the summary"
+
+
+def test_display_only_channel_keys_show_in_the_provenance(tmp_path):
+    body = {**CHANNEL_BASE["promoters"], "description": "'walk description'", "source": "'walk source'"}
+    (tmp_path / "a.yaml").write_text(_channel_yaml("promoters", body))
+    text = str(ssproj.project(ssproj.load_scenario(tmp_path / "a.yaml")).dataset.attrs["scenario"])
+    assert "walk description" in text and "walk source" in text
