@@ -183,32 +183,9 @@ def test_a_parameter_for_another_kind_of_group_is_an_error(lao):
         lao.with_changes({"declared_income_min_ratio": {"private": 0.5}})
 
 
-def _strategy(channels):
-    return {"strategy": {"name": "s", "channels": channels}}
-
-
-def test_channel_keys_a_kind_does_not_use_are_refused(tmp_path):
-    text = (f"name: s\nextends: {LAO}\nstrategy:\n  name: s\n  channels:\n    dom:\n      kind: domestic_workers\n"
-            "      group: private\n      start_year: 2026\n      registration_share: 0.1\n      share_female: 0.7\n")
-    (tmp_path / "s.yaml").write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        ssproj.load_scenario(tmp_path / "s.yaml")
-    assert ("s.yaml:11: strategy.channels.dom.share_female: not taken by a channel of kind domestic_workers; "
-            "domestic workers are registered with the sexes of the domestic workers projected") in str(err.value)
-
-
-def test_a_lower_floor_channel_on_a_wage_group_is_refused(tmp_path):
-    text = (f"name: s\nextends: {LAO}\nstrategy:\n  name: s\n  channels:\n    floor:\n      kind: lower_floor\n"
-            "      group: private\n      start_year: 2026\n      declared_income_min_ratio: 0.5\n")
-    (tmp_path / "s.yaml").write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        ssproj.load_scenario(tmp_path / "s.yaml")
-    assert ("s.yaml:10: strategy.channels.floor.declared_income_min_ratio: a lower_floor channel sets "
-            "declared_income_min_ratio, which acts only for a group with contribution_base: declared_income; "
-            "group 'private' has contribution_base: wage") in str(err.value)
-    # on the voluntary (declared-income) group it is taken
-    (tmp_path / "v.yaml").write_text(text.replace("group: private", "group: voluntary"))
-    ssproj.load_scenario(tmp_path / "v.yaml")
+# Channel keys a kind does not use, and a lower_floor channel on a wage group: tests/test_hostile_inputs.py
+# (cases domestic-share-female, lower-floor-wage-group); the same channel on a declared-income group acts
+# (test_every_channel_key_changes_a_result).
 
 
 # --------------------------------------------------------------------------- every channel key
