@@ -176,6 +176,13 @@ def test_a_scheme_parameter_without_a_scheme_is_a_named_warning():
         sc.with_changes({"wage_growth": 0.04})
 
 
+def test_scheme_parameters_of_an_assumption_set_without_a_scheme_are_named():
+    with pytest.warns(NoEffectWarning, match=r"tiny/assumptions.yaml:\d+: parameters.wage_growth: wage_growth "
+                                             r"concerns the insured scheme .section economy., but the assumption "
+                                             r"set 'tiny' declares no insured groups"):
+        ssproj.load_scenario(ROOT / "tests" / "data" / "scenarios" / "base.yaml")
+
+
 def test_a_parameter_for_another_kind_of_group_is_an_error(lao):
     with pytest.raises(ScenarioError, match=r"changes.declared_income_min_ratio.private: acts only for a group with "
                                             r"contribution_base: declared_income, and 'private' has "

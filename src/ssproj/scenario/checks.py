@@ -695,6 +695,14 @@ def no_effect_checks(
         except (ValueError, TypeError):  # an index rule or a non-number: not judged here
             return None
 
+    if not aset.groups:  # the assumption set's own scheme parameters, if it has no scheme
+        for pname in aset.parameters:
+            spec = specs.get(pname)
+            if spec is not None and spec.section not in SCHEME_FREE_SECTIONS \
+                    and aset.parameters[pname].value != spec.default:
+                notes.append(f"{display_where(aset.document.where('parameters', pname))}: {pname} concerns the "
+                             f"insured scheme (section {spec.section}), but the assumption set {aset.name!r} "
+                             "declares no insured groups: only the population is projected, so it has no effect")
     for pname, entity, stack in entries:
         spec = specs.get(pname)
         if spec is None:
