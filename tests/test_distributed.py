@@ -359,7 +359,7 @@ def test_duplicates_ignored_and_missing_chunks_reported(tmp_path, job, monkeypat
     with xr.open_zarr(tmp_path / "s.zarr", consolidated=False) as ds:
         assert_identical(ds.isel(path=slice(10, 20)).load(), toy_dataset(job, 10, 20))
 
-    def skips_one(task, chunks, sink, bar):
+    def skips_one(task, chunks, sink, bar, keep=None):
         for i, c in enumerate(chunks):
             if i != 1:
                 sink.accept(i, c, task(c))
@@ -446,3 +446,18 @@ def test_killed_worker_costs_no_results(tmp_path, job, inprocess, cluster):
         ds = ds.load()
     np.testing.assert_array_equal(ds["path"].values, np.arange(1000))  # every path once
     assert_identical(ds, inprocess)
+
+
+def test_in_process_results_come_from_memory_when_small(tmp_path, job, monkeypatch):
+    """collect_chunks with a store, in-process: the results just computed (not read back), equal to the store;
+    above KEEP_IN_MEMORY_BYTES the store is opened lazily instead."""
+    chunks = with_job(make_chunks(30, 10), job)
+    ds, path = sd.collect_chunks(toy_task, chunks, tmp_path / "a.zarr", attrs={"k": "v"})
+    assert all(isinstance(v.data, np.ndarray) for v in ds.variables.values())  # in memory, no Dask
+    with open_result(path) as back:
+        xr.testing.assert_identical(ds, back.load())
+    monkeypatch.setattr(sd, "KEEP_IN_MEMORY_BYTES", 100)
+    lazy, _ = sd.collect_chunks(toy_task, chunks, tmp_path / "b.zarr", attrs={"k": "v"})
+    assert any(not isinstance(v.data, np.ndarray) for v in lazy.data_vars.values())  # read lazily from the store
+    xr.testing.assert_identical(lazy.load(), ds)
+    lazy.close()

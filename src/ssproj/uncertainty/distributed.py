@@ -452,7 +452,13 @@ def _task_name(task) -> str:
     return getattr(task, "__name__", type(task).__name__)
 
 
-def _run_inprocess(task, chunks, sink: _ZarrSink, bar) -> None:
+#: In-process runs keep their chunk results in memory (besides writing them) up to this many bytes, so
+#: that the caller need not read back what it has just computed (see :func:`collect_chunks`). [bytes]
+KEEP_IN_MEMORY_BYTES = 256 * 2**20
+
+
+def _run_inprocess(task, chunks, sink: _ZarrSink, bar, keep: list | None = None) -> None:
+    kept_bytes = 0
     for index, chunk in enumerate(chunks):
         try:
             ds = task(chunk)
@@ -460,6 +466,13 @@ def _run_inprocess(task, chunks, sink: _ZarrSink, bar) -> None:
             raise ChunkError(f"{_describe(index, chunk, sink.dim)} failed: {type(exc).__name__}: {exc}",
                              index, chunk) from exc
         sink.accept(index, chunk, ds)
+        if keep is not None and kept_bytes >= 0:
+            kept_bytes += int(ds.nbytes)
+            if kept_bytes <= KEEP_IN_MEMORY_BYTES:
+                keep.append(ds)
+            else:  # too large to keep: the caller reads the store lazily
+                keep.clear()
+                kept_bytes = -1
         del ds
         bar.update(chunk.size)
 
@@ -537,7 +550,7 @@ def _run_dask(task, chunks, sink: _ZarrSink, retries: int, bar, *, workers, sche
 def run_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk], out, *, dim: str = "path",
                workers: int | None = None, scheduler: str | None = None, progress: bool = True,
                retries: int = 3, fmt: str | None = None, attrs: Mapping | None = None,
-               memory_limit: str | int | float | None = None) -> Path:
+               memory_limit: str | int | float | None = None, keep: list | None = None) -> Path:
     """Run ``task(chunk)`` for every chunk and write the results to one Zarr or netCDF dataset.
 
     Parameters
@@ -588,6 +601,10 @@ def run_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk], out
     memory_limit : str or number, optional
         Memory limit per worker of the local cluster (e.g. ``"4GiB"``);
         default ``"auto"`` (system memory / workers). Only with `workers`.
+    keep : list, optional
+        In-process only: the chunk results are also appended to it, in
+        order, while they total at most :data:`KEEP_IN_MEMORY_BYTES` (the
+        list is emptied if they grow larger).
 
     Returns
     -------
@@ -647,7 +664,7 @@ def run_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk], out
     try:
         with tqdm(total=n, unit=dim, file=sys.stderr, disable=not progress) as bar:
             if workers is None and scheduler is None:
-                _run_inprocess(task, chunks, sink, bar)
+                _run_inprocess(task, chunks, sink, bar, keep)
             else:
                 _run_dask(task, chunks, sink, int(retries), bar, workers=None if workers is None else int(workers),
                           scheduler=scheduler, memory_limit=memory_limit)
@@ -674,7 +691,10 @@ def collect_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk],
     * no `out`, in-process: the chunks' results concatenated in memory;
     * no `out`, on Dask (`workers` or `scheduler`): through a temporary
       store, loaded into memory and removed;
-    * `out`: :func:`run_chunks` writes the store, opened lazily (bounded memory).
+    * `out`: :func:`run_chunks` writes the store, opened lazily (bounded
+      memory); in-process, results of at most :data:`KEEP_IN_MEMORY_BYTES`
+      in all are returned from memory instead (the same values, not read
+      back from the store just written).
 
     Returns
     -------
@@ -692,8 +712,13 @@ def collect_chunks(task: Callable[[Chunk], xr.Dataset], chunks: Sequence[Chunk],
                               scheduler=scheduler, progress=progress, attrs=attrs)
             with open_result(path) as ds:
                 return ds.load(), None
+    kept: list[xr.Dataset] = []
     path = run_chunks(task, chunks, out, dim=dim, workers=workers, scheduler=scheduler, progress=progress,
-                      attrs=attrs)
+                      attrs=attrs, keep=kept if workers is None and scheduler is None else None)
+    if kept and len(kept) == len(chunks):
+        ds = xr.concat(kept, dim=dim) if len(kept) > 1 else kept[0]
+        ds.attrs = dict(attrs or {})
+        return ds, path
     return open_result(path), path
 
 
