@@ -425,3 +425,19 @@ def test_with_before_is_the_base_before_the_first_year_and_the_path_after(top_pt
     np.testing.assert_array_equal(tp.evaluate(years), expected)
     assert tp.valid_from == base_first
     assert TimePath.from_yaml(tp.to_yaml()) == tp and pickle.loads(pickle.dumps(tp)) == tp
+
+
+def test_a_batched_resolver_gives_each_path_as_alone():
+    """An {index: rate} path evaluated with K paths of the rate at once: row k is the path of rate k alone."""
+    tp = TimePath({2020: 100.0, 2022: 110.0}, after={"index": "wage_growth"})
+    years = np.arange(2019, 2031)
+    rates = np.array([[0.01 * (k + 1)] * 8 for k in range(3)])  # 2023..2030, K = 3
+
+    def batched(name, yrs):
+        return rates[:, np.asarray(yrs) - 2023]
+
+    out = tp.with_before(TimePath(90.0)).evaluate(years, batched)
+    assert out.shape == (3, len(years))
+    for k in range(3):
+        alone = tp.with_before(TimePath(90.0)).evaluate(years, lambda name, yrs, k=k: rates[k, np.asarray(yrs) - 2023])
+        np.testing.assert_array_equal(out[k], alone)

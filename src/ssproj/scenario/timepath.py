@@ -616,12 +616,16 @@ class TimePath:
             ``resolve(name, years) -> ndarray`` gives the values of another
             time-path parameter in `years`; needed only for an
             ``{index: name}`` rule when a year after the last is asked for.
-            [1/year]
+            It may return shape ``(K, len(years))``: K paths of the other
+            parameter (e.g. stochastic ones), each evaluated exactly as a
+            single path would be; the result then has shape ``(K,) +
+            shape(years)``. [1/year]
 
         Returns
         -------
         numpy.ndarray of float64
-            Same shape as `years`. [unit of the parameter]
+            Same shape as `years` (with a leading path dimension for a
+            batched `resolve`). [unit of the parameter]
 
         Raises
         ------
@@ -655,43 +659,48 @@ class TimePath:
                 raise ValueError(
                     f"time path starts in {first}; no value for {_year_list(sorted(set(flat[before].tolist())))}"
                 )
-            out[before] = self._before.evaluate(flat[before], resolve)
+            earlier = self._before.evaluate(flat[before], resolve)
+            if earlier.ndim == 2:  # a batched resolver (see `resolve`)
+                out = np.array(np.broadcast_to(out, (earlier.shape[0],) + out.shape))
+            out[..., before] = earlier
         inside = (flat <= last) & ~before
         if inside.any():
             t = flat[inside]
             if self._between == "linear":
-                out[inside] = np.interp(t, given, vals)
+                out[..., inside] = np.interp(t, given, vals)
             else:
                 pos = np.searchsorted(given, t, side="right") - 1
                 if self._between == "none":
                     missing = given[pos] != t
                     if missing.any():
                         raise ValueError(f"gap: no value for {_year_list(sorted(set(t[missing].tolist())))}")
-                out[inside] = vals[pos]
+                out[..., inside] = vals[pos]
         later = flat > last
         if later.any():
             t = flat[later]
             kind, arg = self._after
             v_last = float(vals[-1])
             if kind == "hold":
-                out[later] = v_last
+                out[..., later] = v_last
             elif kind == "none":
                 raise ValueError(
                     f"time path ends in {last} (after: none); no value for "
                     f"{_year_list(sorted(set(t.tolist())))}"
                 )
             elif kind == "grow":
-                out[later] = v_last * (1.0 + float(arg)) ** (t - last)  # type: ignore[arg-type]
+                out[..., later] = v_last * (1.0 + float(arg)) ** (t - last)  # type: ignore[arg-type]
             else:  # index
                 if resolve is None:
                     raise ValueError(f"after: {{index: {arg}}} needs a resolver for years after {last}")
                 span = np.arange(last + 1, int(t.max()) + 1, dtype=np.int64)
                 rates = np.asarray(resolve(str(arg), span), dtype=np.float64)
-                if rates.shape != span.shape:
+                if rates.shape[-1:] != span.shape or rates.ndim > 2:
                     raise ValueError(f"resolver returned shape {rates.shape} for {span.size} years")
-                factor = np.cumprod(1.0 + rates)
-                out[later] = v_last * factor[t - (last + 1)]
-        return out.reshape(yrs.shape)
+                factor = np.cumprod(1.0 + rates, axis=-1)
+                if factor.ndim == 2 and out.ndim == 1:  # a batched resolver: one row per path
+                    out = np.array(np.broadcast_to(out, (factor.shape[0],) + out.shape))
+                out[..., later] = v_last * factor[..., t - (last + 1)]
+        return out.reshape(out.shape[:-1] + yrs.shape)
 
     # -- conversion ----------------------------------------------------------
     def to_yaml(self) -> float | dict[str, Any]:

@@ -33,9 +33,20 @@ from ssproj.scheme.plan import SchemePlan
 __all__ = ["economy_paths", "projection_year_outputs", "run_scheme", "run_scheme_paths"]
 
 
-def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]]
-                  ) -> EconomyPaths:
+def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]],
+                  paths: int | None = None) -> EconomyPaths:
     """The kernel's economy of one path (a mapping from :func:`ssproj.scheme.plan.economy`) or of several.
+
+    Parameters
+    ----------
+    plan : SchemePlan
+    econ : mapping or sequence of mappings
+        One path's series; or K paths' series with a leading path dimension
+        (series that do not vary by path may be 1-D); or a sequence of
+        one-path mappings.
+    paths : int, optional
+        Number of paths K of a mapping with a leading path dimension
+        (1-D series are repeated for each).
 
     Returns
     -------
@@ -47,6 +58,9 @@ def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Ma
     many = [econ] if isinstance(econ, Mapping) else list(econ)
 
     def stack(key):
+        if isinstance(econ, Mapping) and paths is not None:  # one mapping with a leading path dimension
+            arr = np.asarray(econ[key], dtype=np.float64)
+            return np.ascontiguousarray(np.broadcast_to(arr, (int(paths), arr.shape[-1])))
         return np.ascontiguousarray(np.stack([np.asarray(e[key], dtype=np.float64) for e in many]))
 
     return EconomyPaths(stack("average_wage"), stack("minimum_wage"), stack("contribution_ceiling"),

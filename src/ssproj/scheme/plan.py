@@ -469,6 +469,9 @@ def economy(sc, plan: SchemePlan, overrides=None) -> dict:
         parameters (e.g. ``wage_growth``, ``price_inflation``,
         ``investment_return``); parameters indexed on them after their last
         given year (``after: {index: wage_growth}``) follow the replacement.
+        Shape ``(Y,)``, or ``(K, Y)`` for K paths at once (every series then
+        has a leading path dimension; each path's values are those of a
+        call with its own row).
 
     Returns
     -------
@@ -491,8 +494,8 @@ def economy(sc, plan: SchemePlan, overrides=None) -> dict:
         # deflate by the first available year's wage growth
         wg0 = glob("wage_growth", eval_years[before])
         k = sc.start_year - ext_years[before]
-        aw[before] = aw[before] / (1.0 + wg0) ** k
-        mw[before] = mw[before] / (1.0 + wg0) ** k
+        aw[..., before] = aw[..., before] / (1.0 + wg0) ** k
+        mw[..., before] = mw[..., before] / (1.0 + wg0) ** k
     return {
         "average_wage": aw, "minimum_wage": mw, "contribution_ceiling": glob("contribution_ceiling", eval_years),
         "price_inflation": glob("price_inflation", plan.years), "wage_growth": glob("wage_growth", plan.years),
@@ -513,8 +516,9 @@ def _resolver(sc, years, overrides):
             out = np.full(yrs.shape, float(value))
         if name in overrides:
             inside = (yrs >= first) & (yrs <= last)
-            out = np.array(out, dtype=float)
-            out[inside] = np.asarray(overrides[name], dtype=float)[yrs[inside] - first]
+            given = np.asarray(overrides[name], dtype=float)
+            out = np.array(np.broadcast_to(out, given.shape[:-1] + np.shape(out)), dtype=float)
+            out[..., inside] = given[..., yrs[inside] - first]
         return out
 
     return resolve

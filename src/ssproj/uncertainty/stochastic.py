@@ -262,12 +262,10 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     series = {k: np.broadcast_to(v, (K, Y)).copy() for k, v in plan.central.items()}
     names = plan.model.economy.names if plan.model.economy is not None else ()
     econ, lc_dev[:], fert_dev[:] = _shocks(plan, seed, start, stop)
-    econs = []
-    for j in range(K):
-        for v, name in enumerate(names):
-            series[name][j, shocked_scheme] += econ[j, :, v]
-        econs.append(economy(plan.scenario, sp, {k: series[k][j] for k in names} or None))
-    econ_paths = economy_paths(sp, econs)
+    for v, name in enumerate(names):
+        series[name][:, shocked_scheme] += econ[:, :, v]
+    # every path's economy at once (each row as a call with its own series would give it)
+    econ_paths = economy_paths(sp, economy(plan.scenario, sp, {k: series[k] for k in names} or None), paths=K)
     shocks = Shocks(int(plan.shock_start), lc_dev, fert_dev)
     totals = run_scheme_paths(sp, plan.demography, econ_paths, shocks, plan.lc_b)
     out = totals._asdict()
