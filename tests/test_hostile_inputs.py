@@ -171,6 +171,8 @@ CASES = [
      ["holds files ssproj did not write (notes.txt)"]),
     ("out-is-locked", {"o.lock": _held_lock}, ["run", LAO, "--quiet", "--out", "{TMP}/o"], 1,
      [f"is being written by another ssproj run (pid {os.getpid()})"]),
+    ("out-under-a-file", {"afile": "not a folder\n"}, ["run", LAO, "--quiet", "--out", "{TMP}/afile/x"], 1,
+     ["cannot write the result folder", "afile cannot be created (", "afile is a file, not a folder)"]),
     ("name-is-a-path", {"s.yaml": _scenario("", name="../../escape")}, ["run", "{TMP}/s.yaml", "--quiet"], 0, []),
     ("sweep-unknown-key", {"sw.yaml": f"name: sw\nscenario: {LAO}\ngrdi: {{wage_growth: [0.03, 0.04]}}\n"},
      ["sweep", "{TMP}/sw.yaml", "--out", "{TMP}/o"], 1, ["sw.yaml:3: grdi: unknown key", "did you mean 'grid'?"]),

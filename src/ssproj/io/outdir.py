@@ -268,6 +268,11 @@ class _Lock:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 pass
+            except OSError as exc:  # a parent that does not exist or cannot be written
+                raise ResultFolderError(
+                    f"cannot write the result folder {display_path(self.folder)}: its lock file "
+                    f"{display_path(self.path)} cannot be created ({exc.strerror or exc}); choose an output "
+                    "folder in a place you can write to") from exc
             else:
                 try:
                     os.write(fd, content.encode("utf-8"))
@@ -598,7 +603,15 @@ def result_folder(target, *, kind: str, scenario: str | None = None,
     if target.name in ("", ".", "..") or target.parent == target:
         raise ResultFolderError(f"{display_path(target)} cannot be a result folder; give a folder with a name")
     started = time.time()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file on the way, a place that cannot be written
+        blocking = next((p for p in (target.parent, *target.parent.parents) if p.is_file()), None)
+        why = f"{display_path(blocking)} is a file, not a folder" if blocking is not None else (exc.strerror or exc)
+        raise ResultFolderError(
+            f"cannot write the result folder {display_path(target)}: its parent folder "
+            f"{display_path(target.parent)} cannot be created ({why}); choose an output folder "
+            "in a place you can write to") from exc
     lock = _Lock(target.parent / f"{target.name}.lock", target)
     lock.acquire()
     try:
