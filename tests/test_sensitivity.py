@@ -115,10 +115,12 @@ def test_assumption_sets_combine_all_lows_and_all_highs(sc):
     assert gap["low"] > gap["central"] > gap["high"]
 
 
-def test_default_factors_without_groups_are_demographic_and_economic():
+def test_default_factors_without_groups_are_demographic_only():
+    """Without insured groups only the population is projected: economic factors would swing nothing
+    (and each variant would get a NoEffectWarning), so they are not offered."""
     sc = ssproj.load_scenario(ROOT / "tests" / "data" / "scenarios" / "base.yaml")
     names = [f["name"] for f in default_factors(sc)]
-    assert names == ["fertility", "mortality", "wage_growth", "inflation", "investment_return"]
+    assert names == ["fertility", "mortality"]
 
 
 @pytest.mark.slow

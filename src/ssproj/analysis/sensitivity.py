@@ -67,9 +67,10 @@ def default_factors(scenario) -> list[dict]:
         ``high`` are changes for :meth:`Scenario.with_changes`, ``low``
         the variant expected to be unfavourable to the fund. Time paths are
         built from the scenario's resolved values over its projection years
-        (``between: none``), so the whole path moves. The factors on insured
-        groups (coverage, density, lapses, pensionable ages) are given only
-        when the assumption set declares groups.
+        (``between: none``), so the whole path moves. The economic factors
+        and those on insured groups (coverage, density, lapses, pensionable
+        ages) are given only when the assumption set declares groups (the
+        economy acts only through the scheme).
 
         ========================  ==========================  ==========================
         factor                    low (unfavourable)          high (favourable)
@@ -100,15 +101,17 @@ def default_factors(scenario) -> list[dict]:
 
     scaled("fertility_multiplier", 0.8, 1.2, "fertility_multiplier x 0.8 (low) / x 1.2 (high)")
     scaled("mortality_multiplier", 0.8, 1.2, "mortality_multiplier x 0.8 (low: longer lives) / x 1.2 (high)")
-    f.append({"name": "wage_growth", "description": "wage_growth -1 point (low) / +1 point (high), every year",
-              "low": _shift_path(sc, "wage_growth", -0.01), "high": _shift_path(sc, "wage_growth", 0.01)})
-    f.append({"name": "inflation", "description": "price_inflation +1 point (low) / -1 point (high), every year",
-              "low": _shift_path(sc, "price_inflation", 0.01), "high": _shift_path(sc, "price_inflation", -0.01)})
-    f.append({"name": "investment_return",
-              "description": "investment_return -1 point (low) / +1 point (high), every year",
-              "low": _shift_path(sc, "investment_return", -0.01),
-              "high": _shift_path(sc, "investment_return", 0.01)})
-    if sc.groups:
+    if sc.groups:  # the economy acts only through the scheme: no economic factor for the population alone
+        f.append({"name": "wage_growth", "description": "wage_growth -1 point (low) / +1 point (high), every year",
+                  "low": _shift_path(sc, "wage_growth", -0.01), "high": _shift_path(sc, "wage_growth", 0.01)})
+        f.append({"name": "inflation",
+                  "description": "price_inflation +1 point (low) / -1 point (high), every year",
+                  "low": _shift_path(sc, "price_inflation", 0.01),
+                  "high": _shift_path(sc, "price_inflation", -0.01)})
+        f.append({"name": "investment_return",
+                  "description": "investment_return -1 point (low) / +1 point (high), every year",
+                  "low": _shift_path(sc, "investment_return", -0.01),
+                  "high": _shift_path(sc, "investment_return", 0.01)})
         f.append({"name": "coverage",
                   "description": "coverage_rate of every group x 0.8 (low) / x 1.2, at most 1 (high)",
                   "low": _per_group(sc, "coverage_rate", lambda v: v * 0.8),
@@ -454,6 +457,8 @@ def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> Sensitivi
         For malformed factors or unknown metrics.
     """
     factors = _check_factors(default_factors(scenario) if factors is None else factors)
+    central = project(scenario)
+    metrics = _check_metrics(metrics, central)  # before the variants: a metric the scenario cannot give fails first
     variants = {}
     for f in factors:  # validate every variant first
         for side in ("low", "high"):
@@ -462,8 +467,6 @@ def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> Sensitivi
             except ScenarioError as exc:
                 raise ScenarioError([Problem("<sensitivity>", None, f"factor {f['name']!r}, {side}", MISSING,
                                              "has invalid changes:")] + exc.problems) from None
-    central = project(scenario)
-    metrics = _check_metrics(metrics, central)
     units = central.summary().attrs["units"]
     projections: dict[str | tuple[str, str], Projection] = {"central": central}
     for key, sc in variants.items():
