@@ -119,3 +119,39 @@ def test_floor_adjustment_is_zero_for_the_un_baseline_and_reported_otherwise(lao
         heavy = ssproj.project(sc.with_changes({"migration_multiplier": 5.0}))
     assert float(heavy.dataset["population_floor_adjustment"].sum()) > 0
     assert float(heavy.population.min()) >= 0
+
+
+def test_check_finite_names_the_first_variable_year_and_cell():
+    from ssproj.plan import NonFiniteResultError, check_finite
+
+    years = np.arange(2020, 2030)
+    variables = {
+        "population": (("year", "sex"), np.ones((10, 2)), {}),
+        # NaN before the first scheme year (2022) by design: not judged
+        "fund_reserve_end": (("year", "fund"), np.r_[np.full((2, 2), np.nan), np.ones((5, 2)),
+                                                    np.full((3, 2), np.inf)], {}),
+    }
+    check_finite({"population": variables["population"]}, years, 0, frozenset())
+    with pytest.raises(NonFiniteResultError, match=r"the projection is not finite: fund_reserve_end = inf in 2027 "
+                                                   r"\(fund pension\); nothing was written"):
+        check_finite(variables, years, 2, frozenset({"fund_reserve_end"}), coords={"fund": ["pension", "health"]})
+
+
+def test_a_result_that_overflows_stops_the_run_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    """The engine's results pass through check_finite: an overflowing reserve fails the run (exit 1), no folder."""
+    import ssproj.plan as plan_module
+    from ssproj.cli import main
+
+    real = plan_module.finance
+
+    def overflowing(*args, **kwargs):
+        fin = real(*args, **kwargs)
+        fin["fund_reserve_end"][-5:] = np.inf
+        return fin
+
+    monkeypatch.setattr(plan_module, "finance", overflowing)
+    sc = ROOT / "scenarios" / "lao_baseline.yaml"
+    assert main(["run", str(sc), "--quiet", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "scenario 'lao_baseline': the projection is not finite: fund_reserve_end = inf in 2096" in err
+    assert not (tmp_path / "o").exists()

@@ -297,7 +297,7 @@ def check_finite(variables: dict[str, tuple], years: np.ndarray, n_before: int, 
         drivers = []
         if year is not None:
             t = int(np.searchsorted(years, year))
-            for inp in ("average_wage", "minimum_wage", "contribution_ceiling", "gdp", "investment_return",
+            for inp in ("average_earnings", "minimum_wage", "contribution_ceiling", "gdp", "investment_return",
                         "population", "mortality_rate", "fertility_rate", "net_migration"):
                 if inp in variables and inp != name:
                     v = np.asarray(variables[inp][1])

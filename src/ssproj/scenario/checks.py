@@ -655,7 +655,7 @@ def no_effect_checks(
     end: int,
     unchanged: Mapping[str, Any] | None = None,
     per_unchanged: Mapping[str, Mapping[str, Any]] | None = None,
-) -> tuple[list[Problem], list[str]]:
+) -> tuple[list[Problem], list[Problem]]:
     """The scenario's changes that cannot affect the result: errors, and warnings where a user may mean them.
 
     A change that leaves the value as it was (`unchanged`, `per_unchanged`:
@@ -677,11 +677,11 @@ def no_effect_checks(
     Returns
     -------
     problems : list of Problem
-    warnings : list of str
-        Messages for :class:`NoEffectWarning`, each with file, line and key path.
+    warnings : list of Problem
+        For :class:`NoEffectWarning` (``str()`` of each: file, line, key path, message).
     """
     problems: list[Problem] = []
-    notes: list[str] = []
+    notes: list[Problem] = []
     years = np.arange(start, end + 1)
     entries: list[tuple[str, str | None, list[Resolved]]] = [(p, None, s) for p, s in changes.items()]
     entries += [(p, e, s) for p, by in per_changes.items() for e, s in by.items()]
@@ -700,9 +700,10 @@ def no_effect_checks(
             spec = specs.get(pname)
             if spec is not None and spec.section not in SCHEME_FREE_SECTIONS \
                     and aset.parameters[pname].value != spec.default:
-                notes.append(f"{display_where(aset.document.where('parameters', pname))}: {pname} concerns the "
-                             f"insured scheme (section {spec.section}), but the assumption set {aset.name!r} "
-                             "declares no insured groups: only the population is projected, so it has no effect")
+                notes.append(aset.document.where("parameters", pname).problem(
+                    MISSING, f"{pname} concerns the insured scheme (section {spec.section}), but the assumption set "
+                             f"{aset.name!r} declares no insured groups: only the population is projected, so it "
+                             "has no effect"))
     for pname, entity, stack in entries:
         spec = specs.get(pname)
         if spec is None:
@@ -720,9 +721,10 @@ def no_effect_checks(
                     MISSING, f"starts in {first}, after the projection's end year {end}: it cannot change the result",
                     f"give a value for a year up to {end}, or remove the change"))
             if not aset.groups and spec.section not in SCHEME_FREE_SECTIONS:
-                notes.append(f"{display_where(r.where)}: {pname} concerns the insured scheme (section "
-                             f"{spec.section}), but the assumption set {aset.name!r} declares no insured groups: "
-                             "only the population is projected, so it has no effect")
+                notes.append(r.where.problem(
+                    MISSING, f"{pname} concerns the insured scheme (section {spec.section}), but the assumption set "
+                             f"{aset.name!r} declares no insured groups: only the population is projected, so it "
+                             "has no effect"))
         if entity is not None and stack:
             for req, want in spec.applies_when:
                 other = per_resolved.get(req, {}).get(entity)
@@ -739,12 +741,8 @@ def no_effect_checks(
             v = values(other)
             if v is not None and not (v > 0).any():
                 at = stack[-1].where
-                notes.append(f"{display_where(at)}: {pname}{who} has no effect: it acts only when {req} > 0, "
-                             f"and {req}{who} is 0 in every projection year {start}-{end} (set {req} too, or "
-                             f"remove the change)")
+                notes.append(at.problem(
+                    MISSING, f"{pname}{who} has no effect: it acts only when {req} > 0, and {req}{who} is 0 in every "
+                             f"projection year {start}-{end} (set {req} too, or remove the change)"))
     return problems, notes
 
-
-def display_where(where: Where) -> str:
-    """``file:line: key.path`` of a position, for a message that is not a Problem."""
-    return where.problem(MISSING, "").location + (f": {where.key_path}" if where.key_path else "")

@@ -209,7 +209,7 @@ def build_scenario(
         for entity, stack in by_entity.items():
             per_resolved[pname][entity] = lay(stack, per_resolved[pname].get(entity, default_of[pname]))
     problems += change_problems
-    no_effect: list[str] = []
+    no_effect: list[Problem] = []
     if start is not None and end is not None:
         path_problems, bad = check_paths(resolved, per_resolved, specs, start, end)
         problems += path_problems
@@ -256,7 +256,7 @@ def build_scenario(
             problems.append(merged.where().problem(MISSING, "scenario could not be validated"))
         raise ScenarioError(problems)
     for note in no_effect:
-        warnings.warn(note, NoEffectWarning, stacklevel=4)
+        warnings.warn(str(note), NoEffectWarning, stacklevel=4)
 
     chain_files = []
     for doc in reversed(merged.chain):
