@@ -144,7 +144,7 @@ def test_table_rows_units_and_values(lao, lao_cmp):
     assert list(t.columns) == ["lao_baseline", "same", "more_voluntary", "low_fertility"]
     assert "insured 2030 [persons at 31 December]" in t.index
     assert "payg_cost_rate 2100 [share of insured earnings]" in t.index
-    assert "cost_to_state 2024-2100 [currency, nominal sum]" in t.index
+    assert "cost_to_state 2024-2100 [currency at 1 January 2024]" in t.index
     assert "pv_old_age_pension_outgo_difference 2024-2100 [currency at 1 January 2024]" in t.index
     assert all(label.endswith("]") and t.attrs["units"][label] in label for label in t.index)
     assert {label.split(" ")[0] for label in t.index} == set(COMPARISON_ROWS)
@@ -153,7 +153,12 @@ def test_table_rows_units_and_values(lao, lao_cmp):
     assert lao_cmp.row("reserve_ratio", 2050)["lao_baseline"] == s.loc[2050, "reserve_ratio"]
     assert lao_cmp.row("gap_75")["lao_baseline"] == ind["gap_75"]
     assert lao_cmp.row("depletion_year")["lao_baseline"] == ind["depletion_year"]
-    assert lao_cmp.row("cost_to_fund")["lao_baseline"] == pytest.approx(s.loc[2024:, "total_outgo"].sum(), rel=1e-12)
+    # what the headline fund must finance, in present value at the baseline's return (mid-year flows)
+    years = np.arange(2024, 2101)
+    a = lao["base"].dataset["admin_cost_rate"].sel(year=years).to_numpy()
+    cost = (s.loc[2024:, "benefit_outgo"] + s.loc[2024:, "admin_cost"] - a * s.loc[2024:, "contribution_income"])
+    assert lao_cmp.row("cost_to_fund")["lao_baseline"] == pytest.approx(_pv_at(lao["base"], years, cost.to_numpy()),
+                                                                        rel=1e-12)
     assert np.isnan(lao_cmp.row("cost_per_person_covered")["lao_baseline"])
     assert lao_cmp.row("pv_old_age_pension_outgo_difference")["more_voluntary"] > 0
     with pytest.raises(KeyError, match="no row"):
@@ -163,26 +168,31 @@ def test_table_rows_units_and_values(lao, lao_cmp):
 def test_cost_per_person_covered_and_liability_on_a_hand_made_pair(tiny):
     """A copy of a tiny projection with 20 more insured person-years, 1.2 million more cost."""
     ds = tiny.dataset.copy(deep=True)
-    g, f = str(ds["group"].values[0]), str(ds["fund"].values[0])
+    g, f = str(ds["group"].values[0]), ds.attrs["headline_fund"]
     for y in (2030, 2031):  # 10 more insured members at 31 December of two years: 20 person-years
         ds["actives"].loc[dict(year=y, group=g, sex="male", age=30)] += 10.0
-    ds["fund_total_outgo"].loc[dict(year=2030, fund=f)] += 1.0e6  # cost to the fund
+    ds["fund_benefits_scheduled"].loc[dict(year=2030, fund=f)] += 1.0e6  # cost to the fund
     ds["contributions"].loc[dict(year=2031, payer="state", group=g)] += 2.0e5  # cost to the state
     ds["benefit_outgo_by_type"].loc[dict(year=2032, group=g, benefit="old_age")] += 3.0e6
     alt = Projection(ds)
     cmp = compare({"base": tiny, "alt": alt}, milestones=(2030, 2031, 2040))
     assert cmp.scheme_years[0] == 2023 and cmp.scheme_years[-1] == 2040
-    assert cmp.row("cost_per_person_covered")["alt"] == pytest.approx((1.0e6 + 2.0e5) / 20.0, rel=1e-9)
+    # present values at 1 January 2023 of flows paid mid-year, at the reference's return (5 % a year)
+    assert (ds["investment_return"].sel(year=slice(2023, 2040)) == 0.05).all()
+
+    def v(year):
+        return 1.05 ** -(year - 2022) * 1.025
+
+    assert cmp.row("cost_per_person_covered")["alt"] == pytest.approx(
+        (1.0e6 * v(2030) + 2.0e5 * v(2031)) / (10.0 * v(2030) + 10.0 * v(2031)), rel=1e-9)
     assert np.isnan(cmp.row("cost_per_person_covered")["base"])
     d = cmp.differences()["alt"]
-    assert d[cmp.row("cost_to_fund").name] == pytest.approx(1.0e6, rel=1e-9)
-    assert d[cmp.row("cost_to_state").name] == pytest.approx(2.0e5, rel=1e-9)
+    assert d[cmp.row("cost_to_fund").name] == pytest.approx(1.0e6 * v(2030), rel=1e-9)
+    assert d[cmp.row("cost_to_state").name] == pytest.approx(2.0e5 * v(2031), rel=1e-9)
     assert cmp.row("insured", 2031)["alt"] - cmp.row("insured", 2031)["base"] == pytest.approx(10.0, rel=1e-9)
     assert cmp.row("state_contributions", 2031)["alt"] == pytest.approx(2.0e5, rel=1e-12)
-    # a pension paid in 2032 at 5 % a year, valued at 1 January 2023: 10 years, paid mid-year
-    assert float(ds["investment_return"].sel(year=2032)) == 0.05
-    pv = 3.0e6 * 1.05 ** -10 * 1.025
-    assert cmp.row("pv_old_age_pension_outgo_difference")["alt"] == pytest.approx(pv, rel=1e-12)
+    # a pension paid in 2032, valued at 1 January 2023: 10 years, paid mid-year
+    assert cmp.row("pv_old_age_pension_outgo_difference")["alt"] == pytest.approx(3.0e6 * v(2032), rel=1e-12)
     assert cmp.table().attrs["units"][cmp.row("pv_old_age_pension_outgo_difference").name] == \
         "currency at 1 January 2023"
 
@@ -293,6 +303,16 @@ def test_cli_compare_help_and_usage_errors(capsys):
     assert "--reference 'nope'" in capsys.readouterr().err
 
 
+def _pv_at(projection, years, values):
+    """Present value at 1 January of years[0] of mid-year flows, at the projection's return (by hand)."""
+    i = projection.dataset["investment_return"].sel(year=years).to_numpy()
+    pv, v = 0.0, 1.0
+    for t in range(len(years)):
+        v /= 1.0 + i[t]
+        pv += float(values[t]) * v * (1.0 + i[t] / 2)
+    return pv
+
+
 @pytest.mark.slow
 def test_cost_to_state_includes_state_paid_channel_costs():
     root = Path(__file__).resolve().parents[1]
@@ -300,8 +320,35 @@ def test_cost_to_state_includes_state_paid_channel_costs():
     centres = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_cov_info_centres.yaml"))
     comp = ssproj.compare([base, centres])
     years = comp.scheme_years
-    channel_state = float(centres.dataset["channel_cost"].sel(cost_payer="state", year=years).sum())
-    contrib_state = float(centres.dataset["contributions"].sel(payer="state", year=years).sum())
-    assert channel_state > 0
-    assert comp.table().loc[next(r for r in comp.table().index if r.startswith("cost_to_state")),
-                            "lao_cov_info_centres"] == pytest.approx(channel_state + contrib_state, rel=1e-12)
+    channel_state = centres.dataset["channel_cost"].sel(cost_payer="state", year=years).sum("channel").to_numpy()
+    contrib_state = centres.dataset["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
+    assert channel_state.sum() > 0
+    assert comp.row("cost_to_state")["lao_cov_info_centres"] == pytest.approx(
+        _pv_at(base, years, channel_state + contrib_state), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_a_subsidy_channel_is_a_state_cost_once_and_deficit_transfers_are_one():
+    """The subsidised contributions are in channel_cost and among the contributions of payer state: counted once."""
+    root = Path(__file__).resolve().parents[1]
+    base = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_baseline.yaml"))
+    sc = ssproj.load_scenario({"name": "subsidy", "extends": "lao_baseline.yaml", "strategy": {
+        "name": "subsidy_only", "channels": {"half": {"kind": "subsidy", "group": "voluntary", "start_year": 2027,
+                                                      "subsidy_share": 0.5}}}}, base_dir=root / "scenarios")
+    sub = ssproj.project(sc)
+    ds = sub.dataset
+    years = np.arange(2024, 2101)
+    subsidy = ds["channel_subsidy"].sel(year=years).sum("channel").to_numpy()
+    channel_state = ds["channel_cost"].sel(cost_payer="state", year=years).sum("channel").to_numpy()
+    contrib_state = ds["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
+    np.testing.assert_array_equal(channel_state, subsidy)  # a subsidy channel costs the state its subsidy
+    assert subsidy[years >= 2027].min() > 0 and (contrib_state >= subsidy).all()
+    comp = ssproj.compare([base, sub])
+    assert comp.row("cost_to_state")["subsidy"] == pytest.approx(_pv_at(base, years, contrib_state), rel=1e-12)
+    # a deficit transfer is the state's money too
+    tr = ssproj.project(sc.with_changes({"deficit_financing": {"long_term": "state_transfer"}}))
+    transfers = tr.dataset["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()
+    assert transfers.sum() > 0
+    comp = ssproj.compare([base, tr])
+    assert comp.row("cost_to_state")[tr.dataset.attrs["scenario_name"]] == pytest.approx(
+        _pv_at(base, years, contrib_state + transfers), rel=1e-12)

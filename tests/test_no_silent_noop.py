@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ssproj
@@ -39,6 +40,7 @@ CONDITIONS = {
     "maximum_pension_ratio": {"minimum_pension_ratio": 0.0},
     "late_retirement_increment": {"deferral_share": 0.5, "deferral_years": 3.0},
     "deferral_years": {"deferral_share": 0.5},
+    "deficit_floor_ratio": {"deficit_financing": "state_transfer"},
 }
 
 #: Values to try where a generic change would not act (a cap far above what binds, a share set with others).
@@ -67,8 +69,12 @@ def lao():
 
 
 def _outputs(sc):
+    """The summary and indicators of the headline fund and of all funds together (a branch's parameter acts on
+    its own fund only), and the Dataset."""
     res = ssproj.project(sc)
-    return res.summary(), res.indicators(), res.dataset
+    summary = res.summary().join(res.summary("all").add_suffix(" (all funds)"))
+    indicators = pd.concat([res.indicators(), res.indicators(fund="all").add_suffix(" (all funds)")])
+    return summary, indicators, res.dataset
 
 
 def _new_value(sc, name, spec):
@@ -96,7 +102,7 @@ def _new_value(sc, name, spec):
 def _entities(sc, spec):
     """The entities the parameter acts for (those meeting its ``applies_when``)."""
     names = {"group": sc.groups, "fund": sc.funds, "branch": sc.branches}[spec.per]
-    return [e for e in names if all(sc.value(req)[e] == want for req, want in spec.applies_when)]
+    return [e for e in names if all(sc.value(req)[e] in wants for req, wants in spec.applies_when)]
 
 
 #: Checked together (a group's contribution shares sum to 1): test_contribution_shares_change_a_result.

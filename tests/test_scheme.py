@@ -108,10 +108,17 @@ def test_summary_has_the_required_columns(lao):
         assert s.attrs["units"].get(col) or col.startswith(("insured_", "contributors_", "pensioners_")), col
     scheme = s.loc[2024:]
     assert scheme[required].notna().all().all()
-    np.testing.assert_allclose(scheme["total_income"], scheme["contribution_income"] + scheme["investment_income"])
+    np.testing.assert_allclose(scheme["total_income"], scheme["contribution_income"] + scheme["investment_income"]
+                               + scheme["state_transfer"])
+    # the finance columns are the headline (pension) fund's; the cost rate nets the administrative charge on
+    # contributions: (outgo - a contributions) / ((1 - a) insured earnings)
+    ds = res.dataset.sel(year=scheme.index, fund="long_term")
+    assert res.dataset.attrs["headline_fund"] == "long_term"
+    a = ds["admin_cost_rate"].values
+    np.testing.assert_array_equal(scheme["reserve_end"], ds["fund_reserve_end"].values)
     np.testing.assert_allclose(scheme["payg_cost_rate"],
-                               scheme["total_outgo"] / res.dataset["insured_earnings"].sum("group").sel(
-                                   year=scheme.index).values)
+                               (ds["outgo_by_fund"].values - a * ds["contribution_income_by_fund"].values)
+                               / ((1 - a) * ds["insured_earnings"].sum("group").values), rtol=1e-13)
     assert s.loc[:2023, "contributors"].isna().all()
 
 
@@ -133,25 +140,29 @@ def test_higher_contribution_rate_never_lowers_reserves(lao):
 
 
 def test_general_average_premium_put_back_balances_the_horizon(lao):
-    """GAP as a level contribution rate: PV income + reserve = PV outgo.
+    """GAP as a level contribution rate: PV income + reserve = PV outgo, administrative costs included.
 
-    Re-run with every group's contributions at the GAP (all to the fund
-    roll-forward, no contribution-dependent admin cost): the combined
-    reserve at the end of the horizon is zero.
+    Re-run with every group's contributions set so that the pension fund
+    receives the GAP of insured earnings (the Lao baseline sends 60 % of
+    contributions to it), with the 3 % administrative charge on
+    contributions left on: the pension fund's reserve at the end of the
+    horizon is zero.
     """
-    sc, _ = lao
-    sc = sc.with_changes({"admin_cost_rate": 0.0})
-    res = ssproj.project(sc)
+    sc, res = lao
+    assert float(sc.path_values("admin_cost_rate")[0]) == 0.03
+    shares = sc.value("long_term_share")
     horizon = 50
     gap = res.indicators(horizons=(horizon,))[f"gap_{horizon}"]
-    groups = dict.fromkeys(sc.groups, gap)
     zero = dict.fromkeys(sc.groups, 0.0)
-    again = ssproj.project(sc.with_changes({"contribution_rate_employer": groups, "contribution_rate_employee": zero,
-                                            "contribution_rate_state": zero}))
+    again = ssproj.project(sc.with_changes({
+        "contribution_rate_employer": {g: gap / float(shares[g].evaluate([2024])[0]) for g in sc.groups},
+        "contribution_rate_employee": zero, "contribution_rate_state": zero}))
     s = again.summary().dropna(subset=["total_outgo"])
     end = s.index[horizon - 1]
     assert abs(s.loc[end, "reserve_end"]) < 1e-9 * s["total_outgo"].iloc[:horizon].sum()
     assert again.summary().loc[end, "average_contribution_rate"] == pytest.approx(gap, rel=1e-12)
+    # the cost rate does not move with the contribution rate (the charge on contributions is netted out)
+    np.testing.assert_allclose(s["payg_cost_rate"], res.summary().loc[s.index, "payg_cost_rate"], rtol=1e-12)
 
 
 TINY = ROOT / "tests" / "data" / "scenarios" / "scheme_base.yaml"

@@ -13,7 +13,7 @@ from ssproj.errors import ScenarioError
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = "reserve_ratio >= 7 from 2030 until 2036"
+TARGET = "reserve_ratio >= 7 from 2030 until 2036 for all"  # the tiny set: pensions in surplus, short-term not
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def _rates(**extra):
 
 
 def _worst(scenario, lo, hi):
-    return float(ssproj.project(scenario).summary()["reserve_ratio"].loc[lo:hi].min())
+    return float(ssproj.project(scenario).summary("all")["reserve_ratio"].loc[lo:hi].min())
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +89,31 @@ def test_continuous_step_is_lowest(base):
 
 
 def test_target_already_met_gives_no_change(base):
-    res = ssproj.solve(base, {"levers": [_rates()], "targets": ["reserve_ratio >= 5 from 2030 until 2036"]})
+    res = ssproj.solve(base, {"levers": [_rates()], "targets": ["reserve_ratio >= 5 from 2030 until 2036 for all"]})
     assert res.feasible
     assert res.changes == {}
     assert res.runs == 1
 
 
+def test_targets_concern_the_headline_fund_unless_another_is_named(base):
+    """The tiny set's pension fund (the headline fund) is in surplus and its short-term fund in deficit."""
+    assert ssproj.project(base).summary()["reserve_ratio"].loc[2030:2036].min() > 7
+    res = ssproj.solve(base, {"levers": [_rates()], "targets": ["reserve_ratio >= 7 from 2030 until 2036"]})
+    assert res.feasible and res.changes == {}
+    # the short-term fund's deficit is structural: a target that slows its fall
+    assert ssproj.project(base).summary("short_term")["reserve_ratio"].loc[2030] < -5
+    res = ssproj.solve(base, {"levers": [_rates(max_step=0.05)], "targets": [
+        {"name": "reserve_ratio", "op": ">=", "value": -5, "from": 2030, "until": 2030, "fund": "short_term"}]})
+    assert res.feasible and res.changes
+    assert ssproj.project(res.scenario).summary("short_term")["reserve_ratio"].loc[2030] >= -5
+    with pytest.raises(SpecError, match=r"fund = 'short_trem' is not a fund of the scenario .*did you mean "
+                                        r"'short_term'"):
+        ssproj.solve(base, {"levers": [_rates()], "targets": ["reserve_ratio >= 0.5 until 2030 for short_trem"]})
+
+
 def test_infeasible_target_reported_with_closest(base):
-    res = ssproj.solve(base, {"levers": [_rates(max_step=0.001)], "targets": ["reserve_ratio >= 50 until 2030"]})
+    res = ssproj.solve(base, {"levers": [_rates(max_step=0.001)],
+                              "targets": ["reserve_ratio >= 50 until 2030 for all"]})
     assert not res.feasible
     (miss,) = res.missed_by.values()
     assert miss < -40
@@ -109,7 +126,7 @@ def test_infeasible_target_reported_with_closest(base):
 def test_pensionable_age_lever(base, tmp_path):
     spec = {"levers": [{"type": "pensionable_age", "groups": ["public", "private", "voluntary"],
                         "start_year": 2024, "every_years": 1, "max_step": 1, "granularity": 1}],
-            "targets": ["reserve_ratio >= 6.35 from 2030 until 2036"]}
+            "targets": ["reserve_ratio >= 6.35 from 2030 until 2036 for all"]}
     res = ssproj.solve(base, spec)
     assert res.feasible
     assert _worst(base, 2030, 2036) < 6.35
@@ -130,9 +147,10 @@ def test_level_lever_and_indicator_target(base):
     assert 0.05 < level < 0.2
     low = base.with_changes({"investment_return": {2025: level - 1e-3}})
     assert _worst(low, 2030, 2036) < 7
-    res = ssproj.solve(base, {"levers": [_rates(granularity=None)], "targets": ["actuarial_balance_25 >= 0.07"]})
+    res = ssproj.solve(base, {"levers": [_rates(granularity=None)],
+                              "targets": ["actuarial_balance_25 >= 0.07 for all"]})
     assert res.feasible
-    assert res.projection.indicators()["actuarial_balance_25"] >= 0.07
+    assert res.projection.indicators(fund="all")["actuarial_balance_25"] >= 0.07
 
 
 @pytest.mark.parametrize("spec, match", [
@@ -201,7 +219,8 @@ def no_projection(monkeypatch):
      [(8, "colour: unknown key in a solve spec; expected one of: description, levers, targets")]),
     ({"  - reserve_ratio >= 7 from 2030 until 2036": "  - reserve_ratio >= 7 untill 2036"},
      [(9, "targets[0] = 'reserve_ratio >= 7 untill 2036' is not a target (e.g. 'reserve_ratio >= 1 until 2050', "
-          "'no_depletion from 2030 until 2060' or 'gap_50 <= 0.25'); did you mean 'until'?")]),
+          "'no_depletion from 2030 until 2060', 'gap_50 <= 0.25' or 'reserve_ratio >= 1 until 2050 for all'); "
+          "did you mean 'until'?")]),
     # years: against each other and against the scenario
     ({"  - reserve_ratio >= 7 from 2030 until 2036": "  - reserve_ratio >= 1 until 1999"},
      [(9, "targets[0].until = 1999 is outside the years the scheme is projected, 2023-2040")]),

@@ -157,7 +157,7 @@ def test_every_comparison_row_is_registered(baseline, strategy):
         assert v is not None and "comparison" in v.kinds, name
         assert name in COMPARISON_ROWS
         assert t.attrs["units"][label].split(" ")[0] == v.label.split(" ")[0], label
-    assert [n for n in COMPARISON_ROWS if not n.startswith("gap_")] == \
+    assert [n for n in COMPARISON_ROWS if not variables.variable(n).is_pattern] == \
         [n for n in variables.registry().comparison_order if "<" not in n]
 
 

@@ -30,6 +30,7 @@ from ssproj.demography.cohort import (
 )
 from ssproj.finance.flows import finance
 from ssproj.kernels.engine import PathOutputs
+from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import SchemeOutputs
 from ssproj.scheme.engine import projection_year_outputs, run_scheme
@@ -222,6 +223,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
         padded = frozenset(name for name, (dims, _, _) in scheme_vars.items() if dims[:1] == ("year",))
         V.update(scheme_vars)
         coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
+                       "deficit_financing": ("fund", [DEFICIT_RULES[r] for r in sp.deficit_rule]),
                        "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})
         if sp.branches:
             coords["branch"] = list(sp.branches)
@@ -233,11 +235,15 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
                                   channels["channel_recruits"].attrs)
         ds["channel_cost"] = (("year", "channel", "cost_payer"), _pad(channels["channel_cost"].values, n_before),
                               channels["channel_cost"].attrs)
+        ds["channel_subsidy"] = (("year", "channel"), _pad(channels["channel_subsidy"].values, n_before),
+                                 variables.attrs("channel_subsidy"))
         ds = ds.assign_coords({k: channels.coords[k] for k in ("channel", "cost_payer", "channel_kind",
                                                               "channel_group")})
     ds["year"].attrs = dict(_YEAR_ATTRS)
     ds["age"].attrs = dict(_AGE_ATTRS)
     ds.attrs = dict(plan.attrs)
+    if has_scheme:
+        ds.attrs["headline_fund"] = sp.funds[sp.headline_fund]
     return ds
 
 
@@ -385,8 +391,10 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
     }
     if plan.branches:
         yv["branch_outgo"] = (("year", "branch"), fin["branch_outgo"])
-    for k in ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end"):
+    for k in ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end", "state_transfer",
+              "benefits_scheduled", "benefits_paid", "reserve_end_scheduled"):
         yv[f"fund_{k}"] = (("year", "fund"), fin[f"fund_{k}"])
+    yv["admin_cost_rate"] = (("year",), plan.admin_cost_rate)
     on_years = {}
     if full is not None:  # the kernel's arrays on the projection years: no copy (stocks at 31 December)
         on_years = {"actives": full.actives[1:], "inactives": full.inactives[1:], "contributors": full.exposure,

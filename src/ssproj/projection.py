@@ -15,7 +15,13 @@ import xarray as xr
 
 from ssproj import variables as _variables
 from ssproj.finance import indicators as ind
-from ssproj.finance.summary import SCHEME_SUMMARY_COLUMNS, STRATEGY_SUMMARY_COLUMNS, SUMMARY_COLUMNS, summary_frame
+from ssproj.finance.summary import (
+    SCHEME_SUMMARY_COLUMNS,
+    STRATEGY_SUMMARY_COLUMNS,
+    SUMMARY_COLUMNS,
+    fund_index,
+    summary_frame,
+)
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
@@ -84,78 +90,143 @@ class Projection:
         """Scenario, assumption sources, ssproj version and seed of this result."""
         return json.loads(self.dataset.attrs["provenance"])
 
-    def summary(self) -> pd.DataFrame:
+    @property
+    def funds(self) -> list[str]:
+        """The funds of the scheme, the headline fund first (empty without a scheme)."""
+        ds = self.dataset
+        if "fund" not in ds.coords:
+            return []
+        funds = [str(f) for f in ds["fund"].values]
+        head = ds.attrs.get("headline_fund", funds[0])
+        return [head] + [f for f in funds if f != head]
+
+    def summary(self, fund: str | None = None) -> pd.DataFrame:
         """Key figures by year.
+
+        Parameters
+        ----------
+        fund : str, optional
+            Whose income, outgo and reserve the finance columns show: a
+            fund's name, ``"all"`` for all funds together; default the
+            headline fund (parameter ``headline_fund``, by default the
+            long-term fund). The other columns do not depend on it.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by ``year``; columns and units in
             :data:`ssproj.finance.summary.SUMMARY_COLUMNS` (also in
-            ``DataFrame.attrs['units']``).
+            ``DataFrame.attrs['units']``); ``DataFrame.attrs['fund']`` names
+            the fund of the finance columns.
         """
         ds = self.dataset
+        key = fund if fund is not None else ds.attrs.get("headline_fund")
         if self._summary is None or self._summary[0] is not ds:
-            self._summary = (ds, summary_frame(ds))
-        df = self._summary[1].copy()
-        df.attrs = {k: dict(v) if isinstance(v, dict) else v for k, v in self._summary[1].attrs.items()}
+            self._summary = (ds, {})
+        cache = self._summary[1]
+        if key not in cache:
+            frame = summary_frame(ds, fund)
+            frame.attrs["fund"] = key if "actives" in ds else None
+            cache[key] = frame
+        df = cache[key].copy()
+        df.attrs = {k: dict(v) if isinstance(v, dict) else v for k, v in cache[key].attrs.items()}
         return df
 
-    def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100)) -> pd.Series:
-        """Long-range financial indicators of the scheme (all funds together).
+    def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100),
+                   fund: str | None = None) -> pd.Series:
+        """Long-range financial indicators of one fund (default the headline fund) or of all funds.
 
         Parameters
         ----------
         horizons : sequence of int
             Valuation periods, in years from the first scheme year, for the
-            general average premium and the summarized rates (shortened to
-            the projection if longer).
+            general average premium, the summarized rates and the present
+            values (shortened to the projection if longer).
         milestones : sequence of int
-            Years at which reserve ratios are reported (those projected).
+            Years at which reserve ratios and the share of benefits payable
+            are reported (those projected).
+        fund : str, optional
+            A fund's name, ``"all"`` for all funds together; default the
+            headline fund.
 
         Returns
         -------
         pandas.Series
-            ``depletion_year`` (first year the combined reserve at 31
-            December is <= 0; NaN if never), ``gap_<n>`` general average
-            premium over n years with a zero closing reserve [share of
-            insured earnings], ``summarized_income_rate_<n>``,
-            ``summarized_cost_rate_<n>``, ``actuarial_balance_<n>`` (SSA
-            definitions, target reserve 1 year of cost) [share of insured
-            earnings], ``reserve_ratio_<year>`` (ILO: reserve at 31 Dec /
-            outgo of the year) [years].
+            Keys and units in the registry (:mod:`ssproj.variables`, kind
+            ``indicator``): ``depletion_year`` (first year the reserve at
+            31 December under the scheduled flows is <= 0; NaN if never),
+            ``first_deficit_year``, ``gap_<n>``,
+            ``summarized_income_rate_<n>``, ``summarized_cost_rate_<n>``,
+            ``actuarial_balance_<n>``, ``pv_shortfall_<n>`` and its shares
+            of the present values of GDP and of insured earnings,
+            ``pv_state_transfers_<n>`` and its share of the present value
+            of GDP, ``reserve_ratio_<year>``,
+            ``share_of_benefits_payable_<year>``. ``Series.attrs['fund']``
+            names the fund. Administrative costs proportional to
+            contributions are a charge on the contributions, not a cost
+            to be financed (methods: docs/methods/finance-indicators.md).
 
         Raises
         ------
         ValueError
-            If the projection has no scheme.
+            If the projection has no scheme, or ``fund`` is not one of its funds.
         """
         ds = self.dataset
         if "actives" not in ds:
             raise ValueError("this projection has no scheme: its assumption set declares no insured groups")
-        s = self.summary().dropna(subset=["total_outgo"])
+        s = self.summary(fund).dropna(subset=["total_outgo"])
+        fi = fund_index(ds, fund)
         years = s.index.to_numpy()
-        earnings = ds["insured_earnings"].sum("group").sel(year=years).to_numpy()
-        interest = ds["investment_return"].sel(year=years).to_numpy()
-        opening = float(ds["opening_reserve"].sum())
-        outgo = s["total_outgo"].to_numpy()
-        income = s["contribution_income"].to_numpy()
+        sel = {"year": years}
+
+        def fund_values(name):
+            arr = ds[name].sel(sel).transpose("year", "fund").to_numpy()
+            return arr.sum(axis=1) if fi is None else arr[:, fi]
+
+        earnings = ds["insured_earnings"].sum("group").sel(sel).to_numpy()
+        interest = ds["investment_return"].sel(sel).to_numpy()
+        a = ds["admin_cost_rate"].sel(sel).to_numpy()
+        gdp = ds["gdp"].sel(sel).to_numpy()
+        reserves = ds["opening_reserve"].to_numpy()
+        opening = float(reserves.sum() if fi is None else reserves[fi])
+        contrib = s["contribution_income"].to_numpy()
+        # administrative costs proportional to contributions are netted from them: the cost to be financed is the
+        # benefits and the other administrative costs, the payroll that finances it is net of that charge
+        cost = fund_values("outgo_by_fund") - a * contrib
+        net_income = (1.0 - a) * contrib
+        net_payroll = (1.0 - a) * earnings
         out = {}
-        dep = ind.depletion_year(years, s["reserve_end"].to_numpy())
+        dep = ind.depletion_year(years, fund_values("fund_reserve_end_scheduled"))
         out["depletion_year"] = float(dep) if dep is not None else float("nan")
+        deficit = cost > net_income
+        out["first_deficit_year"] = float(years[np.argmax(deficit)]) if deficit.any() else float("nan")
+        transfers = s["state_transfer"].to_numpy()
         for n in horizons:
             h = min(int(n), len(years))
-            out[f"gap_{n}"] = ind.general_average_premium(outgo, earnings, interest, opening, horizon=h)
+            out[f"gap_{n}"] = ind.general_average_premium(cost, net_payroll, interest, opening, horizon=h)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
-                sr = ind.summarized_rates(income, outgo, earnings, interest, start_reserve=opening, horizon=h)
+                sr = ind.summarized_rates(net_income, cost, net_payroll, interest, start_reserve=opening, horizon=h)
             out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
             out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
             out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
+            short = ind.open_group_shortfall(cost, net_income, interest, opening, horizon=h)
+            pv_gdp = ind.present_value(gdp, interest, horizon=h)
+            out[f"pv_shortfall_{n}"] = short
+            out[f"pv_shortfall_{n}_share_of_gdp"] = short / pv_gdp
+            out[f"pv_shortfall_{n}_share_of_earnings"] = short / ind.present_value(earnings, interest, horizon=h)
+            pv_transfers = ind.present_value(transfers, interest, horizon=h)
+            out[f"pv_state_transfers_{n}"] = pv_transfers
+            out[f"pv_state_transfers_{n}_share_of_gdp"] = pv_transfers / pv_gdp
         for y in milestones:
             if y in s.index:
                 out[f"reserve_ratio_{y}"] = float(s.loc[y, "reserve_ratio"])
-        return pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
+        for y in milestones:
+            if y in s.index:
+                out[f"share_of_benefits_payable_{y}"] = float(s.loc[y, "share_of_benefits_payable"])
+        series = pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
+        series.attrs["fund"] = s.attrs.get("fund")
+        return series
 
     @classmethod
     def from_netcdf(cls, path) -> Projection:

@@ -62,11 +62,11 @@ FACTOR_COLUMNS = {
     "population_working": "persons at 1 July",
     "pensioners": "persons at 31 December",
     "contributors": "contributor-years",
-    "total_outgo": "currency/year",
-    "insured_earnings": "currency/year",
+    "cost": "currency/year",
+    "net_insured_earnings": "currency/year",
     "demographic_ratio": "population_old / population_working",
     "coverage_factor": "(pensioners / population_old) / (contributors / population_working)",
-    "benefit_ratio": "(total_outgo / pensioners) / (insured_earnings / contributors)",
+    "benefit_ratio": "(cost / pensioners) / (net_insured_earnings / contributors)",
     "payg_cost_rate": "share of insured earnings",
 }
 
@@ -105,17 +105,29 @@ class _Scenario:
             self.scheme = s
             self.insured_earnings = pd.Series(ds["insured_earnings"].sum("group").sel(**yrs).to_numpy(),
                                               index=s.index)
-            state = ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy()
-            if "channel_cost" in ds:  # coverage channels paid by the state
-                state = state + ds["channel_cost"].sel(cost_payer="state", **yrs).sum("channel").to_numpy()
+            contributions = ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy()
+            self.state_contributions = pd.Series(contributions, index=s.index)
+            # the state's money: its contributions, its deficit transfers to every fund, and the costs of coverage
+            # channels it pays other than subsidised contributions (already among its contributions)
+            state = contributions + ds["fund_state_transfer"].sel(**yrs).sum("fund").to_numpy()
+            if "channel_cost" in ds:
+                state = state + (ds["channel_cost"].sel(cost_payer="state", **yrs).sum("channel").to_numpy()
+                                 - ds["channel_subsidy"].sel(**yrs).sum("channel").to_numpy())
             self.state = pd.Series(state, index=s.index)
+            a = ds["admin_cost_rate"].sel(**yrs).to_numpy()
+            # what the headline fund must finance (benefits and the administrative costs not proportional to
+            # contributions) and the earnings that finance it net of that charge: cost / net = payg_cost_rate
+            self.cost = s["benefit_outgo"] + s["admin_cost"] - a * s["contribution_income"]
+            self.net_earnings = (1.0 - a) * self.insured_earnings
+            self.gdp = pd.Series(ds["gdp"].sel(**yrs).to_numpy(), index=s.index)
             self.old_age_outgo = pd.Series(
                 ds["benefit_outgo_by_type"].sel(benefit="old_age", **yrs).sum("group").to_numpy(), index=s.index)
             self.interest = pd.Series(ds["investment_return"].sel(**yrs).to_numpy(), index=s.index)
             ind = projection.indicators(horizons=GAP_HORIZONS, milestones=())
             self.indicators = {"depletion_year": float(ind["depletion_year"])}
             for n in GAP_HORIZONS:
-                self.indicators[f"gap_{n}"] = float(ind[f"gap_{n}"]) if len(self.scheme_years) >= n else math.nan
+                for key in (f"gap_{n}", f"pv_shortfall_{n}_share_of_gdp", f"pv_state_transfers_{n}_share_of_gdp"):
+                    self.indicators[key] = float(ind[key]) if len(self.scheme_years) >= n else math.nan
         else:
             self.scheme_years = np.array([], dtype=np.int64)
 
@@ -125,7 +137,7 @@ class _Scenario:
         if not self.has_scheme:
             return math.nan
         if column == "state_contributions":
-            return float(self.state.get(year, math.nan))
+            return float(self.state_contributions.get(year, math.nan))
         return float(self.scheme[column].get(year, math.nan)) if year in self.scheme.index else math.nan
 
 
@@ -227,26 +239,31 @@ class Comparison:
             return math.nan
         if indicator == "contributors_gained":
             return d.at("contributors", period) - ref.at("contributors", period)
-        if indicator in ("depletion_year", "gap_50", "gap_75"):
+        if indicator in d.indicators:
             return d.indicators[indicator]
         if COMPARISON_ROWS[indicator][1] == "milestones":
             return d.at(indicator, period)
         years = self.scheme_years
-        if indicator == "cost_to_fund":
-            return float(d.scheme["total_outgo"].loc[years].sum())
-        if indicator == "cost_to_state":
-            return float(d.state.loc[years].sum())
         if not ref.has_scheme:
             return math.nan
+        # every scenario valued at the reference's rates, on the reference's GDP: one yardstick for all
+        v = discount_factors(ref.interest.loc[years].to_numpy(), mid_year=True, half_year="simple")
+
+        def pv(series):
+            return float(np.sum(series.loc[years].to_numpy() * v))
+
+        if indicator == "cost_to_fund":
+            return pv(d.cost)
+        if indicator == "cost_to_state":
+            return pv(d.state)
+        if indicator == "cost_to_state_share_of_gdp":
+            return pv(d.state) / pv(ref.gdp)
         if indicator == "cost_per_person_covered":
-            cost = float((d.scheme["total_outgo"].loc[years] - ref.scheme["total_outgo"].loc[years]).sum()
-                         + (d.state.loc[years] - ref.state.loc[years]).sum())
-            person_years = float((d.scheme["insured"].loc[years] - ref.scheme["insured"].loc[years]).sum())
+            cost = pv(d.cost) - pv(ref.cost) + pv(d.state) - pv(ref.state)
+            person_years = pv(d.scheme["insured"]) - pv(ref.scheme["insured"])
             return cost / person_years if person_years != 0 else math.nan
         if indicator == "pv_old_age_pension_outgo_difference":
-            v = discount_factors(ref.interest.loc[years].to_numpy(), mid_year=True, half_year="simple")
-            diff = d.old_age_outgo.loc[years].to_numpy() - ref.old_age_outgo.loc[years].to_numpy()
-            return float(np.sum(diff * v))
+            return pv(d.old_age_outgo) - pv(ref.old_age_outgo)
         raise KeyError(indicator)  # pragma: no cover
 
     def table(self) -> pd.DataFrame:
@@ -442,14 +459,14 @@ class Comparison:
                     s = d.scheme.loc[y]
                     rec["pensioners"] = float(s["pensioners"])
                     rec["contributors"] = float(s["contributors"])
-                    rec["total_outgo"] = float(s["total_outgo"])
-                    rec["insured_earnings"] = float(d.insured_earnings.loc[y])
+                    rec["cost"] = float(d.cost.loc[y])
+                    rec["net_insured_earnings"] = float(d.net_earnings.loc[y])
                     with np.errstate(divide="ignore", invalid="ignore"):
                         rec["coverage_factor"] = ((rec["pensioners"] / rec["population_old"])
                                                   / (rec["contributors"] / rec["population_working"]))
-                        rec["benefit_ratio"] = ((rec["total_outgo"] / rec["pensioners"])
-                                                / (rec["insured_earnings"] / rec["contributors"]))
-                        rec["payg_cost_rate"] = rec["total_outgo"] / rec["insured_earnings"]
+                        rec["benefit_ratio"] = ((rec["cost"] / rec["pensioners"])
+                                                / (rec["net_insured_earnings"] / rec["contributors"]))
+                        rec["payg_cost_rate"] = rec["cost"] / rec["net_insured_earnings"]
                 records[(name, y)] = rec
         df = pd.DataFrame.from_dict(records, orient="index", columns=list(FACTOR_COLUMNS), dtype=float)
         df.index = pd.MultiIndex.from_tuples(df.index, names=["scenario", "year"]) if len(df) else \

@@ -62,8 +62,9 @@ _LEVER_KEYS: dict[str, tuple[str, ...]] = {
     "pensionable_age": ("type", "sexes", "groups", "start_year") + _STEPPED_KEYS,
     "level": ("type", "parameter", "groups", "start_year", "bounds", "prefer"),
 }
-_TARGET_KEYS = ("name", "op", "value", "from", "until")
-_TARGET_EXAMPLES = "e.g. 'reserve_ratio >= 1 until 2050', 'no_depletion from 2030 until 2060' or 'gap_50 <= 0.25'"
+_TARGET_KEYS = ("name", "op", "value", "from", "until", "fund")
+_TARGET_EXAMPLES = ("e.g. 'reserve_ratio >= 1 until 2050', 'no_depletion from 2030 until 2060', 'gap_50 <= 0.25' or "
+                    "'reserve_ratio >= 1 until 2050 for all'")
 #: How problems name a spec given as a mapping.
 SPEC_LABEL = "<solve spec>"
 
@@ -80,11 +81,12 @@ class Target:
     """One target.
 
     ``kind`` is ``"reserve_ratio"`` (reserve ratio >= ``value`` in every
-    year from ``from_year`` to ``until``), ``"no_depletion"`` (combined
+    year from ``from_year`` to ``until``), ``"no_depletion"`` (scheduled
     reserve at 31 December > 0 in every year from ``from_year`` to
     ``until``) or ``"indicator"`` (``Projection.indicators()[name]``
-    compared with ``value`` by ``op``, ``"<="`` or ``">="``). ``where`` is
-    its position in the spec (for messages).
+    compared with ``value`` by ``op``, ``"<="`` or ``">="``). ``fund``:
+    the fund it concerns, ``"all"`` for all funds together, None for the
+    headline fund. ``where`` is its position in the spec (for messages).
     """
 
     kind: str
@@ -93,15 +95,17 @@ class Target:
     from_year: int | None = None
     name: str = ""
     op: str = ">="
+    fund: str | None = None
     where: Where | None = field(default=None, compare=False, repr=False)
 
     def label(self) -> str:
         span = (f" from {self.from_year}" if self.from_year else "") + (f" until {self.until}" if self.until else "")
+        span += f" for {self.fund}" if self.fund is not None else ""
         if self.kind == "reserve_ratio":
             return f"reserve_ratio >= {self.value:g}{span}"
         if self.kind == "no_depletion":
             return f"no_depletion{span}"
-        return f"{self.name} {self.op} {self.value:g}"
+        return f"{self.name} {self.op} {self.value:g}" + (f" for {self.fund}" if self.fund is not None else "")
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ class Lever:
 
 _TARGET_RE = re.compile(
     r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=)\s*(?P<value>[-+0-9.eE]+))?"
-    r"(?:\s+from\s+(?P<from>\d{4}))?(?:\s+until\s+(?P<until>\d{4}))?\s*$"
+    r"(?:\s+from\s+(?P<from>\d{4}))?(?:\s+until\s+(?P<until>\d{4}))?(?:\s+for\s+(?P<fund>[A-Za-z0-9_.\-]+))?\s*$"
 )
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -315,8 +319,9 @@ def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, li
     if isinstance(item, str):
         m = _TARGET_RE.match(item)
         if not m:
-            words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", item)[1:] if w not in ("from", "until", "e", "E")]
-            hint = did_you_mean(words[0], ("from", "until")) if words else None
+            words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", item)[1:]
+                     if w not in ("from", "until", "for", "e", "E")]
+            hint = did_you_mean(words[0], ("from", "until", "for")) if words else None
             return None, [at.problem(item, f"is not a target ({_TARGET_EXAMPLES})", hint)]
         d = {"name": m["name"]}
         if m["op"]:
@@ -328,6 +333,8 @@ def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, li
         for key in ("from", "until"):
             if m[key]:
                 d[key] = int(m[key])
+        if m["fund"]:
+            d["fund"] = m["fund"]
     elif isinstance(item, Mapping):
         problems += _unknown_keys(item, at, _TARGET_KEYS, "a target")
         d = {k: v for k, v in item.items() if k in _TARGET_KEYS}
@@ -344,13 +351,15 @@ def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, li
         for key in ("from", "until"):
             if key in d:
                 d[key] = _year(d, key, at, problems)
+        if "fund" in d and not (isinstance(d["fund"], str) and d["fund"]):
+            problems.append((at / "fund").problem(d["fund"], "must be the name of a fund, or all"))
         if problems:
             return None, problems
     else:
         return None, [at.problem(item, f"must be a string or a mapping {{name, op, value, from, until}} "
                                        f"({_TARGET_EXAMPLES})")]
     name, op, value = d.get("name"), d.get("op"), d.get("value", 0.0)
-    from_year, until = d.get("from"), d.get("until")
+    from_year, until, fund = d.get("from"), d.get("until"), d.get("fund")
     if name == "reserve_ratio":
         if op is not None and op != ">=":
             problems.append((at / "op").problem(op, "must be '>=' for reserve_ratio ('reserve_ratio >= k')"))
@@ -376,10 +385,10 @@ def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, li
     if problems:
         return None, problems
     if name == "reserve_ratio":
-        return Target("reserve_ratio", float(value), until, from_year, where=at), []
+        return Target("reserve_ratio", float(value), until, from_year, fund=fund, where=at), []
     if name == "no_depletion":
-        return Target("no_depletion", 0.0, until, from_year, where=at), []
-    return Target("indicator", float(value), None, None, str(name), str(op), where=at), []
+        return Target("no_depletion", 0.0, until, from_year, fund=fund, where=at), []
+    return Target("indicator", float(value), None, None, str(name), str(op), fund=fund, where=at), []
 
 
 def parse_spec(raw: Any, where: Where | None = None) -> tuple[list[Lever], list[Target], list[Problem]]:
@@ -595,8 +604,12 @@ def check_spec(scenario, levers: list[Lever], targets: list[Target], *,
     problems: list[Problem] = []
     first, end = int(scenario.scheme_years[0]), int(scenario.end_year)
     indicators = _indicator_names(scenario)
+    funds = tuple(scenario.funds)
     for t in targets:
         at = t.where if t.where is not None else _label_where()
+        if t.fund is not None and t.fund != "all" and t.fund not in funds:
+            problems.append((at / "fund").problem(t.fund, f"is not a fund of the scenario ({', '.join(funds)}) "
+                                                          "nor all", did_you_mean(t.fund, funds, list_if_no_match=0)))
         if t.kind == "indicator":
             if t.name not in indicators:
                 problems.append((at / "name").problem(
@@ -698,23 +711,26 @@ class _Evaluator:
         """Margins by year (rows) and target (columns); >= 0 (> 0 for no_depletion) is met.
 
         Indicator targets are in row ``0`` (not by year)."""
-        s = proj.summary()
-        if "reserve_ratio" not in s.columns:
+        if "actives" not in proj.dataset:
             raise ValueError("solve needs a projection with a scheme (the assumption set declares no groups)")
-        s = s.dropna(subset=["total_outgo"])
         cols = {}
-        ind = None
+        indicators: dict = {}
         for t in self.targets:
             if t.kind in ("reserve_ratio", "no_depletion"):
+                s = proj.summary(t.fund).dropna(subset=["total_outgo"])
                 lo = t.from_year if t.from_year is not None else int(s.index[0])
                 hi = t.until if t.until is not None else int(s.index[-1])
                 rr = s["reserve_ratio"].loc[lo:hi]
-                if t.kind == "no_depletion":
-                    rr = s["reserve_end"].loc[lo:hi] / s["total_outgo"].loc[lo:hi]
+                if t.kind == "no_depletion":  # the reserve under the scheduled flows, whatever the deficit rule
+                    sched = proj.dataset["fund_reserve_end_scheduled"].sel(year=s.index)
+                    sched = sched.sum("fund") if t.fund == "all" else sched.sel(
+                        fund=t.fund if t.fund is not None else proj.dataset.attrs["headline_fund"])
+                    rr = pd.Series(sched.to_numpy(), index=s.index).loc[lo:hi] / s["total_outgo"].loc[lo:hi]
                 cols[t.label()] = rr - t.value
             else:
-                if ind is None:
-                    ind = proj.indicators()
+                if t.fund not in indicators:
+                    indicators[t.fund] = proj.indicators(fund=t.fund)
+                ind = indicators[t.fund]
                 if t.name not in ind.index:  # checked by check_spec before any projection
                     at = t.where if t.where is not None else _label_where()
                     raise SpecError([(at / "name").problem(t.name, "is not an indicator of Projection.indicators()",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ssproj.finance.fund import roll_forward
+from ssproj.finance.fund import roll_forward_rows
 
 if TYPE_CHECKING:
     from ssproj.scheme.plan import SchemePlan
@@ -37,10 +37,15 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
     -------
     dict of ndarray
         ``contributions`` (..., Y, P, G), ``contribution_income_by_fund``,
-        ``admin_cost``, ``outgo_by_fund`` (..., Y, F), ``branch_outgo``
-        (..., Y, Br) [currency/year]; ``fund_reserve_start``,
-        ``fund_investment_income``, ``fund_total_income``,
-        ``fund_total_outgo``, ``fund_reserve_end`` (..., Y, F) [currency,
+        ``admin_cost``, ``outgo_by_fund`` (scheduled outgo: benefits and
+        administrative costs), ``fund_benefits_scheduled`` (..., Y, F),
+        ``branch_outgo`` (..., Y, Br) [currency/year]; the roll-forward of
+        each fund under its deficit financing rule
+        (:func:`ssproj.finance.fund.roll_forward_rows`):
+        ``fund_reserve_start``, ``fund_investment_income``,
+        ``fund_total_income``, ``fund_total_outgo``, ``fund_reserve_end``,
+        ``fund_state_transfer``, ``fund_benefits_paid``,
+        ``fund_reserve_end_scheduled`` (..., Y, F) [currency,
         currency/year]. Leading dimensions (paths) are independent.
     """
     insured_earnings = np.asarray(insured_earnings, dtype=float)
@@ -56,28 +61,32 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
 
     total_insured_earnings = insured_earnings.sum(axis=-1)
     branch_outgo = plan.cost_rate * total_insured_earnings[..., None]  # (..., Y, Br)
-    outgo_by_fund = np.zeros(lead + (Y, F))
-    outgo_by_fund[..., plan.lt_fund] += long_term_benefits
+    benefits_by_fund = np.zeros(lead + (Y, F))
+    benefits_by_fund[..., plan.lt_fund] += long_term_benefits
     for bi, fi in enumerate(plan.branch_fund):
-        outgo_by_fund[..., fi] += branch_outgo[..., bi]
+        benefits_by_fund[..., fi] += branch_outgo[..., bi]
     admin = (plan.admin_cost_rate * total_contrib.sum(axis=-1) + plan.admin_cost_per_member * members_mid)
     contrib_total = contrib_by_fund.sum(axis=-1)
     weights = np.divide(contrib_by_fund, contrib_total[..., None], out=np.full_like(contrib_by_fund, 1.0 / F),
                         where=contrib_total[..., None] > 0)
     admin_by_fund = admin[..., None] * weights
     admin_by_fund[..., plan.lt_fund] += plan.extra_admin
-    outgo_by_fund += admin_by_fund
+    outgo_by_fund = benefits_by_fund + admin_by_fund
 
     ret = np.broadcast_to(np.asarray(investment_return, dtype=float), lead + (Y,))
     out = {"contributions": contributions, "contribution_income_by_fund": contrib_by_fund,
-           "admin_cost": admin_by_fund, "outgo_by_fund": outgo_by_fund, "branch_outgo": branch_outgo}
-    keys = ("reserve_start", "investment_income", "total_income", "total_outgo", "reserve_end")
-    fin = {k: np.zeros(lead + (Y, F)) for k in keys}
-    for idx in np.ndindex(lead):
-        for fi in range(F):
-            r = roll_forward(float(plan.opening_reserve[fi]), contrib_by_fund[idx + (slice(None), fi)],
-                             outgo_by_fund[idx + (slice(None), fi)], ret[idx])
-            for k in keys:
-                fin[k][idx + (slice(None), fi)] = np.asarray(r[k])
-    out.update({f"fund_{k}": v for k, v in fin.items()})
+           "admin_cost": admin_by_fund, "outgo_by_fund": outgo_by_fund, "branch_outgo": branch_outgo,
+           "fund_benefits_scheduled": benefits_by_fund}
+
+    def rows(a):  # (..., Y, F) -> (paths x funds, Y)
+        return np.moveaxis(a, -1, -2).reshape(-1, Y)
+
+    n_lead = int(np.prod(lead, dtype=np.int64))
+    res = roll_forward_rows(
+        np.tile(plan.opening_reserve, n_lead), np.tile(plan.deficit_rule, n_lead),
+        rows(contrib_by_fund), rows(outgo_by_fund), rows(np.broadcast_to(ret[..., None], lead + (Y, F))),
+        benefits=rows(benefits_by_fund), floor=rows(plan.deficit_floor_ratio * outgo_by_fund))
+    for k, v in res._asdict().items():
+        if k != "net_cash_flow":  # (income - outgo: not kept)
+            out[f"fund_{k}"] = np.moveaxis(v.reshape(lead + (F, Y)), -2, -1)
     return out

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ssproj.kernels.fund import roll_forward_kernel
+from ssproj.kernels.fund import DEFICIT_RULES, FundFlows, FundOutputs, fund_outputs, roll_forward_kernel
 
-__all__ = ["discount_factors", "roll_forward"]
+__all__ = ["DEFICIT_RULES", "discount_factors", "roll_forward", "roll_forward_rows"]
 
 _HALF_YEAR = ("compound", "simple")
 
@@ -107,7 +107,46 @@ def check_half_year(caller: str, half_year: str) -> None:
 # Public functions
 # --------------------------------------------------------------------------
 
-def roll_forward(reserve_open, income_excl_investment, outgo, investment_return) -> dict:
+def roll_forward_rows(reserve_open, rule, income, outgo, rate, *, benefits=None, floor=None) -> FundOutputs:
+    """Roll N reserves forward at once (the engine's form of :func:`roll_forward`, no argument coercion).
+
+    Parameters
+    ----------
+    reserve_open : ndarray, shape (N,)
+        [currency]
+    rule : ndarray of int, shape (N,)
+        Index into :data:`DEFICIT_RULES` of each reserve's rule.
+    income, outgo, rate : ndarray, shape (N, T)
+        Income excluding investment income and deficit transfers, scheduled
+        outgo [currency/year]; return [1/year].
+    benefits, floor : ndarray, shape (N, T), optional
+        Scheduled benefits within ``outgo`` [currency/year] (default: all
+        of it) and the reserve kept by ``state_transfer`` and ``payable``
+        [currency] (default 0).
+
+    Returns
+    -------
+    FundOutputs
+        Arrays of shape (N, T) (see :mod:`ssproj.kernels.fund`).
+    """
+    income = np.ascontiguousarray(income, dtype=np.float64)
+    n, t = income.shape
+    flows = FundFlows(
+        income,
+        np.ascontiguousarray(outgo, dtype=np.float64),
+        np.ascontiguousarray(outgo if benefits is None else benefits, dtype=np.float64),
+        np.ascontiguousarray(np.broadcast_to(rate, (n, t)), dtype=np.float64),
+        np.zeros((n, t)) if floor is None else np.ascontiguousarray(np.broadcast_to(floor, (n, t)),
+                                                                      dtype=np.float64),
+    )
+    out = fund_outputs(n, t)
+    roll_forward_kernel(np.ascontiguousarray(reserve_open, dtype=np.float64),
+                        np.ascontiguousarray(rule, dtype=np.int64), flows, out)
+    return out
+
+
+def roll_forward(reserve_open, income_excl_investment, outgo, investment_return, *, rule: str = "borrow",
+                 floor=0.0, benefits=None) -> dict:
     """Roll the reserve forward year by year, crediting investment income.
 
     Parameters
@@ -117,13 +156,24 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
         the year before). [currency]
     income_excl_investment : array_like or xarray.DataArray, shape (T,)
         Contributions and other income (state subsidies, transfers)
-        received in each year, excluding investment income. [currency/year]
+        received in each year, excluding investment income and deficit
+        transfers. [currency/year]
     outgo : array_like or xarray.DataArray, shape (T,)
-        Outgo in each year: benefits, lump sums, administrative and other
-        costs. [currency/year]
+        Scheduled outgo in each year: benefits, lump sums, administrative
+        and other costs. [currency/year]
     investment_return : float, array_like or xarray.DataArray, shape (T,)
         Nominal rate of return on the reserve in each year; a scalar
         applies to every year. [1/year]
+    rule : {"borrow", "state_transfer", "payable"}, default "borrow"
+        Deficit financing rule: a negative reserve carried and charged
+        interest (``borrow``); the state pays what keeps the reserve at
+        ``floor`` (``state_transfer``); benefits are cut to what income and
+        reserve allow above ``floor`` (``payable``).
+    floor : float, array_like or xarray.DataArray, shape (T,), default 0
+        Reserve at 31 December kept by ``state_transfer`` and ``payable``. [currency]
+    benefits : array_like or xarray.DataArray, shape (T,), optional
+        The scheduled benefits within ``outgo``, which ``payable`` may cut
+        (default: all the outgo). [currency/year]
 
     Returns
     -------
@@ -133,51 +183,65 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
         ``reserve_start``
             Reserve at 1 January, ``reserve_start[0] = reserve_open``. [currency]
         ``investment_income``
-            Investment income (negative: interest on a deficit). [currency/year]
+            Investment income (negative: interest on a deficit, ``borrow``
+            only). [currency/year]
         ``total_income``
-            ``income_excl_investment + investment_income``. [currency/year]
+            ``income_excl_investment + state_transfer + investment_income``. [currency/year]
         ``total_outgo``
-            ``outgo``. [currency/year]
+            Outgo paid: ``outgo`` less the cut of benefits under ``payable``. [currency/year]
         ``reserve_end``
             Reserve at 31 December. [currency]
         ``net_cash_flow``
-            ``income_excl_investment - outgo``, the non-investment cash
-            flow that earns half a year of interest. [currency/year]
+            ``income_excl_investment + state_transfer - total_outgo``, the
+            non-investment cash flow that earns half a year of interest. [currency/year]
+        ``state_transfer``
+            Deficit transfer from the state (``state_transfer`` only). [currency/year]
+        ``benefits_paid``
+            ``benefits`` less the cut under ``payable``. [currency/year]
+        ``reserve_end_scheduled``
+            Reserve at 31 December under the scheduled flows (no transfer,
+            no cut, deficits borrowed): what the depletion year is read
+            from, whatever the rule. [currency]
 
     Raises
     ------
     ValueError
-        If the year-indexed arguments are not 1-D or differ in length, or
-        ``reserve_open`` is not a scalar.
+        If the year-indexed arguments are not 1-D or differ in length,
+        ``reserve_open`` is not a scalar, or ``rule`` is unknown.
 
     Notes
     -----
     With :math:`R_{t-1}` the reserve at the start of year :math:`t`,
     :math:`I_t` the income excluding investment income, :math:`X_t` the
-    outgo and :math:`i_t` the return (DESIGN §7):
+    outgo, :math:`x_t` the transfer (or cut) of the rule and :math:`i_t`
+    the return (DESIGN §7):
 
     .. math::
 
-        J_t = i_t \\left(R_{t-1} + \\tfrac12 (I_t - X_t)\\right), \\qquad
-        R_t = R_{t-1} + (I_t + J_t) - X_t .
+        J_t = i_t \\left(R_{t-1} + \\tfrac12 (I_t + x_t - X_t)\\right), \\qquad
+        R_t = R_{t-1} + (I_t + x_t + J_t) - X_t .
 
     The half-year term assumes the year's cash flow is spread evenly over
-    the year and earns simple interest for half a year on average.
+    the year and earns simple interest for half a year on average. Under
+    ``borrow`` :math:`x_t = 0` and a reserve may become negative: a
+    deficit financed by borrowing at :math:`i_t`, so investment income
+    becomes an interest charge. Under the other rules :math:`x_t \\ge 0` is
+    the smallest amount that keeps :math:`R_t \\ge F_t` (for ``payable``
+    at most the year's benefits) and a negative balance earns nothing;
+    the formulas are in :mod:`ssproj.kernels.fund`.
 
     The roll-forward is exact: ``reserve_start[t + 1]`` is bit for bit
     ``reserve_end[t]`` and ``reserve_end - reserve_start`` equals
     ``total_income - total_outgo`` to one rounding.
-
-    A reserve may become negative. It is then treated as a deficit financed
-    by borrowing at the same rate :math:`i_t`, so investment income becomes
-    an interest charge. The reserve is never clipped at zero; use
-    :func:`ssproj.finance.indicators.depletion_year` to report when it runs out.
 
     References
     ----------
     - Plamondon, P., Drouin, A., Binet, G., Cichon, M., McGillivray,
       W. R., Bédard, M. and Perez-Montas, H. (2002). *Actuarial Practice
       in Social Security*. Geneva: ILO/ISSA.
+    - Board of Trustees of the Federal OASI and DI Trust Funds (2024).
+      *Annual Report*, section IV.B (benefits payable after trust fund
+      depletion).
 
     Examples
     --------
@@ -186,23 +250,24 @@ def roll_forward(reserve_open, income_excl_investment, outgo, investment_return)
     [5.25, 5.5125]
     >>> out["reserve_end"].tolist()
     [115.25, 110.7625]
+    >>> out = roll_forward(10.0, [20.0, 20.0], [50.0, 50.0], 0.0, rule="state_transfer")
+    >>> out["state_transfer"].tolist(), out["reserve_end"].tolist()
+    ([20.0, 30.0], [0.0, 0.0])
     """
     caller = "roll_forward"
+    if rule not in DEFICIT_RULES:
+        raise ValueError(f"{caller}: rule={rule!r} is not one of {', '.join(map(repr, DEFICIT_RULES))}")
     r0 = scalar_input(caller, "reserve_open", reserve_open)
-    a, template = year_inputs(
-        caller,
-        {"income_excl_investment": income_excl_investment, "outgo": outgo,
-         "investment_return": investment_return},
-        scalars=("investment_return",),
-    )
-    n = a["outgo"].shape[0]
-    out = {k: np.empty(n) for k in ("reserve_start", "investment_income", "total_income",
-                                    "total_outgo", "reserve_end", "net_cash_flow")}
-    roll_forward_kernel(r0, a["income_excl_investment"], a["outgo"], a["investment_return"],
-                        out["reserve_start"], out["investment_income"], out["total_income"],
-                        out["total_outgo"], out["reserve_end"], out["net_cash_flow"])
-    units = {"reserve_start": "currency", "reserve_end": "currency"}
-    return {k: wrap_years(template, v, k, units.get(k, "currency/year")) for k, v in out.items()}
+    arrays = {"income_excl_investment": income_excl_investment, "outgo": outgo,
+              "investment_return": investment_return, "floor": floor}
+    if benefits is not None:
+        arrays["benefits"] = benefits
+    a, template = year_inputs(caller, arrays, scalars=("investment_return", "floor"))
+    res = roll_forward_rows(np.array([r0]), np.array([DEFICIT_RULES.index(rule)]), a["income_excl_investment"][None],
+                            a["outgo"][None], a["investment_return"][None],
+                            benefits=a["benefits"][None] if benefits is not None else None, floor=a["floor"][None])
+    units = {"reserve_start": "currency", "reserve_end": "currency", "reserve_end_scheduled": "currency"}
+    return {k: wrap_years(template, v[0], k, units.get(k, "currency/year")) for k, v in res._asdict().items()}
 
 
 def discount_factors(interest, *, mid_year: bool = False, half_year: str = "compound"):

@@ -26,8 +26,14 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from ssproj.finance.fund import check_half_year, discount_factors, scalar_input, wrap_years, year_inputs
-from ssproj.kernels.fund import roll_forward_kernel
+from ssproj.finance.fund import (
+    check_half_year,
+    discount_factors,
+    roll_forward_rows,
+    scalar_input,
+    wrap_years,
+    year_inputs,
+)
 
 __all__ = [
     "accrued_to_date_liability",
@@ -38,7 +44,9 @@ __all__ = [
     "general_average_premium",
     "implicit_pension_debt",
     "old_age_coverage_ratio",
+    "open_group_shortfall",
     "payg_cost_rate",
+    "present_value",
     "replacement_rate",
     "reserve_ratio",
     "scaled_premium",
@@ -381,12 +389,9 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
     T = X.shape[0]
     zeros = np.zeros(T)
 
-    def roll(r_open, income, out, rate):
-        n = income.shape[0]
-        res = [np.empty(n) for _ in range(6)]
-        roll_forward_kernel(r_open, income, out, rate, *res)
-        _, _, tin, tout, end, _ = res
-        return tin - tout, end
+    def roll(r_open, income, out, rate):  # deficits borrowed (the premium is what avoids them)
+        res = roll_forward_rows(np.array([r_open]), np.zeros(1, dtype=np.int64), income[None], out[None], rate[None])
+        return res.total_income[0] - res.total_outgo[0], res.reserve_end[0]
 
     rate = np.empty(T)
     starts, ends, rates = [], [], []
@@ -426,9 +431,7 @@ def scaled_premium(outgo, insured_earnings, other_income, interest, reserve_open
         ends.append(e)
         rates.append(pi)
 
-    reserve_end = np.empty(T)
-    res = [np.empty(T) for _ in range(4)]
-    roll_forward_kernel(r0, rate * E + O, X, i, res[0], res[1], res[2], res[3], reserve_end, np.empty(T))
+    _, reserve_end = roll(r0, rate * E + O, X, i)
     return {
         "rate": wrap_years(template, rate, "scaled_premium", "1"),
         "period_rate": np.array(rates),
@@ -715,6 +718,103 @@ def summarized_rates(income, cost, taxable_payroll, interest, *, start_reserve,
                 "horizon": np.array(horizons)}
     return {"income_rate": sir[0], "cost_rate": scr[0], "actuarial_balance": sir[0] - scr[0],
             "horizon": horizons[0]}
+
+
+def present_value(amounts, interest, *, horizon=None, mid_year: bool = True, half_year: str = "simple") -> float:
+    """Present value at the start of the first year of a series of yearly amounts.
+
+    Parameters
+    ----------
+    amounts : array_like or xarray.DataArray, shape (T,)
+        Calendar-year flows (``mid_year=True``) or amounts at 31 December. [currency/year or currency]
+    interest : float, array_like or xarray.DataArray, shape (T,)
+        Discount rate in each year (the fund's return). [1/year]
+    horizon : int, optional
+        Number of years counted from the first; default all T.
+    mid_year : bool, default True
+        Flows spread over the year (discounted from mid-year) or amounts at 31 December.
+    half_year : {"simple", "compound"}, default "simple"
+        As in :func:`ssproj.finance.fund.discount_factors`; ``"simple"``
+        agrees exactly with :func:`ssproj.finance.fund.roll_forward`.
+
+    Returns
+    -------
+    float
+        :math:`\\sum_{t<n} A_t v^m_t` (or :math:`v_t`). [currency]
+
+    Examples
+    --------
+    >>> present_value([110.0, 121.0], 0.1, mid_year=False)
+    200.0
+    """
+    caller = "present_value"
+    check_half_year(caller, half_year)
+    a, _ = year_inputs(caller, {"amounts": amounts, "interest": interest}, scalars=("interest",))
+    n = _horizon(caller, horizon, a["amounts"].shape[0])
+    v = discount_factors(a["interest"][:n], mid_year=mid_year, half_year=half_year)
+    return float(np.sum(a["amounts"][:n] * v))
+
+
+def open_group_shortfall(cost, income, interest, reserve_open, *, horizon=None, closing_reserve=0.0,
+                         half_year: str = "simple") -> float:
+    """Open-group unfunded obligation over a period: the present value of the shortfall.
+
+    Parameters
+    ----------
+    cost : array_like or xarray.DataArray, shape (T,)
+        Scheduled cost of the fund in each year (benefits and the
+        administrative costs not proportional to contributions). [currency/year]
+    income : array_like or xarray.DataArray, shape (T,)
+        Non-investment income in each year (contributions net of the
+        administrative charge on them; not deficit transfers). [currency/year]
+    interest : float, array_like or xarray.DataArray, shape (T,)
+        Return on the reserve, the discount rate. [1/year]
+    reserve_open : float
+        Reserve at the start of the first year. [currency]
+    horizon : int, optional
+        Years in the period (default all T).
+    closing_reserve : float, default 0
+        Reserve to hold at the end of the period. [currency]
+    half_year : {"simple", "compound"}, default "simple"
+
+    Returns
+    -------
+    float
+        :math:`\\sum_{t<n} (C_t - I_t) v^m_t + F v_{n-1} - R_{-1}`: positive
+        is the amount, at the start of the period, that would have to be
+        added for the scheduled benefits to be paid to the end of it (the
+        SSA's open-group unfunded obligation); negative, a surplus. [currency]
+
+    Notes
+    -----
+    It is the numerator of the actuarial balance: ``-actuarial_balance`` x
+    present value of payroll with the same target. Unlike a rate it does
+    not fall when a measure raises payroll and cost together, so it ranks
+    options by what they cost in money. The present value of the state's
+    transfers under ``deficit_financing: state_transfer`` with a zero
+    floor is at most this amount (the transfers pay the deficits as they
+    come, with no investment income on a negative reserve).
+
+    References
+    ----------
+    - Board of Trustees of the Federal OASI and DI Trust Funds (2024).
+      *Annual Report*, section IV.B.6 "Unfunded obligations".
+
+    Examples
+    --------
+    >>> open_group_shortfall([30.0, 30.0], [10.0, 10.0], 0.0, 15.0)
+    25.0
+    """
+    caller = "open_group_shortfall"
+    check_half_year(caller, half_year)
+    r0 = scalar_input(caller, "reserve_open", reserve_open)
+    f = scalar_input(caller, "closing_reserve", closing_reserve)
+    a, _ = year_inputs(caller, {"cost": cost, "income": income, "interest": interest}, scalars=("interest",))
+    n = _horizon(caller, horizon, a["cost"].shape[0])
+    i = a["interest"][:n]
+    v_mid = discount_factors(i, mid_year=True, half_year=half_year)
+    v_end = float(discount_factors(i)[-1])
+    return float(np.sum((a["cost"][:n] - a["income"][:n]) * v_mid) + f * v_end - r0)
 
 
 # --------------------------------------------------------------------------

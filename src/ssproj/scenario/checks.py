@@ -537,8 +537,9 @@ def check_scheme(
 ) -> list[Problem]:
     """Checks across parameters, for a set that declares a scheme.
 
-    - ``long_term_fund`` names a declared fund (when groups or funds are
-      declared);
+    - ``long_term_fund`` and ``headline_fund`` name declared funds (when
+      groups or funds are declared; ``headline_fund`` left at its default
+      names the long-term fund if no fund is called ``long_term``);
     - ``start_year <= valuation_year < end_year`` (when groups are declared);
     - for each group and projection year, ``long_term_share`` plus the
       ``contribution_share`` of every branch is 1 (±`SHARES_TOLERANCE`).
@@ -547,8 +548,12 @@ def check_scheme(
     """
     problems: list[Problem] = []
     set_root = aset.document.where()
-    if (aset.groups or aset.funds) and "long_term_fund" not in skip:
-        r = resolved["long_term_fund"]
+    for fund_param in ("long_term_fund", "headline_fund"):
+        if not (aset.groups or aset.funds) or fund_param in skip or fund_param not in resolved:
+            continue
+        r = resolved[fund_param]
+        if fund_param == "headline_fund" and r.origin == "defaults":
+            continue  # the default names the long-term fund when no fund is called long_term
         if r.value not in aset.funds:
             declared = ", ".join(aset.funds) if aset.funds else "none declared"
             expected = f"is not a declared fund of the assumption set (funds: {declared})"
@@ -558,10 +563,10 @@ def check_scheme(
                 problems.append(
                     _location_problem(
                         at,
-                        "long_term_fund",
+                        fund_param,
                         r.value,
                         f"(the default) {expected}",
-                        hint or f"declare a fund {r.value!r} under funds:, or set the parameter long_term_fund "
+                        hint or f"declare a fund {r.value!r} under funds:, or set the parameter {fund_param} "
                         "to the fund that pays pensions",
                     )
                 )
@@ -726,12 +731,12 @@ def no_effect_checks(
                              f"{aset.name!r} declares no insured groups: only the population is projected, so it "
                              "has no effect"))
         if entity is not None and stack:
-            for req, want in spec.applies_when:
+            for req, wants in spec.applies_when:
                 other = per_resolved.get(req, {}).get(entity)
-                if other is not None and other.value != want:
+                if other is not None and other.value not in wants:
                     problems.append(stack[-1].where.problem(
-                        MISSING, f"acts only for a {spec.per} with {req}: {want}, and {entity!r} has {req}: "
-                                 f"{other.value}: it cannot change the result"))
+                        MISSING, f"acts only for a {spec.per} with {req}: {' or '.join(wants)}, and {entity!r} has "
+                                 f"{req}: {other.value}: it cannot change the result"))
         if not spec.requires or not stack:
             continue
         for req in spec.requires:

@@ -233,9 +233,10 @@ def build_scenario(
         for ch in strategy.channels if strategy is not None else ():
             for qname in ch.quantities:
                 qspec = specs.get(qname)
-                for req, want in qspec.applies_when if qspec is not None else ():
+                for req, wants in qspec.applies_when if qspec is not None else ():
                     other = per_resolved.get(req, {}).get(ch.group)
-                    if other is not None and other.value != want:
+                    if other is not None and other.value not in wants:
+                        want = " or ".join(wants)
                         problems.append(merged.where("strategy", "channels", ch.name, qname).problem(
                             MISSING, f"a {ch.kind} channel sets {qname}, which acts only for a group with "
                                      f"{req}: {want}; group {ch.group!r} has {req}: {other.value}, so the channel "

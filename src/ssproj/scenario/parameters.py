@@ -179,11 +179,12 @@ class ParameterSpec:
         retirement reduction needs an early retirement window and rate). A
         scenario that changes this parameter while they are 0 throughout
         gets a :class:`ssproj.scenario.checks.NoEffectWarning`.
-    applies_when : tuple of (str, str), default ()
-        String parameters of the same entity and the value each must have
-        for this one to act (e.g. the declared-income band acts only for
-        groups with ``contribution_base: declared_income``); a scenario
-        that changes it for another entity is refused.
+    applies_when : tuple of (str, tuple of str), default ()
+        String parameters of the same entity and the values one of which
+        each must have for this one to act (e.g. the declared-income band
+        acts only for groups with ``contribution_base: declared_income``);
+        a scenario that changes it for another entity is refused. In
+        defaults.yaml: ``{parameter: value}`` or ``{parameter: [values]}``.
     declared_in : str
         Label of the metadata file, used in messages.
     """
@@ -203,7 +204,7 @@ class ParameterSpec:
     confidence: str
     per: str | None = None
     requires: tuple[str, ...] = ()
-    applies_when: tuple[tuple[str, str], ...] = ()
+    applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     declared_in: str = field(default="ssproj defaults.yaml", compare=False, repr=False)
 
     # -- checks --------------------------------------------------------------
@@ -562,15 +563,20 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         else:
             requires = tuple(raw_req)
 
-    applies_when: tuple[tuple[str, str], ...] = ()
+    applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if "applies_when" in entry:
         raw_aw = entry["applies_when"]
+
+        def _values(v):
+            return (v,) if isinstance(v, str) else tuple(v) if isinstance(v, list) else None
+
         if (not isinstance(raw_aw, Mapping) or not raw_aw
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw_aw.items())):
+                or not all(isinstance(k, str) and _values(v) and all(isinstance(x, str) for x in _values(v) or ())
+                           for k, v in raw_aw.items())):
             problems.append((where / "applies_when").problem(
-                raw_aw, "must be a mapping {parameter: value} of string parameters"))
+                raw_aw, "must be a mapping {parameter: value or [values]} of string parameters"))
         else:
-            applies_when = tuple(raw_aw.items())
+            applies_when = tuple((k, _values(v)) for k, v in raw_aw.items())
 
     if problems:
         return None, problems
@@ -612,12 +618,13 @@ def _load_specs(path: Path) -> Mapping[str, ParameterSpec]:
             specs[spec.name] = ParameterSpec(**{**spec.__dict__, "declared_in": label})
     # Second pass: defaults (an index rule may name a parameter declared later) and requirements.
     for name, spec in list(specs.items()):
-        for req, want in spec.applies_when:
+        for req, wants in spec.applies_when:
             other = specs.get(req)
             if other is None or other.per != spec.per or other.type != "str" or \
-                    (other.choices is not None and want not in other.choices):
+                    (other.choices is not None and not set(wants) <= set(other.choices)):
                 problems.append(doc.where(name, "applies_when", req).problem(
-                    want, f"is not a value of a string parameter declared {spec.per_text or 'globally'} like {name}",
+                    list(wants),
+                    f"is not a value of a string parameter declared {spec.per_text or 'globally'} like {name}",
                     did_you_mean(req, specs) if other is None else None))
         for i, req in enumerate(spec.requires):
             other = specs.get(req)
@@ -746,7 +753,7 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
                 rows.append(("Acts only when", " and ".join(f"`{r}` > 0" for r in spec.requires)
                              + " (otherwise a change of it gets a `NoEffectWarning`)"))
             if spec.applies_when:
-                rows.append(("Acts only for", ", ".join(f"`{r}: {v}`" for r, v in spec.applies_when)
+                rows.append(("Acts only for", ", ".join(f"`{r}: {' or '.join(v)}`" for r, v in spec.applies_when)
                              + " (a change for another one is refused)"))
             rows += [("Source", spec.source), ("Confidence", spec.confidence)]
             out += [f"### {spec.title}", "", spec.description, "", "| | |", "|---|---|"]

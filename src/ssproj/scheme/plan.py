@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from ssproj.kernels.engine import EarningsPlan
+from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import N_TYPES, SchemeParams, SchemeState
 from ssproj.memo import array_key, cached_on
@@ -289,6 +290,14 @@ class SchemePlan:
         Fund of each branch.
     opening_reserve : ndarray, shape (F,)
         Reserves at 31 December of the valuation year. [currency]
+    deficit_rule : ndarray of int, shape (F,)
+        Each fund's deficit financing rule, an index into
+        :data:`ssproj.kernels.fund.DEFICIT_RULES`.
+    deficit_floor_ratio : ndarray, shape (Y, F)
+        Reserve kept by the ``state_transfer`` and ``payable`` rules, in
+        years of the fund's scheduled outgo. [years]
+    headline_fund : int
+        Index of the headline fund in ``funds``.
     gdp : ndarray, shape (Y,)
         Gross domestic product. [currency/year]
     exchange_rate : ndarray, shape (Y,)
@@ -317,6 +326,9 @@ class SchemePlan:
     lt_fund: int
     branch_fund: np.ndarray
     opening_reserve: np.ndarray
+    deficit_rule: np.ndarray
+    deficit_floor_ratio: np.ndarray
+    headline_fund: int
     gdp: np.ndarray
     exchange_rate: np.ndarray
 
@@ -438,6 +450,9 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         if extra.shape != (Y,) or np.any(extra < 0) or not np.all(np.isfinite(extra)):
             raise ValueError(f"extra_admin_by_year must be finite, >= 0 and of shape {(Y,)}; got shape {extra.shape}")
     opening = sc.value("opening_reserve")
+    rules = sc.value("deficit_financing")
+    headline = sc.value("headline_fund")
+    headline = headline if headline in funds else funds[lt_fund]  # the default: the long-term fund
     return SchemePlan(
         years=_ci(years), groups=tuple(groups), funds=tuple(funds), branches=tuple(branches), sectors=tuple(sectors),
         ext_years=_ci(ext_years), valuation_year=valuation_year,
@@ -453,6 +468,9 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         extra_admin=_c(extra), lt_fund=lt_fund,
         branch_fund=_ci([funds.index(sc.entity_info("branch", b)["fund"]) for b in branches]),
         opening_reserve=_c([float(opening[f]) for f in funds]),
+        deficit_rule=_ci([DEFICIT_RULES.index(rules[f]) for f in funds]),
+        deficit_floor_ratio=_c(_per(sc, "deficit_floor_ratio", years)),
+        headline_fund=funds.index(headline),
         gdp=_c(_glob(sc, "gdp", years)), exchange_rate=_c(_glob(sc, "exchange_rate", years)),
     )
 

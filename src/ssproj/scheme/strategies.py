@@ -359,12 +359,15 @@ def run_strategy(sc, demography: xr.Dataset, inputs: DemographicInputs, strategy
         if not np.array_equal(new_cost[:, :, 0], cost[:, :, 0]):
             plan, econ, out = run(new_cost)
         cost = new_cost
-    # subsidies: the state pays the subsidised share of the employee contributions
+    # subsidies: the state pays the subsidised share of the employee contributions (a state cost of the channel
+    # that is also in the contributions of payer state: channel_subsidy tells it apart, so it is counted once)
+    subsidy = np.zeros((Y, C))
     for ch, g, rate in view.subsidy_rates(years):
         ci = strategy.channels.index(ch)
         affected = [g] + [c.group_name for c in strategy.channels if c.group == g and c.group_name]
         idx = [groups.index(a) for a in affected]
-        cost[:, ci, 1] += rate * out.insured_earnings[:, idx].sum(axis=1)
+        subsidy[:, ci] += rate * out.insured_earnings[:, idx].sum(axis=1)
+    cost[:, :, 1] += subsidy
 
     names = [c.name for c in strategy.channels]
     coords = {"year": years, "channel": names, "cost_payer": list(COST_PAYERS),
@@ -377,6 +380,10 @@ def run_strategy(sc, demography: xr.Dataset, inputs: DemographicInputs, strategy
             "channel_cost": xr.DataArray(cost, dims=("year", "channel", "cost_payer"), attrs={
                 "long_name": "Costs of the channel by payer (fund: administrative outgo of the long-term "
                              "fund; state: fiscal cost, with subsidised contributions)",
+                "units": "currency/year"}),
+            "channel_subsidy": xr.DataArray(subsidy, dims=("year", "channel"), attrs={
+                "long_name": "Contributions the state pays through the channel's subsidy (in channel_cost and in "
+                             "the contributions of payer state)",
                 "units": "currency/year"}),
         },
         coords=coords,

@@ -49,7 +49,7 @@ from ssproj.demography.leecarter import LeeCarterSet
 from ssproj.errors import ScenarioError
 from ssproj.finance.flows import finance
 from ssproj.finance.indicators import depletion_years
-from ssproj.finance.summary import key_ratios
+from ssproj.finance.summary import fund_figures, key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.kernels.engine import Shocks
@@ -229,7 +229,9 @@ PATH_VARIABLES = {v.name: v.label for v in _variables.of_kind("path") if v.path_
 _PATH_ORDER = ("reserve_end", "total_income", "total_outgo", "contribution_income", "investment_income",
                "benefit_outgo", "insured_earnings", "payg_cost_rate", "reserve_ratio", "average_contribution_rate",
                "contributors", "pensioners", "insured", "total_population", "old_age_dependency_ratio",
-               "investment_return", "wage_growth", "price_inflation", "fertility_multiplier")
+               "investment_return", "wage_growth", "price_inflation", "fertility_multiplier", "state_transfer",
+               "share_of_benefits_payable", "financing_gap_share_of_gdp", "financing_gap_share_of_earnings",
+               "reserve_end_scheduled")
 
 
 def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Dataset:
@@ -272,23 +274,15 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     ie = totals.insured_earnings
     e0 = totals.e0
     fin = finance(sp, ie, out["long_term_benefits"], out["members_mid"], series["investment_return"])
-    reserve = fin["fund_reserve_end"].sum(axis=-1)
-    outgo = fin["fund_total_outgo"].sum(axis=-1)
     earnings = ie.sum(axis=-1)
-    # as in the summary of a projection: contributions by payer and group, plus investment income
-    contrib = fin["contributions"].sum(axis=(-2, -1))
-    investment = fin["fund_investment_income"].sum(axis=-1)
+    # the headline fund's figures, as in the summary of a projection
+    cols = fund_figures(fin.__getitem__, sp.headline_fund, insured_earnings=earnings, gdp=sp.gdp,
+                        admin_cost_rate=sp.admin_cost_rate)
     fm = np.ones((K, Y))
     fm[:, shocked_scheme] = np.exp(fert_dev[:, n - int(shocked_scheme.sum()):])
     with np.errstate(divide="ignore", invalid="ignore"):
         values = {
-            "reserve_end": reserve,
-            "total_income": contrib + investment,
-            "total_outgo": outgo,
-            "contribution_income": contrib,
-            "investment_income": investment,
-            # as in the summary: pensions and lump sums, plus the short-term branches' benefits
-            "benefit_outgo": out["long_term_benefits"] + fin["branch_outgo"].sum(axis=-1),
+            **cols,
             "insured_earnings": earnings,
             "contributors": out["contributors"],
             "pensioners": out["pensioners"],
@@ -299,8 +293,7 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
             "price_inflation": series["price_inflation"],
             "fertility_multiplier": fm,
         }
-        values.update(key_ratios(total_outgo=outgo, contribution_income=contrib, insured_earnings=earnings,
-                                 reserve_end=reserve, population_15_64=out["population_15_64"],
+        values.update(key_ratios(population_15_64=out["population_15_64"],
                                  population_65_plus=out["population_65_plus"]))
         values = {k: values[k] for k in _PATH_ORDER}
     # results are finite or the run fails (ratios may be NaN or inf where a denominator is 0)
@@ -494,8 +487,10 @@ class StochasticResult:
         return self._read[variable]
 
     def depletion_year(self) -> pd.Series:
-        """First year each path's combined reserve at 31 December is <= 0 (NaN if never). [calendar year]"""
-        reserve = self._paths("reserve_end")
+        """First year each path's reserve of the headline fund at 31 December under the scheduled flows is <= 0
+        (NaN if never). [calendar year]"""
+        # (results written before the deficit financing rules have no scheduled reserve: it was the reserve)
+        reserve = self._paths("reserve_end_scheduled" if "reserve_end_scheduled" in self.dataset else "reserve_end")
         first = depletion_years(self.dataset["year"].values, reserve)
         return pd.Series(first, index=pd.Index(self.dataset["path"].values, name="path"), name="depletion_year")
 
