@@ -30,6 +30,7 @@ from ssproj.io.outdir import (
 )
 from ssproj.io.wpp import import_wpp
 from ssproj.projection import Projection, project
+from ssproj.reporting.text import format_headline
 from ssproj.scenario import load_scenario
 from ssproj.scenario.checks import MAX_SEED
 from ssproj.uncertainty.stochastic import stochastic
@@ -97,7 +98,11 @@ def _cmd_run(args) -> int:
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
-        print(format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency")))
+        currency = result.dataset.attrs.get("currency") or ""
+        if "actives" in result.dataset:
+            print(format_headline(result.headline(), currency=currency))
+            print()
+        print(format_summary(result.summary(), every=args.every, currency=currency))
         print()
         _print_written(written, elapsed, 11)
     return 0
@@ -120,6 +125,9 @@ def _cmd_report(args) -> int:
                        f"{type(exc).__name__}: {exc})") from None
     print(f"ssproj {__version__}: result {path} (scenario {result.dataset.attrs.get('scenario_name', '?')!r}, "
           f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
+    if "actives" in result.dataset and "fund_reserve_end_scheduled" in result.dataset:
+        print(format_headline(result.headline(), currency=result.dataset.attrs.get("currency") or ""))
+        print()
     print(table)
     if args.excel:
         print(f"wrote excel       {result.to_excel(args.excel)}")

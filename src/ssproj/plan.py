@@ -28,11 +28,12 @@ from ssproj.demography.cohort import (
     scenario_demographic_inputs,
     vital_events,
 )
-from ssproj.finance.flows import finance
+from ssproj.finance.flows import finance, state_paid_pensions
 from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import SchemeOutputs
+from ssproj.scheme.closed import CLOSED_GROUPS, closed_plan
 from ssproj.scheme.engine import projection_year_outputs, run_scheme
 from ssproj.scheme.labour import SECTORS
 from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
@@ -219,11 +220,15 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     padded: frozenset[str] = frozenset()
     if has_scheme:
         assert econ is not None
-        scheme_vars = _scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full)
+        state_paid = state_paid_pensions(sp, out.scheme.benefit_outgo.sum(axis=1),
+                                         base_block_outgo(sp, demo, econ))
+        scheme_vars = _scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full,
+                                        state_paid=state_paid)
         padded = frozenset(name for name, (dims, _, _) in scheme_vars.items() if dims[:1] == ("year",))
         V.update(scheme_vars)
         coords.update({"group": list(sp.groups), "benefit": list(BENEFIT_TYPES), "fund": list(sp.funds),
                        "deficit_financing": ("fund", [DEFICIT_RULES[r] for r in sp.deficit_rule]),
+                       "fund_title": ("fund", [sc.entity_info("fund", f).get("title", f) for f in sp.funds]),
                        "payer": list(PAYERS), "service": np.arange(N_SERVICE), "sector": list(SECTORS)})
         if sp.branches:
             coords["branch"] = list(sp.branches)
@@ -324,8 +329,18 @@ def check_finite(variables: dict[str, tuple], years: np.ndarray, n_before: int, 
         raise NonFiniteResultError(msg)
 
 
+def base_block_outgo(plan: SchemePlan, demography, econ: dict) -> np.ndarray | None:
+    """Pensions by group (Y, G) paid to the pensioners of the valuation date of the groups with a state-paid
+    base block, and to the survivors arising from them (the engine run on them alone); None if there is none."""
+    keep = plan.state_paid_base > 0
+    if not keep.any():
+        return None
+    res = run_scheme(closed_plan(plan, "pensioners", groups=keep), demography, econ)
+    return res.scheme.benefit_outgo.sum(axis=1)
+
+
 def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int,
-                      full: SchemeOutputs | None = None) -> dict:
+                      full: SchemeOutputs | None = None, state_paid: np.ndarray | None = None) -> dict:
     """The scheme's Dataset variables from the engine's arrays (year-dimensioned ones padded with NaN).
 
     ``full``: the scheme kernel's outputs on the projection years (:func:`projection_year_outputs`),
@@ -338,7 +353,10 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
     sc_out = out.scheme
     pop = out.population[off:]
     labour, employed, domestic = employment_from_plan(plan.labour, pop)
-    fin = finance(plan, out.insured_earnings, out.long_term_benefits, out.members_mid, econ["investment_return"])
+    if state_paid is None:
+        state_paid = np.zeros((len(plan.years), len(plan.groups)))
+    fin = finance(plan, out.insured_earnings, out.long_term_benefits - state_paid.sum(axis=1), out.members_mid,
+                  econ["investment_return"])
     A = variables.attrs
     ygsa = ("year", "group", "sex", "age")
     G = len(plan.groups)
@@ -371,6 +389,7 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         "new_pension_amount": (("year", "group", "benefit"), moved(sc_out.awards_amount)),
         "benefit_outgo_by_type": (("year", "group", "benefit"), moved(sc_out.benefit_outgo)),
         "lump_sums": (("year", "group"), sc_out.lump_sums),
+        "state_paid_pensions": (("year", "group"), state_paid),
         "pensioner_deaths": (("year", "group"), sc_out.pensioner_deaths),
         "orphan_exits": (("year", "group"), sc_out.orphan_exits),
         "average_earnings": (ygsa, by_sex(out.mean_earnings[off_e:])),
@@ -421,3 +440,30 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         for name in _STOCKS:
             getattr(full, name)[n_before] = np.nan
     return V
+
+
+def scheme_and_economy(plan: ProjectionPlan) -> tuple[SchemePlan, dict]:
+    """The compiled scheme and its central economy (a strategy's: compiled with its channels' recruits)."""
+    if plan.scheme is not None:
+        assert plan.economy is not None
+        return plan.scheme, plan.economy
+    run = strategy_run(plan)
+    return run.plan, run.economy
+
+
+def closed_runs(plan: ProjectionPlan, parts=CLOSED_GROUPS) -> dict:
+    """One engine run for each closed-group variant (:func:`ssproj.scheme.closed.closed_plan`).
+
+    Returns
+    -------
+    dict
+        part -> ``(SchemePlan, PathOutputs, finance dict)`` (:func:`ssproj.finance.flows.finance` of the run).
+    """
+    sp, econ = scheme_and_economy(plan)
+    out = {}
+    for part in parts:
+        closed = closed_plan(sp, part)
+        res = run_scheme(closed, plan.demography, econ)
+        fin = finance(closed, res.insured_earnings, res.long_term_benefits, res.members_mid, econ["investment_return"])
+        out[part] = (closed, res, fin)
+    return out

@@ -15,6 +15,7 @@ import xarray as xr
 
 from ssproj import variables as _variables
 from ssproj.finance import indicators as ind
+from ssproj.finance.flows import state_paid_pensions
 from ssproj.finance.summary import (
     SCHEME_SUMMARY_COLUMNS,
     STRATEGY_SUMMARY_COLUMNS,
@@ -26,7 +27,7 @@ from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
-from ssproj.plan import compile_scenario, run_plan
+from ssproj.plan import closed_runs, compile_scenario, run_plan
 from ssproj.reporting.html import write_html
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
@@ -227,6 +228,197 @@ class Projection:
         series = pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
         series.attrs["fund"] = s.attrs.get("fund")
         return series
+
+    def liabilities(self) -> pd.DataFrame:
+        """Liabilities of the pension fund at the valuation date, from the projection's own engine.
+
+        Every measure is a present value at 1 January of the first scheme
+        year (31 December of the valuation year), at the projected return on
+        the reserves, flows paid mid-year (the convention of the
+        roll-forward), over the projected scheme years.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: ``accrued_to_date_liability`` and its parts
+            ``adl_pensioners`` (pensions in payment at the valuation date and
+            the survivors' pensions that arise from them), ``adl_actives``
+            (benefits of the service accrued by active members, as if they
+            left that day: the termination basis) and ``adl_inactives``,
+            each the part charged to the fund; ``adl_state_paid`` (the
+            accrued pensions the state pays, ``state_paid_base_pensions``
+            and ``state_paid_pension_share``);
+            ``pv_closed_group_benefits``, ``pv_closed_group_contributions``
+            (net of the administrative charge) and
+            ``closed_group_obligation`` (benefits minus contributions minus
+            the reserve: the closed group of everyone insured at the
+            valuation date, actives continuing to contribute and accrue, no
+            new entrant); ``open_group_shortfall_<n>`` for n = 50 and 75
+            years and ``open_group_shortfall_infinite`` (the 75-year one plus
+            a perpetuity of the last year's shortfall growing with insured
+            earnings; NaN when the return does not exceed that growth);
+            ``opening_reserve``; ``implicit_pension_debt`` (every accrued
+            right, the fund's and the state's, minus the reserve). Columns:
+            each insured group and ``total`` [currency at 1 January of the
+            first scheme year] (the shortfalls and the
+            reserve are for the fund as a whole: NaN by group),
+            ``total_share_of_pv_gdp`` and ``total_share_of_pv_earnings``
+            (shares of the present values of GDP and of insured earnings over
+            the projected scheme years, or over the shortfall's own years),
+            ``total_share_of_gdp`` (share of the GDP of the first scheme year).
+            ``attrs``: ``fund``, ``valuation_year``, ``units``.
+
+        Raises
+        ------
+        ValueError
+            If the projection has no scheme, or no scenario (read from a
+            file: the closed-group runs need the compiled scenario).
+
+        Notes
+        -----
+        The benefits are pensions and lump sums of the long-term fund
+        (administrative costs are not liabilities). Payments after the
+        last projected year are not counted: for a projection to 2100 of a
+        2023 valuation they are a small part of the ADL (pensioners then
+        younger than about 25). Methods: docs/methods/finance-indicators.md.
+        """
+        ds = self.dataset
+        if "actives" not in ds:
+            raise ValueError("this projection has no scheme: its assumption set declares no insured groups")
+        if self.scenario is None:
+            raise ValueError("liabilities() needs the scenario of the projection (a Projection read from a file has "
+                             "none): project the scenario again with ssproj.project")
+        plan = compile_scenario(self.scenario)
+        runs = closed_runs(plan)
+        sp = runs["pensioners"][0]
+        lt = sp.lt_fund
+        years = sp.years
+        i = ds["investment_return"].sel(year=years).to_numpy()
+        a = ds["admin_cost_rate"].sel(year=years).to_numpy()
+        v = ind.discount_factors(i, mid_year=True, half_year="simple")
+        groups = list(sp.groups)
+
+        def pv(flow):  # (Y, ...) -> (...)
+            return np.tensordot(v, flow, axes=(0, 0))
+
+        base_block = runs["pensioners"][1].scheme.benefit_outgo.sum(axis=1)
+
+        def benefits(part):  # (Y, G) pensions and lump sums charged to the fund, and pensions the state pays
+            res = runs[part][1]
+            pensions = res.scheme.benefit_outgo.sum(axis=1)
+            state = state_paid_pensions(sp, pensions, base_block if part in ("pensioners", "closed_group")
+                                        else np.zeros_like(pensions))
+            return pensions + res.scheme.lump_sums - state, state
+
+        rows = {f"adl_{part}": pv(benefits(part)[0]) for part in ("pensioners", "actives", "inactives")}
+        rows["accrued_to_date_liability"] = sum(rows[f"adl_{p}"] for p in ("pensioners", "actives", "inactives"))
+        rows["adl_state_paid"] = sum(pv(benefits(p)[1]) for p in ("pensioners", "actives", "inactives"))
+        rows["pv_closed_group_benefits"] = pv(benefits("closed_group")[0])
+        contrib_g = (runs["closed_group"][2]["contributions"].sum(axis=1)                      # (Y, G)
+                     * sp.long_term_share * (1.0 - a)[:, None])
+        rows["pv_closed_group_contributions"] = pv(contrib_g)
+        nan_g = np.full(len(groups), np.nan)
+        opening = float(sp.opening_reserve[lt])
+        total = {k: float(np.sum(val)) for k, val in rows.items()}
+        rows["closed_group_obligation"] = nan_g
+        total["closed_group_obligation"] = (total["pv_closed_group_benefits"] - total["pv_closed_group_contributions"]
+                                            - opening)
+        headline = self.indicators(horizons=(50, 75), milestones=(), fund=str(sp.funds[lt]))
+        for n in (50, 75):
+            rows[f"open_group_shortfall_{n}"] = nan_g
+            total[f"open_group_shortfall_{n}"] = float(headline[f"pv_shortfall_{n}"])
+        s = self.summary(str(sp.funds[lt])).loc[years]
+        cost = s["benefit_outgo"].to_numpy() + s["admin_cost"].to_numpy() - a * s["contribution_income"].to_numpy()
+        gap_last = cost[-1] - (1.0 - a[-1]) * s["contribution_income"].to_numpy()[-1]
+        earnings = ds["insured_earnings"].sum("group").sel(year=years).to_numpy()
+        g = earnings[-1] / earnings[-2] - 1.0 if len(years) > 1 else np.nan
+        n_all = len(years)
+        short_all = ind.open_group_shortfall(cost, (1.0 - a) * s["contribution_income"].to_numpy(), i, opening)
+        tail = gap_last * (1.0 + g) / (i[-1] - g) * float(ind.discount_factors(i)[-1]) if i[-1] > g else np.nan
+        rows["open_group_shortfall_infinite"] = nan_g
+        total["open_group_shortfall_infinite"] = short_all + tail
+        rows["opening_reserve"] = nan_g
+        total["opening_reserve"] = opening
+        rows["implicit_pension_debt"] = nan_g
+        total["implicit_pension_debt"] = (total["accrued_to_date_liability"] + total["adl_state_paid"]
+                                          - opening)
+        gdp = ds["gdp"].sel(year=years).to_numpy()
+        pv_gdp_all, pv_e_all = float(pv(gdp)), float(pv(earnings))
+        frame = pd.DataFrame({g_: [float(rows[k][gi]) for k in rows] for gi, g_ in enumerate(groups)},
+                             index=pd.Index(list(rows), name="measure"))
+        frame["total"] = [total[k] for k in rows]
+        shares_gdp, shares_e = [], []
+        for k in rows:
+            if k.startswith("open_group_shortfall_") and k[-2:].isdigit():
+                n = int(k.rsplit("_", 1)[1])
+                h = min(n, n_all)
+                shares_gdp.append(total[k] / ind.present_value(gdp, i, horizon=h))
+                shares_e.append(total[k] / ind.present_value(earnings, i, horizon=h))
+            else:
+                shares_gdp.append(total[k] / pv_gdp_all)
+                shares_e.append(total[k] / pv_e_all)
+        frame["total_share_of_pv_gdp"] = shares_gdp
+        frame["total_share_of_pv_earnings"] = shares_e
+        frame["total_share_of_gdp"] = frame["total"] / gdp[0]
+        frame.attrs = {"fund": str(sp.funds[lt]), "valuation_year": int(sp.valuation_year),
+                       "units": {**{c: f"currency at 1 January {int(years[0])}" for c in groups + ["total"]},
+                                 "total_share_of_pv_gdp": "share of the present value of GDP",
+                                 "total_share_of_pv_earnings": "share of the present value of insured earnings",
+                                 "total_share_of_gdp": f"share of the GDP of {int(years[0])}"}}
+        return frame
+
+    def headline(self, horizons=(25, 50, 75)) -> dict:
+        """The figures ``ssproj run`` prints first: the headline fund's sustainability at a glance.
+
+        Parameters
+        ----------
+        horizons : sequence of int
+            Valuation periods of the GAP; the longest is also that of the
+            present values. [years]
+
+        Returns
+        -------
+        dict
+            ``fund``, ``fund_title``, ``deficit_financing`` (the headline
+            fund's rule), ``horizons``, ``last_year``, the indicators of
+            :meth:`indicators` for the headline fund (``depletion_year``,
+            ``first_deficit_year``, ``gap_<n>``, ``pv_shortfall_<n>`` and its
+            shares, ``pv_state_transfers_<n>`` and its share),
+            ``share_of_benefits_payable`` in the last year, and
+            ``other_funds``: the depletion year of each other fund.
+
+        Raises
+        ------
+        ValueError
+            If the projection has no scheme.
+        """
+        ds = self.dataset
+        ind = self.indicators(horizons=horizons, milestones=())
+        fund = ind.attrs["fund"]
+        s = self.summary().dropna(subset=["total_outgo"])
+        info = ds["fund"].to_index().get_loc(fund)
+        head: dict = {"fund": fund, "horizons": tuple(int(h) for h in horizons), "last_year": int(s.index[-1]),
+                      "fund_title": str(ds["fund_title"].values[info]) if "fund_title" in ds.coords else fund,
+                      "deficit_financing": (str(ds["deficit_financing"].values[info])
+                                            if "deficit_financing" in ds.coords else "borrow")}
+        head.update({k: float(v) for k, v in ind.items()})
+        head["share_of_benefits_payable"] = float(s["share_of_benefits_payable"].iloc[-1])
+        n = min(max(head["horizons"]), len(s))
+        interest = ds["investment_return"].sel(year=s.index).to_numpy()
+        paid = ind.present_value(s["state_paid_pensions"].to_numpy(), interest, horizon=n)
+        head[f"pv_state_paid_pensions_{max(head['horizons'])}"] = paid
+        head[f"pv_state_paid_pensions_{max(head['horizons'])}_share_of_gdp"] = paid / ind.present_value(
+            ds["gdp"].sel(year=s.index).to_numpy(), interest, horizon=n)
+        head["other_funds"] = {f: float(self.indicators(horizons=(1,), milestones=(), fund=f)["depletion_year"])
+                               for f in self.funds[1:]}
+        if self.scenario is not None:
+            liab = self.liabilities()
+            head["valuation_year"] = liab.attrs["valuation_year"]
+            for key, row in (("accrued_to_date_liability", "accrued_to_date_liability"),
+                             ("implicit_pension_debt", "implicit_pension_debt")):
+                head[key] = float(liab.loc[row, "total"])
+                head[key + "_share_of_gdp"] = float(liab.loc[row, "total_share_of_gdp"])
+        return head
 
     @classmethod
     def from_netcdf(cls, path) -> Projection:

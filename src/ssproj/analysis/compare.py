@@ -107,9 +107,10 @@ class _Scenario:
                                               index=s.index)
             contributions = ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy()
             self.state_contributions = pd.Series(contributions, index=s.index)
-            # the state's money: its contributions, its deficit transfers to every fund, and the costs of coverage
-            # channels it pays other than subsidised contributions (already among its contributions)
-            state = contributions + ds["fund_state_transfer"].sel(**yrs).sum("fund").to_numpy()
+            # the state's money: its contributions, its deficit transfers to every fund, the pensions it pays, and
+            # the costs of coverage channels it pays other than subsidised contributions (among its contributions)
+            state = (contributions + ds["fund_state_transfer"].sel(**yrs).sum("fund").to_numpy()
+                     + ds["state_paid_pensions"].sel(**yrs).sum("group").to_numpy())
             if "channel_cost" in ds:
                 state = state + (ds["channel_cost"].sel(cost_payer="state", **yrs).sum("channel").to_numpy()
                                  - ds["channel_subsidy"].sel(**yrs).sum("channel").to_numpy())

@@ -15,7 +15,37 @@ from ssproj.finance.fund import roll_forward_rows
 if TYPE_CHECKING:
     from ssproj.scheme.plan import SchemePlan
 
-__all__ = ["finance"]
+__all__ = ["finance", "state_paid_pensions"]
+
+
+def state_paid_pensions(plan: SchemePlan, pension_outgo, base_block=None) -> np.ndarray:
+    """Pensions paid by the state budget, by group: not charged to the fund.
+
+    Parameters
+    ----------
+    plan : SchemePlan
+        ``state_paid_base`` (G,) and ``state_paid_share`` (Y, G).
+    pension_outgo : ndarray, shape (..., Y, G)
+        Pensions paid by group (not lump sums). [currency/year]
+    base_block : ndarray, shape (..., Y, G), optional
+        The part of them paid to the pensioners of the valuation date and
+        the survivors arising from them (the engine run on that block
+        alone); needed when any ``state_paid_base`` > 0. [currency/year]
+
+    Returns
+    -------
+    ndarray, shape (..., Y, G)
+        ``b L + s (P - b L)``, with ``b`` the base-block share, ``L`` the
+        base block, ``s`` the share of the other pensions and ``P`` all
+        pensions. [currency/year]
+    """
+    pension_outgo = np.asarray(pension_outgo, dtype=float)
+    base = np.zeros_like(pension_outgo)
+    if np.any(plan.state_paid_base > 0):
+        if base_block is None:
+            raise ValueError("state_paid_pensions: the base block's outgo is needed when state_paid_base > 0")
+        base = plan.state_paid_base * np.asarray(base_block, dtype=float)
+    return base + plan.state_paid_share * (pension_outgo - base)
 
 
 def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
@@ -27,7 +57,8 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
     insured_earnings : ndarray, shape (..., Y, G)
         Insured earnings of contributors. [currency/year]
     long_term_benefits : ndarray, shape (..., Y)
-        Pensions and lump sums paid by the long-term fund. [currency/year]
+        Pensions and lump sums paid by the long-term fund (less the
+        pensions the state pays, :func:`state_paid_pensions`). [currency/year]
     members_mid : ndarray, shape (..., Y)
         Average number of active members in the year. [persons]
     investment_return : ndarray, shape (..., Y)

@@ -259,6 +259,7 @@ def scheme_summary(ds: xr.Dataset, fund: str | None = None) -> pd.DataFrame:
             "contributors": contributors,
             "pensioners": pensioners,
             **finance_cols,
+            "state_paid_pensions": v("state_paid_pensions", "year", "group").sum(axis=1),
             "share_of_earnings_above_ceiling": above_ceiling / member_earnings,
         }
         cols["system_dependency_ratio"] = pensioners / contributors

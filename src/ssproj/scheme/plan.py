@@ -298,6 +298,12 @@ class SchemePlan:
         years of the fund's scheduled outgo. [years]
     headline_fund : int
         Index of the headline fund in ``funds``.
+    state_paid_base : ndarray, shape (G,)
+        Share of each group's pensions in payment at the valuation date
+        (and of the survivors' pensions arising from them) paid by the
+        state. [1]
+    state_paid_share : ndarray, shape (Y, G)
+        Share of each group's other pensions paid by the state. [1]
     gdp : ndarray, shape (Y,)
         Gross domestic product. [currency/year]
     exchange_rate : ndarray, shape (Y,)
@@ -329,6 +335,8 @@ class SchemePlan:
     deficit_rule: np.ndarray
     deficit_floor_ratio: np.ndarray
     headline_fund: int
+    state_paid_base: np.ndarray
+    state_paid_share: np.ndarray
     gdp: np.ndarray
     exchange_rate: np.ndarray
 
@@ -471,6 +479,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         deficit_rule=_ci([DEFICIT_RULES.index(rules[f]) for f in funds]),
         deficit_floor_ratio=_c(_per(sc, "deficit_floor_ratio", years)),
         headline_fund=funds.index(headline),
+        state_paid_base=_c(_scalar_per(sc, "state_paid_base_pensions", groups)),
+        state_paid_share=_c(_per(sc, "state_paid_pension_share", years)),
         gdp=_c(_glob(sc, "gdp", years)), exchange_rate=_c(_glob(sc, "exchange_rate", years)),
     )
 

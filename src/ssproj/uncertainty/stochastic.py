@@ -47,7 +47,7 @@ from ssproj._version import __version__
 from ssproj.demography.cohort import DemographicInputs, graduated_mortality, period_centres
 from ssproj.demography.leecarter import LeeCarterSet
 from ssproj.errors import ScenarioError
-from ssproj.finance.flows import finance
+from ssproj.finance.flows import finance, state_paid_pensions
 from ssproj.finance.indicators import depletion_years
 from ssproj.finance.summary import fund_figures, key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
@@ -64,6 +64,7 @@ from ssproj.scenario.stochastic_spec import (
     default_model,
     parse_stochastic,
 )
+from ssproj.scheme.closed import closed_plan
 from ssproj.scheme.engine import economy_paths, run_scheme_paths
 from ssproj.scheme.plan import SchemePlan, economy
 from ssproj.uncertainty.distributed import Chunk, collect_chunks, open_result
@@ -231,7 +232,7 @@ _PATH_ORDER = ("reserve_end", "total_income", "total_outgo", "contribution_incom
                "contributors", "pensioners", "insured", "total_population", "old_age_dependency_ratio",
                "investment_return", "wage_growth", "price_inflation", "fertility_multiplier", "state_transfer",
                "share_of_benefits_payable", "financing_gap_share_of_gdp", "financing_gap_share_of_earnings",
-               "reserve_end_scheduled")
+               "reserve_end_scheduled", "state_paid_pensions")
 
 
 def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Dataset:
@@ -273,7 +274,12 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     out = totals._asdict()
     ie = totals.insured_earnings
     e0 = totals.e0
-    fin = finance(sp, ie, out["long_term_benefits"], out["members_mid"], series["investment_return"])
+    base_block = None
+    if np.any(sp.state_paid_base > 0):  # the state-paid block of the valuation date's pensions, path by path
+        base_block = run_scheme_paths(closed_plan(sp, "pensioners", groups=sp.state_paid_base > 0),
+                                      plan.demography, econ_paths, shocks, plan.lc_b).pension_outgo
+    state_paid = state_paid_pensions(sp, totals.pension_outgo, base_block).sum(axis=-1)
+    fin = finance(sp, ie, out["long_term_benefits"] - state_paid, out["members_mid"], series["investment_return"])
     earnings = ie.sum(axis=-1)
     # the headline fund's figures, as in the summary of a projection
     cols = fund_figures(fin.__getitem__, sp.headline_fund, insured_earnings=earnings, gdp=sp.gdp,
@@ -284,6 +290,7 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
         values = {
             **cols,
             "insured_earnings": earnings,
+            "state_paid_pensions": state_paid,
             "contributors": out["contributors"],
             "pensioners": out["pensioners"],
             "insured": out["insured"],

@@ -1,0 +1,78 @@
+"""The scheme as if it closed at the valuation date: closed-group variants of a compiled plan.
+
+Liabilities and state-financed blocks of pensions are measured by running
+the one engine on a part of the base-year population, with everything
+else as in the scenario (the same economy, mortality, indexation and
+benefit rules):
+
+``"pensioners"``
+    the pensions in payment at the valuation date alone, and the
+    survivors' pensions that arise from them later;
+``"inactives"``
+    the inactive insured members at the valuation date alone, with the
+    service they have, who claim at pensionable age as the law allows;
+``"actives"``
+    the active members at the valuation date, made inactive then (they
+    stop accruing: the *termination* basis of an accrued-to-date
+    liability, what the scheme would owe if it closed that day);
+``"closed_group"``
+    every member and pensioner at the valuation date, actives continuing
+    to contribute and accrue, with no new entrant (the closed group).
+
+In every variant but the closed group nobody contributes, nobody
+re-enters and nobody is recruited; in the closed group actives lapse and
+re-enter as in the scenario but nobody new joins.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ssproj.kernels.scheme import SchemeState
+from ssproj.scheme.plan import SchemePlan
+
+__all__ = ["CLOSED_GROUPS", "closed_plan"]
+
+#: The closed-group variants of :func:`closed_plan`.
+CLOSED_GROUPS: tuple[str, ...] = ("pensioners", "inactives", "actives", "closed_group")
+
+
+def closed_plan(plan: SchemePlan, part: str, groups=None) -> SchemePlan:
+    """A copy of `plan` whose base-year population is only `part` (see the module's docstring).
+
+    Parameters
+    ----------
+    plan : SchemePlan
+    part : {"pensioners", "inactives", "actives", "closed_group"}
+    groups : sequence of bool, shape (G,), optional
+        Groups whose base-year population is kept (default: all).
+
+    Returns
+    -------
+    SchemePlan
+        New arrays where they differ; the others are shared with `plan`
+        (plans are never modified).
+    """
+    if part not in CLOSED_GROUPS:
+        raise ValueError(f"part={part!r} is not one of {', '.join(map(repr, CLOSED_GROUPS))}")
+    st = plan.state0
+    keep = np.ones(len(plan.groups), dtype=bool) if groups is None else np.asarray(groups, dtype=bool)
+    g_mask = keep[:, None, None, None].astype(np.float64)        # (G,1,1,1) on A, I
+    p_mask = keep[None, :, None, None].astype(np.float64)        # (1,G,1,1) on P, M, R
+    zero_m = np.zeros_like(st.A)
+    if part == "pensioners":
+        a, i, p = zero_m, zero_m.copy(), 1.0
+    elif part == "inactives":
+        a, i, p = zero_m, st.I * g_mask, 0.0
+    elif part == "actives":
+        a, i, p = zero_m, st.A * g_mask, 0.0  # made inactive at the valuation date: no further accrual
+    else:
+        a, i, p = st.A * g_mask, st.I * g_mask, 1.0
+    state0 = SchemeState(np.ascontiguousarray(a), np.ascontiguousarray(i), st.P * p * p_mask, st.M * p * p_mask,
+                         st.R * p * p_mask)
+    earnings = plan.earnings._replace(target_weight=np.zeros_like(plan.earnings.target_weight))
+    params = plan.params._replace(recruits=np.zeros_like(plan.params.recruits))
+    if part != "closed_group":
+        params = params._replace(reentry=np.zeros_like(params.reentry))
+    return replace(plan, state0=state0, earnings=earnings, params=params)
