@@ -80,13 +80,17 @@ FINANCING = [
     ("lao_fin_ceiling_frozen", "payg_cost_rate", 2027, [2030, 2040, 2050, 2075, 2100], +1),
     ("lao_fin_ceiling_5x_min_wage", "share_of_earnings_above_ceiling", 2027, range(2027, 2101), -1),
     ("lao_fin_contribution_rise", "average_contribution_rate", 2027, range(2027, 2101), +1),
-    ("lao_fin_contribution_rise", "reserve_ratio", 2027, [2030, 2040, 2050, 2075, 2100], +1),
+    ("lao_fin_contribution_rise", "state_transfer", 2027, [2030, 2040, 2050, 2075, 2100], -1),
     ("lao_fin_retirement_age", "pensioners_old_age", 2027, [2030, 2035, 2040, 2050], -1),
     ("lao_fin_indexation_mix", "payg_cost_rate", 2027, [2030, 2040, 2050, 2075, 2100], +1),
     ("lao_fin_indexation_prices_minus1", "payg_cost_rate", 2027, [2030, 2040, 2050, 2075, 2100], -1),
     ("lao_fin_state_subsidy", "state_contributions", 2026, range(2026, 2101), +1),
     ("lao_fin_state_subsidy", "average_contribution_rate", 2026, range(2026, 2101), +1),
+    ("lao_fin_legacy_state_paid", "state_paid_pensions", 2024, range(2024, 2101), +1),
+    ("lao_fin_legacy_state_paid", "state_transfer", 2024, range(2026, 2101), -1),
 ]
+#: Options that act on the base-year data: they change their indicator from the first scheme year on.
+FROM_VALUATION_DATE = {"lao_fin_legacy_state_paid"}
 
 
 @pytest.mark.parametrize("stem, indicator, first, years, direction", FINANCING,
@@ -95,7 +99,7 @@ def test_financing_option_moves_its_indicator(stem, indicator, first, years, dir
     base = _column("lao_baseline", indicator)
     alt = _column(stem, indicator)
     before = [y for y in base.index if y < first]
-    assert before, "the option must start after the first scheme year"
+    assert before or stem in FROM_VALUATION_DATE, "the option must start after the first scheme year"
     np.testing.assert_allclose(alt.loc[before].to_numpy(), base.loc[before].to_numpy(),
                                rtol=1e-9, atol=1e-12,
                                err_msg=f"{stem} changes {indicator} before {first}")
@@ -105,6 +109,21 @@ def test_financing_option_moves_its_indicator(stem, indicator, first, years, dir
     wrong = [y for y, d, s in zip(years, diff, scale, strict=True) if not d > 1e-6 * s]
     assert not wrong, (f"{stem}: {indicator} should be {'above' if direction > 0 else 'below'} "
                        f"the baseline in {wrong}")
+
+
+def test_legacy_pensions_paid_by_the_state_are_not_charged_to_the_fund():
+    """The same engine run: what the fund no longer pays, the state pays; the fund lasts longer."""
+    base, alt = _summary("lao_baseline"), _summary("lao_fin_legacy_state_paid")
+    np.testing.assert_allclose(alt["benefit_outgo"] + alt["state_paid_pensions"], base["benefit_outgo"],
+                               rtol=1e-12)
+    ds = _projection("lao_fin_legacy_state_paid").dataset
+    paid = ds["state_paid_pensions"].sel(year=alt.index)
+    assert float(paid.sel(group=["private", "voluntary"]).sum()) == 0.0
+    # the block dies out: all of it in 2024, a sliver by 2100
+    assert paid.sel(group="public", year=2100) < 0.01 * paid.sel(group="public", year=2024)
+    dep_base = _projection("lao_baseline").indicators()["depletion_year"]
+    dep_alt = _projection("lao_fin_legacy_state_paid").indicators()["depletion_year"]
+    assert dep_alt > dep_base + 5
 
 
 def test_every_financing_option_has_a_direction_check():

@@ -131,12 +131,17 @@ def test_frozen_ceiling_shows_in_share_above_it(lao):
 
 
 def test_higher_contribution_rate_never_lowers_reserves(lao):
+    """Borrowing: the reserve is higher every year; state transfers (the Lao baseline's rule): they are lower."""
     sc, res = lao
-    more = ssproj.project(sc.with_changes({"contribution_rate_employer": {"private": 0.07}}))
-    base = res.summary().loc[2024:, "reserve_end"]
-    higher = more.summary().loc[2024:, "reserve_end"]
-    assert (higher >= base).all()
-    assert (higher > base).any()
+    assert res.dataset["deficit_financing"].sel(fund="long_term") == "state_transfer"
+    borrow = sc.with_changes({"deficit_financing": {"long_term": "borrow"}})
+    base = ssproj.project(borrow).summary().loc[2024:, "reserve_end"]
+    higher = ssproj.project(borrow.with_changes({"contribution_rate_employer": {"private": 0.07}})).summary()
+    assert (higher.loc[2024:, "reserve_end"] >= base).all()
+    assert (higher.loc[2024:, "reserve_end"] > base).any()
+    more = ssproj.project(sc.with_changes({"contribution_rate_employer": {"private": 0.07}})).summary()
+    transfers, fewer = res.summary().loc[2024:, "state_transfer"], more.loc[2024:, "state_transfer"]
+    assert (fewer <= transfers).all() and (fewer < transfers).any()
 
 
 def test_general_average_premium_put_back_balances_the_horizon(lao):

@@ -95,10 +95,16 @@ def test_reserve_roll_forward_holds_on_every_path(default_plan):
     prev = np.concatenate([np.full((r.shape[0], 1), opening), r[:, :-1]], axis=1)
     flow = ds["total_income"].values - ds["total_outgo"].values
     assert np.max(np.abs(r - (prev + flow)) / np.maximum(np.abs(r), 1.0)) < 1e-12
-    # investment income follows the path's return: J = i (R(t-1) + C/2), C = income - outgo before interest
-    c = ds["contribution_income"].values - ds["total_outgo"].values
-    j = ds["investment_return"].values * (prev + 0.5 * c)
-    assert np.max(np.abs(ds["investment_income"].values - j) / np.maximum(np.abs(j), 1.0)) < 1e-9
+    # investment income follows the path's return: J = i (R(t-1) + C/2), C = income (with the state's deficit
+    # transfers: the Lao baseline's rule) - outgo before interest; a negative balance would earn nothing
+    assert default_plan.scheme.deficit_rule[default_plan.scheme.headline_fund] == 1  # state_transfer
+    assert ds["state_transfer"].values.max() > 0
+    c = ds["contribution_income"].values + ds["state_transfer"].values - ds["total_outgo"].values
+    j = ds["investment_return"].values * np.maximum(prev + 0.5 * c, 0.0)
+    # relative to the flows that enter the formula: once the reserve is held at 0, J is 0 and both sides are
+    # rounding noise of the year's flows (a thousandth of a kip on trillions)
+    scale = np.maximum(np.abs(j), ds["total_outgo"].values)
+    assert np.max(np.abs(ds["investment_income"].values - j) / scale) < 1e-9
 
 
 @pytest.mark.slow

@@ -72,8 +72,10 @@ def format_summary(summary, every: int = 10, currency: str | None = None) -> str
     for col in table.columns:
         values = table[col]
         big = values.abs().max()
-        fmt = "{:,.0f}" if big >= 1000 else ("{:,.1f}" if big >= 10 else "{:.3f}")
-        formatted[col] = values.map(lambda v, fmt=fmt: "-" if v != v else fmt.format(v))
+        fmt, half = ("{:,.0f}", 0.5) if big >= 1000 else (("{:,.1f}", 0.05) if big >= 10 else ("{:.3f}", 5e-4))
+        # rounding noise around zero (a reserve held at 0 by the state's transfers) prints as 0, not -0
+        formatted[col] = values.map(lambda v, fmt=fmt, half=half: "-" if v != v else fmt.format(0.0 if abs(v) < half
+                                                                                               else v))
     out = pd.DataFrame(formatted, index=table.index).T
     out.index = [f"{c} [{units[c]}]" if c in units else c for c in out.index]
     return out.to_string()

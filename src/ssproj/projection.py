@@ -393,15 +393,15 @@ class Projection:
             If the projection has no scheme.
         """
         ds = self.dataset
-        ind = self.indicators(horizons=horizons, milestones=())
-        fund = ind.attrs["fund"]
+        figures = self.indicators(horizons=horizons, milestones=())
+        fund = figures.attrs["fund"]
         s = self.summary().dropna(subset=["total_outgo"])
         info = ds["fund"].to_index().get_loc(fund)
         head: dict = {"fund": fund, "horizons": tuple(int(h) for h in horizons), "last_year": int(s.index[-1]),
                       "fund_title": str(ds["fund_title"].values[info]) if "fund_title" in ds.coords else fund,
                       "deficit_financing": (str(ds["deficit_financing"].values[info])
                                             if "deficit_financing" in ds.coords else "borrow")}
-        head.update({k: float(v) for k, v in ind.items()})
+        head.update({k: float(v) for k, v in figures.items()})
         head["share_of_benefits_payable"] = float(s["share_of_benefits_payable"].iloc[-1])
         n = min(max(head["horizons"]), len(s))
         interest = ds["investment_return"].sel(year=s.index).to_numpy()

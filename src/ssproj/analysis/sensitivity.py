@@ -28,9 +28,10 @@ from ssproj.reporting.plots import axes_or_new, style_context
 __all__ = ["sensitivity", "SensitivityResult", "default_factors", "assumption_sets", "DEFAULT_METRICS"]
 
 #: Metrics of :func:`sensitivity` by default.
-DEFAULT_METRICS = ("reserve_ratio_2050", "reserve_ratio_2075", "depletion_year", "gap_75")
+DEFAULT_METRICS = ("depletion_year", "gap_75", "pv_shortfall_75_share_of_gdp", "financing_gap_share_of_gdp_2050")
 
-_INDICATOR_RE = re.compile(r"^(gap|summarized_income_rate|summarized_cost_rate|actuarial_balance)_(\d+)$")
+_INDICATOR_RE = re.compile(r"^(gap|summarized_income_rate|summarized_cost_rate|actuarial_balance|pv_shortfall|"
+                           r"pv_state_transfers)_(\d+)(?:_share_of_gdp|_share_of_earnings)?$|^first_deficit_year$")
 _YEAR_RE = re.compile(r"^(.+)_(\d{4})$")
 
 
@@ -217,7 +218,7 @@ def _metric_plan(metrics: Sequence[str]):
     horizons, milestones = set(), set()
     for m in metrics:
         mi = _INDICATOR_RE.match(m)
-        if mi:
+        if mi and mi.group(2):
             horizons.add(int(mi.group(2)))
         elif m.startswith("reserve_ratio_") and m[len("reserve_ratio_"):].isdigit():
             milestones.add(int(m[len("reserve_ratio_"):]))
@@ -271,9 +272,10 @@ def _check_metrics(metrics, projection) -> list[str]:
         if not my or my.group(1) not in columns:
             bad.append(m)
     if bad:
-        raise ValueError(f"sensitivity: unknown metrics {bad}; expected depletion_year, gap_<n>, "
-                         "summarized_income_rate_<n>, summarized_cost_rate_<n>, actuarial_balance_<n> or "
-                         "<summary column>_<year> (e.g. reserve_ratio_2050, total_population_2050)")
+        raise ValueError(f"sensitivity: unknown metrics {bad}; expected depletion_year, first_deficit_year, "
+                         "gap_<n>, summarized_income_rate_<n>, summarized_cost_rate_<n>, actuarial_balance_<n>, "
+                         "pv_shortfall_<n>[_share_of_gdp|_share_of_earnings], pv_state_transfers_<n>[_share_of_gdp] "
+                         "or <summary column>_<year> (e.g. reserve_ratio_2050, total_population_2050)")
     return metrics
 
 
