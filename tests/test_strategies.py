@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import ssproj
+from ssproj.errors import ScenarioError
 from ssproj.scheme.strategies import StrategyScenario, parse_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,11 +154,15 @@ def test_costs_by_payer(all_recruiting, base):
     ds = res.dataset
     cost = ds["channel_cost"]
     recruits = ds["channel_recruits"]
-    # mobile (fund): 300,000 a year + 40 per registration
+    # mobile (fund): 300,000 a year + 40 per registration, at the wage level of its start year (2025)
     np.testing.assert_allclose(cost.sel(channel="mobile", cost_payer="fund", year=2025), 3.0e5 + 40 * 990.0)
     assert float(cost.sel(channel="mobile", cost_payer="state").fillna(0).sum()) == 0.0
-    # office (state): 100,000 a year from 2026
-    np.testing.assert_allclose(cost.sel(channel="office", cost_payer="state", year=slice(2026, 2040)), 1.0e5)
+    # office (state): 100,000 a year from 2026, growing with the average wage after 2026 (cost_index: wages)
+    years = np.arange(2026, 2041)
+    wages = np.cumprod(1.0 + np.where(years > 2026, sc.path_values("wage_growth", years), 0.0))
+    np.testing.assert_allclose(cost.sel(channel="office", cost_payer="state", year=years), 1.0e5 * wages,
+                               rtol=1e-12)
+    assert wages[-1] > 1.1
     assert float(cost.sel(channel="office", cost_payer="fund").fillna(0).sum()) == 0.0
     assert float(recruits.sel(channel="office", year=2030)) > 0
     # fund-paid costs are administrative outgo of the long-term fund; state-paid ones are not
@@ -191,6 +196,20 @@ def test_fund_costs_are_in_the_long_term_fund_outgo(base):
                                paid["channel_cost"].sel(cost_payer="fund", channel="mobile").values)
 
 
+def test_channel_costs_follow_their_index():
+    """cost_index: the amounts are at the start year's level, then fixed, or growing with prices or wages."""
+    sc = tiny({"office": dict(OFFICE, cost_index="none")})
+    years = np.arange(2026, 2041)
+    fixed = ssproj.project(sc).dataset["channel_cost"].sel(channel="office", cost_payer="state", year=years)
+    np.testing.assert_array_equal(fixed.values, 1.0e5)
+    prices = ssproj.project(tiny({"office": dict(OFFICE, cost_index="prices")})).dataset["channel_cost"]
+    level = np.cumprod(1.0 + np.where(years > 2026, sc.path_values("price_inflation", years), 0.0))
+    np.testing.assert_allclose(prices.sel(channel="office", cost_payer="state", year=years).values, 1.0e5 * level,
+                               rtol=1e-12)
+    with pytest.raises(ScenarioError, match=r"cost_index = 'salaries' is not an index \(wages \| prices \| none\)"):
+        tiny({"office": dict(OFFICE, cost_index="salaries")})
+
+
 def test_domestic_worker_channel_reaches_its_coverage_target():
     spec = {"kind": "domestic_workers", "group": "voluntary", "start_year": 2026,
             "registration_share": {2026: 0.1, 2030: 0.5}, "cost_per_registration": 10.0, "paid_by": "state"}
@@ -214,8 +233,9 @@ def test_domestic_worker_channel_reaches_its_coverage_target():
     assert reached[~on].sum() == 0.0
     # its registrations are its entrants; cost per registration, paid by the state
     np.testing.assert_allclose(ds["channel_recruits"].sel(channel="domestic", year=years).values, d["entrants"].values)
+    level = np.cumprod(1.0 + np.where(years > 2026, sc.path_values("wage_growth", years), 0.0))
     np.testing.assert_allclose(ds["channel_cost"].sel(channel="domestic", cost_payer="state", year=years).values,
-                               10.0 * d["entrants"].values)
+                               10.0 * d["entrants"].values * level, rtol=1e-12)
 
 
 def test_subsidy_moves_the_employee_rate_to_the_state(base):
@@ -341,3 +361,35 @@ def test_parse_strategy_returns_problems_without_raising():
         "strategy: required key 'name' is missing",
         "strategy.channels = {} must be a non-empty mapping channel name -> channel",
     ]
+
+
+def test_channel_values_recomputed_from_the_projection(all_recruiting):
+    """Each recruiting channel's group: contributions, benefits and costs in present value, by hand."""
+    sc, res = all_recruiting
+    ds = res.dataset
+    values = res.channel_values(milestones=(2040,))
+    years = sc.scheme_years
+    i = ds["investment_return"].sel(year=years).to_numpy()
+    v = np.cumprod(1.0 / (1.0 + i)) * (1.0 + i / 2)
+    d = ds.sel(year=years, group="voluntary.mobile")
+    contrib = d["contributions"].sum("payer").to_numpy()
+    pensions = d["benefit_outgo_by_type"].sum("benefit").to_numpy() + d["lump_sums"].to_numpy()
+    short = (ds["branch_outgo"].sel(year=years).sum("branch").to_numpy() * d["insured_earnings"].to_numpy()
+             / ds["insured_earnings"].sel(year=years).sum("group").to_numpy())
+    cost = ds["channel_cost"].sel(year=years, channel="mobile", cost_payer="fund").to_numpy()
+    a = ds["admin_cost_rate"].sel(year=years).to_numpy()
+    row = values.loc["mobile"]
+    assert row["recruits"] == pytest.approx(float(ds["channel_recruits"].sel(channel="mobile").sum()), rel=1e-12)
+    assert row["pv_contributions"] == pytest.approx(float(np.sum(contrib * v)), rel=1e-12)
+    assert row["pv_benefits"] == pytest.approx(float(np.sum((pensions + short) * v)), rel=1e-12)
+    net = float(np.sum(((1 - a) * contrib - pensions - short - cost) * v))
+    assert row["net_pv_fund"] == pytest.approx(net, rel=1e-12)
+    assert row["net_pv_per_recruit"] == pytest.approx(net / row["recruits"], rel=1e-12)
+    share = sc.value("long_term_share")["voluntary"].evaluate(years)
+    assert row["pv_contributions_pension_fund"] == pytest.approx(float(np.sum(contrib * share * v)), rel=1e-12)
+    total = values.loc["all channels"]
+    channels = values.drop(index="all channels")
+    assert total["pv_benefits"] == pytest.approx(channels["pv_benefits"].sum(), rel=1e-12)
+    assert total["recruits"] == pytest.approx(channels["recruits"].sum(), rel=1e-12)
+    with pytest.raises(ValueError, match="no coverage-expansion strategy"):
+        ssproj.project(ssproj.load_scenario(TINY)).channel_values()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
-from ssproj.plan import closed_runs, compile_scenario, run_plan
+from ssproj.plan import closed_runs, compile_scenario, run_plan, scheme_and_economy
 from ssproj.reporting.html import write_html
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
@@ -366,6 +367,159 @@ class Projection:
                                  "total_share_of_pv_earnings": "share of the present value of insured earnings",
                                  "total_share_of_gdp": f"share of the GDP of {int(years[0])}"}}
         return frame
+
+    def channel_values(self, milestones=(2050, 2075, 2100)) -> pd.DataFrame:
+        """The value of each coverage-expansion channel: who it brings in, what they pay, what they draw.
+
+        A recruiting channel (and a ``domestic_workers`` channel) has its own
+        insured group ``<parent>.<channel>``: its members' contributions and
+        benefits are those of that group in this projection, so no second run
+        is needed. Present values are at 1 January of the first scheme year,
+        at the projected return, flows paid mid-year, over the projected
+        years (benefits after the last year are not counted: for recruits of
+        2025-2040 they are a large part of their pensions, so ``net_pv`` is an
+        upper bound of their value to the fund). A parameter channel
+        (``subsidy``, ``lower_floor``, ``coverage_target``) acts on its parent
+        group: only its costs are given here; its effect is the comparison of
+        the projection with and without it (:func:`ssproj.compare`).
+
+        Parameters
+        ----------
+        milestones : sequence of int
+            Years of the old-age coverage columns. [calendar year]
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per channel and a row ``all channels``; columns (units in
+            ``attrs['units']``): ``kind``, ``recruits`` [persons],
+            ``contributor_years`` [contributor-years], ``pv_contributions``
+            (all payers and funds), ``pv_contributions_pension_fund``,
+            ``pv_benefits`` (pensions, lump sums and short-term benefits of
+            the group), ``pv_cost_fund``, ``pv_cost_state`` (the channel's
+            costs; the state's also the group's state contributions, a
+            subsidy counted once) [currency], ``net_pv_fund`` (contributions
+            net of the administrative charge, minus benefits and the fund's
+            costs) [currency], ``net_pv_per_recruit`` [currency/person],
+            ``cost_per_contributor_year_fund``,
+            ``cost_per_contributor_year_state`` (present value of costs over
+            present value of contributor-years) [currency/contributor-year],
+            ``old_age_coverage_<year>``: the group's old-age pensioners per
+            person at or above the lowest pensionable age (SDG 1.3.1 style,
+            the channel's addition to ``old_age_coverage_ratio``) [1].
+
+        Raises
+        ------
+        ValueError
+            If the projection has no coverage-expansion strategy.
+        """
+        ds = self.dataset
+        if "channel_recruits" not in ds:
+            raise ValueError("this projection has no coverage-expansion strategy (no channels)")
+        s = self.summary().dropna(subset=["total_outgo"])
+        years = s.index.to_numpy()
+        sel = {"year": years}
+        i = ds["investment_return"].sel(sel).to_numpy()
+        a = ds["admin_cost_rate"].sel(sel).to_numpy()
+        v = ind.discount_factors(i, mid_year=True, half_year="simple")
+
+        def pv(x):
+            return float(np.sum(np.asarray(x, dtype=float) * v))
+
+        groups = [str(g) for g in ds["group"].values]
+        branch = (ds["branch_outgo"].sel(sel).sum("branch").to_numpy() if "branch_outgo" in ds
+                  else np.zeros(len(years)))
+        earnings_all = ds["insured_earnings"].sel(sel).sum("group").to_numpy()
+        lowest = ds["pensionable_age"].sel(sel).min("group")
+        pop = ds["population"].sel(sel)
+        above = pop.where(pop["age"] >= lowest).sum(("sex", "age")).to_numpy()
+        rows = {}
+        for c, kind, grp in zip(ds["channel"].values, ds["channel_kind"].values, ds["channel_group"].values,
+                                strict=True):
+            c = str(c)
+            cost = ds["channel_cost"].sel(year=years, channel=c)
+            cost_fund = cost.sel(cost_payer="fund").to_numpy()
+            cost_state = (cost.sel(cost_payer="state").to_numpy()
+                          - ds["channel_subsidy"].sel(year=years, channel=c).to_numpy())
+            recruits = float(ds["channel_recruits"].sel(year=years, channel=c).sum())
+            row: dict[str, Any] = {"kind": str(kind), "recruits": recruits}
+            g = f"{grp}.{c}"
+            if g in groups:
+                d = ds.sel(year=years, group=g)
+                contrib = d["contributions"].sum("payer").to_numpy()
+                state_contrib = d["contributions"].sel(payer="state").to_numpy()
+                ie = d["insured_earnings"].to_numpy()
+                pensions = d["benefit_outgo_by_type"].sum("benefit").to_numpy() + d["lump_sums"].to_numpy()
+                short = np.divide(branch * ie, earnings_all, out=np.zeros_like(ie), where=earnings_all > 0)
+                cy = d["contributors"].sum(("sex", "age")).to_numpy()
+                lt_contrib = contrib * self._long_term_share(g, years)
+                row.update({
+                    "contributor_years": float(cy.sum()),
+                    "pv_contributions": pv(contrib),
+                    "pv_contributions_pension_fund": pv(lt_contrib),
+                    "pv_benefits": pv(pensions + short),
+                    "pv_cost_fund": pv(cost_fund),
+                    "pv_cost_state": pv(cost_state + state_contrib),
+                    "net_pv_fund": pv((1.0 - a) * contrib - pensions - short - cost_fund),
+                })
+                pv_cy = pv(cy)
+                row["cost_per_contributor_year_fund"] = row["pv_cost_fund"] / pv_cy if pv_cy > 0 else np.nan
+                row["cost_per_contributor_year_state"] = row["pv_cost_state"] / pv_cy if pv_cy > 0 else np.nan
+                old = d["pensioners"].sel(benefit="old_age").sum(("sex", "age")).to_numpy()
+                for y in milestones:
+                    if y in years:
+                        row[f"old_age_coverage_{y}"] = float(old[list(years).index(y)] / above[list(years).index(y)])
+            else:
+                row.update({"pv_cost_fund": pv(cost_fund), "pv_cost_state": pv(cost_state)})
+            row["net_pv_per_recruit"] = (row["net_pv_fund"] / recruits
+                                         if "net_pv_fund" in row and recruits > 0 else np.nan)
+            rows[c] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        total = frame.drop(columns="kind").sum(min_count=1)
+        total["net_pv_per_recruit"] = (total["net_pv_fund"] / total["recruits"]
+                                       if total.get("recruits", 0) > 0 and "net_pv_fund" in total else np.nan)
+        if "contributor_years" in frame:
+            grouped = frame.dropna(subset=["contributor_years"])
+            pv_cy_total = sum(pv(ds.sel(year=years, group=f"{gr}.{c}")["contributors"].sum(("sex", "age")).to_numpy())
+                              for c, gr in zip(ds["channel"].values, ds["channel_group"].values, strict=True)
+                              if f"{gr}.{c}" in groups)
+            for who in ("fund", "state"):
+                total[f"cost_per_contributor_year_{who}"] = (frame[f"pv_cost_{who}"].sum() / pv_cy_total
+                                                             if pv_cy_total > 0 else np.nan)
+            for y in milestones:
+                col = f"old_age_coverage_{y}"
+                if col in grouped:
+                    total[col] = grouped[col].sum()
+        frame.loc["all channels"] = total
+        frame.loc["all channels", "kind"] = "strategy"
+        frame.index.name = "channel"
+        start = int(years[0])
+        money = f"currency at 1 January {start}"
+        frame.attrs["units"] = {"recruits": "persons", "contributor_years": "contributor-years",
+                                "pv_contributions": money, "pv_contributions_pension_fund": money,
+                                "pv_benefits": money, "pv_cost_fund": money, "pv_cost_state": money,
+                                "net_pv_fund": money, "net_pv_per_recruit": f"{money} per person",
+                                "cost_per_contributor_year_fund": "currency per contributor-year (present values)",
+                                "cost_per_contributor_year_state": "currency per contributor-year (present values)",
+                                **{f"old_age_coverage_{y}": "old-age pensioners per person above the lowest "
+                                                            "pensionable age" for y in milestones}}
+        return frame
+
+    def _long_term_share(self, group: str, years) -> np.ndarray:
+        """Share of a group's contributions going to the long-term (pension) fund, by year.
+
+        From the compiled scenario when the projection has it; otherwise (read
+        from a file) the pension fund's share of all contributions of the
+        year, which is the group's when every group sends the same share.
+        """
+        if self.scenario is not None:
+            sp, _ = scheme_and_economy(compile_scenario(self.scenario))
+            return sp.long_term_share[np.isin(sp.years, years), list(sp.groups).index(group)]
+        ds = self.dataset
+        sel = {"year": years}
+        total = ds["contributions"].sel(sel).sum(("payer", "group")).to_numpy()
+        to_lt = ds["contribution_income_by_fund"].sel(year=years, fund=str(ds["fund"].values[0])).to_numpy()
+        return np.divide(to_lt, total, out=np.zeros_like(total), where=total > 0)
 
     def headline(self, horizons=(25, 50, 75)) -> dict:
         """The figures ``ssproj run`` prints first: the headline fund's sustainability at a glance.

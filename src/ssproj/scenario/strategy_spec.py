@@ -35,6 +35,9 @@ __all__ = [
 
 #: Who pays a channel's costs (``paid_by``).
 COST_PAYERS = ("fund", "state")
+#: How a channel's costs move after its start year (``cost_index``): with the average wage (default: the
+#: costs are mostly staff and allowances), with prices, or not at all (fixed nominal amounts).
+COST_INDEXES = ("wages", "prices", "none")
 
 # quantity -> (unit, lower bound, upper bound or None)
 _QUANTITIES: dict[str, tuple[str, float, float | None]] = {
@@ -78,7 +81,7 @@ RECRUITING_QUANTITIES = {
     "labour_officers": ("officers", "registrations_per_officer"),
     "promoters": ("promoters", "registrations_per_promoter"),
 }
-_GROUP_COMMON = ("share_female", "cost_fixed", "cost_per_registration", "paid_by") + OVERRIDES
+_GROUP_COMMON = ("share_female", "cost_fixed", "cost_per_registration", "paid_by", "cost_index") + OVERRIDES
 _BASE = ("kind", "group", "start_year", "description", "source")
 
 #: Channel kinds -> (required keys, optional keys) besides ``kind``, ``group``,
@@ -87,9 +90,9 @@ CHANNEL_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     **{k: (v, _GROUP_COMMON) for k, v in RECRUITING_QUANTITIES.items()},
     # the sex of registered domestic workers is that of the domestic workers projected: no share_female
     "domestic_workers": (("registration_share",), tuple(k for k in _GROUP_COMMON if k != "share_female")),
-    "subsidy": (("subsidy_share",), ("uptake", "cost_fixed", "paid_by")),
-    "lower_floor": (("declared_income_min_ratio",), ("uptake", "cost_fixed", "paid_by")),
-    "coverage_target": (("coverage_rate",), ("cost_fixed", "paid_by")),
+    "subsidy": (("subsidy_share",), ("uptake", "cost_fixed", "paid_by", "cost_index")),
+    "lower_floor": (("declared_income_min_ratio",), ("uptake", "cost_fixed", "paid_by", "cost_index")),
+    "coverage_target": (("coverage_rate",), ("cost_fixed", "paid_by", "cost_index")),
 }
 #: Keys that some kinds take and others do not act on: why, for the message that refuses them.
 NOT_USED_BY_KIND = {
@@ -124,6 +127,10 @@ class Channel:
         [units: see ``docs/strategies.md``]
     paid_by : {"fund", "state"}
         Who pays ``cost_fixed`` and ``cost_per_registration``.
+    cost_index : {"wages", "prices", "none"}
+        How the costs move after ``start_year``: they are given at the
+        wage and price level of ``start_year`` and grow with the average
+        wage, with prices, or not at all.
     description, source : str
         Free text.
     """
@@ -134,6 +141,7 @@ class Channel:
     start_year: int
     quantities: Mapping[str, TimePath]
     paid_by: str = "fund"
+    cost_index: str = "wages"
     description: str = ""
     source: str = ""
 
@@ -147,6 +155,7 @@ class Channel:
         out: dict[str, Any] = {"kind": self.kind, "group": self.group, "start_year": self.start_year}
         out.update({k: v.to_yaml() for k, v in self.quantities.items()})
         out["paid_by"] = self.paid_by
+        out["cost_index"] = self.cost_index
         if self.description:
             out["description"] = self.description
         if self.source:
@@ -314,6 +323,10 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
     if paid_by not in COST_PAYERS:
         problems.append((at / "paid_by").problem(paid_by, "is not a payer (fund | state)",
                                                  did_you_mean(paid_by, COST_PAYERS)))
+    cost_index = entry.get("cost_index", "wages")
+    if cost_index not in COST_INDEXES:
+        problems.append((at / "cost_index").problem(cost_index, f"is not an index ({' | '.join(COST_INDEXES)})",
+                                                    did_you_mean(str(cost_index), COST_INDEXES)))
     texts = {}
     for key in ("description", "source"):
         value = entry.get(key, "")
@@ -322,7 +335,7 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
         texts[key] = " ".join(str(value).split())
     quantities: dict[str, TimePath] = {}
     for key in required + optional:
-        if key not in entry or key == "paid_by":
+        if key not in entry or key in ("paid_by", "cost_index"):
             continue
         kwargs = {"default_between": "linear", "default_after": "hold"}
         if key in OVERRIDES:
@@ -343,4 +356,5 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
     if problems:
         return None, problems
     assert isinstance(group, str) and first is not None  # a missing or invalid group or start_year adds a problem
-    return Channel(cname, kind, group, int(first), quantities, paid_by, texts["description"], texts["source"]), []
+    return Channel(cname, kind, group, int(first), quantities, paid_by, cost_index, texts["description"],
+                   texts["source"]), []

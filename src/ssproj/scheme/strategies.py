@@ -336,12 +336,19 @@ def run_strategy(sc, demography: xr.Dataset, inputs: DemographicInputs, strategy
     resolve = sc.path_values
     groups = list(view.groups)
 
+    growth = {"wages": resolve("wage_growth", years), "prices": resolve("price_inflation", years),
+              "none": np.zeros(Y)}
+
+    def level(ch):  # the channel's cost level: 1 in its start year, then growing with its index
+        g = np.where(years > ch.start_year, growth[ch.cost_index], 0.0)
+        return np.cumprod(1.0 + g)
+
     def costs(reg):
         cost = np.zeros((Y, C, 2))
         for ci, ch in enumerate(strategy.channels):
             c = _from_start(ch, "cost_fixed", years, resolve) + _from_start(ch, "cost_per_registration", years,
                                                                                  resolve) * reg[:, ci]
-            cost[:, ci, COST_PAYERS.index(ch.paid_by)] += c
+            cost[:, ci, COST_PAYERS.index(ch.paid_by)] += c * level(ch)
         return cost
 
     def run(cost):
