@@ -320,11 +320,13 @@ def test_cost_to_state_includes_state_paid_channel_costs():
     centres = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_cov_info_centres.yaml"))
     comp = ssproj.compare([base, centres])
     years = comp.scheme_years
-    channel_state = centres.dataset["channel_cost"].sel(cost_payer="state", year=years).sum("channel").to_numpy()
-    contrib_state = centres.dataset["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
-    assert channel_state.sum() > 0
+    ds = centres.dataset
+    channel_state = ds["channel_cost"].sel(cost_payer="state", year=years).sum("channel").to_numpy()
+    contrib_state = ds["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
+    transfers = ds["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()  # the Lao baseline's deficit rule
+    assert channel_state.sum() > 0 and transfers.sum() > 0
     assert comp.row("cost_to_state")["lao_cov_info_centres"] == pytest.approx(
-        _pv_at(base, years, channel_state + contrib_state), rel=1e-12)
+        _pv_at(base, years, channel_state + contrib_state + transfers), rel=1e-12)
 
 
 @pytest.mark.slow
@@ -332,7 +334,8 @@ def test_a_subsidy_channel_is_a_state_cost_once_and_deficit_transfers_are_one():
     """The subsidised contributions are in channel_cost and among the contributions of payer state: counted once."""
     root = Path(__file__).resolve().parents[1]
     base = ssproj.project(ssproj.load_scenario(root / "scenarios" / "lao_baseline.yaml"))
-    sc = ssproj.load_scenario({"name": "subsidy", "extends": "lao_baseline.yaml", "strategy": {
+    sc = ssproj.load_scenario({"name": "subsidy", "extends": "lao_baseline.yaml",
+                               "changes": {"deficit_financing": {"long_term": "borrow"}}, "strategy": {
         "name": "subsidy_only", "channels": {"half": {"kind": "subsidy", "group": "voluntary", "start_year": 2027,
                                                       "subsidy_share": 0.5}}}}, base_dir=root / "scenarios")
     sub = ssproj.project(sc)
@@ -343,8 +346,11 @@ def test_a_subsidy_channel_is_a_state_cost_once_and_deficit_transfers_are_one():
     contrib_state = ds["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
     np.testing.assert_array_equal(channel_state, subsidy)  # a subsidy channel costs the state its subsidy
     assert subsidy[years >= 2027].min() > 0 and (contrib_state >= subsidy).all()
+    assert not ds["fund_state_transfer"].sel(fund="long_term", year=years).any()  # borrowing: no deficit transfer
+    other = ds["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()    # (the other funds': none either)
     comp = ssproj.compare([base, sub])
-    assert comp.row("cost_to_state")["subsidy"] == pytest.approx(_pv_at(base, years, contrib_state), rel=1e-12)
+    assert comp.row("cost_to_state")["subsidy"] == pytest.approx(_pv_at(base, years, contrib_state + other),
+                                                                 rel=1e-12)
     # a deficit transfer is the state's money too
     tr = ssproj.project(sc.with_changes({"deficit_financing": {"long_term": "state_transfer"}}))
     transfers = tr.dataset["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()

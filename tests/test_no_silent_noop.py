@@ -223,7 +223,7 @@ KEY_VALUES = {
     "catchment_workers": 3000, "uptake_rate": 0.04, "centres": 8, "visitors_per_centre": 800, "conversion": 0.3,
     "officers": 150, "registrations_per_officer": 30, "promoters": 800, "registrations_per_promoter": 9,
     "subsidy_share": 0.8, "uptake": 0.5, "coverage_rate": 0.2, "share_female": 0.9,
-    "cost_fixed": 5e9, "cost_per_registration": 1e5, "paid_by": "state",
+    "cost_fixed": 5e9, "cost_per_registration": 1e5, "paid_by": "state", "cost_index": "none",
     "lapse_rate": 0.5, "reentry_rate": 0.3, "contribution_density": 0.4, "earnings_level": 2.0,
     "declared_income_min_ratio": 1.5, "declared_income_max_ratio": 1.2,
 }
@@ -252,7 +252,7 @@ def test_every_channel_key_changes_a_result(tmp_path, kind, key):
     if key == "uptake" and kind == "lower_floor":  # without an uptake the floor applies to everybody
         base_body["uptake"] = 0.2
     changed_body = {**base_body, key: KEY_VALUES[key]}
-    if key == "paid_by" or key == "cost_per_registration":  # paid_by moves a cost: give the channel one
+    if key in ("paid_by", "cost_per_registration", "cost_index"):  # they move a cost: give the channel one
         base_body.setdefault("cost_fixed", 1e9)
         changed_body.setdefault("cost_fixed", 1e9)
     if key.startswith("declared_income_"):  # the band acts on a declared-income group only
@@ -264,6 +264,14 @@ def test_every_channel_key_changes_a_result(tmp_path, kind, key):
     moved = [c for c in a.columns if c in b.columns
              and not np.array_equal(a[c].values, b[c].values, equal_nan=True)]
     assert moved, f"{kind} channel: setting {key} to {KEY_VALUES[key]} moved nothing in the summary"
+
+
+def test_a_cost_index_without_costs_is_refused(tmp_path):
+    body = {**CHANNEL_BASE["promoters"], "cost_index": "prices"}
+    (tmp_path / "a.yaml").write_text(_channel_yaml("promoters", body))
+    with pytest.raises(ScenarioError, match=r"strategy\.channels\.ch\.cost_index: moves the channel's cost_fixed "
+                                            r"and cost_per_registration, and the channel gives neither"):
+        ssproj.load_scenario(tmp_path / "a.yaml")
 
 
 def test_display_only_channel_keys_show_in_the_provenance(tmp_path):

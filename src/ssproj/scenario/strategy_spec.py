@@ -327,6 +327,10 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
     if cost_index not in COST_INDEXES:
         problems.append((at / "cost_index").problem(cost_index, f"is not an index ({' | '.join(COST_INDEXES)})",
                                                     did_you_mean(str(cost_index), COST_INDEXES)))
+    elif "cost_index" in entry and not any(k in entry for k in ("cost_fixed", "cost_per_registration")):
+        problems.append((at / "cost_index").problem(
+            MISSING, "moves the channel's cost_fixed and cost_per_registration, and the channel gives neither: "
+                     "it cannot change the result", "give the channel's costs, or remove cost_index"))
     texts = {}
     for key in ("description", "source"):
         value = entry.get(key, "")
