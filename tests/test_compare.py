@@ -153,6 +153,11 @@ def test_table_rows_units_and_values(lao, lao_cmp):
     assert lao_cmp.row("reserve_ratio", 2050)["lao_baseline"] == s.loc[2050, "reserve_ratio"]
     assert lao_cmp.row("gap_75")["lao_baseline"] == ind["gap_75"]
     assert lao_cmp.row("depletion_year")["lao_baseline"] == ind["depletion_year"]
+    # on the reference's own rates and GDP, the comparison's shortfall share is the reference's indicator
+    assert lao_cmp.row("pv_shortfall_75_share_of_gdp")["lao_baseline"] == pytest.approx(
+        ind["pv_shortfall_75_share_of_gdp"], rel=1e-12)
+    assert lao_cmp.row("pv_state_transfers_75_share_of_gdp")["lao_baseline"] == pytest.approx(
+        ind["pv_state_transfers_75_share_of_gdp"], rel=1e-12)
     # what the headline fund must finance, in present value at the baseline's return (mid-year flows)
     years = np.arange(2024, 2101)
     a = lao["base"].dataset["admin_cost_rate"].sel(year=years).to_numpy()

@@ -84,6 +84,10 @@ DECOMPOSITION_COLUMNS = {
 }
 
 
+#: Comparison rows in present value over the first <n> common years, on the reference's GDP.
+_SHARE_OF_GDP_RE = re.compile(r"^(pv_shortfall|pv_state_transfers)_(\d+)_share_of_gdp$")
+
+
 def _label(indicator: str, period, unit: str) -> str:
     return f"{indicator} {period} [{unit}]" if period is not None else f"{indicator} [{unit}]"
 
@@ -127,8 +131,10 @@ class _Scenario:
             ind = projection.indicators(horizons=GAP_HORIZONS, milestones=())
             self.indicators = {"depletion_year": float(ind["depletion_year"])}
             for n in GAP_HORIZONS:
-                for key in (f"gap_{n}", f"pv_shortfall_{n}_share_of_gdp", f"pv_state_transfers_{n}_share_of_gdp"):
-                    self.indicators[key] = float(ind[key]) if len(self.scheme_years) >= n else math.nan
+                self.indicators[f"gap_{n}"] = float(ind[f"gap_{n}"]) if len(self.scheme_years) >= n else math.nan
+            self.opening = float(ds["opening_reserve"].sel(fund=ds.attrs["headline_fund"]))
+            self.net_contributions = (1.0 - a) * s["contribution_income"]
+            self.transfers = s["state_transfer"]
         else:
             self.scheme_years = np.array([], dtype=np.int64)
 
@@ -250,8 +256,19 @@ class Comparison:
         # every scenario valued at the reference's rates, on the reference's GDP: one yardstick for all
         v = discount_factors(ref.interest.loc[years].to_numpy(), mid_year=True, half_year="simple")
 
-        def pv(series):
-            return float(np.sum(series.loc[years].to_numpy() * v))
+        def pv(series, n=None):
+            return float(np.sum(series.loc[years].to_numpy()[:n] * v[:n]))
+
+        m = _SHARE_OF_GDP_RE.match(indicator)
+        if m:
+            n = int(m.group(2))
+            if len(years) < n:
+                return math.nan
+            if m.group(1) == "pv_shortfall":
+                amount = pv(d.cost, n) - pv(d.net_contributions, n) - d.opening
+            else:
+                amount = pv(d.transfers, n)
+            return amount / pv(ref.gdp, n)
 
         if indicator == "cost_to_fund":
             return pv(d.cost)
