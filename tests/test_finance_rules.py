@@ -210,3 +210,27 @@ def test_liabilities_need_the_scenario(lao, tmp_path):
     head = again.headline()   # without the liabilities, the rest of the headline is there
     assert head["fund"] == "long_term" and "accrued_to_date_liability" not in head
     assert head["deficit_financing"] == "state_transfer"
+
+
+def test_indicators_by_group_add_up_to_the_pension_fund(lao):
+    """Each group's pensions against its own contributions, from a zero reserve: the groups' shortfalls less
+    the fund's reserve are the fund's (the Lao set has no administrative cost other than the charge)."""
+    p = ssproj.project(lao)
+    fund = p.indicators()
+    groups = {g: p.indicators(group=g) for g in ("public", "private", "voluntary")}
+    opening = float(p.dataset["opening_reserve"].sel(fund="long_term"))
+    for n in (25, 50, 75):
+        total = sum(g[f"pv_shortfall_{n}"] for g in groups.values())
+        assert total - opening == pytest.approx(fund[f"pv_shortfall_{n}"], rel=1e-12)
+    # the GAP of a group, by hand: PV of its cost over PV of its net payroll (zero reserve)
+    ds = p.dataset.sel(year=slice(2024, 2100), group="voluntary")
+    i = ds["investment_return"].to_numpy()
+    a = ds["admin_cost_rate"].to_numpy()
+    cost = ds["benefit_outgo_by_type"].sum("benefit").to_numpy() + ds["lump_sums"].to_numpy()
+    assert groups["voluntary"]["gap_75"] == pytest.approx(
+        _pv(cost[:75], i[:75]) / _pv(((1 - a) * ds["insured_earnings"].to_numpy())[:75], i[:75]), rel=1e-12)
+    assert np.isnan(groups["public"]["depletion_year"]) and groups["public"].attrs["group"] == "public"
+    with pytest.raises(ValueError, match="long-term \\(pension\\) fund 'long_term'; fund 'short_term' is not it"):
+        p.indicators(fund="short_term", group="public")
+    with pytest.raises(ValueError, match="group='civil' is not an insured group"):
+        p.indicators(group="civil")

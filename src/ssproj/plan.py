@@ -249,6 +249,7 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     ds.attrs = dict(plan.attrs)
     if has_scheme:
         ds.attrs["headline_fund"] = sp.funds[sp.headline_fund]
+        ds.attrs["long_term_fund"] = sp.funds[sp.lt_fund]
     return ds
 
 
@@ -414,6 +415,7 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
               "benefits_scheduled", "benefits_paid", "reserve_end_scheduled"):
         yv[f"fund_{k}"] = (("year", "fund"), fin[f"fund_{k}"])
     yv["admin_cost_rate"] = (("year",), plan.admin_cost_rate)
+    yv["long_term_share"] = (("year", "group"), plan.long_term_share)
     on_years = {}
     if full is not None:  # the kernel's arrays on the projection years: no copy (stocks at 31 December)
         on_years = {"actives": full.actives[1:], "inactives": full.inactives[1:], "contributors": full.exposure,

@@ -135,7 +135,7 @@ class Projection:
         return df
 
     def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100),
-                   fund: str | None = None) -> pd.Series:
+                   fund: str | None = None, group: str | None = None) -> pd.Series:
         """Long-range financial indicators of one fund (default the headline fund) or of all funds.
 
         Parameters
@@ -150,6 +150,16 @@ class Projection:
         fund : str, optional
             A fund's name, ``"all"`` for all funds together; default the
             headline fund.
+        group : str, optional
+            An insured group: the long-term fund's indicators for the
+            group's own pensions, lump sums and contributions to it (net of
+            the administrative charge; the pensions the state pays left
+            out). No reserve and no other administrative cost belongs to a
+            group, so its figures start from a zero reserve:
+            ``depletion_year`` and the state transfers are NaN,
+            ``first_deficit_year`` is its first year of cash-flow deficit,
+            and the reserve ratios are not given. Only with the long-term
+            fund (``fund`` None or the long-term fund).
 
         Returns
         -------
@@ -180,6 +190,8 @@ class Projection:
         fi = fund_index(ds, fund)
         years = s.index.to_numpy()
         sel = {"year": years}
+        if group is not None:
+            return self._group_indicators(s, fi, group, horizons)
 
         def fund_values(name):
             arr = ds[name].sel(sel).transpose("year", "fund").to_numpy()
@@ -228,6 +240,52 @@ class Projection:
                 out[f"share_of_benefits_payable_{y}"] = float(s.loc[y, "share_of_benefits_payable"])
         series = pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
         series.attrs["fund"] = s.attrs.get("fund")
+        return series
+
+    def _group_indicators(self, s: pd.DataFrame, fi: int | None, group: str, horizons) -> pd.Series:
+        """:meth:`indicators` of one group's pensions in the long-term fund (see there)."""
+        ds = self.dataset
+        groups = [str(g) for g in ds["group"].values]
+        if group not in groups:
+            raise ValueError(f"group={group!r} is not an insured group of this projection; expected one of "
+                             f"{', '.join(map(repr, groups))}")
+        chosen = str(ds["fund"].values[fi]) if fi is not None else "all"
+        long_term = ds.attrs.get("long_term_fund")
+        if "long_term_share" not in ds or chosen != long_term:
+            raise ValueError(f"indicators by group are those of the long-term (pension) fund {long_term!r}; "
+                             f"fund {chosen!r} is not it")
+        sel = {"year": s.index.to_numpy(), "group": group}
+        interest = ds["investment_return"].sel(year=s.index).to_numpy()
+        a = ds["admin_cost_rate"].sel(year=s.index).to_numpy()
+        gdp = ds["gdp"].sel(year=s.index).to_numpy()
+        earnings = ds["insured_earnings"].sel(sel).to_numpy()
+        cost = (ds["benefit_outgo_by_type"].sel(sel).sum("benefit").to_numpy() + ds["lump_sums"].sel(sel).to_numpy()
+                - ds["state_paid_pensions"].sel(sel).to_numpy())
+        net_income = ((1.0 - a) * ds["contributions"].sel(sel).sum("payer").to_numpy()
+                      * ds["long_term_share"].sel(sel).to_numpy())
+        out: dict[str, float] = {"depletion_year": float("nan")}
+        deficit = cost > net_income
+        years = s.index.to_numpy()
+        out["first_deficit_year"] = float(years[np.argmax(deficit)]) if deficit.any() else float("nan")
+        net_payroll = (1.0 - a) * earnings
+        for n in horizons:
+            h = min(int(n), len(years))
+            out[f"gap_{n}"] = ind.general_average_premium(cost, net_payroll, interest, 0.0, horizon=h)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
+                sr = ind.summarized_rates(net_income, cost, net_payroll, interest, start_reserve=0.0, horizon=h)
+            out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
+            out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
+            out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
+            short = ind.open_group_shortfall(cost, net_income, interest, 0.0, horizon=h)
+            out[f"pv_shortfall_{n}"] = short
+            out[f"pv_shortfall_{n}_share_of_gdp"] = short / ind.present_value(gdp, interest, horizon=h)
+            out[f"pv_shortfall_{n}_share_of_earnings"] = short / ind.present_value(earnings, interest, horizon=h)
+            out[f"pv_state_transfers_{n}"] = float("nan")
+            out[f"pv_state_transfers_{n}_share_of_gdp"] = float("nan")
+        series = pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
+        series.attrs["fund"] = long_term
+        series.attrs["group"] = group
         return series
 
     def liabilities(self) -> pd.DataFrame:
