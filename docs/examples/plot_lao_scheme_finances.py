@@ -6,19 +6,23 @@ Project the Lao PDR baseline (``scenarios/lao_baseline.yaml``: the NSSF
 under current law, valuation date 31 December 2023) and show its finances
 in four panels:
 
-1. the reserve of each fund at 31 December, in billion LAK, to 2030
-   (after that the long-term fund's debt dwarfs the other funds);
-2. the PAYG cost rate (total outgo of all funds / insured earnings) against
-   the average contribution rate (contributions / insured earnings);
+1. the reserve of each fund at 31 December, in billion LAK, to 2030 (the
+   baseline's deficit rule, ``state_transfer``, holds an exhausted reserve
+   at zero: the state pays the deficit, panel 2);
+2. the pension fund's PAYG cost rate (the contribution rate that pays the
+   year's outgo, net of the administrative charge on contributions)
+   against its average contribution rate, and the state's deficit
+   transfer as a share of insured earnings;
 3. contributors by insured group (contributor-years) and pensions in
    payment by type (persons at 31 December), in thousands;
 4. the share of members' earnings above the contribution ceiling, for all
    members and by group. The ceiling is frozen at 4.5 million LAK a month
    to 2026 while wages inflate, and follows wages afterwards.
 
-It also prints the long-range indicators of ``res.indicators()``:
-depletion year, general average premiums, summarized rates and reserve
-ratios. Many inputs of the baseline are assumptions, not the fund's data
+It also prints the pension fund's long-range indicators
+(``res.indicators()``): depletion year, general average premiums,
+summarized rates, present value of the shortfall and of the state's
+transfers. Many inputs of the baseline are assumptions, not the fund's data
 (see the Lao baseline page of the documentation), so read the figure as an
 illustration of the scheme's dynamics, not as a valuation.
 
@@ -57,9 +61,9 @@ years = summary.index.to_numpy()
 
 indicators = res.indicators()  # pandas Series
 depletion = indicators.pop("depletion_year")
-print(f"Long-range indicators, all funds together, scenario {scenario.name!r}")
-print("depletion year of the combined reserve:", "never" if pd.isna(depletion) else int(depletion))
-print("(rates: share of insured earnings; reserve ratios: years of outgo)")
+print(f"Long-range indicators of the pension fund ({indicators.attrs['fund']}), scenario {scenario.name!r}")
+print("depletion year (scheduled flows):", "never" if pd.isna(depletion) else int(depletion))
+print("(rates: share of insured earnings; reserve ratios: years of outgo; pv_*: LAK and shares)")
 print(indicators.to_string(float_format="{:.4f}".format))
 
 fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
@@ -78,9 +82,11 @@ ax.legend(frameon=False, fontsize=8)
 
 # 2. PAYG cost rate against the average contribution rate [% of insured earnings].
 ax = axes[0, 1]
-ax.plot(years, 100 * summary["payg_cost_rate"], label="PAYG cost rate (total outgo)")
+ax.plot(years, 100 * summary["payg_cost_rate"], label="PAYG cost rate")
 ax.plot(years, 100 * summary["average_contribution_rate"], label="average contribution rate")
-ax.set_title("Cost and contributions, all funds")
+ax.plot(years, 100 * summary["state_transfer"] / ds["insured_earnings"].sum("group").sel(year=years),
+        linestyle="--", label="state deficit transfer")
+ax.set_title("Pension fund: cost, contributions and the state's transfer")
 ax.set_ylabel("% of insured earnings")
 ax.set_ylim(bottom=0.0)
 ax.legend(frameon=False, fontsize=8)
