@@ -234,3 +234,47 @@ def test_indicators_by_group_add_up_to_the_pension_fund(lao):
         p.indicators(fund="short_term", group="public")
     with pytest.raises(ValueError, match="group='civil' is not an insured group"):
         p.indicators(group="civil")
+
+
+def test_liabilities_at_later_dates(lao):
+    """At the valuation date the closure in the kernel gives the three closed runs' ADL; at 31 December 2050 the
+    pensioners' part equals annuity values of the projection's own pensions in payment that day."""
+    p = ssproj.project(lao)
+    by_year = p.liabilities(years=[2023, 2050])
+    at_valuation = p.liabilities()["total"]
+    for col in ("adl_pensioners", "accrued_to_date_liability", "implicit_pension_debt"):
+        assert by_year.loc[2023, col] == pytest.approx(at_valuation[col], rel=1e-10), col
+    assert by_year.loc[2023, "adl_members"] == pytest.approx(
+        at_valuation["adl_actives"] + at_valuation["adl_inactives"], rel=1e-10)
+    # old-age pensions in payment at 31 December 2050, valued from the Dataset's stocks
+    from ssproj.plan import closed_at_runs
+    runs = closed_at_runs(compile_scenario(lao), 2051)
+    sp, res = runs["pensioners"]
+    ds = p.dataset
+    years = np.arange(2051, 2101)
+    t0 = list(sp.years).index(2051)
+    i = ds["investment_return"].sel(year=years).to_numpy()
+    k = ds["indexation"].sel(year=years).to_numpy()
+    m = ds["mortality_rate"].sel(year=years).transpose("year", "sex", "age").to_numpy()
+    qe = np.minimum(1.0, m / (1.0 + m / 2))
+    q_pop = np.empty_like(qe)
+    q_pop[:, :, :100] = 1.0 - np.sqrt((1.0 - qe[:, :, :100]) * (1.0 - qe[:, :, 1:]))
+    q_pop[:, :, 100] = qe[:, :, 100]
+    amounts = ds["pension_amounts"].sel(year=2050, benefit="old_age").transpose("group", "sex", "age").to_numpy()
+    for gi, g in enumerate(sp.groups):
+        q = np.minimum(1.0, float(lao.value("mortality_factor")[g]) * q_pop)
+        expected = 0.0
+        for s in range(2):
+            for x0 in np.nonzero(amounts[gi, s])[0]:
+                amount, alive, flows = float(amounts[gi, s, x0]), 1.0, []
+                for t in range(len(years)):
+                    x = min(x0 + t, 100)
+                    amount *= 1.0 + k[t]
+                    flows.append(amount * alive * (1.0 - q[t, s, x] / 2))
+                    alive *= 1.0 - q[t, s, x]
+                expected += _pv(flows, i)
+        engine = _pv(res.scheme.benefit_outgo[t0:, 0, gi], i)
+        assert engine == pytest.approx(expected, rel=1e-10), g
+    assert by_year.loc[2050, "accrued_to_date_liability"] > by_year.loc[2023, "accrued_to_date_liability"]
+    with pytest.raises(ValueError, match=r"years=\[2100\]: liabilities are valued at 31 December of 2023"):
+        p.liabilities(years=[2100])

@@ -33,7 +33,7 @@ from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import SchemeOutputs
-from ssproj.scheme.closed import CLOSED_GROUPS, closed_plan
+from ssproj.scheme.closed import CLOSED_GROUPS, closed_at, closed_plan
 from ssproj.scheme.engine import projection_year_outputs, run_scheme
 from ssproj.scheme.labour import SECTORS
 from ssproj.scheme.plan import BENEFIT_TYPES, N_SERVICE, PAYERS, SchemePlan, economy, employment_from_plan, scheme_plan
@@ -468,4 +468,15 @@ def closed_runs(plan: ProjectionPlan, parts=CLOSED_GROUPS) -> dict:
         res = run_scheme(closed, plan.demography, econ)
         fin = finance(closed, res.insured_earnings, res.long_term_benefits, res.members_mid, econ["investment_return"])
         out[part] = (closed, res, fin)
+    return out
+
+
+def closed_at_runs(plan: ProjectionPlan, year: int) -> dict:
+    """Engine runs closed at the start of `year` (:func:`ssproj.scheme.closed.closed_at`): ``"all"`` (members
+    kept as inactive) and ``"pensioners"`` (members leave) -> ``(SchemePlan, PathOutputs)``."""
+    sp, econ = scheme_and_economy(plan)
+    out = {}
+    for part, keep in (("all", True), ("pensioners", False)):
+        closed = closed_at(sp, year, keep_members=keep)
+        out[part] = (closed, run_scheme(closed, plan.demography, econ))
     return out

@@ -28,7 +28,7 @@ from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
-from ssproj.plan import closed_runs, compile_scenario, run_plan, scheme_and_economy
+from ssproj.plan import closed_at_runs, closed_runs, compile_scenario, run_plan, scheme_and_economy
 from ssproj.reporting.html import write_html
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
@@ -288,18 +288,28 @@ class Projection:
         series.attrs["group"] = group
         return series
 
-    def liabilities(self) -> pd.DataFrame:
-        """Liabilities of the pension fund at the valuation date, from the projection's own engine.
+    def liabilities(self, years=None) -> pd.DataFrame:
+        """Liabilities of the pension fund at the valuation date (or at 31 December of chosen years).
 
         Every measure is a present value at 1 January of the first scheme
         year (31 December of the valuation year), at the projected return on
         the reserves, flows paid mid-year (the convention of the
         roll-forward), over the projected scheme years.
 
+        Parameters
+        ----------
+        years : sequence of int, optional
+            Calendar years at whose 31 December to value the accrued rights
+            (from the valuation year to the year before the last projected
+            one). Then the scheme runs as projected to the end of each year
+            and closes (no entrant, recruit, re-entry, contribution or
+            accrual from the next year on; ``ssproj.scheme.closed.closed_at``):
+            a different table, described below under ``years``.
+
         Returns
         -------
         pandas.DataFrame
-            Index: ``accrued_to_date_liability`` and its parts
+            Without ``years``: index ``accrued_to_date_liability`` and its parts
             ``adl_pensioners`` (pensions in payment at the valuation date and
             the survivors' pensions that arise from them), ``adl_actives``
             (benefits of the service accrued by active members, as if they
@@ -327,6 +337,21 @@ class Projection:
             ``total_share_of_gdp`` (share of the GDP of the first scheme year).
             ``attrs``: ``fund``, ``valuation_year``, ``units``.
 
+            With ``years``: index ``year``; columns ``adl_pensioners`` (pensions
+            in payment at 31 December and the survivors' pensions arising
+            from them), ``adl_members`` (active and inactive members,
+            termination basis), ``accrued_to_date_liability`` (their sum,
+            the fund's part), ``adl_state_paid``, ``reserve`` (the pension
+            fund's at 31 December), ``implicit_pension_debt`` (all accrued
+            rights less the reserve) [currency at 31 December of the year],
+            and ``accrued_to_date_liability_share_of_gdp``,
+            ``implicit_pension_debt_share_of_gdp`` (of the next year's GDP) [1].
+            At the valuation year the figures equal those of the table
+            without ``years`` (one closed run instead of three: tested).
+            Payments after the last projected year are not counted, so a
+            liability at a late date is understated (at 2075 in a projection
+            to 2100, only 25 years of payments).
+
         Raises
         ------
         ValueError
@@ -348,6 +373,8 @@ class Projection:
             raise ValueError("liabilities() needs the scenario of the projection (a Projection read from a file has "
                              "none): project the scenario again with ssproj.project")
         plan = compile_scenario(self.scenario)
+        if years is not None:
+            return self._liabilities_at(plan, years)
         runs = closed_runs(plan)
         sp = runs["pensioners"][0]
         lt = sp.lt_fund
@@ -578,6 +605,49 @@ class Projection:
         total = ds["contributions"].sel(sel).sum(("payer", "group")).to_numpy()
         to_lt = ds["contribution_income_by_fund"].sel(year=years, fund=str(ds["fund"].values[0])).to_numpy()
         return np.divide(to_lt, total, out=np.zeros_like(total), where=total > 0)
+
+    def _liabilities_at(self, plan, years) -> pd.DataFrame:
+        """:meth:`liabilities` at 31 December of each of `years` (see there)."""
+        ds = self.dataset
+        sp, _ = scheme_and_economy(plan)
+        scheme_years = [int(y) for y in sp.years]
+        first, last = scheme_years[0] - 1, scheme_years[-2]
+        wanted = [int(y) for y in np.atleast_1d(years)]
+        bad = [y for y in wanted if not first <= y <= last]
+        if bad:
+            raise ValueError(f"years={bad}: liabilities are valued at 31 December of {first} (the valuation date) "
+                             f"to {last} (a year before the last projected one)")
+        lt = str(sp.funds[sp.lt_fund])
+        interest = ds["investment_return"].sel(year=sp.years).to_numpy()
+        base_block = closed_runs(plan, parts=("pensioners",))["pensioners"][1].scheme.benefit_outgo.sum(axis=1)
+        rows = {}
+        for year in wanted:
+            runs = closed_at_runs(plan, year + 1)
+            t0 = scheme_years.index(year + 1)
+            v = ind.discount_factors(interest[t0:], mid_year=True, half_year="simple")
+            parts = {}
+            for part, (closed, res) in runs.items():
+                pensions = res.scheme.benefit_outgo.sum(axis=1)
+                state = state_paid_pensions(closed, pensions, base_block)
+                fund_flows = (pensions + res.scheme.lump_sums - state).sum(axis=1)[t0:]
+                parts[part] = (float(np.sum(fund_flows * v)), float(np.sum(state.sum(axis=1)[t0:] * v)))
+            reserve = (float(ds["opening_reserve"].sel(fund=lt)) if year == first
+                       else float(ds["fund_reserve_end"].sel(year=year, fund=lt)))
+            adl, state_paid = parts["all"]
+            gdp_next = float(ds["gdp"].sel(year=year + 1))
+            rows[year] = {"adl_pensioners": parts["pensioners"][0], "adl_members": adl - parts["pensioners"][0],
+                          "accrued_to_date_liability": adl, "adl_state_paid": state_paid, "reserve": reserve,
+                          "implicit_pension_debt": adl + state_paid - reserve,
+                          "accrued_to_date_liability_share_of_gdp": adl / gdp_next,
+                          "implicit_pension_debt_share_of_gdp": (adl + state_paid - reserve) / gdp_next}
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "year"
+        frame.attrs = {"fund": lt, "valuation_year": int(sp.valuation_year),
+                       "units": {**{c: "currency at 31 December of the year" for c in frame.columns
+                                    if not c.endswith("_share_of_gdp")},
+                                 "accrued_to_date_liability_share_of_gdp": "share of the next year's GDP",
+                                 "implicit_pension_debt_share_of_gdp": "share of the next year's GDP"}}
+        return frame
 
     def headline(self, horizons=(25, 50, 75)) -> dict:
         """The figures ``ssproj run`` prints first: the headline fund's sustainability at a glance.

@@ -175,3 +175,24 @@ def test_extreme_parameters(case):
         assert out["exposure"].sum() == 0.0
     if case == "everyone_retires":
         assert out["actives"][1:].sum() == 0.0 and out["inactives"][1:].sum() == 0.0
+
+
+@pytest.mark.parametrize("keep", [1, 0])
+def test_closure_at_a_year_equals_the_reference(keep):
+    """The closure used for liabilities at a date: actives become inactive (or everyone leaves) at the start of
+    the year; with entrants, recruits and re-entries stopped by the caller, nobody contributes from then on."""
+    inp = random_inputs(3, G=2, Y=4)
+    inp["closed_from"], inp["closed_keep_members"] = 2, keep
+    for key in ("target", "recruits", "reentry"):
+        inp[key][2:] = 0.0
+    before = run_kernel(random_inputs(3, G=2, Y=4))[0]
+    out = assert_same(inp)
+    assert out["exposure"][2:].sum() == 0.0 and out["entrants"][2:].sum() == 0.0
+    assert out["actives"][3:].sum() == 0.0
+    np.testing.assert_array_equal(out["exposure"][:2], before["exposure"][:2])  # nothing changes before it
+    if keep:
+        # the members' rights stay: inactives at the end of the closure year's start = actives + inactives before
+        np.testing.assert_allclose(out["inactives"][2].sum(), before["inactives"][2].sum(), rtol=1e-12)
+        assert out["retire_pension"][2:].sum() + out["retire_lump"][2:].sum() > 0
+    else:
+        assert out["inactives"][3:].sum() == 0.0 and out["retire_pension"][2:].sum() == 0.0

@@ -167,6 +167,8 @@ class SchemeParams(NamedTuple):
     deferral_share: np.ndarray  #: share of the actives deferring at the pensionable age [1]
     deferral_years: np.ndarray  #: years deferred [years]
     late_increment: np.ndarray  #: increment per year late [1/year]
+    closed_from: int  #: year index at whose start the scheme closes (members stop; Y or more: never) [1]
+    closed_keep_members: int  #: at the closure, 1: the members become inactive (keep their rights); 0: they leave
 
 
 class SchemeDrivers(NamedTuple):
@@ -240,6 +242,10 @@ def _scheme_kernel(state, params, drivers, out):
       x at the start of year y [currency/year].
     * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
       ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
+    * ``closed_from`` int: at the start of that year (before indexation and
+      entrants) every active member becomes inactive with the service
+      credited so far (``closed_keep_members`` 1) or every member leaves
+      (0); Y or more: never. Liabilities at a date use it.
 
     Outputs (first dimension Y, or Y+1 for stocks: index y = start of year y):
     ``actives_out, inactives_out`` (Y+1,G,S,X); ``exposure_out`` (Y,G,S,X)
@@ -278,6 +284,8 @@ def _scheme_kernel(state, params, drivers, out):
     widow_rate = params.widow_rate
     orphan_rate = params.orphan_rate
     orphan_limit = params.orphan_limit
+    closed_from = params.closed_from
+    keep_members = params.closed_keep_members == 1
     married = params.married
     spouse_gap = params.spouse_gap
     children = params.children
@@ -384,6 +392,21 @@ def _scheme_kernel(state, params, drivers, out):
                         amounts_out[y, b, g, s, x] = M[b, g, s, x]
         if y == Y:
             break
+
+        # --- 0. closure (liabilities at a date): from the start of this year nobody contributes or accrues. The
+        # members become inactive with their service (or leave the scheme); the caller stops entrants, recruits
+        # and re-entries from this year through their own arrays.
+        if y == closed_from:
+            for g in range(G):
+                for s in range(S):
+                    for x in range(X):
+                        for n in range(top[g, s, x]):
+                            if keep_members:
+                                I[g, s, x, n] += A[g, s, x, n]
+                            else:
+                                I[g, s, x, n] = 0.0
+                            A[g, s, x, n] = 0.0
+                    active_total[g, s] = 0.0
 
         # --- 1. indexation of pensions in payment
         k = 1.0 + indexation[y]

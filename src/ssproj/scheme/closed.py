@@ -32,7 +32,7 @@ import numpy as np
 from ssproj.kernels.scheme import SchemeState
 from ssproj.scheme.plan import SchemePlan
 
-__all__ = ["CLOSED_GROUPS", "closed_plan"]
+__all__ = ["CLOSED_GROUPS", "closed_at", "closed_plan"]
 
 #: The closed-group variants of :func:`closed_plan`.
 CLOSED_GROUPS: tuple[str, ...] = ("pensioners", "inactives", "actives", "closed_group")
@@ -76,3 +76,36 @@ def closed_plan(plan: SchemePlan, part: str, groups=None) -> SchemePlan:
     if part != "closed_group":
         params = params._replace(reentry=np.zeros_like(params.reentry))
     return replace(plan, state0=state0, earnings=earnings, params=params)
+
+
+def closed_at(plan: SchemePlan, year: int, keep_members: bool = True) -> SchemePlan:
+    """A copy of `plan` that runs as the scenario until the end of ``year - 1`` and closes at the start of `year`.
+
+    From then on nobody joins, is recruited, re-enters, contributes or
+    accrues: the actives become inactive with the service credited so far
+    and claim as the law allows (``keep_members``), or every member leaves
+    (only the pensions in payment remain, and the survivors' pensions that
+    arise from them). The engine's outgo from `year` on is then what is owed
+    at 31 December of ``year - 1`` for the rights accrued by then.
+
+    Parameters
+    ----------
+    plan : SchemePlan
+    year : int
+        A scheme year, ``plan.years[0]`` (closure at the valuation date) to
+        the last. [calendar year]
+    keep_members : bool, default True
+    """
+    years = [int(y) for y in plan.years]
+    if int(year) not in years:
+        raise ValueError(f"year={year!r} is not a scheme year ({years[0]}-{years[-1]})")
+    yi = years.index(int(year))
+    target = plan.earnings.target_weight.copy()
+    target[yi:] = 0.0
+    recruits = plan.params.recruits.copy()
+    recruits[yi:] = 0.0
+    reentry = plan.params.reentry.copy()
+    reentry[yi:] = 0.0
+    params = plan.params._replace(recruits=recruits, reentry=reentry, closed_from=yi,
+                                  closed_keep_members=1 if keep_members else 0)
+    return replace(plan, earnings=plan.earnings._replace(target_weight=target), params=params)

@@ -198,6 +198,7 @@ def scheme_numpy(
     ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
     married, spouse_gap, children, indexation,
     early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
+    closed_from=None, closed_keep_members=1,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -227,6 +228,10 @@ early_reduction, deferral_share, deferral_years, late_increment
         Same as for ``scheme_kernel``, same shapes and units.
         ``orphan_limit`` must not exceed X (the kernel would write out of
         its arrays).
+    closed_from, closed_keep_members : int, optional
+        The closure of ``scheme_kernel``: at the start of year
+        ``closed_from`` the actives become inactive (``closed_keep_members``
+        1) or every member leaves (0); None: never.
     final_state : bool, optional
         Also return the state at the end of the last year.
 
@@ -287,6 +292,11 @@ early_reduction, deferral_share, deferral_years, late_increment
         out["amounts"][y] = M
         if y == Y:
             break
+
+        # --- 0. closure: nobody contributes or accrues from this year on
+        if closed_from is not None and y == int(closed_from):
+            I = I + A if int(closed_keep_members) == 1 else np.zeros_like(I)
+            A = np.zeros_like(A)
 
         # --- 1. indexation
         k = 1.0 + indexation[y]
