@@ -42,6 +42,32 @@ def _pv(values, interest):
     return pv
 
 
+def _population_q(ds, years):
+    """Death probabilities in the calendar year of the documented rule (docs/methods/scheme.md), (Y, S, X)."""
+    m = ds["mortality_rate"].sel(year=years).transpose("year", "sex", "age").to_numpy()
+    qe = np.minimum(1.0, m / (1.0 + m / 2))
+    q = np.empty_like(qe)
+    q[:, :, :100] = 1.0 - np.sqrt((1.0 - qe[:, :, :100]) * (1.0 - qe[:, :, 1:]))
+    q[:, :, 100] = qe[:, :, 100]
+    return q
+
+
+def _annuity_values(amounts, q, indexation, interest):
+    """Sum over cells (sex, age) of the annual amounts in payment at a 31 December, each indexed at 1 January,
+    paid to those alive at the start of the year and for half a year in the year of death, discounted mid-year."""
+    total = 0.0
+    for s in range(2):
+        for x0 in np.nonzero(amounts[s])[0]:
+            amount, alive, flows = float(amounts[s, x0]), 1.0, []
+            for t in range(len(interest)):
+                x = min(x0 + t, 100)
+                amount *= 1.0 + indexation[t]
+                flows.append(amount * alive * (1.0 - q[t, s, x] / 2))
+                alive *= 1.0 - q[t, s, x]
+            total += _pv(flows, interest)
+    return total
+
+
 def test_the_depletion_year_is_the_scheduled_flows_whatever_the_rule(rules):
     years = {r: p.indicators()["depletion_year"] for r, p in rules.items()}
     assert len(set(years.values())) == 1 and years["borrow"] == 2026
@@ -143,27 +169,12 @@ def test_liability_of_the_pensioners_equals_annuity_values_computed_here(lao):
     years = sp.years
     i = ds["investment_return"].sel(year=years).to_numpy()
     k = ds["indexation"].sel(year=years).to_numpy()
-    m = ds["mortality_rate"].sel(year=years).transpose("year", "sex", "age").to_numpy()   # (Y, S, X)
-    qe = np.minimum(1.0, m / (1.0 + m / 2))
-    q_pop = np.empty_like(qe)
-    q_pop[:, :, :100] = 1.0 - np.sqrt((1.0 - qe[:, :, :100]) * (1.0 - qe[:, :, 1:]))
-    q_pop[:, :, 100] = qe[:, :, 100]
-    factor = {g: float(lao.value("mortality_factor")[g]) for g in sp.groups}
+    q_pop = _population_q(ds, years)
     engine_pv = _pv_rows(res.scheme.benefit_outgo[:, 0, :], i)                       # old age, by group
     amounts = sp.state0.M[0]                                                          # (G, S, X) at 31 Dec 2023
     for gi, g in enumerate(sp.groups):
-        q = np.minimum(1.0, factor[g] * q_pop)
-        expected = 0.0
-        for s in range(2):
-            for x0 in np.nonzero(amounts[gi, s])[0]:
-                amount, alive = float(amounts[gi, s, x0]), 1.0
-                flows = []
-                for t in range(len(years)):
-                    x = min(x0 + t, 100)
-                    amount *= 1.0 + k[t]                       # indexed at 1 January
-                    flows.append(amount * alive * (1.0 - q[t, s, x] / 2))   # those who die are paid half a year
-                    alive *= 1.0 - q[t, s, x]
-                expected += _pv(flows, i)
+        q = np.minimum(1.0, float(lao.value("mortality_factor")[g]) * q_pop)
+        expected = _annuity_values(amounts[gi], q, k, i)
         assert engine_pv[gi] == pytest.approx(expected, rel=1e-10), g
     # and the liability reported is that run's present value of every type (survivors arising included)
     liab = p.liabilities()
@@ -255,24 +266,11 @@ def test_liabilities_at_later_dates(lao):
     t0 = list(sp.years).index(2051)
     i = ds["investment_return"].sel(year=years).to_numpy()
     k = ds["indexation"].sel(year=years).to_numpy()
-    m = ds["mortality_rate"].sel(year=years).transpose("year", "sex", "age").to_numpy()
-    qe = np.minimum(1.0, m / (1.0 + m / 2))
-    q_pop = np.empty_like(qe)
-    q_pop[:, :, :100] = 1.0 - np.sqrt((1.0 - qe[:, :, :100]) * (1.0 - qe[:, :, 1:]))
-    q_pop[:, :, 100] = qe[:, :, 100]
+    q_pop = _population_q(ds, years)
     amounts = ds["pension_amounts"].sel(year=2050, benefit="old_age").transpose("group", "sex", "age").to_numpy()
     for gi, g in enumerate(sp.groups):
         q = np.minimum(1.0, float(lao.value("mortality_factor")[g]) * q_pop)
-        expected = 0.0
-        for s in range(2):
-            for x0 in np.nonzero(amounts[gi, s])[0]:
-                amount, alive, flows = float(amounts[gi, s, x0]), 1.0, []
-                for t in range(len(years)):
-                    x = min(x0 + t, 100)
-                    amount *= 1.0 + k[t]
-                    flows.append(amount * alive * (1.0 - q[t, s, x] / 2))
-                    alive *= 1.0 - q[t, s, x]
-                expected += _pv(flows, i)
+        expected = _annuity_values(amounts[gi], q, k, i)
         engine = _pv(res.scheme.benefit_outgo[t0:, 0, gi], i)
         assert engine == pytest.approx(expected, rel=1e-10), g
     assert by_year.loc[2050, "accrued_to_date_liability"] > by_year.loc[2023, "accrued_to_date_liability"]

@@ -214,24 +214,9 @@ class Projection:
         out["depletion_year"] = float(dep) if dep is not None else float("nan")
         deficit = cost > net_income
         out["first_deficit_year"] = float(years[np.argmax(deficit)]) if deficit.any() else float("nan")
-        transfers = s["state_transfer"].to_numpy()
-        for n in horizons:
-            h = min(int(n), len(years))
-            out[f"gap_{n}"] = ind.general_average_premium(cost, net_payroll, interest, opening, horizon=h)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
-                sr = ind.summarized_rates(net_income, cost, net_payroll, interest, start_reserve=opening, horizon=h)
-            out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
-            out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
-            out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
-            short = ind.open_group_shortfall(cost, net_income, interest, opening, horizon=h)
-            pv_gdp = ind.present_value(gdp, interest, horizon=h)
-            out[f"pv_shortfall_{n}"] = short
-            out[f"pv_shortfall_{n}_share_of_gdp"] = short / pv_gdp
-            out[f"pv_shortfall_{n}_share_of_earnings"] = short / ind.present_value(earnings, interest, horizon=h)
-            pv_transfers = ind.present_value(transfers, interest, horizon=h)
-            out[f"pv_state_transfers_{n}"] = pv_transfers
-            out[f"pv_state_transfers_{n}_share_of_gdp"] = pv_transfers / pv_gdp
+        out.update(_long_range(horizons, cost=cost, net_income=net_income, net_payroll=net_payroll,
+                               interest=interest, opening=opening, gdp=gdp, earnings=earnings,
+                               transfers=s["state_transfer"].to_numpy()))
         for y in milestones:
             if y in s.index:
                 out[f"reserve_ratio_{y}"] = float(s.loc[y, "reserve_ratio"])
@@ -267,22 +252,8 @@ class Projection:
         deficit = cost > net_income
         years = s.index.to_numpy()
         out["first_deficit_year"] = float(years[np.argmax(deficit)]) if deficit.any() else float("nan")
-        net_payroll = (1.0 - a) * earnings
-        for n in horizons:
-            h = min(int(n), len(years))
-            out[f"gap_{n}"] = ind.general_average_premium(cost, net_payroll, interest, 0.0, horizon=h)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
-                sr = ind.summarized_rates(net_income, cost, net_payroll, interest, start_reserve=0.0, horizon=h)
-            out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
-            out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
-            out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
-            short = ind.open_group_shortfall(cost, net_income, interest, 0.0, horizon=h)
-            out[f"pv_shortfall_{n}"] = short
-            out[f"pv_shortfall_{n}_share_of_gdp"] = short / ind.present_value(gdp, interest, horizon=h)
-            out[f"pv_shortfall_{n}_share_of_earnings"] = short / ind.present_value(earnings, interest, horizon=h)
-            out[f"pv_state_transfers_{n}"] = float("nan")
-            out[f"pv_state_transfers_{n}_share_of_gdp"] = float("nan")
+        out.update(_long_range(horizons, cost=cost, net_income=net_income, net_payroll=(1.0 - a) * earnings,
+                               interest=interest, opening=0.0, gdp=gdp, earnings=earnings, transfers=None))
         series = pd.Series(out, name=self.dataset.attrs.get("scenario_name", ""))
         series.attrs["fund"] = long_term
         series.attrs["group"] = group
@@ -822,6 +793,34 @@ if Projection.__doc__:
                               .replace("@DATASET_VARIABLES@", _variables.docstring_list(["dataset"], indent=" " * 8))
                           .replace("@SUMMARY_COLUMNS@", _variables.docstring_list(["summary"], indent=" " * 4))
                           .replace("@INDICATORS@", _variables.docstring_list(["indicator"], indent=" " * 4)))
+
+
+def _long_range(horizons, *, cost, net_income, net_payroll, interest, opening, gdp, earnings, transfers) -> dict:
+    """The indicators over each valuation period: GAP, summarized rates, PV shortfall and state transfers.
+
+    ``cost`` is what the fund must finance and ``net_income``, ``net_payroll``
+    are net of the administrative charge on contributions (see
+    :meth:`Projection.indicators`); ``transfers`` None gives NaN transfers.
+    """
+    out: dict[str, float] = {}
+    for n in horizons:
+        h = min(int(n), len(cost))
+        out[f"gap_{n}"] = ind.general_average_premium(cost, net_payroll, interest, opening, horizon=h)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # cost after the horizon: last year's is used
+            sr = ind.summarized_rates(net_income, cost, net_payroll, interest, start_reserve=opening, horizon=h)
+        out[f"summarized_income_rate_{n}"] = float(sr["income_rate"])
+        out[f"summarized_cost_rate_{n}"] = float(sr["cost_rate"])
+        out[f"actuarial_balance_{n}"] = float(sr["actuarial_balance"])
+        short = ind.open_group_shortfall(cost, net_income, interest, opening, horizon=h)
+        pv_gdp = ind.present_value(gdp, interest, horizon=h)
+        out[f"pv_shortfall_{n}"] = short
+        out[f"pv_shortfall_{n}_share_of_gdp"] = short / pv_gdp
+        out[f"pv_shortfall_{n}_share_of_earnings"] = short / ind.present_value(earnings, interest, horizon=h)
+        pv_transfers = ind.present_value(transfers, interest, horizon=h) if transfers is not None else float("nan")
+        out[f"pv_state_transfers_{n}"] = pv_transfers
+        out[f"pv_state_transfers_{n}_share_of_gdp"] = pv_transfers / pv_gdp
+    return out
 
 
 def project(scenario) -> Projection:
