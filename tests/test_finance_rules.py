@@ -276,3 +276,35 @@ def test_liabilities_at_later_dates(lao):
     assert by_year.loc[2050, "accrued_to_date_liability"] > by_year.loc[2023, "accrued_to_date_liability"]
     with pytest.raises(ValueError, match=r"years=\[2100\]: liabilities are valued at 31 December of 2023"):
         p.liabilities(years=[2100])
+
+
+def test_state_paid_blocks_by_award_period_and_type(lao):
+    """Blocks by award date are differences of closed runs: they add up, and with the base block they are all."""
+    ds0 = ssproj.project(lao).dataset
+    years = np.arange(2024, 2101)
+    pensions = ds0["benefit_outgo_by_type"].sel(year=years, group="public")                        # (year, benefit)
+
+    def paid(changes):
+        return ssproj.project(lao.with_changes(changes)).dataset["state_paid_pensions"].sel(
+            year=years, group="public").to_numpy()
+
+    every = paid({"state_paid_base_pensions": {"public": 1.0}, "state_paid_awarded_share": {"public": 1.0}})
+    np.testing.assert_allclose(every, pensions.sum("benefit").to_numpy(), rtol=1e-10)
+    early = paid({"state_paid_awarded_share": {"public": 1.0}, "state_paid_awarded_to": {"public": 2030}})
+    late = paid({"state_paid_awarded_share": {"public": 1.0}, "state_paid_awarded_from": {"public": 2031}})
+    whole = paid({"state_paid_awarded_share": {"public": 1.0}})
+    np.testing.assert_allclose(early + late, whole, rtol=1e-10)
+    assert early[years <= 2023 + 1].sum() > 0 and late[years <= 2030].sum() == 0.0
+    # the type filter: the base block's old-age pensions only
+    base = paid({"state_paid_base_pensions": {"public": 1.0}})
+    old = paid({"state_paid_base_pensions": {"public": 1.0}, "state_paid_types": {"public": "old_age"}})
+    assert 0 < old.sum() < base.sum()
+    with pytest.raises(ssproj.ScenarioError, match=r"state_paid_awarded_from.public = 2020 must be after the "
+                                                   r"valuation year 2023"):
+        lao.with_changes({"state_paid_awarded_share": {"public": 1.0}, "state_paid_awarded_from": {"public": 2020}})
+
+
+def test_state_paid_types_without_a_share_are_refused(lao):
+    with pytest.raises(ssproj.ScenarioError, match=r"state_paid_types.public = 'old_age' acts only with a "
+                                                   r"state-paid share for group 'public'"):
+        lao.with_changes({"state_paid_types": {"public": "old_age"}})

@@ -41,6 +41,7 @@ CONDITIONS = {
     "late_retirement_increment": {"deferral_share": 0.5, "deferral_years": 3.0},
     "deferral_years": {"deferral_share": 0.5},
     "deficit_floor_ratio": {"deficit_financing": "state_transfer"},
+    "state_paid_types": {"state_paid_base_pensions": 1.0},
 }
 
 #: Values to try where a generic change would not act (a cap far above what binds, a share set with others).
@@ -56,6 +57,8 @@ VALUES = {
     "deferral_share": 0.5,
     "deferral_years": 3.0,
     "late_retirement_increment": 0.05,
+    "state_paid_awarded_from": 2030,
+    "state_paid_awarded_to": 2040,
 }
 
 

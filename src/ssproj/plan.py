@@ -220,8 +220,9 @@ def run_plan(plan: ProjectionPlan) -> xr.Dataset:
     padded: frozenset[str] = frozenset()
     if has_scheme:
         assert econ is not None
-        state_paid = state_paid_pensions(sp, out.scheme.benefit_outgo.sum(axis=1),
-                                         base_block_outgo(sp, demo, econ))
+        pensions = out.scheme.benefit_outgo                                               # (Y, B, G)
+        blocks = state_paid_blocks(sp, pensions, lambda p: run_scheme(p, demo, econ).scheme.benefit_outgo)
+        state_paid = state_paid_pensions(sp, pensions, *blocks).sum(axis=1)             # (Y, G)
         scheme_vars = _scheme_variables(sc, sp, econ, out, n_before=len(years) - len(sp.years), full=full,
                                         state_paid=state_paid)
         padded = frozenset(name for name, (dims, _, _) in scheme_vars.items() if dims[:1] == ("year",))
@@ -330,14 +331,49 @@ def check_finite(variables: dict[str, tuple], years: np.ndarray, n_before: int, 
         raise NonFiniteResultError(msg)
 
 
-def base_block_outgo(plan: SchemePlan, demography, econ: dict) -> np.ndarray | None:
-    """Pensions by group (Y, G) paid to the pensioners of the valuation date of the groups with a state-paid
-    base block, and to the survivors arising from them (the engine run on them alone); None if there is none."""
-    keep = plan.state_paid_base > 0
-    if not keep.any():
-        return None
-    res = run_scheme(closed_plan(plan, "pensioners", groups=keep), demography, econ)
-    return res.scheme.benefit_outgo.sum(axis=1)
+def state_paid_blocks(plan: SchemePlan, pensions: np.ndarray, run_pensions) -> tuple:
+    """The blocks of pensions the state pays by award date, for :func:`ssproj.finance.flows.state_paid_pensions`.
+
+    The pensions awarded before a year ``c`` (and the survivors' pensions
+    arising from them) are the pensions of the engine closed at the start of
+    ``c`` with its members leaving (:func:`ssproj.scheme.closed.closed_at`);
+    the pensions in payment at the valuation date count as awarded in the
+    valuation year. A block awarded from ``a`` to ``b`` is then the
+    difference of two such runs.
+
+    Parameters
+    ----------
+    plan : SchemePlan
+    pensions : ndarray, shape (..., Y, B, G)
+        The pensions of the run itself. [currency/year]
+    run_pensions : callable
+        ``run_pensions(plan) -> ndarray (..., Y, B, G)``: the same run
+        (deterministic or the same stochastic paths) of another plan.
+
+    Returns
+    -------
+    (base_block, awarded_block) : ndarray or None, shape (..., Y, B, G)
+        None where no share asks for it. [currency/year]
+    """
+    years = [int(y) for y in plan.years]
+    first, last = years[0], years[-1]
+    cache: dict[int, np.ndarray] = {}
+
+    def before(c: int) -> np.ndarray:
+        if c > last:
+            return pensions
+        if c not in cache:
+            cache[c] = run_pensions(closed_at(plan, c, keep_members=False))
+        return cache[c]
+
+    base = before(first) if np.any(plan.state_paid_base > 0) else None
+    awarded = None
+    if np.any(plan.state_paid_awarded > 0):
+        awarded = np.zeros_like(pensions)
+        for g in np.nonzero(plan.state_paid_awarded > 0)[0]:
+            a, b = (int(v) for v in plan.state_paid_period[g])
+            awarded[..., g] = before(b + 1)[..., g] - before(max(a, first))[..., g]
+    return base, awarded
 
 
 def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_before: int,

@@ -28,8 +28,16 @@ from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.excel import write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
-from ssproj.plan import closed_at_runs, closed_runs, compile_scenario, run_plan, scheme_and_economy
+from ssproj.plan import (
+    closed_at_runs,
+    closed_runs,
+    compile_scenario,
+    run_plan,
+    scheme_and_economy,
+    state_paid_blocks,
+)
 from ssproj.reporting.html import write_html
+from ssproj.scheme.engine import run_scheme
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
 
@@ -358,14 +366,15 @@ class Projection:
         def pv(flow):  # (Y, ...) -> (...)
             return np.tensordot(v, flow, axes=(0, 0))
 
-        base_block = runs["pensioners"][1].scheme.benefit_outgo.sum(axis=1)
+        econ = scheme_and_economy(plan)[1]
 
         def benefits(part):  # (Y, G) pensions and lump sums charged to the fund, and pensions the state pays
-            res = runs[part][1]
-            pensions = res.scheme.benefit_outgo.sum(axis=1)
-            state = state_paid_pensions(sp, pensions, base_block if part in ("pensioners", "closed_group")
-                                        else np.zeros_like(pensions))
-            return pensions + res.scheme.lump_sums - state, state
+            closed, res = runs[part][0], runs[part][1]
+            pensions = res.scheme.benefit_outgo                                           # (Y, B, G)
+            blocks = state_paid_blocks(closed, pensions, lambda p: run_scheme(p, plan.demography, econ)
+                                       .scheme.benefit_outgo)
+            state = state_paid_pensions(closed, pensions, *blocks).sum(axis=1)
+            return pensions.sum(axis=1) + res.scheme.lump_sums - state, state
 
         rows = {f"adl_{part}": pv(benefits(part)[0]) for part in ("pensioners", "actives", "inactives")}
         rows["accrued_to_date_liability"] = sum(rows[f"adl_{p}"] for p in ("pensioners", "actives", "inactives"))
@@ -590,7 +599,11 @@ class Projection:
                              f"to {last} (a year before the last projected one)")
         lt = str(sp.funds[sp.lt_fund])
         interest = ds["investment_return"].sel(year=sp.years).to_numpy()
-        base_block = closed_runs(plan, parts=("pensioners",))["pensioners"][1].scheme.benefit_outgo.sum(axis=1)
+        if np.any(sp.state_paid_awarded > 0):
+            raise ValueError("liabilities at later years with a state-paid block by award period "
+                             "(state_paid_awarded_share) are not computed yet: use liabilities() at the valuation "
+                             "date")
+        base_block = closed_runs(plan, parts=("pensioners",))["pensioners"][1].scheme.benefit_outgo
         rows = {}
         for year in wanted:
             runs = closed_at_runs(plan, year + 1)
@@ -598,9 +611,9 @@ class Projection:
             v = ind.discount_factors(interest[t0:], mid_year=True, half_year="simple")
             parts = {}
             for part, (closed, res) in runs.items():
-                pensions = res.scheme.benefit_outgo.sum(axis=1)
-                state = state_paid_pensions(closed, pensions, base_block)
-                fund_flows = (pensions + res.scheme.lump_sums - state).sum(axis=1)[t0:]
+                pensions = res.scheme.benefit_outgo                                       # (Y, B, G)
+                state = state_paid_pensions(closed, pensions, base_block).sum(axis=1)
+                fund_flows = (pensions.sum(axis=1) + res.scheme.lump_sums - state).sum(axis=1)[t0:]
                 parts[part] = (float(np.sum(fund_flows * v)), float(np.sum(state.sum(axis=1)[t0:] * v)))
             reserve = (float(ds["opening_reserve"].sel(fund=lt)) if year == first
                        else float(ds["fund_reserve_end"].sel(year=year, fund=lt)))

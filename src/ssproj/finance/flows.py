@@ -18,34 +18,43 @@ if TYPE_CHECKING:
 __all__ = ["finance", "state_paid_pensions"]
 
 
-def state_paid_pensions(plan: SchemePlan, pension_outgo, base_block=None) -> np.ndarray:
-    """Pensions paid by the state budget, by group: not charged to the fund.
+def state_paid_pensions(plan: SchemePlan, pension_outgo, base_block=None, awarded_block=None) -> np.ndarray:
+    """Pensions paid by the state budget, by type and group: not charged to the fund.
 
     Parameters
     ----------
     plan : SchemePlan
-        ``state_paid_base`` (G,) and ``state_paid_share`` (Y, G).
-    pension_outgo : ndarray, shape (..., Y, G)
-        Pensions paid by group (not lump sums). [currency/year]
-    base_block : ndarray, shape (..., Y, G), optional
-        The part of them paid to the pensioners of the valuation date and
-        the survivors arising from them (the engine run on that block
-        alone); needed when any ``state_paid_base`` > 0. [currency/year]
+        ``state_paid_base`` (G,), ``state_paid_awarded`` (G,),
+        ``state_paid_share`` (Y, G) and ``state_paid_types`` (B, G).
+    pension_outgo : ndarray, shape (..., Y, B, G)
+        Pensions paid by type and group (not lump sums). [currency/year]
+    base_block : ndarray, shape (..., Y, B, G), optional
+        The part paid to the pensioners of the valuation date and the
+        survivors arising from them (the engine closed at the first scheme
+        year, members leaving); needed when any ``state_paid_base`` > 0.
+    awarded_block : ndarray, shape (..., Y, B, G), optional
+        The part paid for the pensions awarded in each group's award period
+        and the survivors arising from them (:func:`ssproj.plan.state_paid_blocks`);
+        needed when any ``state_paid_awarded`` > 0. [currency/year]
 
     Returns
     -------
-    ndarray, shape (..., Y, G)
-        ``b L + s (P - b L)``, with ``b`` the base-block share, ``L`` the
-        base block, ``s`` the share of the other pensions and ``P`` all
+    ndarray, shape (..., Y, B, G)
+        ``t (b L + w W + s (P - b L - w W))``, with ``t`` the types covered,
+        ``b``, ``w`` the base-block and award-block shares, ``L``, ``W`` the
+        blocks, ``s`` the share of the other pensions and ``P`` all
         pensions. [currency/year]
     """
     pension_outgo = np.asarray(pension_outgo, dtype=float)
-    base = np.zeros_like(pension_outgo)
-    if np.any(plan.state_paid_base > 0):
-        if base_block is None:
-            raise ValueError("state_paid_pensions: the base block's outgo is needed when state_paid_base > 0")
-        base = plan.state_paid_base * np.asarray(base_block, dtype=float)
-    return base + plan.state_paid_share * (pension_outgo - base)
+    blocks = np.zeros_like(pension_outgo)
+    for share, block, name in ((plan.state_paid_base, base_block, "base_block"),
+                               (plan.state_paid_awarded, awarded_block, "awarded_block")):
+        if np.any(share > 0):
+            if block is None:
+                raise ValueError(f"state_paid_pensions: {name} is needed when its share is > 0")
+            blocks = blocks + share * np.asarray(block, dtype=float)
+    share_y = plan.state_paid_share[:, None, :]                                  # (Y, 1, G)
+    return plan.state_paid_types * (blocks + share_y * (pension_outgo - blocks))
 
 
 def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:

@@ -138,7 +138,7 @@ class PathTotals(NamedTuple):
     population_15_64: np.ndarray  #: (K,Y) [persons]
     population_65_plus: np.ndarray  #: (K,Y) [persons]
     e0: np.ndarray  #: (K,Y,S) period life expectancy at birth [years]
-    pension_outgo: np.ndarray  #: (K,Y,G) pensions paid (not lump sums) by group [currency/year]
+    pension_outgo: np.ndarray  #: (K,Y,B,G) pensions paid (not lump sums) by type and group [currency/year]
 
 
 def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
@@ -172,11 +172,11 @@ def empty_path_outputs(T: int, Y: int, TE: int, G: int, S: int = 2, X: int = 101
     return _outputs_around(scheme, T, Y, TE, G, S, X)
 
 
-def empty_path_totals(K: int, Y: int, G: int, S: int = 2) -> PathTotals:
+def empty_path_totals(K: int, Y: int, G: int, S: int = 2, B: int = N_TYPES) -> PathTotals:
     """Zeroed :class:`PathTotals` of K paths."""
     z = np.zeros
     return PathTotals(z((K, Y, G)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)),
-                      z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y, S)), z((K, Y, G)))
+                      z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y, S)), z((K, Y, B, G)))
 
 
 @njit(cache=True)
@@ -450,10 +450,8 @@ def _totals(out, off, p, totals):
         ins = 0.0
         for g in range(G):
             totals.insured_earnings[p, y, g] = out.insured_earnings[y, g]
-            po = 0.0
             for b in range(B):
-                po += sc.benefit_outgo[y, b, g]
-            totals.pension_outgo[p, y, g] = po
+                totals.pension_outgo[p, y, b, g] = sc.benefit_outgo[y, b, g]
             for s in range(S):
                 for x in range(X):
                     contrib += sc.exposure[y, g, s, x]

@@ -636,6 +636,40 @@ def check_scheme(
                     "for each group and year, long_term_share plus the contribution_share of every branch must be 1",
                 )
             )
+
+    # a state-paid award period: after the valuation year (the pensions in payment then have their own parameter)
+    period = ("state_paid_awarded_share", "state_paid_awarded_from", "state_paid_awarded_to")
+    if not set(period) & skip and "valuation_year" not in skip and all(p in per_resolved for p in period):
+        vy = resolved["valuation_year"].value
+        for group, share in per_resolved["state_paid_awarded_share"].items():
+            if not share.value > 0:
+                continue
+            first = per_resolved["state_paid_awarded_from"][group]
+            last = per_resolved["state_paid_awarded_to"][group]
+            if first.value <= vy and first.origin != "defaults":  # the default: from the first scheme year
+                problems.append(first.where.problem(
+                    first.value, f"must be after the valuation year {vy} for group {group!r} (the pensions in payment "
+                                 "at the valuation date are state_paid_base_pensions)"))
+            elif last.value < first.value:
+                problems.append(last.where.problem(
+                    last.value, f"is before state_paid_awarded_from ({first.value}) for group {group!r}"))
+    # the types the state pays act only with a state-paid share of the group
+    shares = ("state_paid_base_pensions", "state_paid_awarded_share", "state_paid_pension_share")
+    if "state_paid_types" in per_resolved and not (set(shares) | {"state_paid_types"}) & skip \
+            and all(p in per_resolved for p in shares):
+        years = np.arange(start, end + 1)
+        for group, types in per_resolved["state_paid_types"].items():
+            if types.value == "all" or types.origin == "defaults":
+                continue
+            share_path = per_resolved["state_paid_pension_share"][group].value
+            path_values = (share_path.evaluate(years) if isinstance(share_path, TimePath)
+                           else np.full(years.shape, float(share_path)))
+            if not (per_resolved["state_paid_base_pensions"][group].value > 0
+                    or per_resolved["state_paid_awarded_share"][group].value > 0 or (path_values > 0).any()):
+                problems.append(types.where.problem(
+                    types.value, f"acts only with a state-paid share for group {group!r} (state_paid_base_pensions, "
+                                 "state_paid_awarded_share or state_paid_pension_share), and it has none: it cannot "
+                                 "change the result"))
     return problems
 
 

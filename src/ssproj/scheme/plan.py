@@ -304,6 +304,13 @@ class SchemePlan:
         state. [1]
     state_paid_share : ndarray, shape (Y, G)
         Share of each group's other pensions paid by the state. [1]
+    state_paid_awarded : ndarray, shape (G,)
+        Share of the pensions awarded in each group's award period (and of
+        the survivors' pensions arising from them) paid by the state. [1]
+    state_paid_period : ndarray of int, shape (G, 2)
+        First and last award year of that block. [calendar year]
+    state_paid_types : ndarray, shape (B, G)
+        1 for the types of pension the state-paid shares apply to, else 0. [1]
     gdp : ndarray, shape (Y,)
         Gross domestic product. [currency/year]
     exchange_rate : ndarray, shape (Y,)
@@ -337,8 +344,16 @@ class SchemePlan:
     headline_fund: int
     state_paid_base: np.ndarray
     state_paid_share: np.ndarray
+    state_paid_awarded: np.ndarray
+    state_paid_period: np.ndarray
+    state_paid_types: np.ndarray
     gdp: np.ndarray
     exchange_rate: np.ndarray
+
+
+#: ``state_paid_types`` -> which of the types (old age, invalidity, widow, orphan) the state-paid shares cover.
+_TYPE_SETS = {"all": (1, 1, 1, 1), "old_age": (1, 0, 0, 0), "invalidity": (0, 1, 0, 0), "survivors": (0, 0, 1, 1),
+              "old_age_invalidity": (1, 1, 0, 0)}
 
 
 def _c(v):
@@ -482,6 +497,11 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         headline_fund=funds.index(headline),
         state_paid_base=_c(_scalar_per(sc, "state_paid_base_pensions", groups)),
         state_paid_share=_c(_per(sc, "state_paid_pension_share", years)),
+        state_paid_awarded=_c(_scalar_per(sc, "state_paid_awarded_share", groups)),
+        state_paid_period=_ci([[int(sc.value("state_paid_awarded_from")[g]), int(sc.value("state_paid_awarded_to")[g])]
+                               for g in groups]).reshape(len(groups), 2),
+        state_paid_types=_c(np.array([[float(_TYPE_SETS[sc.value("state_paid_types")[g]][b]) for g in groups]
+                                      for b in range(N_TYPES)]).reshape(N_TYPES, len(groups))),
         gdp=_c(_glob(sc, "gdp", years)), exchange_rate=_c(_glob(sc, "exchange_rate", years)),
     )
 

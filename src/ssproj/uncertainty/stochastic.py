@@ -53,7 +53,7 @@ from ssproj.finance.summary import fund_figures, key_ratios
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.kernels.engine import Shocks
-from ssproj.plan import NonFiniteResultError, compile_scenario, strategy_run
+from ssproj.plan import NonFiniteResultError, compile_scenario, state_paid_blocks, strategy_run
 from ssproj.reporting.plots import fan_chart, probability_chart
 from ssproj.scenario.checks import MAX_SEED
 from ssproj.scenario.stochastic_spec import (
@@ -64,7 +64,6 @@ from ssproj.scenario.stochastic_spec import (
     default_model,
     parse_stochastic,
 )
-from ssproj.scheme.closed import closed_plan
 from ssproj.scheme.engine import economy_paths, run_scheme_paths
 from ssproj.scheme.plan import SchemePlan, economy
 from ssproj.uncertainty.distributed import Chunk, collect_chunks, open_result
@@ -274,11 +273,10 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     out = totals._asdict()
     ie = totals.insured_earnings
     e0 = totals.e0
-    base_block = None
-    if np.any(sp.state_paid_base > 0):  # the state-paid block of the valuation date's pensions, path by path
-        base_block = run_scheme_paths(closed_plan(sp, "pensioners", groups=sp.state_paid_base > 0),
-                                      plan.demography, econ_paths, shocks, plan.lc_b).pension_outgo
-    state_paid = state_paid_pensions(sp, totals.pension_outgo, base_block).sum(axis=-1)
+    # pensions the state pays, path by path (blocks by award date: the same paths of the engine closed at a date)
+    blocks = state_paid_blocks(sp, totals.pension_outgo, lambda p: run_scheme_paths(
+        p, plan.demography, econ_paths, shocks, plan.lc_b).pension_outgo)
+    state_paid = state_paid_pensions(sp, totals.pension_outgo, *blocks).sum(axis=(-2, -1))
     fin = finance(sp, ie, out["long_term_benefits"] - state_paid, out["members_mid"], series["investment_return"])
     earnings = ie.sum(axis=-1)
     # the headline fund's figures, as in the summary of a projection
