@@ -51,18 +51,26 @@ def _rel(a, b):
     return np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))
 
 
+#: A state-paid block by award period and type, and the base block of another group (closed runs path by path).
+STATE_PAID = {"state_paid_base_pensions": {"public": 1.0}, "state_paid_awarded_share": {"private": 0.5},
+              "state_paid_awarded_from": {"private": 2030}, "state_paid_types": {"private": "old_age"}}
+
+
 @pytest.mark.parametrize("scenario", [BASELINE, "scenarios/lao_cov_all_activities.yaml",
-                                      "scenarios/lao_fin_ceiling_frozen.yaml"])
+                                      "scenarios/lao_fin_ceiling_frozen.yaml", "state_paid"])
 def test_path_without_shocks_reproduces_the_deterministic_projection(scenario):
-    sc = ssproj.load_scenario(scenario)
+    sc = (ssproj.load_scenario(BASELINE).with_changes(STATE_PAID) if scenario == "state_paid"
+          else ssproj.load_scenario(scenario))
     plan = prepare_paths(sc, ZERO)
     ds = simulate_paths(plan, 7, 0, 3)
     s = ssproj.project(sc).summary().loc[plan.years]
     for col in ("reserve_end", "total_income", "total_outgo", "contribution_income", "investment_income",
                 "payg_cost_rate", "reserve_ratio", "average_contribution_rate", "contributors", "pensioners",
-                "insured", "total_population", "old_age_dependency_ratio"):
+                "insured", "total_population", "old_age_dependency_ratio", "state_transfer", "state_paid_pensions"):
         for p in range(3):
             assert _rel(ds[col].values[p], s[col].to_numpy()) < 1e-12, col
+    if scenario == "state_paid":
+        assert s["state_paid_pensions"].min() > 0
     central = ssproj.project(sc).dataset
     e0 = central["life_expectancy_at_birth"].sel(year=plan.years).values
     assert np.abs(ds["life_expectancy_at_birth"].values[0] - e0).max() < 1e-12
