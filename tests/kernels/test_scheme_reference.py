@@ -196,3 +196,28 @@ def test_closure_at_a_year_equals_the_reference(keep):
         assert out["retire_pension"][2:].sum() + out["retire_lump"][2:].sum() > 0
     else:
         assert out["inactives"][3:].sum() == 0.0 and out["retire_pension"][2:].sum() == 0.0
+
+
+def test_minimum_in_payment_and_invalidity_limits_equal_the_reference():
+    """A minimum that binds in payment (old age and invalidity, raised each 1 January) and at the award of
+    invalidity pensions, with a maximum that binds too."""
+    inp = random_inputs(5, G=2, Y=4)
+    inp["min_in_payment"] = np.array([1, 0], dtype=np.int64)
+    typical = float(np.median(inp["M"][inp["P"] > 0] / inp["P"][inp["P"] > 0]))
+    inp["min_pension"] = np.full_like(inp["min_pension"], typical)          # binds on about half the cells
+    inp["max_pension"] = np.full_like(inp["max_pension"], 3.0 * typical)
+    out = assert_same(inp)
+    # group 0: no old-age or invalidity pension in payment below the minimum after the first year
+    for b in (OLD_AGE, INVALIDITY):
+        p, m = out["pensioners"][1:, b, 0], out["amounts"][1:, b, 0]
+        assert (m >= p * typical * (1 - 1e-12)).all()
+    # group 1: the minimum applies at award only, so some pensions in payment stay below it
+    p, m = out["pensioners"][1:, OLD_AGE, 1], out["amounts"][1:, OLD_AGE, 1]
+    assert (m < p * typical * (1 - 1e-9)).any()
+    # invalidity awards: between the minimum and the maximum, per pension
+    for g in (0, 1):
+        n, amount = out["awards_count"][:, INVALIDITY, g], out["awards_amount"][:, INVALIDITY, g]
+        on = n > 0
+        assert on.any()
+        assert (amount[on] >= n[on] * typical * (1 - 1e-12)).all() and (amount[on] <= n[on] * 3 * typical
+                                                                         * (1 + 1e-12)).all()

@@ -167,6 +167,7 @@ class SchemeParams(NamedTuple):
     deferral_share: np.ndarray  #: share of the actives deferring at the pensionable age [1]
     deferral_years: np.ndarray  #: years deferred [years]
     late_increment: np.ndarray  #: increment per year late [1/year]
+    min_in_payment: np.ndarray  #: (G,) int: 1 if the minimum pension applies in payment (old age, invalidity)
     closed_from: int  #: year index at whose start the scheme closes (members stop; Y or more: never) [1]
     closed_keep_members: int  #: at the closure, 1: the members become inactive (keep their rights); 0: they leave
 
@@ -242,6 +243,9 @@ def _scheme_kernel(state, params, drivers, out):
       x at the start of year y [currency/year].
     * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
       ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
+    * ``min_in_payment`` (G,) int: 1 if, at each 1 January after
+      indexation, old-age and invalidity pensions in payment are raised to
+      the year's ``min_pension`` (on the cell's average amount).
     * ``closed_from`` int: at the start of that year (before indexation and
       entrants) every active member becomes inactive with the service
       credited so far (``closed_keep_members`` 1) or every member leaves
@@ -286,6 +290,7 @@ def _scheme_kernel(state, params, drivers, out):
     orphan_limit = params.orphan_limit
     closed_from = params.closed_from
     keep_members = params.closed_keep_members == 1
+    min_in_payment = params.min_in_payment
     married = params.married
     spouse_gap = params.spouse_gap
     children = params.children
@@ -408,14 +413,18 @@ def _scheme_kernel(state, params, drivers, out):
                             A[g, s, x, n] = 0.0
                     active_total[g, s] = 0.0
 
-        # --- 1. indexation of pensions in payment
+        # --- 1. indexation of pensions in payment; where the minimum applies in payment, old-age and
+        # invalidity pensions are raised to the year's minimum (the cell's average amount)
         k = 1.0 + indexation[y]
         for b in range(B):
             for g in range(G):
+                floor = min_pension[y, g] if (min_in_payment[g] == 1 and b <= INVALIDITY) else 0.0
                 for s in range(S):
                     for x in range(X):
                         M[b, g, s, x] *= k
                         R[b, g, s, x] *= k
+                        if floor > 0.0 and M[b, g, s, x] < P[b, g, s, x] * floor:
+                            M[b, g, s, x] = P[b, g, s, x] * floor
 
         # --- 2. new entrants
         for g in range(G):
@@ -576,8 +585,13 @@ def _scheme_kernel(state, params, drivers, out):
                         if nt > ntop[g, s, x1]:
                             ntop[g, s, x1] = nt
                     # invalidity pensions (awarded mid-year, at the member's age at year end)
-                    if inval_x > 0.0:
-                        amt = inval_x * inval_rate[y, g] * re
+                    if inval_x > 0.0:  # the minimum and maximum pension apply as to old-age pensions
+                        each = inval_rate[y, g] * re
+                        if each < min_pension[y, g]:
+                            each = min_pension[y, g]
+                        if each > max_pension[y, g]:
+                            each = max_pension[y, g]
+                        amt = inval_x * each
                         addP[INVALIDITY, g, s, x1] += inval_x
                         addM[INVALIDITY, g, s, x1] += amt
                         addR[INVALIDITY, g, s, x1] += inval_x * re

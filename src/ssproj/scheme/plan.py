@@ -445,6 +445,7 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         early_reduction=_c(_per(sc, "early_retirement_reduction", years)),
         deferral_share=_c(_per(sc, "deferral_share", years)), deferral_years=_c(_per(sc, "deferral_years", years)),
         late_increment=_c(_per(sc, "late_retirement_increment", years)),
+        min_in_payment=_ci([sc.value("minimum_pension_in_payment")[g] == "in_payment" for g in groups]),
         closed_from=Y, closed_keep_members=1,  # never closed (liabilities at a date close a copy)
     )
     earnings = EarningsPlan(

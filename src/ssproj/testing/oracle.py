@@ -198,7 +198,7 @@ def scheme_numpy(
     ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
     married, spouse_gap, children, indexation,
     early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
-    closed_from=None, closed_keep_members=1,
+    closed_from=None, closed_keep_members=1, min_in_payment=None,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -228,6 +228,9 @@ early_reduction, deferral_share, deferral_years, late_increment
         Same as for ``scheme_kernel``, same shapes and units.
         ``orphan_limit`` must not exceed X (the kernel would write out of
         its arrays).
+    min_in_payment : ndarray of int, shape (G,), optional
+        1 where old-age and invalidity pensions in payment are raised to
+        the year's minimum pension after indexation; None: nowhere.
     closed_from, closed_keep_members : int, optional
         The closure of ``scheme_kernel``: at the start of year
         ``closed_from`` the actives become inactive (``closed_keep_members``
@@ -298,10 +301,15 @@ early_reduction, deferral_share, deferral_years, late_increment
             I = I + A if int(closed_keep_members) == 1 else np.zeros_like(I)
             A = np.zeros_like(A)
 
-        # --- 1. indexation
+        # --- 1. indexation (and the minimum in payment)
         k = 1.0 + indexation[y]
         M *= k
         R *= k
+        if min_in_payment is not None:
+            on = (np.asarray(min_in_payment) == 1)[:, None, None]                         # (G, 1, 1)
+            for b in (_OLD_AGE, _INVALIDITY):
+                floor = P[b] * min_pension[y][:, None, None]
+                M[b] = np.where(on & (M[b] < floor), floor, M[b])
 
         # --- 2. entrants at service 0
         # members summed in the kernel's (sequential) order: the gap can be a small
@@ -360,7 +368,10 @@ early_reduction, deferral_share, deferral_years, late_increment
         # invalidity pensions, at the age at the year end
         di_x = di.sum(axis=3)                                                   # (G, S, X)
         di_pos = np.where(di_x > 0.0, di_x, 0.0)
-        inv_amt = di_pos * inval_rate[y][:, None, None] * re
+        inv_each = np.clip(inval_rate[y][:, None, None] * re, min_pension[y][:, None, None],
+                           None)
+        inv_each = np.minimum(inv_each, max_pension[y][:, None, None])
+        inv_amt = di_pos * inv_each
         addP[_INVALIDITY] += _age_up(di_pos)
         addM[_INVALIDITY] += _age_up(inv_amt)
         addR[_INVALIDITY] += _age_up(di_pos * re)
