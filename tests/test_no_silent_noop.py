@@ -58,6 +58,9 @@ VALUES = {
     "deferral_years": 3.0,
     "late_retirement_increment": 0.05,
     "state_paid_awarded_from": 2030,
+    "survivor_min_age_female": 60.0,
+    "survivor_min_age_male": 60.0,
+    "survivor_minimum_ratio": 1.0,
     "state_paid_awarded_to": 2040,
 }
 

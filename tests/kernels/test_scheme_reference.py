@@ -221,3 +221,32 @@ def test_minimum_in_payment_and_invalidity_limits_equal_the_reference():
         assert on.any()
         assert (amount[on] >= n[on] * typical * (1 - 1e-12)).all() and (amount[on] <= n[on] * 3 * typical
                                                                          * (1 + 1e-12)).all()
+
+
+def test_survivors_conditions_equal_the_reference():
+    """Share of spouses who qualify, a minimum widow(er)'s pension, exits (remarriage) and ages from which
+    the pension is paid, on random inputs."""
+    inp = random_inputs(9, G=2, Y=4)
+    inp["surv_share"] = np.full_like(inp["surv_share"], 0.6)
+    inp["surv_floor"] = np.full_like(inp["surv_floor"], 0.8)
+    inp["surv_exit"] = np.full_like(inp["surv_exit"], 0.05)
+    inp["surv_min_age"] = np.array([[60.0, 55.0], [0.0, 45.0]])
+    out = assert_same(inp)
+    base = run_kernel(random_inputs(9, G=2, Y=4))[0]
+    assert out["awards_count"][:, WIDOW].sum() < base["awards_count"][:, WIDOW].sum()
+    assert out["outgo"][:, WIDOW].sum() < base["outgo"][:, WIDOW].sum()
+
+
+def test_a_young_widow_is_paid_from_the_age_condition():
+    """Closed cohort by hand: a widow aged 40 in the stock, pension 1,200 a year, paid only from age 55
+    (no deaths, no indexation): nothing for 15 years, then 1,200 a year."""
+    inp = inputs(G=1, Y=20)
+    inp["P"][WIDOW, 0, 1, 40] = 1.0
+    inp["M"][WIDOW, 0, 1, 40] = 1200.0
+    inp["R"][WIDOW, 0, 1, 40] = 2000.0
+    inp["surv_min_age"] = np.array([[0.0, 55.0]])
+    out = run_kernel(inp)[0]
+    paid = out["outgo"][:, WIDOW, 0]
+    np.testing.assert_array_equal(paid[:15], 0.0)        # ages 40..54 at 1 January
+    np.testing.assert_allclose(paid[15:], 1200.0, rtol=1e-15)
+    assert out["pensioners"][-1, WIDOW, 0, 1].sum() == 1.0   # she keeps her right meanwhile

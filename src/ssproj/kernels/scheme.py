@@ -168,6 +168,10 @@ class SchemeParams(NamedTuple):
     deferral_years: np.ndarray  #: years deferred [years]
     late_increment: np.ndarray  #: increment per year late [1/year]
     min_in_payment: np.ndarray  #: (G,) int: 1 if the minimum pension applies in payment (old age, invalidity)
+    surv_share: np.ndarray  #: (Y,G) share of surviving spouses who meet the income conditions [1]
+    surv_floor: np.ndarray  #: (Y,G) lowest widow(er)'s pension / minimum pension [1]
+    surv_exit: np.ndarray  #: (Y,G) exits of widow(er)s' pensions other than death (remarriage) [1/year]
+    surv_min_age: np.ndarray  #: (G,S) age from which a widow(er)'s pension is paid, by survivor's sex [years]
     closed_from: int  #: year index at whose start the scheme closes (members stop; Y or more: never) [1]
     closed_keep_members: int  #: at the closure, 1: the members become inactive (keep their rights); 0: they leave
 
@@ -243,6 +247,12 @@ def _scheme_kernel(state, params, drivers, out):
       x at the start of year y [currency/year].
     * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
       ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
+    * ``surv_share, surv_floor, surv_exit`` (Y,G): share of surviving
+      spouses who meet the income conditions [1], lowest widow(er)'s
+      pension as a multiple of the minimum pension [1], exits of
+      widow(er)s' pensions other than death (remarriage) [1/year];
+      ``surv_min_age`` (G,S) age from which a widow(er)'s pension is paid,
+      by the survivor's sex [years].
     * ``min_in_payment`` (G,) int: 1 if, at each 1 January after
       indexation, old-age and invalidity pensions in payment are raised to
       the year's ``min_pension`` (on the cell's average amount).
@@ -291,6 +301,11 @@ def _scheme_kernel(state, params, drivers, out):
     closed_from = params.closed_from
     keep_members = params.closed_keep_members == 1
     min_in_payment = params.min_in_payment
+    surv_share = params.surv_share
+    surv_floor = params.surv_floor
+    surv_exit = params.surv_exit
+    surv_min_age = params.surv_min_age
+    unpaid = np.zeros(A.shape[0])  # (G,): widow(er)s' pensions awarded in the year and not yet payable
     married = params.married
     spouse_gap = params.spouse_gap
     children = params.children
@@ -615,8 +630,10 @@ def _scheme_kernel(state, params, drivers, out):
                 if b == WIDOW:
                     # survivors of the year's deaths of members and of old-age and invalidity
                     # pensioners, in the order of the deaths, before widow(er)s' pensions age
+                    unpaid[g] = 0.0
                     _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate[y],
-                               last, addP, addM, awards_count_out, awards_amount_out, orphans)
+                               last, addP, addM, awards_count_out, awards_amount_out, orphans, surv_share[y, g],
+                               surv_floor[y, g] * min_pension[y, g], surv_min_age, unpaid)
                     n_ev = 0
                 outgo_b = 0.0
                 for s in range(S):
@@ -634,13 +651,19 @@ def _scheme_kernel(state, params, drivers, out):
                         x1 = x + 1 if x < last else last
                         # orphans reaching the age limit are paid until the birthday: half a year
                         paid = 0.5 if (b == ORPHAN and x1 >= orphan_limit) else 1.0
-                        outgo_b += paid * m * (1.0 - 0.5 * q)
+                        exit_q = q
+                        if b == WIDOW:
+                            # paid from the age condition (age at 1 January); remarriage and other exits
+                            if x < surv_min_age[g, s]:
+                                paid = 0.0
+                            exit_q = q + surv_exit[y, g] - q * surv_exit[y, g]
+                        outgo_b += paid * m * (1.0 - 0.5 * exit_q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
                             ev_sx[n_ev] = s * X + x
                             ev_dead[n_ev] = dp
                             ev_re[n_ev] = r / p
                             n_ev += 1
-                        keep = 1.0 - q
+                        keep = 1.0 - exit_q
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
                             continue
@@ -655,7 +678,7 @@ def _scheme_kernel(state, params, drivers, out):
                            awards_count_out, awards_amount_out, orphan_exits_out, y)
             # half a year of new awards in the year of award
             for b in range(B):
-                outgo_out[y, b, g] += 0.5 * awards_amount_out[y, b, g]
+                outgo_out[y, b, g] += 0.5 * (awards_amount_out[y, b, g] - (unpaid[g] if b == WIDOW else 0.0))
 
         # --- 7. end-of-year state: the work arrays become the state (no copy)
         P, addP = addP, P
@@ -679,11 +702,16 @@ scheme_kernel = njit(cache=True)(_scheme_kernel)
 
 @njit(cache=True)
 def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate, last,
-               addP, addM, awards_count_out, awards_amount_out, orphans):
+               addP, addM, awards_count_out, awards_amount_out, orphans, share, floor, min_age, unpaid):
     """Award widow(er)s' pensions for the first ``n_ev`` recorded deaths of group g in year y
     (``ev_dead`` deaths of sex and age ``ev_sx = s X + x`` with reference earnings ``ev_re``),
     in the order recorded, and count the orphans they leave (``orphans[g] += (children,
-    children x RE)``; awarded by :func:`_orphan_awards` once the group's deaths are known)."""
+    children x RE)``; awarded by :func:`_orphan_awards` once the group's deaths are known).
+
+    ``share`` of the surviving spouses meet the income conditions; each pension
+    is at least ``floor`` [currency/year]; a survivor younger than
+    ``min_age[g, sex]`` at 1 January is not paid in the year of award (the
+    amount is added to ``unpaid[g]``)."""
     X = married.shape[1]
     for e in range(n_ev):
         s = ev_sx[e] // X
@@ -691,14 +719,19 @@ def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children,
         dead = ev_dead[e]
         re = ev_re[e]
         other = 1 - s
-        w = dead * married[s, x]
+        w = dead * married[s, x] * share
         if w > 0.0:
             xa = x + spouse_gap[s, x] + 1
             if xa < 0:
                 xa = 0
             if xa > last:
                 xa = last
-            amt = w * widow_rate * re
+            if widow_rate * re < floor:
+                amt = w * floor
+            else:
+                amt = w * widow_rate * re  # (this order of products: the results without a floor unchanged)
+            if xa - 1 < min_age[g, other]:
+                unpaid[g] += amt
             addP[WIDOW, g, other, xa] += w
             addM[WIDOW, g, other, xa] += amt
             awards_count_out[y, WIDOW, g] += w

@@ -446,6 +446,11 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         deferral_share=_c(_per(sc, "deferral_share", years)), deferral_years=_c(_per(sc, "deferral_years", years)),
         late_increment=_c(_per(sc, "late_retirement_increment", years)),
         min_in_payment=_ci([sc.value("minimum_pension_in_payment")[g] == "in_payment" for g in groups]),
+        surv_share=_c(_per(sc, "survivor_eligible_share", years)),
+        surv_floor=_c(_per(sc, "survivor_minimum_ratio", years)),
+        surv_exit=_c(_per(sc, "survivor_exit_rate", years)),
+        surv_min_age=_c(np.stack([_scalar_per(sc, "survivor_min_age_male", groups),
+                                  _scalar_per(sc, "survivor_min_age_female", groups)], axis=1)),
         closed_from=Y, closed_keep_members=1,  # never closed (liabilities at a date close a copy)
     )
     earnings = EarningsPlan(

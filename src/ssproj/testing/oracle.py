@@ -153,23 +153,35 @@ def _retirement_numpy(x1, last, pa, window, early_rate, reduction, deferral, def
 
 
 def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan_rate, orphan_limit,
-                     addP, addM, awards_count, awards_amount, orphan_exits):
+                     addP, addM, awards_count, awards_amount, orphan_exits, share=None, floor=None, min_age=None):
     """Widow(er)s' and orphans' awards for deaths ``dead`` (K, G, S, X) with reference earnings ``re``.
 
     Adds into ``addP, addM`` (B, G, S, X) and the year's ``awards_count,
     awards_amount`` (B, G) and ``orphan_exits`` (G,), as the kernel's
-    ``_survivors`` does for each dying cell.
+    ``_survivors`` does for each dying cell. ``share`` (G,) of the spouses
+    qualify, each widow(er)'s pension is at least ``floor`` (G,)
+    [currency/year]; returns the amounts (G,) awarded to survivors younger
+    than ``min_age`` (G, S) at 1 January (not paid in the year of award).
     """
     G, S, X = dead.shape[1:]
     last = X - 1
     # widow(er)s: to the other sex, at the deceased's age + gap + 1 (age at the year end)
-    w = dead * married
+    g4 = (None, slice(None), None, None)
+    w = dead * married * (1.0 if share is None else np.asarray(share)[g4])
     w = np.where(w > 0.0, w, 0.0)
-    amt = (w * widow_rate * re).sum(axis=0)
+    amt = w * widow_rate * re
+    if floor is not None:
+        lo = np.asarray(floor)[g4]
+        amt = np.where(widow_rate * re < lo, w * lo, amt)
+    amt = amt.sum(axis=0)                                                      # (G, S, X) by deceased
     w = w.sum(axis=0)
     xa = np.clip(np.arange(X) + spouse_gap + 1, 0, last)                      # (S, X)
     other = (S - 1 - np.arange(S))[None, :, None]
     gidx = np.arange(G)[:, None, None]
+    unpaid = np.zeros(G)
+    if min_age is not None:
+        young = (xa[None] - 1) < np.asarray(min_age)[:, ::-1][:, :, None]   # survivor of the other sex
+        unpaid = np.where(young, amt, 0.0).sum(axis=(1, 2))
     np.add.at(addP[_WIDOW], (gidx, other, xa[None]), w)
     np.add.at(addM[_WIDOW], (gidx, other, xa[None]), amt)
     awards_count[_WIDOW] += w.sum(axis=(1, 2))
@@ -186,6 +198,7 @@ def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan
         awards_count[_ORPHAN] += k_g
         awards_amount[_ORPHAN] += kre_g * orphan_rate
         orphan_exits += k_g / orphan_limit
+    return unpaid
 
 
 def scheme_numpy(
@@ -199,6 +212,7 @@ def scheme_numpy(
     married, spouse_gap, children, indexation,
     early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
     closed_from=None, closed_keep_members=1, min_in_payment=None,
+    surv_share=None, surv_floor=None, surv_exit=None, surv_min_age=None,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -228,6 +242,12 @@ early_reduction, deferral_share, deferral_years, late_increment
         Same as for ``scheme_kernel``, same shapes and units.
         ``orphan_limit`` must not exceed X (the kernel would write out of
         its arrays).
+    surv_share, surv_floor, surv_exit : ndarray, shape (Y, G), optional
+        Survivors' conditions of ``scheme_kernel`` (share of spouses who
+        qualify, lowest widow(er)'s pension / minimum pension, exits other
+        than death); None: every spouse, no minimum, no exit.
+    surv_min_age : ndarray, shape (G, S), optional
+        Age from which a widow(er)'s pension is paid; None: any age.
     min_in_payment : ndarray of int, shape (G,), optional
         1 where old-age and invalidity pensions in payment are raised to
         the year's minimum pension after indexation; None: nowhere.
@@ -284,6 +304,11 @@ early_reduction, deferral_share, deferral_years, late_increment
     n = np.arange(NS)
     n_up = np.minimum(n + 1, NS - 1)                       # service after a year's credit
     orphan_leaves = x1 >= orphan_limit                     # (X,)
+
+    def surv_args(y):  # the survivors' conditions of year y for _survivors_numpy
+        return (None if surv_share is None else np.asarray(surv_share)[y],
+                None if surv_floor is None else np.asarray(surv_floor)[y] * min_pension[y],
+                surv_min_age)
     g4 = (slice(None), None, None, None)                   # (G,) -> (G, 1, 1, 1)
 
     for y in range(Y + 1):
@@ -382,8 +407,9 @@ early_reduction, deferral_share, deferral_years, late_increment
         surv_ok = (n[None, :] >= surv_min_service[y][:, None])[:, None, None, :]
         dead_elig = np.where(surv_ok, dead, 0.0).sum(axis=3)                    # (G, S, X)
         dead_elig = np.where(dead_elig > 0.0, dead_elig, 0.0)
-        _survivors_numpy(dead_elig[None], re[None], married, spouse_gap, children, widow_rate[y],
-                         orphan_rate[y], orphan_limit, addP, addM, awards_count, awards_amount, exits)
+        unpaid = _survivors_numpy(dead_elig[None], re[None], married, spouse_gap, children, widow_rate[y],
+                                  orphan_rate[y], orphan_limit, addP, addM, awards_count, awards_amount, exits,
+                                  *surv_args(y))
 
         # --- 4. ageing, service credit and retirement
         end_a = a3 + dr
@@ -433,14 +459,20 @@ early_reduction, deferral_share, deferral_years, late_increment
         out["pensioner_deaths"][y] = dp.sum(axis=(0, 2, 3))
         paid = np.ones_like(M)
         paid[_ORPHAN][..., orphan_leaves] = 0.5   # orphans reaching the limit: until the birthday
-        out["outgo"][y] = np.where(live, paid * M * (1.0 - 0.5 * q), 0.0).sum(axis=(2, 3))
+        exit_q = np.broadcast_to(q, M.shape).copy()                          # (B, G, S, X)
+        if surv_min_age is not None:
+            paid[_WIDOW] = np.where(ages[None, None, :] < np.asarray(surv_min_age)[:, :, None], 0.0, 1.0)
+        if surv_exit is not None:
+            rho = np.asarray(surv_exit)[y][:, None, None]
+            exit_q[_WIDOW] = q + rho - q * rho
+        out["outgo"][y] = np.where(live, paid * M * (1.0 - 0.5 * exit_q), 0.0).sum(axis=(2, 3))
         own = slice(_OLD_AGE, _INVALIDITY + 1)
         with_surv = (dp[own] > 0.0) & (P[own] > 0.0)
         avg_re = np.divide(R[own], P[own], out=np.zeros_like(R[own]), where=with_surv)
-        _survivors_numpy(np.where(with_surv, dp[own], 0.0), avg_re, married, spouse_gap, children,
-                         widow_rate[y], orphan_rate[y], orphan_limit, addP, addM, awards_count,
-                         awards_amount, exits)
-        keep = 1.0 - q
+        unpaid = unpaid + _survivors_numpy(np.where(with_surv, dp[own], 0.0), avg_re, married, spouse_gap,
+                                           children, widow_rate[y], orphan_rate[y], orphan_limit, addP, addM,
+                                           awards_count, awards_amount, exits, *surv_args(y))
+        keep = 1.0 - exit_q
         kP = np.where(live, P * keep, 0.0)
         kM = np.where(live, M * keep, 0.0)
         kR = np.where(live, R * keep, 0.0)
@@ -451,6 +483,7 @@ early_reduction, deferral_share, deferral_years, late_increment
         addM += _age_up(kM)
         addR += _age_up(kR)
         out["outgo"][y] += 0.5 * awards_amount
+        out["outgo"][y][_WIDOW] -= 0.5 * unpaid
 
         # --- 7. end-of-year state
         P, M, R = addP, addM, addR
