@@ -149,7 +149,8 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
         lump_months=per(1.5), ref_earnings=ref_earnings, surv_min_service=per(5),
         widow_rate=np.full(Y, 0.5), orphan_rate=np.full(Y, 0.2), orphan_limit=18, closed_from=Y, closed_keep_members=1,
         min_in_payment=np.zeros(G, np.int64), surv_share=np.ones((Y, G)), surv_floor=np.zeros((Y, G)),
-        surv_exit=np.zeros((Y, G)), surv_min_age=np.zeros((G, 2)),
+        surv_exit=np.zeros((Y, G)), surv_min_age=np.zeros((G, 2)), inval_convert=np.zeros(G, np.int64),
+        inval_recovery=np.zeros((Y, G)),
         married=married, spouse_gap=spouse_gap, children=children, indexation=np.full(Y, 0.03),
         # early retirement up to 3 years before the pensionable age (20% take it, -5% a year early);
         # 10% defer by 2 years (+5% a year late)

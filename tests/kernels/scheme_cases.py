@@ -53,7 +53,7 @@ def inputs(G=1, Y=3):
         ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
         orphan_rate=f(0.2, Y), orphan_limit=18, closed_from=Y, closed_keep_members=1,
         min_in_payment=np.zeros(G, np.int64), surv_share=f(1.0, Y, G), surv_floor=z(Y, G), surv_exit=z(Y, G),
-        surv_min_age=z(G, 2), married=z(2, X),
+        surv_min_age=z(G, 2), inval_convert=np.zeros(G, np.int64), inval_recovery=z(Y, G), married=z(2, X),
         spouse_gap=np.zeros((2, X), np.int64),
         children=z(2, X), indexation=z(Y),
         early_window=z(Y, G), early_rate=z(Y, G), early_reduction=z(Y, G), deferral_share=z(Y, G),

@@ -250,3 +250,31 @@ def test_a_young_widow_is_paid_from_the_age_condition():
     np.testing.assert_array_equal(paid[:15], 0.0)        # ages 40..54 at 1 January
     np.testing.assert_allclose(paid[15:], 1200.0, rtol=1e-15)
     assert out["pensioners"][-1, WIDOW, 0, 1].sum() == 1.0   # she keeps her right meanwhile
+
+
+def test_invalidity_conversion_and_recovery_equal_the_reference():
+    inp = random_inputs(11, G=2, Y=4)
+    inp["inval_convert"] = np.array([1, 0], dtype=np.int64)
+    inp["inval_recovery"] = np.full_like(inp["inval_recovery"], 0.03)
+    out = assert_same(inp)
+    base = run_kernel(random_inputs(11, G=2, Y=4))[0]
+    assert out["outgo"][:, INVALIDITY].sum() < base["outgo"][:, INVALIDITY].sum()
+
+
+def test_an_invalidity_pension_becomes_old_age_at_the_pensionable_age():
+    """By hand: an invalidity pensioner aged 57, pension 1,000, pensionable age 60, no deaths, no indexation:
+    converted at the birthday reaching 60 (age 59 at 1 January, 60 at the year end); the outgo is the same."""
+    inp = inputs(G=1, Y=5)
+    inp["P"][INVALIDITY, 0, 0, 57] = 1.0
+    inp["M"][INVALIDITY, 0, 0, 57] = 1000.0
+    inp["R"][INVALIDITY, 0, 0, 57] = 2000.0
+    inp["pensionable_age"][:] = 60.0
+    kept = run_kernel({k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in inp.items()})[0]
+    inp["inval_convert"] = np.array([1], dtype=np.int64)
+    conv = run_kernel(inp)[0]
+    np.testing.assert_array_equal(conv["outgo"].sum(axis=1), kept["outgo"].sum(axis=1))
+    # start of each year: ages 57, 58, 59 invalidity; from the start of year 3 (age 60) old age
+    np.testing.assert_array_equal(conv["pensioners"][:3, INVALIDITY].sum(axis=(1, 2, 3)), 1.0)
+    np.testing.assert_array_equal(conv["pensioners"][3:, OLD_AGE, 0, 0, 60:].sum(axis=1), 1.0)
+    assert conv["pensioners"][3:, INVALIDITY].sum() == 0.0 and kept["pensioners"][3:, OLD_AGE].sum() == 0.0
+    assert conv["awards_count"].sum() == 0.0   # a conversion is not a new pension

@@ -172,6 +172,8 @@ class SchemeParams(NamedTuple):
     surv_floor: np.ndarray  #: (Y,G) lowest widow(er)'s pension / minimum pension [1]
     surv_exit: np.ndarray  #: (Y,G) exits of widow(er)s' pensions other than death (remarriage) [1/year]
     surv_min_age: np.ndarray  #: (G,S) age from which a widow(er)'s pension is paid, by survivor's sex [years]
+    inval_convert: np.ndarray  #: (G,) int: 1 if invalidity pensions become old-age pensions at the pensionable age
+    inval_recovery: np.ndarray  #: (Y,G) yearly rate at which invalidity pensions end on recovery [1/year]
     closed_from: int  #: year index at whose start the scheme closes (members stop; Y or more: never) [1]
     closed_keep_members: int  #: at the closure, 1: the members become inactive (keep their rights); 0: they leave
 
@@ -253,6 +255,10 @@ def _scheme_kernel(state, params, drivers, out):
       widow(er)s' pensions other than death (remarriage) [1/year];
       ``surv_min_age`` (G,S) age from which a widow(er)'s pension is paid,
       by the survivor's sex [years].
+    * ``inval_convert`` (G,) int: 1 if invalidity pensions in payment
+      become old-age pensions (same amount) at the birthday reaching the
+      pensionable age; ``inval_recovery`` (Y,G) yearly rate at which
+      invalidity pensions end on recovery [1/year].
     * ``min_in_payment`` (G,) int: 1 if, at each 1 January after
       indexation, old-age and invalidity pensions in payment are raised to
       the year's ``min_pension`` (on the cell's average amount).
@@ -305,6 +311,8 @@ def _scheme_kernel(state, params, drivers, out):
     surv_floor = params.surv_floor
     surv_exit = params.surv_exit
     surv_min_age = params.surv_min_age
+    inval_convert = params.inval_convert
+    inval_recovery = params.inval_recovery
     unpaid = np.zeros(A.shape[0])  # (G,): widow(er)s' pensions awarded in the year and not yet payable
     married = params.married
     spouse_gap = params.spouse_gap
@@ -657,6 +665,8 @@ def _scheme_kernel(state, params, drivers, out):
                             if x < surv_min_age[g, s]:
                                 paid = 0.0
                             exit_q = q + surv_exit[y, g] - q * surv_exit[y, g]
+                        elif b == INVALIDITY:  # recovery ends the pension (half a year paid)
+                            exit_q = q + inval_recovery[y, g] - q * inval_recovery[y, g]
                         outgo_b += paid * m * (1.0 - 0.5 * exit_q)
                         if b <= INVALIDITY and dp > 0.0 and p > 0.0:
                             ev_sx[n_ev] = s * X + x
@@ -667,10 +677,14 @@ def _scheme_kernel(state, params, drivers, out):
                         if b == ORPHAN and x1 >= orphan_limit:
                             orphan_exits_out[y, g] += p * keep
                             continue
-                        # (P, M, R are replaced by addP, addM, addR at the year end)
-                        addP[b, g, s, x1] += p * keep
-                        addM[b, g, s, x1] += m * keep
-                        addR[b, g, s, x1] += r * keep
+                        # (P, M, R are replaced by addP, addM, addR at the year end); an invalidity pension
+                        # becomes an old-age pension, same amount, at the birthday reaching the pensionable age
+                        bt = b
+                        if b == INVALIDITY and inval_convert[g] == 1 and x1 >= pensionable_age[y, g, s]:
+                            bt = OLD_AGE
+                        addP[bt, g, s, x1] += p * keep
+                        addM[bt, g, s, x1] += m * keep
+                        addR[bt, g, s, x1] += r * keep
                 outgo_out[y, b, g] += outgo_b
             pensioner_deaths_out[y, g] += pdeaths
             # orphans' pensions of the year's deaths

@@ -449,6 +449,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         surv_share=_c(_per(sc, "survivor_eligible_share", years)),
         surv_floor=_c(_per(sc, "survivor_minimum_ratio", years)),
         surv_exit=_c(_per(sc, "survivor_exit_rate", years)),
+        inval_convert=_ci([sc.value("invalidity_conversion")[g] == "old_age" for g in groups]),
+        inval_recovery=_c(_per(sc, "invalidity_recovery_rate", years)),
         surv_min_age=_c(np.stack([_scalar_per(sc, "survivor_min_age_male", groups),
                                   _scalar_per(sc, "survivor_min_age_female", groups)], axis=1)),
         closed_from=Y, closed_keep_members=1,  # never closed (liabilities at a date close a copy)

@@ -212,7 +212,7 @@ def scheme_numpy(
     married, spouse_gap, children, indexation,
     early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
     closed_from=None, closed_keep_members=1, min_in_payment=None,
-    surv_share=None, surv_floor=None, surv_exit=None, surv_min_age=None,
+    surv_share=None, surv_floor=None, surv_exit=None, surv_min_age=None, inval_convert=None, inval_recovery=None,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -248,6 +248,11 @@ early_reduction, deferral_share, deferral_years, late_increment
         than death); None: every spouse, no minimum, no exit.
     surv_min_age : ndarray, shape (G, S), optional
         Age from which a widow(er)'s pension is paid; None: any age.
+    inval_convert : ndarray of int, shape (G,), optional
+        1 where invalidity pensions become old-age pensions at the
+        pensionable age; None: never.
+    inval_recovery : ndarray, shape (Y, G), optional
+        Yearly rate at which invalidity pensions end on recovery; None: 0.
     min_in_payment : ndarray of int, shape (G,), optional
         1 where old-age and invalidity pensions in payment are raised to
         the year's minimum pension after indexation; None: nowhere.
@@ -465,6 +470,9 @@ early_reduction, deferral_share, deferral_years, late_increment
         if surv_exit is not None:
             rho = np.asarray(surv_exit)[y][:, None, None]
             exit_q[_WIDOW] = q + rho - q * rho
+        if inval_recovery is not None:
+            rec = np.asarray(inval_recovery)[y][:, None, None]
+            exit_q[_INVALIDITY] = q + rec - q * rec
         out["outgo"][y] = np.where(live, paid * M * (1.0 - 0.5 * exit_q), 0.0).sum(axis=(2, 3))
         own = slice(_OLD_AGE, _INVALIDITY + 1)
         with_surv = (dp[own] > 0.0) & (P[own] > 0.0)
@@ -479,6 +487,12 @@ early_reduction, deferral_share, deferral_years, late_increment
         exits += kP[_ORPHAN][..., orphan_leaves].sum(axis=(1, 2))
         for arr in (kP, kM, kR):
             arr[_ORPHAN][..., orphan_leaves] = 0.0
+        if inval_convert is not None:  # invalidity -> old age at the birthday reaching the pensionable age
+            conv = ((np.asarray(inval_convert) == 1)[:, None, None]
+                    & (x1[None, None, :] >= pensionable_age[y][:, :, None]))          # (G, S, X)
+            for arr in (kP, kM, kR):
+                arr[_OLD_AGE] += np.where(conv, arr[_INVALIDITY], 0.0)
+                arr[_INVALIDITY] = np.where(conv, 0.0, arr[_INVALIDITY])
         addP += _age_up(kP)
         addM += _age_up(kM)
         addR += _age_up(kR)
