@@ -6,6 +6,7 @@ rule can move, and the liability of the pensioners of the valuation date
 recomputed from annuity values built here from the documented mortality,
 indexation and payment conventions (docs/methods/scheme.md).
 """
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,7 @@ def test_liability_of_the_pensioners_equals_annuity_values_computed_here(lao):
     sum over cells of amount x indexed, mortality-weighted, discounted annuity built from the documented rules."""
     plan = compile_scenario(lao)
     runs = closed_runs(plan, parts=("pensioners",))
-    sp, res, _ = runs["pensioners"]
+    sp, res = runs["pensioners"]
     p = ssproj.project(lao)
     ds = p.dataset
     years = sp.years
@@ -304,7 +305,13 @@ def test_state_paid_blocks_by_award_period_and_type(lao):
         lao.with_changes({"state_paid_awarded_share": {"public": 1.0}, "state_paid_awarded_from": {"public": 2020}})
 
 
-def test_state_paid_types_without_a_share_are_refused(lao):
-    with pytest.raises(ssproj.ScenarioError, match=r"state_paid_types.public = 'old_age' acts only with a "
-                                                   r"state-paid share for group 'public'"):
+def test_state_paid_types_without_a_share_are_named(lao):
+    from ssproj.scenario.checks import NoEffectWarning
+
+    with pytest.warns(NoEffectWarning, match=r"state_paid_types for 'public' has no effect: it acts only when "
+                                             r"state_paid_base_pensions or state_paid_awarded_share or "
+                                             r"state_paid_pension_share > 0"):
         lao.with_changes({"state_paid_types": {"public": "old_age"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoEffectWarning)
+        lao.with_changes({"state_paid_types": {"public": "old_age"}, "state_paid_pension_share": {"public": 0.5}})

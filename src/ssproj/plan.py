@@ -495,15 +495,13 @@ def closed_runs(plan: ProjectionPlan, parts=CLOSED_GROUPS) -> dict:
     Returns
     -------
     dict
-        part -> ``(SchemePlan, PathOutputs, finance dict)`` (:func:`ssproj.finance.flows.finance` of the run).
+        part -> ``(SchemePlan, PathOutputs)``.
     """
     sp, econ = scheme_and_economy(plan)
     out = {}
     for part in parts:
         closed = closed_plan(sp, part)
-        res = run_scheme(closed, plan.demography, econ)
-        fin = finance(closed, res.insured_earnings, res.long_term_benefits, res.members_mid, econ["investment_return"])
-        out[part] = (closed, res, fin)
+        out[part] = (closed, run_scheme(closed, plan.demography, econ))
     return out
 
 

@@ -16,7 +16,7 @@ import xarray as xr
 
 from ssproj import variables as _variables
 from ssproj.finance import indicators as ind
-from ssproj.finance.flows import state_paid_pensions
+from ssproj.finance.flows import finance, state_paid_pensions
 from ssproj.finance.summary import (
     SCHEME_SUMMARY_COLUMNS,
     STRATEGY_SUMMARY_COLUMNS,
@@ -355,7 +355,7 @@ class Projection:
         if years is not None:
             return self._liabilities_at(plan, years)
         runs = closed_runs(plan)
-        sp = runs["pensioners"][0]
+        sp, econ = scheme_and_economy(plan)
         lt = sp.lt_fund
         years = sp.years
         i = ds["investment_return"].sel(year=years).to_numpy()
@@ -366,22 +366,22 @@ class Projection:
         def pv(flow):  # (Y, ...) -> (...)
             return np.tensordot(v, flow, axes=(0, 0))
 
-        econ = scheme_and_economy(plan)[1]
-
         def benefits(part):  # (Y, G) pensions and lump sums charged to the fund, and pensions the state pays
-            closed, res = runs[part][0], runs[part][1]
+            closed, res = runs[part]
             pensions = res.scheme.benefit_outgo                                           # (Y, B, G)
             blocks = state_paid_blocks(closed, pensions, lambda p: run_scheme(p, plan.demography, econ)
                                        .scheme.benefit_outgo)
             state = state_paid_pensions(closed, pensions, *blocks).sum(axis=1)
             return pensions.sum(axis=1) + res.scheme.lump_sums - state, state
 
-        rows = {f"adl_{part}": pv(benefits(part)[0]) for part in ("pensioners", "actives", "inactives")}
-        rows["accrued_to_date_liability"] = sum(rows[f"adl_{p}"] for p in ("pensioners", "actives", "inactives"))
-        rows["adl_state_paid"] = sum(pv(benefits(p)[1]) for p in ("pensioners", "actives", "inactives"))
+        flows = {part: benefits(part) for part in ("pensioners", "actives", "inactives")}  # (fund's, state's)
+        rows = {f"adl_{part}": pv(fund) for part, (fund, _) in flows.items()}
+        rows["accrued_to_date_liability"] = sum(rows[f"adl_{p}"] for p in flows)
+        rows["adl_state_paid"] = sum(pv(state) for _, state in flows.values())
         rows["pv_closed_group_benefits"] = pv(benefits("closed_group")[0])
-        contrib_g = (runs["closed_group"][2]["contributions"].sum(axis=1)                      # (Y, G)
-                     * sp.long_term_share * (1.0 - a)[:, None])
+        closed_group, res = runs["closed_group"]
+        fin = finance(closed_group, res.insured_earnings, res.long_term_benefits, res.members_mid, i)
+        contrib_g = fin["contributions"].sum(axis=1) * sp.long_term_share * (1.0 - a)[:, None]  # (Y, G)
         rows["pv_closed_group_contributions"] = pv(contrib_g)
         nan_g = np.full(len(groups), np.nan)
         opening = float(sp.opening_reserve[lt])
@@ -517,7 +517,7 @@ class Projection:
                 pensions = d["benefit_outgo_by_type"].sum("benefit").to_numpy() + d["lump_sums"].to_numpy()
                 short = np.divide(branch * ie, earnings_all, out=np.zeros_like(ie), where=earnings_all > 0)
                 cy = d["contributors"].sum(("sex", "age")).to_numpy()
-                lt_contrib = contrib * self._long_term_share(g, years)
+                lt_contrib = contrib * d["long_term_share"].to_numpy()
                 row.update({
                     "contributor_years": float(cy.sum()),
                     "pv_contributions": pv(contrib),
@@ -569,22 +569,6 @@ class Projection:
                                 **{f"old_age_coverage_{y}": "old-age pensioners per person above the lowest "
                                                             "pensionable age" for y in milestones}}
         return frame
-
-    def _long_term_share(self, group: str, years) -> np.ndarray:
-        """Share of a group's contributions going to the long-term (pension) fund, by year.
-
-        From the compiled scenario when the projection has it; otherwise (read
-        from a file) the pension fund's share of all contributions of the
-        year, which is the group's when every group sends the same share.
-        """
-        if self.scenario is not None:
-            sp, _ = scheme_and_economy(compile_scenario(self.scenario))
-            return sp.long_term_share[np.isin(sp.years, years), list(sp.groups).index(group)]
-        ds = self.dataset
-        sel = {"year": years}
-        total = ds["contributions"].sel(sel).sum(("payer", "group")).to_numpy()
-        to_lt = ds["contribution_income_by_fund"].sel(year=years, fund=str(ds["fund"].values[0])).to_numpy()
-        return np.divide(to_lt, total, out=np.zeros_like(total), where=total > 0)
 
     def _liabilities_at(self, plan, years) -> pd.DataFrame:
         """:meth:`liabilities` at 31 December of each of `years` (see there)."""

@@ -307,46 +307,38 @@ class Comparison:
               reference). [contributor-years]
             - ``pensioners``: pensions in payment of every type at each
               milestone. [persons at 31 December]
-            - ``contribution_income``, ``benefit_outgo`` and
-              ``total_outgo`` (cost to the fund: benefits and
-              administrative costs) at each milestone. [currency/year]
-            - ``state_contributions`` (cost to the state: contributions
-              with payer ``state`` and state-paid costs of coverage
-              channels) at each milestone. [currency/year]
-            - ``cost_to_fund``, ``cost_to_state``: total outgo and state
-              contributions summed over :attr:`scheme_years`, nominal,
-              undiscounted. [currency]
-            - ``cost_per_person_covered``:
-              :math:`\\sum_t [(X^s_t - X^r_t) + (G^s_t - G^r_t)] / \\sum_t (N^s_t - N^r_t)`,
-              with X total outgo, G state contributions, N insured at 31
-              December (each counted as one person-year), s the scenario,
-              r the reference, t over :attr:`scheme_years`; nominal,
-              undiscounted; NaN for the reference and whenever the
-              insured person-years added are exactly 0. [currency per
-              additional insured person-year]
-            - ``pv_old_age_pension_outgo_difference``: present value at 1
-              January of the first common scheme year (31 December of
-              the valuation year) of old-age pensions paid in the
-              scenario minus those paid in the reference over
-              :attr:`scheme_years`, discounted at the reference's
-              projected investment return with the mid-year convention of
-              :mod:`ssproj.finance.indicators`:
-              :math:`\\sum_t (B^s_t - B^r_t) v_t (1 + i_t/2)`. It stands
-              in for the liabilities created until ssproj projects an
-              accrued-to-date liability: it counts pensions paid within
-              the horizon only, and not lump sums, invalidity or
-              survivors' pensions. 0 for the reference. [currency]
-            - ``reserve_end`` (all funds) at each milestone. [currency at
-              31 December]
-            - ``reserve_ratio`` at each milestone. [years of outgo]
-            - ``depletion_year``: first year the combined reserve is <= 0,
-              NaN if never. [calendar year]
-            - ``payg_cost_rate`` at each milestone. [share of insured
-              earnings]
+            - ``contribution_income``, ``benefit_outgo`` (scheduled) and
+              ``total_outgo`` (paid) of the headline (pension) fund,
+              ``state_transfer``, ``state_paid_pensions`` and
+              ``state_contributions`` (contributions with payer
+              ``state``) at each milestone. [currency/year]
+            - ``cost_to_fund``, ``cost_to_state`` (and
+              ``cost_to_state_share_of_gdp``), ``cost_per_person_covered``,
+              ``pv_old_age_pension_outgo_difference``: present values at 1
+              January of the first common scheme year, every scenario at
+              the reference's projected return (mid-year flows), over
+              :attr:`scheme_years`; the state's money counts its
+              contributions, deficit transfers, the pensions it pays and
+              the channels' state costs other than subsidised
+              contributions, once each; ``cost_per_person_covered``
+              divides the additional cost by the additional insured
+              person-years, both discounted (NaN for the reference and
+              when no person-year is added). [currency, currency per
+              person-year, share of the PV of the reference's GDP]
+            - ``reserve_end``, ``reserve_ratio``,
+              ``share_of_benefits_payable``, ``financing_gap_share_of_gdp``
+              and ``payg_cost_rate`` of the headline fund at each
+              milestone; ``depletion_year``: first year its reserve under
+              the scheduled flows is <= 0, NaN if never.
             - ``gap_50``, ``gap_75``: general average premium over 50 and
               75 scheme years (:meth:`ssproj.Projection.indicators`); NaN
               when the projection has fewer scheme years. [share of
               insured earnings]
+            - ``pv_shortfall_<n>_share_of_gdp``,
+              ``pv_state_transfers_<n>_share_of_gdp`` for n = 50, 75: the
+              headline fund's shortfall and the state's transfers in
+              present value at the reference's return, over the PV of the
+              reference's GDP. [1]
 
             A value is NaN where it does not exist: a milestone outside a
             projection's years or before its first scheme year, or a

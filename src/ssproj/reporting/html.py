@@ -147,7 +147,8 @@ def _indicator_table(p):
         else:
             text = f"{value:.0f}" if unit == "calendar year" else f"{value:.4f}"
         rows.append([(key, False), (unit, False), (text, True)])
-    return _table(["indicator", "unit", "value"], rows, "Long-range indicators, all funds together",
+    return _table(["indicator", "unit", "value"], rows,
+                  f"Long-range indicators of the {ind.attrs.get('fund', 'headline')} fund",
                   note="General average premium (gap), summarized rates and actuarial balance over n scheme "
                        "years; reserve ratio = reserve at 31 December / outgo of the year.")
 

@@ -175,7 +175,7 @@ def reserves_by_fund(result, ax=None, *, until=None):
     until : int, optional
         Last year shown (e.g. 2030 when a fund's later debt dwarfs the others).
 
-    Given a comparison: the reserve of all funds together, by scenario.
+    Given a comparison: the reserve of each scenario's headline (pension) fund.
     """
     kind, obj, items = _items(result)
     _require_scheme(items, "reserves_by_fund")
@@ -194,15 +194,22 @@ def reserves_by_fund(result, ax=None, *, until=None):
                 for fund in res["fund"].values:
                     ax.plot(years, res.sel(fund=fund), label=str(fund))
         ax.axhline(0.0, color="black", linewidth=0.6)
-        _title(ax, "Reserve at 31 December" + (", all funds" if kind == "comparison" else ", by fund"), kind, obj)
+        _title(ax, "Reserve at 31 December" + (f", {_headline(items)} fund" if kind == "comparison" else ", by fund"),
+               kind, obj)
         ax.set_ylabel(f"billion {currency} (nominal)".strip())
         _thousands(ax)
         ax.legend()
     return ax
 
 
+def _headline(items) -> str:
+    """The headline fund of the projections (the summary's finance columns are its), e.g. ``long_term``."""
+    names = {str(p.dataset.attrs.get("headline_fund", "")) for _, p in items} - {""}
+    return names.pop() if len(names) == 1 else "headline"
+
+
 def reserve_ratio(result, ax=None):
-    """Reserve ratio of all funds together: reserve at 31 December / outgo of the year, in years."""
+    """Reserve ratio of the headline (pension) fund: reserve at 31 December / outgo of the year, in years."""
     kind, obj, items = _items(result)
     _require_scheme(items, "reserve_ratio")
     with style_context():
@@ -210,16 +217,16 @@ def reserve_ratio(result, ax=None):
         for name, p in items:
             s = _scheme_summary(p)
             if s is not None:
-                ax.plot(s.index, s["reserve_ratio"], label=name if kind == "comparison" else "all funds")
+                ax.plot(s.index, s["reserve_ratio"], label=name if kind == "comparison" else f"{_headline(items)} fund")
         ax.axhline(0.0, color="black", linewidth=0.6)
-        _title(ax, "Reserve ratio, all funds", kind, obj)
+        _title(ax, f"Reserve ratio, {_headline(items)} fund", kind, obj)
         ax.set_ylabel("years of outgo")
         ax.legend()
     return ax
 
 
 def cost_rate(result, ax=None):
-    """PAYG cost rate (total outgo / insured earnings) against the average contribution rate, in %.
+    """The headline fund's PAYG cost rate against its average contribution rate, in % of insured earnings.
 
     Given a comparison: both for each scenario (cost rate solid, contribution rate dashed).
     """
@@ -236,7 +243,7 @@ def cost_rate(result, ax=None):
             ax.plot(s.index, 100 * s["payg_cost_rate"], color=color, label=f"{prefix}PAYG cost rate")
             ax.plot(s.index, 100 * s["average_contribution_rate"], color=color if kind == "comparison" else "C1",
                     linestyle="--", label=f"{prefix}average contribution rate")
-        _title(ax, "Cost and contribution rates, all funds", kind, obj)
+        _title(ax, f"Cost and contribution rates, {_headline(items)} fund", kind, obj)
         ax.set_ylabel("% of insured earnings")
         ax.set_ylim(bottom=0.0)
         ax.legend()
@@ -417,7 +424,7 @@ CHARTS = (
 
 #: Charts of a comparison report: (id, title, function, needs a scheme).
 COMPARISON_CHARTS = CHARTS[:2] + (
-    ("reserves", "Reserve of all funds", reserves_by_fund, True),
+    ("reserves", "Reserve of the headline (pension) fund", reserves_by_fund, True),
     CHARTS[3], CHARTS[4],
     ("members", "Contributors and pensioners, all groups", members, True),
     CHARTS[6],

@@ -653,23 +653,6 @@ def check_scheme(
             elif last.value < first.value:
                 problems.append(last.where.problem(
                     last.value, f"is before state_paid_awarded_from ({first.value}) for group {group!r}"))
-    # the types the state pays act only with a state-paid share of the group
-    shares = ("state_paid_base_pensions", "state_paid_awarded_share", "state_paid_pension_share")
-    if "state_paid_types" in per_resolved and not (set(shares) | {"state_paid_types"}) & skip \
-            and all(p in per_resolved for p in shares):
-        years = np.arange(start, end + 1)
-        for group, types in per_resolved["state_paid_types"].items():
-            if types.value == "all" or types.origin == "defaults":
-                continue
-            share_path = per_resolved["state_paid_pension_share"][group].value
-            path_values = (share_path.evaluate(years) if isinstance(share_path, TimePath)
-                           else np.full(years.shape, float(share_path)))
-            if not (per_resolved["state_paid_base_pensions"][group].value > 0
-                    or per_resolved["state_paid_awarded_share"][group].value > 0 or (path_values > 0).any()):
-                problems.append(types.where.problem(
-                    types.value, f"acts only with a state-paid share for group {group!r} (state_paid_base_pensions, "
-                                 "state_paid_awarded_share or state_paid_pension_share), and it has none: it cannot "
-                                 "change the result"))
     return problems
 
 
@@ -771,17 +754,23 @@ def no_effect_checks(
                     problems.append(stack[-1].where.problem(
                         MISSING, f"acts only for a {spec.per} with {req}: {' or '.join(wants)}, and {entity!r} has "
                                  f"{req}: {other.value}: it cannot change the result"))
-        if not spec.requires or not stack:
+        if not stack:
             continue
-        for req in spec.requires:
+
+        def never_positive(req: str, entity: str | None = entity) -> bool:
             other = per_resolved.get(req, {}).get(entity) if entity is not None else resolved.get(req)
-            if other is None:
-                continue
-            v = values(other)
-            if v is not None and not (v > 0).any():
-                at = stack[-1].where
-                notes.append(at.problem(
+            v = values(other) if other is not None else None
+            return v is not None and not (v > 0).any()
+
+        for req in spec.requires:
+            if never_positive(req):
+                notes.append(stack[-1].where.problem(
                     MISSING, f"{pname}{who} has no effect: it acts only when {req} > 0, and {req}{who} is 0 in every "
                              f"projection year {start}-{end} (set {req} too, or remove the change)"))
+        if spec.requires_any and all(never_positive(req) for req in spec.requires_any):
+            names = " or ".join(spec.requires_any)
+            notes.append(stack[-1].where.problem(
+                MISSING, f"{pname}{who} has no effect: it acts only when {names} > 0, and each is 0 in every "
+                         f"projection year {start}-{end} (set one of them too, or remove the change)"))
     return problems, notes
 

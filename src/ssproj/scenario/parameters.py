@@ -78,6 +78,7 @@ _SPEC_KEYS = (
     "choices",
     "per",
     "requires",
+    "requires_any",
     "applies_when",
     "default",
     "source",
@@ -179,6 +180,12 @@ class ParameterSpec:
         retirement reduction needs an early retirement window and rate). A
         scenario that changes this parameter while they are 0 throughout
         gets a :class:`ssproj.scenario.checks.NoEffectWarning`.
+    requires_any : tuple of str, default ()
+        Parameters of which at least one must be > 0 in some projection
+        year (for the same entity) for this one to act (e.g. the types of
+        pension the state pays act only with some state-paid share);
+        otherwise a change of it gets a
+        :class:`ssproj.scenario.checks.NoEffectWarning`.
     applies_when : tuple of (str, tuple of str), default ()
         String parameters of the same entity and the values one of which
         each must have for this one to act (e.g. the declared-income band
@@ -204,6 +211,7 @@ class ParameterSpec:
     confidence: str
     per: str | None = None
     requires: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
     applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     declared_in: str = field(default="ssproj defaults.yaml", compare=False, repr=False)
 
@@ -553,15 +561,16 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
             )
         )
 
-    requires: tuple[str, ...] = ()
-    if "requires" in entry:
-        raw_req = entry["requires"]
-        if not isinstance(raw_req, list) or not raw_req or not all(isinstance(r, str) for r in raw_req):
-            problems.append((where / "requires").problem(raw_req, "must be a non-empty list of parameter names"))
-        elif ptype not in ("timepath", "float", "int"):
-            problems.append((where / "requires").problem(MISSING, f"not allowed for type {ptype} (numbers only)"))
-        else:
-            requires = tuple(raw_req)
+    conditions: dict[str, tuple[str, ...]] = {"requires": (), "requires_any": ()}
+    for key in conditions:
+        if key in entry:
+            raw_req = entry[key]
+            if not isinstance(raw_req, list) or not raw_req or not all(isinstance(r, str) for r in raw_req):
+                problems.append((where / key).problem(raw_req, "must be a non-empty list of parameter names"))
+            elif ptype not in ("timepath", "float", "int", "str"):
+                problems.append((where / key).problem(MISSING, f"not allowed for type {ptype}"))
+            else:
+                conditions[key] = tuple(raw_req)
 
     applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if "applies_when" in entry:
@@ -595,7 +604,8 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         source=entry["source"].strip(),
         confidence=entry["confidence"],
         per=per,
-        requires=requires,
+        requires=conditions["requires"],
+        requires_any=conditions["requires_any"],
         applies_when=applies_when,
     )
     return spec, []
@@ -626,12 +636,13 @@ def _load_specs(path: Path) -> Mapping[str, ParameterSpec]:
                     list(wants),
                     f"is not a value of a string parameter declared {spec.per_text or 'globally'} like {name}",
                     did_you_mean(req, specs) if other is None else None))
-        for i, req in enumerate(spec.requires):
-            other = specs.get(req)
-            if other is None or other.per != spec.per or other.type not in ("timepath", "float", "int"):
-                problems.append(doc.where(name, "requires", i).problem(
-                    req, f"is not a numeric parameter declared {spec.per_text or 'globally'} like {name}",
-                    did_you_mean(req, specs) if other is None else None))
+        for key, reqs in (("requires", spec.requires), ("requires_any", spec.requires_any)):
+            for i, req in enumerate(reqs):
+                other = specs.get(req)
+                if other is None or other.per != spec.per or other.type not in ("timepath", "float", "int"):
+                    problems.append(doc.where(name, key, i).problem(
+                        req, f"is not a numeric parameter declared {spec.per_text or 'globally'} like {name}",
+                        did_you_mean(req, specs) if other is None else None))
         where = doc.where(name, "default")
         default, default_problems = spec.parse(doc.data[name]["default"], where, specs)
         if (
@@ -749,6 +760,9 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
             rows.append(("Default", default))
             if spec.type == "timepath":
                 rows.append(("Rules", f"between: `{spec.between}`; after: `{_inline_yaml(spec.after)}`"))
+            if spec.requires_any:
+                rows.append(("Acts only when", " or ".join(f"`{r}` > 0" for r in spec.requires_any)
+                             + " (otherwise a change of it gets a `NoEffectWarning`)"))
             if spec.requires:
                 rows.append(("Acts only when", " and ".join(f"`{r}` > 0" for r in spec.requires)
                              + " (otherwise a change of it gets a `NoEffectWarning`)"))

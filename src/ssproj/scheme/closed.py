@@ -38,39 +38,37 @@ __all__ = ["CLOSED_GROUPS", "closed_at", "closed_plan"]
 CLOSED_GROUPS: tuple[str, ...] = ("pensioners", "inactives", "actives", "closed_group")
 
 
-def closed_plan(plan: SchemePlan, part: str, groups=None) -> SchemePlan:
+def closed_plan(plan: SchemePlan, part: str) -> SchemePlan:
     """A copy of `plan` whose base-year population is only `part` (see the module's docstring).
 
     Parameters
     ----------
     plan : SchemePlan
     part : {"pensioners", "inactives", "actives", "closed_group"}
-    groups : sequence of bool, shape (G,), optional
-        Groups whose base-year population is kept (default: all).
 
     Returns
     -------
     SchemePlan
         New arrays where they differ; the others are shared with `plan`
-        (plans are never modified).
+        (plans are never modified). The parts are set in the base-year
+        state, so a variant can itself be closed at a later date
+        (:func:`closed_at`, as the state-paid blocks by award date do);
+        ``"pensioners"`` gives the same pensions as :func:`closed_at` at the
+        first scheme year with the members leaving (tested).
     """
     if part not in CLOSED_GROUPS:
         raise ValueError(f"part={part!r} is not one of {', '.join(map(repr, CLOSED_GROUPS))}")
     st = plan.state0
-    keep = np.ones(len(plan.groups), dtype=bool) if groups is None else np.asarray(groups, dtype=bool)
-    g_mask = keep[:, None, None, None].astype(np.float64)        # (G,1,1,1) on A, I
-    p_mask = keep[None, :, None, None].astype(np.float64)        # (1,G,1,1) on P, M, R
     zero_m = np.zeros_like(st.A)
     if part == "pensioners":
         a, i, p = zero_m, zero_m.copy(), 1.0
     elif part == "inactives":
-        a, i, p = zero_m, st.I * g_mask, 0.0
+        a, i, p = zero_m, st.I, 0.0
     elif part == "actives":
-        a, i, p = zero_m, st.A * g_mask, 0.0  # made inactive at the valuation date: no further accrual
+        a, i, p = zero_m, st.A, 0.0  # made inactive at the valuation date: no further accrual
     else:
-        a, i, p = st.A * g_mask, st.I * g_mask, 1.0
-    state0 = SchemeState(np.ascontiguousarray(a), np.ascontiguousarray(i), st.P * p * p_mask, st.M * p * p_mask,
-                         st.R * p * p_mask)
+        a, i, p = st.A, st.I, 1.0
+    state0 = SchemeState(np.ascontiguousarray(a), np.ascontiguousarray(i), st.P * p, st.M * p, st.R * p)
     earnings = plan.earnings._replace(target_weight=np.zeros_like(plan.earnings.target_weight))
     params = plan.params._replace(recruits=np.zeros_like(plan.params.recruits))
     if part != "closed_group":
