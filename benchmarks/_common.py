@@ -89,6 +89,8 @@ def kernel_tuples(inp: dict):
 
     ``inp`` maps each field name of the three NamedTuples to its array (extra
     keys are ignored); a missing field raises KeyError naming all of them.
+    The members' earnings records (the kernel's second argument) are
+    :func:`kernel_records`.
     """
     from ssproj.kernels.scheme import SchemeDrivers, SchemeParams, SchemeState
 
@@ -96,6 +98,16 @@ def kernel_tuples(inp: dict):
     if missing:
         raise KeyError(f"inputs lack the scheme kernel's fields {missing}")
     return tuple(t(**{f: inp[f] for f in t._fields}) for t in (SchemeState, SchemeParams, SchemeDrivers))
+
+
+def kernel_records(inp: dict):
+    """The members' earnings records (``MemberRecords``: ``WA, WI``) of the scheme kernel from a dict of its inputs."""
+    from ssproj.kernels.scheme import MemberRecords
+
+    missing = [f for f in MemberRecords._fields if f not in inp]
+    if missing:
+        raise KeyError(f"inputs lack the scheme kernel's records {missing}")
+    return MemberRecords(*(inp[f] for f in MemberRecords._fields))
 
 
 def oracle_args(inp: dict) -> list:
@@ -126,14 +138,19 @@ def readonly_fields(nt) -> list[str]:
 def scheme_inputs_of(sp, out) -> dict:
     """The scheme kernel's inputs of a compiled scheme (``SchemePlan``) and one run of it (``PathOutputs``).
 
-    State at the valuation date and parameters from the plan; the drivers
-    (coverage targets, death probabilities, pension limits, reference
-    earnings, indexation) as the engine computed them for the path. Copies
-    (writable, whatever the plan's arrays are).
+    State at the valuation date and parameters from the plan; the members'
+    earnings records at the valuation date (``WA, WI``, as ``run_path``
+    builds them from the path's ``record0``) and the drivers (coverage
+    targets, death probabilities, pension limits, insured earnings, shares
+    of the oldest year in the records, revaluation, indexation) as the
+    engine computed them for the path. Copies (writable, whatever the
+    plan's arrays are).
     """
+    from ssproj.kernels.engine import scheme_records
     from ssproj.kernels.scheme import SchemeDrivers
 
     inp = {k: np.array(v, copy=True) for k, v in sp.state0._asdict().items()}
+    inp.update({k: np.array(v, copy=True) for k, v in scheme_records(sp.state0, out.record0)._asdict().items()})
     inp.update({k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
                 for k, v in sp.params._asdict().items()})
     inp.update({k: np.array(getattr(out, k), copy=True) for k in SchemeDrivers._fields})
@@ -157,18 +174,29 @@ def lao_scheme_inputs(sc):
 
 
 class KernelRun:
-    """Repeated calls of a scheme kernel on the same inputs (state reset before each call).
+    """Repeated calls of a scheme kernel on the same inputs (state and records reset before each call).
 
     ``inp``: a dict of the kernel's inputs by field name, or the tuple
-    ``(SchemeState, SchemeParams, SchemeDrivers)`` itself (used as given:
-    e.g. a compiled plan's own, read-only, parameter arrays).
+    ``(SchemeState, MemberRecords, SchemeParams, SchemeDrivers)`` itself (used
+    as given: e.g. a compiled plan's own, read-only, parameter arrays), or
+    ``(SchemeState, SchemeParams, SchemeDrivers)``: then the members' records
+    are empty (zero reference earnings: the kernel does the same work, for
+    timings only). After a call, ``state`` and ``records`` hold the end state.
     """
 
     def __init__(self, inp, kernel):
-        from ssproj.kernels.scheme import empty_scheme_outputs
+        from ssproj.kernels.scheme import MemberRecords, empty_scheme_outputs
 
-        self.state0, self.params, self.drivers = kernel_tuples(inp) if isinstance(inp, dict) else inp
+        if isinstance(inp, dict):
+            self.state0, self.params, self.drivers = kernel_tuples(inp)
+            self.records0 = kernel_records(inp)
+        elif len(inp) == 4:
+            self.state0, self.records0, self.params, self.drivers = inp
+        else:
+            self.state0, self.params, self.drivers = inp
+            self.records0 = MemberRecords(np.zeros_like(self.state0.A), np.zeros_like(self.state0.I))
         self.state = type(self.state0)(*(a.copy() for a in self.state0))
+        self.records = type(self.records0)(*(a.copy() for a in self.records0))
         G, S, X, NS = self.state0.A.shape
         B = self.state0.P.shape[0]
         self.Y = self.drivers.target.shape[0]
@@ -178,12 +206,12 @@ class KernelRun:
 
     def reset(self):
         # the kernel projects its state in place (it zeroes its flows and writes every stock row itself)
-        for a, a0 in zip(self.state, self.state0, strict=True):
+        for a, a0 in zip(self.state + self.records, self.state0 + self.records0, strict=True):
             np.copyto(a, a0)
 
     def __call__(self):
         self.reset()
-        self.kernel(self.state, self.params, self.drivers, self.out)
+        self.kernel(self.state, self.records, self.params, self.drivers, self.out)
         return self.out
 
     def cells(self) -> tuple[int, int]:

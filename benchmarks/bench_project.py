@@ -41,6 +41,7 @@ from _common import (
     KernelRun,
     best_time,
     cores,
+    kernel_records,
     kernel_tuples,
     lao_scheme_inputs,
     mark,
@@ -100,7 +101,7 @@ def main(argv=None):
     # ---- the bare scheme kernel, on the plan's own parameter arrays (as the engine passes them)
     print("\nbare scheme kernel, the baseline's own inputs "
           f"({len(sp.groups)} groups x 2 sexes x 101 ages x {state0.A.shape[3]} service x {len(sp.years)} years):")
-    own = (state0, sp.params, drivers)
+    own = (state0, kernel_records(inp), sp.params, drivers)
     k_serial = KernelRun(own, scheme_kernel)
     k_serial()
     t_kernel = best_time(k_serial, args.repeat)

@@ -7,15 +7,17 @@ NumPy-vectorised reference of the same step
 (``ssproj.testing.oracle.scheme_numpy``) on inputs of the Lao baseline's
 size: 3 groups x 2 sexes x 101 ages x 51 service years, 77 years
 (2024-2100). The inputs are synthetic but realistic (members at ages
-15-100 with 0-45 years of service, pensioners of the four types, Gompertz
-mortality, a growing coverage target). Then the same on the Lao baseline's
+15-100 with 0-45 years of service and their earnings records, pensioners
+of the four types, Gompertz mortality, a growing coverage target; the last
+5 years, the career average and the best 10 years, revaluation, refunds).
+Then the same on the Lao baseline's
 own inputs (``compile_scenario`` and the drivers of one ``run_scheme``).
 The whole projection (``run_path``, ``ssproj.project``, command-line runs)
 is in ``bench_project.py``.
 
 Run:  python benchmarks/bench_scheme.py [--repeat N] [--synthetic-only]
 Prints the figures; it asserts nothing about timings (only that the
-kernels and the reference agree).
+kernels and the reference agree: outputs, end state and earnings records).
 """
 from __future__ import annotations
 
@@ -49,8 +51,16 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     """Kernel inputs of the Lao baseline's size, synthetic but realistic.
 
     Returns a dict keyed by the field names of the kernel's ``SchemeState``,
-    ``SchemeParams`` and ``SchemeDrivers`` (the same names as the NumPy
-    oracle's arguments). Money in LAK a year.
+    ``MemberRecords``, ``SchemeParams`` and ``SchemeDrivers`` (the same
+    names as the NumPy oracle's arguments). Money in LAK a year.
+
+    Earnings: the average wage (+4.5% a year) x a salary scale by age x a
+    group level. Group 0 counts the last 5 years, group 1 the career, group
+    2 the best 10 years; active records are revalued with wages (so the
+    revalued earnings of a cohort's past year are today's wage x the salary
+    scale at that age, which gives the exact share of the oldest year),
+    deferred ones with prices (3%). Groups 1 and 2 refund half the
+    short-service lapses (one month per year of service).
     """
     rng = np.random.default_rng(seed)
     ages = np.arange(X, dtype=float)
@@ -112,8 +122,28 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     inc = np.where((ages >= 15) & (ages < 65), 0.0003 * np.exp(0.05 * (ages - 15)), 0.0)
     sal = np.where(ages >= 15, 0.5 + 0.9 * (1 - np.exp(-(ages - 15).clip(0) / 18.0)), 0.0)
     wage = 24e6 * 1.045 ** years                                              # LAK a year, +4.5% a year
-    ref_earnings = wage[:, None, None, None] * sal[None, None, None, :] * np.ones((1, G, 2, 1))
-    ref_earnings *= np.array([1.2, 1.0, 0.7])[:G][None, :, None, None] if G <= 3 else 1.0
+    level = np.array([1.2, 1.0, 0.7])[:G] if G <= 3 else np.ones(G)
+    earnings = wage[:, None, None, None] * sal[None, None, None, :] * level[None, :, None, None] * np.ones((1, G, 2, 1))
+    record_years = np.array([5, NS - 1, 10] * G)[:G].astype(np.int64)
+    record_best = np.array([0, 0, 1] * G)[:G].astype(np.int64)
+    # past salary scale of a member aged x: sal_back[k, x] = sal(x - k) (0 before age 0)
+    sal_back = np.zeros((NS, X))
+    for k in range(NS):
+        sal_back[k, k:] = sal[: X - k]
+    drop_share = np.empty((Y, G, 2, X))
+    record0 = np.zeros((G, X, NS))            # a member's record at the valuation date
+    for g in range(G):
+        N = record_years[g]
+        full = sal_back[1: N + 1].sum(axis=0)                                     # (X,)
+        h = np.divide(sal_back[N], full, out=np.full(X, 1.0 / N), where=full > 0)
+        drop_share[:, g] = h[None, None, :]
+        cum = np.concatenate([np.zeros((1, X)), np.cumsum(sal_back[1:], axis=0)])  # years 1..n back
+        record0[g] = (24e6 / 1.045 * level[g] * cum[np.minimum(n, N)]).T          # wage of the last year
+    revaluation = np.empty((Y, G, 2))
+    revaluation[:, :, 0] = 0.045
+    revaluation[:, :, 1] = 0.03
+    WA = A * record0[:, None]
+    WI = I * record0[:, None]
 
     married = np.clip(np.where(ages >= 18, 0.85 * (1 - np.exp(-(ages - 18).clip(0) / 6.0)), 0.0)
                       - np.where(ages >= 60, 0.01 * (ages - 60), 0.0), 0.0, 1.0)
@@ -138,7 +168,7 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     pens_age[:, :, 0] = 60
     pens_age[:, :, 1] = np.minimum(55 + years // 4, 60)[:, None]        # women's age rising to 60
     return dict(
-        A=A, I=I, P=P, M=M, R=R,
+        A=A, I=I, P=P, M=M, R=R, WA=WA, WI=WI,
         target=target, recruits=np.zeros((Y, G, 2)), entry_dist=entry_dist, qx=qx,
         mortality_factor=np.array([0.9, 1.0, 1.1])[:G],
         density=per(0.85), lapse=per(0.04), reentry=per(0.10),
@@ -146,7 +176,10 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
         pensionable_age=pens_age, min_service=per(15), accrual=accrual, base_rate=base,
         full_service=full, short_reduction=red, service_cap=per(40), replacement_cap=cap,
         min_pension=wage[:, None] * 0.25 * np.ones((1, G)), max_pension=wage[:, None] * 3.0 * np.ones((1, G)),
-        lump_months=per(1.5), ref_earnings=ref_earnings, surv_min_service=per(5),
+        lump_months=per(1.5), earnings=earnings, drop_share=drop_share, revaluation=revaluation,
+        record_years=record_years, record_best=record_best,
+        refund_share=np.where(np.arange(G)[None, :] > 0, 0.5, 0.0) * np.ones((Y, 1)), refund_months=per(1.0),
+        surv_min_service=per(5),
         widow_rate=np.full(Y, 0.5), orphan_rate=np.full(Y, 0.2), orphan_limit=18, closed_from=Y, closed_keep_members=1,
         min_in_payment=np.zeros(G, np.int64), surv_share=np.ones((Y, G)), surv_floor=np.zeros((Y, G)),
         surv_exit=np.zeros((Y, G)), surv_min_age=np.zeros((G, 2)), inval_convert=np.zeros(G, np.int64),
@@ -169,8 +202,11 @@ def time_kernels_and_reference(label, inp, repeat, first_call=True):
     serial()
     first = time.perf_counter() - t0
     args = oracle_args(inp)
-    ref = oracle_outputs(scheme_numpy(*args))
-    worst = max_rel_diff(serial.out._asdict(), ref, RTOL)
+    ref, ref_end = scheme_numpy(*args, final_state=True)
+    worst = max_rel_diff(serial.out._asdict(), oracle_outputs(ref), RTOL)
+    end = serial.state._asdict() | serial.records._asdict()
+    worst = max(worst, max_rel_diff(end, dict(zip(end, ref_end, strict=True)), RTOL,
+                                    "kernel and reference (end state and records)"))
     t_reset = best_time(serial.reset, repeat)
     t_serial = best_time(serial, repeat)
     t_numpy = best_time(lambda: scheme_numpy(*args), max(3, repeat // 2))

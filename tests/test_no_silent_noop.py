@@ -42,6 +42,10 @@ CONDITIONS = {
     "deferral_years": {"deferral_share": 0.5},
     "deficit_floor_ratio": {"deficit_financing": "state_transfer"},
     "state_paid_types": {"state_paid_base_pensions": 1.0},
+    "earnings_revaluation_price_weight": {"earnings_revaluation": "mixed"},
+    "earnings_revaluation_rate": {"earnings_revaluation": "fixed"},
+    "deferred_revaluation_price_weight": {"deferred_revaluation": "mixed"},
+    "deferred_revaluation_rate": {"deferred_revaluation": "fixed"},
 }
 
 #: Values to try where a generic change would not act (a cap far above what binds, a share set with others).
@@ -63,6 +67,9 @@ VALUES = {
     "survivor_minimum_ratio": 1.0,
     "invalidity_recovery_rate": 0.05,
     "state_paid_awarded_to": 2040,
+    "earnings_revaluation_rate": 0.03,
+    "deferred_revaluation_rate": 0.03,
+    "refund_on_exit_share": 0.5,
 }
 
 

@@ -80,7 +80,7 @@ def test_head_counts_and_reserves_are_conserved_every_year(lao):
     start = (ds["base_actives"] + ds["base_inactives"]).sum(("sex", "age"))
     previous = np.concatenate([start.values[None, :], members.values[:-1]])
     flows = (d["entrants"] - d["member_deaths"] - d["invalidity_retirements"]
-             - d["retirements_pension"] - d["retirements_lump_sum"]).values
+             - d["retirements_pension"] - d["retirements_lump_sum"] - d["refunds"]).values
     np.testing.assert_allclose(members.values - previous, flows, rtol=0, atol=1e-7 * members.values.max())
     pens = d["pensioners"].sum(("benefit", "sex", "age")).values
     pstart = ds["base_pensioners"].sum(("benefit", "sex", "age")).values

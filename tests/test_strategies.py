@@ -102,7 +102,7 @@ def test_head_counts_of_every_channel_group_are_conserved(all_recruiting):
         members = (x["actives"] + x["inactives"]).sum(("sex", "age")).values
         previous = np.concatenate([[0.0], members[:-1]])
         flows = (x["entrants"] - x["member_deaths"] - x["invalidity_retirements"]
-                 - x["retirements_pension"] - x["retirements_lump_sum"]).values
+                 - x["retirements_pension"] - x["retirements_lump_sum"] - x["refunds"]).values
         np.testing.assert_allclose(members - previous, flows, rtol=0, atol=1e-9 * members.max())
         if spec.get("lapse_rate", 0.0) > 0:
             assert x["lapses"].values[-1] > 0 and x["inactives"].sum().values > 0

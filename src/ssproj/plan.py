@@ -426,6 +426,8 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         "new_pension_amount": (("year", "group", "benefit"), moved(sc_out.awards_amount)),
         "benefit_outgo_by_type": (("year", "group", "benefit"), moved(sc_out.benefit_outgo)),
         "lump_sums": (("year", "group"), sc_out.lump_sums),
+        "refunds": (("year", "group"), sc_out.refunds),
+        "refunds_amount": (("year", "group"), sc_out.refunds_amount),
         "state_paid_pensions": (("year", "group"), state_paid),
         "pensioner_deaths": (("year", "group"), sc_out.pensioner_deaths),
         "orphan_exits": (("year", "group"), sc_out.orphan_exits),
@@ -463,7 +465,8 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
                     "retirements_lump_sum": full.retirements_lump_sum, "new_pensions": moved(full.awards),
                     "new_pension_amount": moved(full.awards_amount),
                     "benefit_outgo_by_type": moved(full.benefit_outgo), "lump_sums": full.lump_sums,
-                    "pensioner_deaths": full.pensioner_deaths, "orphan_exits": full.orphan_exits}
+                    "pensioner_deaths": full.pensioner_deaths, "orphan_exits": full.orphan_exits,
+                    "refunds": full.refunds, "refunds_amount": full.refunds_amount}
     V = {name: (dims, on_years[name] if name in on_years else _pad(np.asarray(v, dtype=float), n_before), A(name))
          for name, (dims, v) in yv.items()}
     vy = plan.valuation_year

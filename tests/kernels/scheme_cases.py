@@ -1,15 +1,19 @@
 """Input sets for the scheme kernel, shared by its reference tests.
 
 ``inputs`` gives neutral inputs (nothing happens), ``random_inputs`` a
-small random projection that exercises every branch of the kernel, and
-``run_kernel`` calls :func:`ssproj.kernels.scheme.scheme_kernel` on a copy
-and returns its outputs keyed like :func:`ssproj.testing.oracle.scheme_numpy`.
+small random projection that exercises every branch of the kernel (earnings
+records with revaluation, last and best N years for N from 1 to NS - 1,
+refunds, cells with no credited year), ``steady_records`` the records of
+members who earned the same every year, and ``run_kernel`` calls
+:func:`ssproj.kernels.scheme.scheme_kernel` on a copy and returns its
+outputs keyed like :func:`ssproj.testing.oracle.scheme_numpy`.
 """
 import numpy as np
 
 from ssproj.kernels.scheme import (
     N_TYPES,
     ORPHAN,
+    MemberRecords,
     SchemeDrivers,
     SchemeParams,
     SchemeState,
@@ -22,35 +26,61 @@ X, NS, B = 101, 51, N_TYPES
 
 #: Names of the state arrays, first arguments of the kernel.
 STATE = ("A", "I", "P", "M", "R")
+#: Names of the members' earnings records, the kernel's second argument.
+RECORDS = ("WA", "WI")
 
 
 def call_kernel(inp, names=SCHEME_OUTPUTS):
-    """Run the kernel on the arrays of ``inp`` (modified in place: state) and return
+    """Run the kernel on the arrays of ``inp`` (modified in place: state and records) and return
     its outputs as a dict keyed by ``names`` (in :class:`SchemeOutputs` order)."""
     G = inp["A"].shape[0]
     Y = inp["target"].shape[0]
     state = SchemeState(*(inp[k] for k in STATE))
+    records = MemberRecords(*(inp[k] for k in RECORDS))
     params = SchemeParams(**{k: inp[k] for k in SchemeParams._fields})
     drivers = SchemeDrivers(**{k: inp[k] for k in SchemeDrivers._fields})
     out = empty_scheme_outputs(Y, G, 2, X, NS, B)
-    scheme_kernel(state, params, drivers, out)
+    scheme_kernel(state, records, params, drivers, out)
     assert len(names) == len(out._fields)
     return dict(zip(names, out, strict=True))
 
 
+def record_length(inp):
+    """(G, 1, 1, NS) years in the record of a member of each cell: ``min(n, N)``."""
+    return np.minimum(np.arange(NS)[None, :], inp["record_years"][:, None])[:, None, None, :]
+
+
+def steady_records(inp, yearly=12000.0):
+    """Set the records ``WA, WI`` of the members ``A, I`` of ``inp`` to those of members who earned
+    ``yearly`` in each year of their record (reference earnings ``yearly`` from one credited year);
+    returns ``inp``."""
+    ln = record_length(inp)
+    inp["WA"][:] = inp["A"] * ln * yearly
+    inp["WI"][:] = inp["I"] * ln * yearly
+    return inp
+
+
 def inputs(G=1, Y=3):
-    """Neutral inputs: no deaths, no decrements, nobody enters, nobody retires."""
+    """Neutral inputs: no deaths, no decrements, nobody enters, nobody retires.
+
+    Records: empty (fill them with :func:`steady_records` after setting ``A, I``);
+    earnings 12,000 a year, the career average (N = NS - 1), no revaluation, no refunds.
+    """
     z = lambda *shape: np.zeros(shape)
     f = lambda v, *shape: np.full(shape, float(v))
     return dict(
         A=z(G, 2, X, NS), I=z(G, 2, X, NS), P=z(B, G, 2, X), M=z(B, G, 2, X), R=z(B, G, 2, X),
+        WA=z(G, 2, X, NS), WI=z(G, 2, X, NS),
         target=z(Y, G, 2), recruits=z(Y, G, 2), entry_dist=z(G, 2, X), qx=z(Y, 2, X), mortality_factor=f(1, G),
         density=f(1, Y, G), lapse=z(Y, G), reentry=z(Y, G),
         inval_incidence=z(2, X), inval_min_service=z(Y, G), inval_rate=f(0.6, Y, G),
         pensionable_age=f(200, Y, G, 2), min_service=f(15, Y, G), accrual=f(0.015, Y, G), base_rate=z(Y, G),
         full_service=z(Y, G), short_reduction=z(Y, G), service_cap=f(50, Y, G), replacement_cap=f(0.75, Y, G),
         min_pension=z(Y, G), max_pension=f(1e30, Y, G), lump_months=f(1, Y, G),
-        ref_earnings=f(12000, Y, G, 2, X), surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
+        earnings=f(12000, Y, G, 2, X), drop_share=f(1.0 / (NS - 1), Y, G, 2, X), revaluation=z(Y, G, 2),
+        record_years=np.full(G, NS - 1, np.int64), record_best=np.zeros(G, np.int64),
+        refund_share=z(Y, G), refund_months=f(1, Y, G),
+        surv_min_service=f(5, Y, G), widow_rate=f(0.3, Y),
         orphan_rate=f(0.2, Y), orphan_limit=18, closed_from=Y, closed_keep_members=1,
         min_in_payment=np.zeros(G, np.int64), surv_share=f(1.0, Y, G), surv_floor=z(Y, G), surv_exit=z(Y, G),
         surv_min_age=z(G, 2), inval_convert=np.zeros(G, np.int64), inval_recovery=z(Y, G), married=z(2, X),
@@ -61,8 +91,14 @@ def inputs(G=1, Y=3):
     )
 
 
+#: Record lengths N the random cases cycle through (by seed and group).
+RECORD_YEARS = (1, 2, 3, 5, 10, 35, NS - 1)
+
+
 def random_inputs(seed, G=2, Y=4):
-    """A small random projection: every decrement, both retirement outcomes, survivors, orphans."""
+    """A small random projection: every decrement, both retirement outcomes, survivors, orphans,
+    refunds; records revalued at random rates, last or best N years with N from
+    :data:`RECORD_YEARS`, members with no credited year (n = 0) active and inactive."""
     rng = np.random.default_rng(seed)
     u = rng.uniform
     inp = inputs(G=G, Y=Y)
@@ -99,7 +135,18 @@ def random_inputs(seed, G=2, Y=4):
     inp["min_pension"][:] = u(0, 3000, (Y, G))
     inp["max_pension"][:] = u(6000, 12000, (Y, G))
     inp["lump_months"][:] = u(0.5, 2, (Y, G))
-    inp["ref_earnings"][:] = u(5000, 20000, (Y, G, 2, X))
+    inp["earnings"][:] = u(5000, 20000, (Y, G, 2, X))
+    inp["drop_share"][:] = u(0.02, 0.6, (Y, G, 2, X))
+    inp["revaluation"][:] = u(0, 0.08, (Y, G, 2))
+    inp["record_years"][:] = [RECORD_YEARS[(seed + 3 * g) % len(RECORD_YEARS)] for g in range(G)]
+    inp["record_best"][:] = [(seed + g) % 2 for g in range(G)]
+    inp["refund_share"][:] = u(0, 1, (Y, G))
+    inp["refund_share"][Y - 1, 0] = 0.0                             # a year without refunds
+    inp["refund_months"][:] = u(0, 24, (Y, G))
+    # records: min(n, N) years of earnings a member (none at n = 0), by cell
+    ln = record_length(inp)
+    inp["WA"][:] = inp["A"] * ln * u(5000, 20000, inp["A"].shape)
+    inp["WI"][:] = inp["I"] * ln * u(3000, 15000, inp["I"].shape)
     inp["surv_min_service"][:] = rng.integers(0, 10, (Y, G))
     inp["widow_rate"][:] = u(0.2, 0.6, Y)
     inp["orphan_rate"][:] = u(0.1, 0.3, Y)
@@ -122,7 +169,8 @@ def copy_inputs(inp):
 
 
 def run_kernel(inp):
-    """Run the kernel on a copy of ``inp``: (outputs keyed by ``SCHEME_OUTPUTS``, end state)."""
+    """Run the kernel on a copy of ``inp``: (outputs keyed by ``SCHEME_OUTPUTS``, end state and
+    records ``(A, I, P, M, R, WA, WI)``)."""
     inp = copy_inputs(inp)
     out = call_kernel(inp)
-    return out, tuple(inp[k] for k in STATE)
+    return out, tuple(inp[k] for k in STATE + RECORDS)

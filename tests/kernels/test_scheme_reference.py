@@ -3,8 +3,9 @@
 :func:`ssproj.testing.oracle.scheme_numpy` recomputes every step of
 :func:`ssproj.kernels.scheme.scheme_kernel` with whole-array operations;
 the two sum in different orders, so they agree to rounding (relative
-1e-10), not bit for bit. Also run with NUMBA_DISABLE_JIT=1
-(tests/test_nojit.py): the cases are kept small.
+1e-10), not bit for bit: every output, the end state and the members'
+earnings records. Also run with NUMBA_DISABLE_JIT=1 (tests/test_nojit.py):
+the cases are kept small.
 """
 import numpy as np
 import pytest
@@ -12,13 +13,23 @@ import pytest
 from ssproj.kernels.scheme import INVALIDITY, OLD_AGE, ORPHAN, WIDOW
 from ssproj.testing.oracle import SCHEME_OUTPUTS, scheme_numpy
 
-from .scheme_cases import NS, STATE, X, copy_inputs, inputs, random_inputs, run_kernel
+from .scheme_cases import (
+    NS,
+    RECORDS,
+    STATE,
+    X,
+    copy_inputs,
+    inputs,
+    random_inputs,
+    run_kernel,
+    steady_records,
+)
 
 RTOL = 1e-10
 
 
 def assert_same(inp):
-    """Run kernel and reference on ``inp``; assert every output and the end state agree."""
+    """Run kernel and reference on ``inp``; assert every output, the end state and the records agree."""
     kernel, kernel_state = run_kernel(inp)
     ref, ref_state = scheme_numpy(**copy_inputs(inp), final_state=True)
     assert tuple(ref) == SCHEME_OUTPUTS
@@ -26,7 +37,7 @@ def assert_same(inp):
         assert ref[key].shape == kernel[key].shape, key
         scale = np.abs(kernel[key]).max()
         np.testing.assert_allclose(ref[key], kernel[key], rtol=RTOL, atol=1e-13 * scale, err_msg=key)
-    for name, k, r in zip(STATE, kernel_state, ref_state, strict=True):
+    for name, k, r in zip(STATE + RECORDS, kernel_state, ref_state, strict=True):
         np.testing.assert_allclose(r, k, rtol=RTOL, atol=1e-13 * np.abs(k).max(), err_msg=name)
     return kernel
 
@@ -37,10 +48,53 @@ def test_kernel_equals_reference_on_random_inputs(seed):
     out = assert_same(inp)
     # the case is not degenerate: every kind of flow happens
     for key in ("entrants", "member_deaths", "invalidity", "lapses", "reentries", "retire_pension",
-                "retire_lump", "lump_sum", "pensioner_deaths", "orphan_exits"):
+                "retire_lump", "lump_sum", "pensioner_deaths", "orphan_exits", "refunds", "refunds_amount"):
         assert out[key].sum() > 0, key
     for b in (OLD_AGE, INVALIDITY, WIDOW, ORPHAN):
         assert out["awards_count"][:, b].sum() > 0, b
+    assert (out["refunds"][-1, 0] == 0.0) and (out["refunds_amount"][-1, 0] == 0.0)   # refund share 0
+
+
+@pytest.mark.parametrize("record_years", [1, 2, 7, NS - 2, NS - 1])
+@pytest.mark.parametrize("best", [0, 1])
+def test_record_rules_equal_the_reference(record_years, best):
+    """Last or best N years for N from 1 to NS - 1 in both groups, with revaluation, refunds and
+    members in the open service cell (where even the career average drops its oldest year)."""
+    inp = random_inputs(5, G=2, Y=4)
+    inp["record_years"][:] = record_years
+    inp["record_best"][:] = best
+    ln = np.minimum(np.arange(NS)[None, :], inp["record_years"][:, None])[:, None, None, :]
+    inp["WA"][:] = inp["A"] * ln * 11000.0
+    inp["WI"][:] = inp["I"] * ln * 9000.0
+    inp["revaluation"][:, 1, 1] = 0.0                 # one group with no deferred revaluation
+    out = assert_same(inp)
+    assert out["refunds"].sum() > 0 and out["retire_pension"].sum() > 0
+
+
+def test_reference_defaults_for_records_and_refunds():
+    """Omitted records are empty, N is NS - 1 (career average), last years, no refunds."""
+    inp = random_inputs(2, G=2, Y=3)
+    explicit = copy_inputs(inp)
+    explicit["WA"][:] = 0.0
+    explicit["WI"][:] = 0.0
+    explicit["record_years"][:] = NS - 1
+    explicit["record_best"][:] = 0
+    explicit["refund_share"][:] = 0.0
+    full = scheme_numpy(**explicit)
+    for key in ("WA", "WI", "record_years", "record_best", "refund_share", "refund_months"):
+        del inp[key]
+    default = scheme_numpy(**inp)
+    for key in SCHEME_OUTPUTS:
+        np.testing.assert_array_equal(default[key], full[key], err_msg=key)
+    assert default["refunds"].sum() == 0.0
+
+
+@pytest.mark.parametrize("record_years", [[0, 5], [5, NS]])
+def test_reference_rejects_record_lengths_outside_1_to_ns_minus_1(record_years):
+    inp = inputs(G=2, Y=1)
+    inp["record_years"] = np.array(record_years, dtype=np.int64)
+    with pytest.raises(ValueError, match="record_years"):
+        scheme_numpy(**inp)
 
 
 def test_reference_does_not_modify_its_inputs():
@@ -59,6 +113,8 @@ def test_retirement_at_100_and_beyond(pensionable_age, deferral):
     for x in (97, 98, 99, 100):
         inp["A"][0, :, x, [0, 10, 30, NS - 1]] = 10.0 + x
         inp["I"][0, :, x, [3, 20]] = 5.0
+    steady_records(inp)
+    inp["revaluation"][:] = [0.02, 0.01]
     inp["qx"][:, :, 90:] = 0.2                         # nobody dies for sure at 100
     inp["pensionable_age"][:] = pensionable_age
     inp["density"][:] = 0.7
@@ -86,6 +142,7 @@ def test_orphans_at_the_limit(orphan_limit):
     inp["M"][OLD_AGE] = inp["P"][OLD_AGE] * 6000.0
     inp["R"][OLD_AGE] = inp["P"][OLD_AGE] * 9000.0
     inp["A"][:, :, 25:60, 5:20:3] = 3.0
+    steady_records(inp)
     inp["qx"][:] = 0.02
     inp["qx"][:, :, 100] = 1.0
     inp["children"][:, 20:90] = 1.5
@@ -110,7 +167,7 @@ def test_reference_rejects_an_orphan_limit_beyond_the_ages():
 
 def test_zero_populations():
     inp = random_inputs(3, G=2, Y=3)
-    for k in STATE:
+    for k in STATE + RECORDS:
         inp[k][:] = 0.0
     inp["target"][:] = 0.0
     inp["recruits"][:] = 0.0
@@ -124,7 +181,7 @@ def test_zero_populations():
 
 def test_an_empty_group_next_to_a_populated_one():
     inp = random_inputs(4, G=2, Y=2)
-    for k in ("A", "I"):
+    for k in ("A", "I") + RECORDS:
         inp[k][1] = 0.0
     for k in ("P", "M", "R"):
         inp[k][:, 1] = 0.0
@@ -143,6 +200,7 @@ def test_spouse_ages_clipped_at_0_and_100():
     inp = inputs(G=1, Y=2)
     inp["A"][0, :, 20, 10] = 100.0                    # young members: spouses 60 years younger -> age 0
     inp["A"][0, :, 95, 10] = 100.0                    # old members: spouses 60 years older -> age 100
+    steady_records(inp)
     inp["P"][OLD_AGE, 0, :, 90] = 100.0               # old pensioners likewise
     inp["M"][OLD_AGE] = inp["P"][OLD_AGE] * 6000.0
     inp["R"][OLD_AGE] = inp["P"][OLD_AGE] * 8000.0
@@ -156,7 +214,8 @@ def test_spouse_ages_clipped_at_0_and_100():
     assert widows[:, 1:100].sum() == 0.0
 
 
-@pytest.mark.parametrize("case", ["everyone_retires", "no_density", "min_above_max", "rate_floored"])
+@pytest.mark.parametrize("case", ["everyone_retires", "no_density", "min_above_max", "rate_floored",
+                                  "pension_without_service"])
 def test_extreme_parameters(case):
     inp = random_inputs(11, G=1, Y=2)
     if case == "everyone_retires":                    # entrants too, in their first year
@@ -170,6 +229,17 @@ def test_extreme_parameters(case):
         inp["full_service"][:] = 200.0
         inp["short_reduction"][:] = 0.05
         inp["min_service"][:] = 0.0
+    elif case == "pension_without_service":            # n = 0 retires with a pension: RE from the year's
+        inp["min_service"][:] = 0.0                    # earnings (actives not credited) or 0 (inactives)
+        inp["base_rate"][:] = 0.3
+        inp["full_service"][:] = 0.0
+        inp["min_pension"][:] = 0.0
+        inp["density"][:] = 0.6
+        inp["pensionable_age"][:] = 40.0
+        inp["A"][0, :, 39, 0] = 100.0
+        inp["I"][0, :, 39, 0] = 100.0
+        inp["WA"][0, :, 39, 0] = 0.0
+        inp["WI"][0, :, 39, 0] = 0.0
     out = assert_same(inp)
     if case == "no_density":
         assert out["exposure"].sum() == 0.0

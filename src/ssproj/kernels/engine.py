@@ -39,6 +39,7 @@ from ssproj.kernels.lifetable import FEMALE, life_expectancy_at, life_table_into
 from ssproj.kernels.population import interval_rates, project_population_kernel
 from ssproj.kernels.scheme import (
     N_TYPES,
+    MemberRecords,
     SchemeDrivers,
     SchemeOutputs,
     SchemeState,
@@ -48,7 +49,7 @@ from ssproj.kernels.scheme import (
 
 __all__ = ["DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals", "Shocks",
            "empty_path_outputs", "empty_path_totals", "no_shocks", "path_drivers", "path_reductions", "run_path",
-           "run_paths", "run_population", "scheme_drivers", "scheme_state"]
+           "earnings_records", "run_paths", "run_population", "scheme_drivers", "scheme_records", "scheme_state"]
 
 
 class DemographyInputs(NamedTuple):
@@ -70,7 +71,9 @@ class EarningsPlan(NamedTuple):
     earnings_level: np.ndarray  #: (TE,G) group's mean earnings / average wage [1]
     earnings_scale: np.ndarray  #: (G,X) salary scale by age [1]
     earnings_sigma: np.ndarray  #: (G,) standard deviation of log earnings [1]
-    ref_periods: np.ndarray  #: (G,) int, years averaged in the reference earnings [years]
+    #: (Y,G,2,3) revaluation of active (0) and deferred (1) records: weights of price inflation and wage growth,
+    #: and a fixed rate [1, 1, 1/year]
+    revaluation: np.ndarray
     declared: np.ndarray  #: (G,) bool, contributions on declared income (band tied to the minimum wage)
     floor_ratio: np.ndarray  #: (TE,) contribution floor / minimum wage (wage earners) [1]
     declared_min: np.ndarray  #: (TE,G) lowest declared income / minimum wage [1]
@@ -114,7 +117,10 @@ class PathOutputs(NamedTuple):
     mean_earnings: np.ndarray  #: (TE,G,X) mean earnings of members [currency/month]
     insured_wage: np.ndarray  #: (TE,G,X) mean insured (clipped) earnings [currency/month]
     share_above: np.ndarray  #: (TE,G,X) share of earnings above the contribution ceiling [1]
-    ref_earnings: np.ndarray  #: (Y,G,S,X) annual reference earnings [currency/year]
+    earnings: np.ndarray  #: (Y,G,S,X) insured earnings of a contributor in the year [currency/year]
+    drop_share: np.ndarray  #: (Y,G,S,X) share of the oldest year in the cohort's full record [1]
+    revaluation: np.ndarray  #: (Y,G,2) revaluation of active (0) and deferred (1) records [1/year]
+    record0: np.ndarray  #: (G,S,X,NS) record of a member at the valuation date [currency/year x years]
     min_pension: np.ndarray  #: (Y,G) [currency/year]
     max_pension: np.ndarray  #: (Y,G) [currency/year]
     indexation: np.ndarray  #: (Y,) of pensions in payment [1/year]
@@ -153,11 +159,12 @@ def _empty_outputs(T, Y, TE, G, S, X, NS, B):
 
 @njit(cache=True)
 def _outputs_around(scheme, T, Y, TE, G, S, X):
+    NS = scheme.service.shape[2]
     z = np.zeros
     return PathOutputs(
         z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
         z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
-        z((Y, G, S, X)), z((Y, G)), z((Y, G)), z(Y),
+        z((Y, G, S, X)), z((Y, G, S, X)), z((Y, G, 2)), z((G, S, X, NS)), z((Y, G)), z((Y, G)), z(Y),
         scheme, z((Y, G)), z(Y), z(Y),
     )
 
@@ -243,13 +250,15 @@ def member_death_probabilities(mx, qx):
 
 
 @njit(cache=True)
-def path_drivers(demo, plan, econ, shocks, p, out, detail):
+def path_drivers(demo, plan, params, econ, shocks, p, out, detail):
     """Steps 1-2 of a path: its population and the scheme kernel's drivers, into ``out``.
 
     Parameters
     ----------
     demo : DemographyInputs
     plan : EarningsPlan
+    params : ssproj.kernels.scheme.SchemeParams
+        (``record_years``.)
     econ : EconomyPaths
     shocks : Shocks
     p : int
@@ -257,8 +266,9 @@ def path_drivers(demo, plan, econ, shocks, p, out, detail):
     out : PathOutputs
         Written: population, births, deaths, e0, qx, target, floor,
         ceiling, mean and insured earnings, share above the ceiling
-        (only with `detail`), reference earnings, minimum and maximum
-        pensions, indexation.
+        (only with `detail`), the earnings records' drivers (see
+        :func:`earnings_records`), minimum and maximum pensions,
+        indexation.
     detail : bool
         Also the share of earnings above the ceiling (reported by a
         deterministic projection, not needed by the stochastic paths).
@@ -315,18 +325,9 @@ def path_drivers(demo, plan, econ, shocks, p, out, detail):
                 if detail:
                     out.share_above[te, g, x] = share_above_scalar(mean, sg, ce)
 
-    # ---- reference earnings: average insured earnings of the last N years of the cohort
-    for g in range(G):
-        N = plan.ref_periods[g]
-        for y in range(Y):
-            for x in range(X):
-                acc = 0.0
-                for k in range(N):
-                    if x >= k:
-                        acc += out.insured_wage[off_e - k + y, g, x - k]
-                v = acc * (12.0 / N)
-                for s in range(S):
-                    out.ref_earnings[y, g, s, x] = v
+    # ---- earnings records: the year's insured earnings, the revaluation rates, the oldest year's
+    # share in the cohort's full record, and a member's record at the valuation date
+    earnings_records(plan, params, econ, p, out)
 
     # ---- minimum and maximum pensions, indexation
     for y in range(Y):
@@ -386,7 +387,106 @@ def scheme_state(state0):
 @njit(cache=True)
 def scheme_drivers(out):
     """The scheme kernel's drivers computed by :func:`path_drivers` (views of ``out``)."""
-    return SchemeDrivers(out.target, out.qx, out.min_pension, out.max_pension, out.ref_earnings, out.indexation)
+    return SchemeDrivers(out.target, out.qx, out.min_pension, out.max_pension, out.earnings, out.drop_share,
+                         out.revaluation, out.indexation)
+
+
+@njit(cache=True)
+def scheme_records(state0, record0):
+    """The members' earnings records at the valuation date: each member of a cell (g, s, x, n),
+    active or inactive, holds ``record0[g, s, x, n]`` (:func:`earnings_records`)."""
+    return MemberRecords(state0.A * record0, state0.I * record0)
+
+
+@njit(cache=True)
+def earnings_records(plan, params, econ, p, out):
+    """Drivers of the members' earnings records on path p, into ``out``.
+
+    * ``out.earnings[y, g, s, x] = 12 x insured_wage[y, g, x]``: what a
+      contributor aged x at 1 January adds to their record for year y.
+      [currency/year]
+    * ``out.revaluation[y, g, j] = wp pi(y) + ww wg(y) + c`` for the active
+      (j = 0) and deferred (j = 1) records, with the group's weights of price
+      inflation and wage growth and fixed rate ``plan.revaluation[y, g, j]``.
+      Years of the earnings history before the first scheme year are
+      revalued by the active rule with the first scheme year's weights, the
+      first scheme year's price inflation and the history's own average-wage
+      growth. [1/year]
+    * ``out.drop_share[y, g, s, x]``: the share of the oldest year in the
+      full record (N = ``params.record_years[g]`` years) of a member aged x
+      at 1 January of y who contributed every year, after that day's
+      revaluation: with ``V(t) = prod_{u <= t} (1 + r(u))`` the active
+      rule's index and ``w(t, a)`` insured earnings::
+
+          h = (w(y-N, x-N) / V(y-N)) / sum_{k=1..N} w(y-k, x-k) / V(y-k)
+
+      (1/N where the cohort has no such record). [1]
+    * ``out.record0[g, s, x, n]``: the record of a member aged x with n
+      credited years at the valuation date (31 December of the year before
+      the first scheme year), assumed earned in the last ``min(n, N)``
+      years before it on the group's earnings path, revalued to that date
+      by the active rule (years before entry are not counted)::
+
+          record0 = sum_{k=1..min(n, N)} 12 w(-k, x-k) V(-1) / V(-k)
+
+      The same for active and inactive members. [currency/year x years]
+    """
+    Y = plan.target_weight.shape[0]
+    G = plan.target_weight.shape[1]
+    S = out.earnings.shape[2]
+    X = out.earnings.shape[3]
+    NS = out.record0.shape[3]
+    TE = plan.earnings_level.shape[0]
+    off_e = TE - Y
+    V = np.empty(TE)
+    wv = np.empty((TE, X))
+    for g in range(G):
+        N = params.record_years[g]
+        for y in range(Y):
+            for j in range(2):
+                out.revaluation[y, g, j] = (plan.revaluation[y, g, j, 0] * econ.price_inflation[p, y]
+                                            + plan.revaluation[y, g, j, 1] * econ.wage_growth[p, y]
+                                            + plan.revaluation[y, g, j, 2])
+            for s in range(S):
+                for x in range(X):
+                    out.earnings[y, g, s, x] = 12.0 * out.insured_wage[off_e + y, g, x]
+        # the active rule's index over the history and the scheme years
+        v = 1.0
+        for te in range(TE):
+            if te >= off_e:
+                r = out.revaluation[te - off_e, g, 0]
+            else:
+                wg = (econ.average_wage[p, te] / econ.average_wage[p, te - 1] - 1.0 if te > 0
+                      else econ.wage_growth[p, 0])
+                r = (plan.revaluation[0, g, 0, 0] * econ.price_inflation[p, 0] + plan.revaluation[0, g, 0, 1] * wg
+                     + plan.revaluation[0, g, 0, 2])
+            v *= 1.0 + r
+            V[te] = v
+        for te in range(TE):  # insured earnings in units of the index
+            iv = 1.0 / V[te]
+            for x in range(X):
+                wv[te, x] = out.insured_wage[te, g, x] * iv
+        for y in range(Y):
+            te = off_e + y
+            for x in range(X):
+                tot = 0.0
+                for k in range(1, N + 1):
+                    if x - k < 0 or te - k < 0:
+                        break
+                    tot += wv[te - k, x - k]
+                hs = 1.0 / N
+                if tot > 0.0 and x - N >= 0 and te - N >= 0:
+                    hs = wv[te - N, x - N] / tot
+                for s in range(S):
+                    out.drop_share[y, g, s, x] = hs
+        for x in range(X):
+            acc = 0.0  # record of n years, n = 0, 1, ...
+            for n in range(NS):
+                k = n  # the n-th year back
+                if 1 <= k <= N and x - k >= 0 and off_e - k >= 0:
+                    acc += 12.0 * out.insured_wage[off_e - k, g, x - k] * V[off_e - 1] / V[off_e - k]
+                for s in range(S):
+                    out.record0[g, s, x, n] = acc
 
 
 @njit(cache=True)
@@ -414,8 +514,8 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     detail : bool
         See :func:`path_drivers` (False inside :func:`run_paths`).
     """
-    path_drivers(demo, plan, econ, shocks, p, out, detail)
-    scheme_kernel(scheme_state(state0), params, scheme_drivers(out), out.scheme)
+    path_drivers(demo, plan, params, econ, shocks, p, out, detail)
+    scheme_kernel(scheme_state(state0), scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
     path_reductions(plan, out)
 
 

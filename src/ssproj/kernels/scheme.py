@@ -5,6 +5,13 @@ group g, sex s (0 male, 1 female), age x (0..100, age at the start of the
 year) and credited service n (0..NS-1 completed years, the last cell open):
 
 * ``A[g,s,x,n]`` active members, ``I[g,s,x,n]`` inactive insured members;
+* their earnings records ``WA[g,s,x,n]``, ``WI[g,s,x,n]``: the sum over the
+  cell's members of the insured earnings of the years counted in their
+  reference earnings (the last ``min(n, N)`` credited years, N the group's
+  record length; ``N = NS - 1`` for the career average), revalued to the
+  start of the year (:class:`MemberRecords`). A member's reference earnings
+  are ``RE = record / min(n, N)`` (an active member with no completed year:
+  the year's insured earnings; an inactive one: 0);
 * pensioners by benefit type b (0 old age, 1 invalidity, 2 widow(er),
   3 orphan): count ``P[b,g,s,x]``, total annual amount ``M[b,g,s,x]`` and,
   for old-age and invalidity pensions, the total annual reference earnings
@@ -12,21 +19,32 @@ year) and credited service n (0..NS-1 completed years, the last cell open):
 
 One year y, in this order (all rates for year y):
 
-1. Indexation at 1 January: ``M *= 1 + k(y)``, ``R *= 1 + k(y)``.
-2. New entrants at service 0: ``E[g,s] = max(0, target[g,s] - sum_x,n A)
-   + recruits[g,s]`` (the coverage gap plus persons recruited by name, e.g.
-   by a coverage-expansion channel), spread over ages by the entry-age
-   distribution.
+1. Indexation at 1 January: ``M *= 1 + k(y)``, ``R *= 1 + k(y)``;
+   revaluation of the records: ``WA *= 1 + ra(y)``, ``WI *= 1 + rd(y)``
+   (the group's rules for active and for deferred records).
+2. New entrants at service 0 with an empty record: ``E[g,s] = max(0,
+   target[g,s] - sum_x,n A) + recruits[g,s]`` (the coverage gap plus
+   persons recruited by name, e.g. by a coverage-expansion channel), spread
+   over ages by the entry-age distribution.
 3. Members, cell by cell (q = death probability x group factor, i =
    invalidity incidence if n >= minimum service for invalidity, l = lapse,
    r = re-entry, d = contribution density):
-   deaths ``a q``; invalidity ``a (1-q) i``; lapses ``a (1-q)(1-i) l``;
-   inactive deaths ``v q``; re-entries ``v (1-q) r``. Contributor exposure
+   deaths ``a q``; invalidity ``a (1-q) i``; lapses ``a (1-q)(1-i) l``, of
+   which, below the minimum service for a pension, the refund share takes
+   a refund ``refund months/12 x n x RE`` and leaves; inactive deaths
+   ``v q``; re-entries ``v (1-q) r``. Each leaver takes the cell's average
+   record with them (lapses to the inactives, re-entries to the actives).
+   Contributor exposure
    (contributor-years) ``d (a - (deaths + invalidity + lapses)/2 + re-entries/2)``,
    less half a year for the share of the actives who retire in the year
    (they retire at their birthday, on average at mid-year, and draw half
    a year of pension in the year). Actives still active at the year end
-   credit one year of service with probability d.
+   credit one year of service with probability d, and add the year's
+   insured earnings w to their record: while ``n < N`` the record grows
+   (``m + w``); once it holds N years the oldest year leaves it, estimated
+   as the share ``h`` it has in the cohort's own record (``m (1 - h) + w``,
+   exact for members who contributed every year), or, for the best N
+   years, the new year replaces it only if larger (``m + max(0, w - m h)``).
 4. Ageing (x -> x+1, 100+ stays) and retirement at the birthday that brings
    a member to age x+1 (see :func:`_retirement`): normal retirement at the
    pensionable age pa (inactives always; actives except the share that
@@ -38,8 +56,8 @@ One year y, in this order (all rates for year y):
    ``rate(n') = max(0, min(cap, base + accrual min(n', service cap))
    - reduction max(0, full service - n'))`` and f the early/late factor;
    otherwise (not early) a lump sum ``months/12 x n' x RE``
-   (RE = annual reference earnings of the age, n' = n + 1 for those
-   credited a year of service in the year).
+   (RE = the member's own reference earnings from their record, n' = n + 1
+   for those credited a year of service in the year).
 5. Deaths of members with n >= survivor minimum service and of old-age and
    invalidity pensioners give widow(er)s' pensions (``married`` x deaths, to
    the other sex at age x + gap, ``widow rate x RE``) and orphans' pensions
@@ -53,7 +71,7 @@ One year y, in this order (all rates for year y):
 Benefit outgo of the year = amounts of the stock at 1 January less half a
 year of those who die, plus half a year of new awards. People are
 conserved exactly: for each group, members at the start + entrants -
-deaths - invalidity retirements - retirements = members at the end.
+deaths - invalidity retirements - retirements - refunds = members at the end.
 """
 from __future__ import annotations
 
@@ -129,6 +147,18 @@ class SchemeState(NamedTuple):
     R: np.ndarray  #: (B,G,S,X) total annual reference earnings behind them [currency/year]
 
 
+class MemberRecords(NamedTuple):
+    """Earnings records of the members at the start of a year (modified in place by :func:`scheme_kernel`).
+
+    A cell's record is the sum over its members of the insured earnings of
+    the years counted in their reference earnings (the last ``min(n, N)``
+    credited years), revalued to the start of the year.
+    """
+
+    WA: np.ndarray  #: (G,S,X,NS) records of the active members [currency/year x years]
+    WI: np.ndarray  #: (G,S,X,NS) records of the inactive members [currency/year x years]
+
+
 class SchemeParams(NamedTuple):
     """Inputs of :func:`scheme_kernel` that do not depend on the population or the economy.
 
@@ -174,6 +204,10 @@ class SchemeParams(NamedTuple):
     surv_min_age: np.ndarray  #: (G,S) age from which a widow(er)'s pension is paid, by survivor's sex [years]
     inval_convert: np.ndarray  #: (G,) int: 1 if invalidity pensions become old-age pensions at the pensionable age
     inval_recovery: np.ndarray  #: (Y,G) yearly rate at which invalidity pensions end on recovery [1/year]
+    record_years: np.ndarray  #: (G,) int: N, years of insured earnings in the reference earnings (1..NS-1) [years]
+    record_best: np.ndarray  #: (G,) int: 1 for the best N years (approximated), 0 for the last N
+    refund_share: np.ndarray  #: (Y,G) share of the lapses below the minimum service who take a refund [1]
+    refund_months: np.ndarray  #: (Y,G) refund, months of own reference earnings per year of service [months/year]
     closed_from: int  #: year index at whose start the scheme closes (members stop; Y or more: never) [1]
     closed_keep_members: int  #: at the closure, 1: the members become inactive (keep their rights); 0: they leave
 
@@ -185,7 +219,9 @@ class SchemeDrivers(NamedTuple):
     qx: np.ndarray  #: (Y,S,X) population death probabilities of members [1]
     min_pension: np.ndarray  #: (Y,G) minimum pension [currency/year]
     max_pension: np.ndarray  #: (Y,G) maximum pension [currency/year]
-    ref_earnings: np.ndarray  #: (Y,G,S,X) annual reference earnings at age x at the start of year y [currency/year]
+    earnings: np.ndarray  #: (Y,G,S,X) insured earnings in year y of a contributor aged x at its start [currency/year]
+    drop_share: np.ndarray  #: (Y,G,S,X) share of the oldest year in the cohort's full record at 1 January [1]
+    revaluation: np.ndarray  #: (Y,G,2) revaluation at 1 January of active (0) and deferred (1) records [1/year]
     indexation: np.ndarray  #: (Y,) indexation of pensions in payment at 1 January [1/year]
 
 
@@ -208,9 +244,11 @@ class SchemeOutputs(NamedTuple):
     awards: np.ndarray  #: (Y,B,G) new pensions [persons/year]
     awards_amount: np.ndarray  #: (Y,B,G) annual amount of new pensions [currency/year]
     benefit_outgo: np.ndarray  #: (Y,B,G) pensions paid [currency/year]
-    lump_sums: np.ndarray  #: (Y,G) lump sums paid [currency/year]
+    lump_sums: np.ndarray  #: (Y,G) lump sums and refunds paid [currency/year]
     pensioner_deaths: np.ndarray  #: (Y,G) [persons/year]
     orphan_exits: np.ndarray  #: (Y,G) orphans reaching the age limit [persons/year]
+    refunds: np.ndarray  #: (Y,G) lapsing members who take a refund and leave [persons/year]
+    refunds_amount: np.ndarray  #: (Y,G) refunds paid (also counted in ``lump_sums``) [currency/year]
 
 
 @njit(cache=True)
@@ -222,18 +260,19 @@ def empty_scheme_outputs(Y, G, S, X, NS, B=N_TYPES):
         z((Y + 1, G, S, X)), z((Y + 1, G, S, X)), z((Y, G, S, X)), z((Y + 1, G, NS)),
         z((Y + 1, B, G, S, X)), z((Y + 1, B, G, S, X)),
         z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)),
-        z((Y, B, G)), z((Y, B, G)), z((Y, B, G)), z((Y, G)), z((Y, G)), z((Y, G)),
+        z((Y, B, G)), z((Y, B, G)), z((Y, B, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)), z((Y, G)),
     )
 
 
-def _scheme_kernel(state, params, drivers, out):
+def _scheme_kernel(state, records, params, drivers, out):
     """Project the scheme's insured persons and pensioners over Y years.
 
     Shapes (G groups, S = 2 sexes, X = 101 ages, NS service cells, B = 4
     benefit types, Y years):
 
     * state: ``A, I`` (G,S,X,NS) [persons]; ``P`` (B,G,S,X) [persons];
-      ``M, R`` (B,G,S,X) [currency/year].
+      ``M, R`` (B,G,S,X) [currency/year]; records ``WA, WI`` (G,S,X,NS)
+      [currency/year x years] (see :class:`MemberRecords`).
     * ``target`` (Y,G,S) active members aimed at (coverage) [persons];
       ``recruits`` (Y,G,S) persons recruited in the year on top of the
       coverage gap [persons];
@@ -245,8 +284,18 @@ def _scheme_kernel(state, params, drivers, out):
       short_reduction, service_cap, replacement_cap, min_pension,
       max_pension`` (annual amounts), ``lump_months``, ``surv_min_service``;
       ``pensionable_age`` (Y,G,S) [years]; ``inval_incidence`` (S,X) [1/year].
-    * ``ref_earnings`` (Y,G,S,X) annual reference earnings of a member aged
-      x at the start of year y [currency/year].
+    * ``earnings`` (Y,G,S,X) insured earnings in year y of a contributor
+      aged x at its start, added to the record of those who credit the
+      year [currency/year]; ``drop_share`` (Y,G,S,X) share of the oldest
+      year in the full N-year record of the cohort aged x at 1 January of
+      y (after revaluation) [1]; ``revaluation`` (Y,G,2) rates at 1 January
+      of y of the active (0) and deferred (1) records [1/year];
+      ``record_years`` (G,) int N and ``record_best`` (G,) int (1: best N
+      years, approximated; 0: last N years).
+    * ``refund_share, refund_months`` (Y,G): share of the lapses of members
+      below the minimum service for a pension who take a refund of
+      ``refund_months/12 x n x RE`` and leave the scheme [1],
+      [months/year].
     * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
       ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
     * ``surv_share, surv_floor, surv_exit`` (Y,G): share of surviving
@@ -275,13 +324,20 @@ def _scheme_kernel(state, params, drivers, out):
     the wrapper); flows (Y,G) or (Y,B,G): entrants, member deaths,
     invalidity retirements, lapses, re-entries, retirements with a pension,
     retirements with a lump sum, awards (count, annual amount), benefit
-    outgo by type, lump sums paid, pensioner deaths, orphans ageing out.
+    outgo by type, lump sums and refunds paid, pensioner deaths, orphans
+    ageing out, refunds on exit (persons, amount).
     """
     A = state.A
     I = state.I
     P = state.P
     M = state.M
     R = state.R
+    WA = records.WA
+    WI = records.WI
+    record_years = params.record_years
+    record_best = params.record_best
+    refund_share = params.refund_share
+    refund_months = params.refund_months
     recruits = params.recruits
     entry_dist = params.entry_dist
     mortality_factor = params.mortality_factor
@@ -327,7 +383,9 @@ def _scheme_kernel(state, params, drivers, out):
     qx = drivers.qx
     min_pension = drivers.min_pension
     max_pension = drivers.max_pension
-    ref_earnings = drivers.ref_earnings
+    earnings = drivers.earnings
+    drop_share = drivers.drop_share
+    revaluation = drivers.revaluation
     indexation = drivers.indexation
     actives_out = out.actives
     inactives_out = out.inactives
@@ -348,6 +406,8 @@ def _scheme_kernel(state, params, drivers, out):
     lump_sum_out = out.lump_sums
     pensioner_deaths_out = out.pensioner_deaths
     orphan_exits_out = out.orphan_exits
+    refunds_out = out.refunds
+    refunds_amount_out = out.refunds_amount
     swapped = False
     orphans = np.zeros((A.shape[0], 2))  # (G, 2): orphans left in the year, and x parent's RE
     active_total = np.zeros((A.shape[0], A.shape[1]))  # (G, S): actives at the start of the year
@@ -364,14 +424,26 @@ def _scheme_kernel(state, params, drivers, out):
     top = np.zeros((A.shape[0], A.shape[1], A.shape[2]), dtype=np.int64)
     ntop = np.zeros_like(top)
     wtop = np.full_like(top, A.shape[3])
+    inv_len = np.zeros((A.shape[0], A.shape[3]))  # (G, NS): 1 / min(n, N), 0 for n = 0
     for g in range(A.shape[0]):
+        if record_years[g] < 1 or record_years[g] > A.shape[3] - 1:
+            raise ValueError("record_years must be between 1 and the number of service cells - 1")
+        for n in range(1, A.shape[3]):
+            inv_len[g, n] = 1.0 / (n if n < record_years[g] else record_years[g])
         for s in range(A.shape[1]):
             for x in range(A.shape[2]):
                 for n in range(A.shape[3]):
+                    # the record of a cell without members is 0 (it would join later members)
+                    if A[g, s, x, n] == 0.0:
+                        WA[g, s, x, n] = 0.0
+                    if I[g, s, x, n] == 0.0:
+                        WI[g, s, x, n] = 0.0
                     if A[g, s, x, n] != 0.0 or I[g, s, x, n] != 0.0:
                         top[g, s, x] = n + 1
     newA = np.empty_like(A)
     newI = np.empty_like(I)
+    newWA = np.empty_like(WA)
+    newWI = np.empty_like(WI)
     addP = np.empty_like(P)
     addM = np.empty_like(M)
     addR = np.empty_like(R)
@@ -388,7 +460,8 @@ def _scheme_kernel(state, params, drivers, out):
     for arr in (exposure_out,):
         arr[:] = 0.0
     for arr2 in (entrants_out, member_deaths_out, invalidity_out, lapses_out, reentries_out,
-                 retire_pension_out, retire_lump_out, lump_sum_out, pensioner_deaths_out, orphan_exits_out):
+                 retire_pension_out, retire_lump_out, lump_sum_out, pensioner_deaths_out, orphan_exits_out,
+                 refunds_out, refunds_amount_out):
         arr2[:] = 0.0
     for arr3 in (awards_count_out, awards_amount_out, outgo_out):
         arr3[:] = 0.0
@@ -431,9 +504,12 @@ def _scheme_kernel(state, params, drivers, out):
                         for n in range(top[g, s, x]):
                             if keep_members:
                                 I[g, s, x, n] += A[g, s, x, n]
+                                WI[g, s, x, n] += WA[g, s, x, n]
                             else:
                                 I[g, s, x, n] = 0.0
+                                WI[g, s, x, n] = 0.0
                             A[g, s, x, n] = 0.0
+                            WA[g, s, x, n] = 0.0
                     active_total[g, s] = 0.0
 
         # --- 1. indexation of pensions in payment; where the minimum applies in payment, old-age and
@@ -467,9 +543,12 @@ def _scheme_kernel(state, params, drivers, out):
         for g in range(G):
             for s in range(S):
                 for x in range(X):
-                    for n in range(wtop[g, s, x]):
-                        newA[g, s, x, n] = 0.0
-                        newI[g, s, x, n] = 0.0
+                    k = wtop[g, s, x]
+                    if k > 0:
+                        newA[g, s, x, :k] = 0.0
+                        newI[g, s, x, :k] = 0.0
+                        newWA[g, s, x, :k] = 0.0
+                        newWI[g, s, x, :k] = 0.0
                     ntop[g, s, x] = 0
         addP[:] = 0.0
         addM[:] = 0.0
@@ -486,6 +565,15 @@ def _scheme_kernel(state, params, drivers, out):
             inval_min = inval_min_service[y, g]
             surv_min = surv_min_service[y, g]
             min_serv = min_service[y, g]
+            N = record_years[g]
+            best = record_best[g] == 1
+            fa = 1.0 + revaluation[y, g, 0]  # revaluation of the records at 1 January
+            fv = 1.0 + revaluation[y, g, 1]
+            ref_sh = refund_share[y, g]
+            ref_m = refund_months[y, g] / 12.0
+            inv_r = inval_rate[y, g]
+            lo_pen = min_pension[y, g]
+            hi_pen = max_pension[y, g]
             deaths_g = 0.0
             inval_g = 0.0
             lapses_g = 0.0
@@ -503,31 +591,61 @@ def _scheme_kernel(state, params, drivers, out):
                         x1, last, pa, early_window[y, g], early_rate[y, g], early_reduction[y, g],
                         deferral_share[y, g], deferral_years[y, g], late_increment[y, g])
                     retiring = f_act > 0.0 or f_inact > 0.0
-                    re = ref_earnings[y, g, s, x]
+                    w = earnings[y, g, s, x]
+                    h = drop_share[y, g, s, x]
                     inc_x = inval_incidence[s, x]
+                    # shares of a cell's members who die, become invalid, lapse, re-enter or stay
+                    f_inv = (1.0 - q) * inc_x
+                    f_stay = (1.0 - q) * (1.0 - lap)
+                    f_lap = (1.0 - q) * lap
+                    f_stay_i = (1.0 - q) * (1.0 - inc_x) * (1.0 - lap)
+                    f_lap_i = (1.0 - q) * (1.0 - inc_x) * lap
+                    f_re = (1.0 - q) * rer
+                    f_keep = (1.0 - q) * (1.0 - rer)
                     exposure = 0.0
                     dead_eligible = 0.0
+                    dead_re = 0.0  # sum of deaths x their reference earnings
                     inval_x = 0.0
+                    inval_amt = 0.0
+                    inval_re = 0.0
                     # carry: actives of cell n-1 who credited a year of service, still to be added
-                    # to nA[n] (kept in a register: no store-to-load chain between cells)
+                    # to nA[n], and their records (kept in registers: no store-to-load chain between cells)
                     carry = 0.0
+                    carry_w = 0.0
                     for n in range(top[g, s, x]):  # cells above the highest non-empty one are empty
                         a = A[g, s, x, n]
                         v = I[g, s, x, n]
                         if a == 0.0 and v == 0.0:
                             newA[g, s, x1, n] += carry
+                            newWA[g, s, x1, n] += carry_w
                             carry = 0.0
+                            carry_w = 0.0
                             continue
+                        # records of the cell's actives and inactives (revalued at 1 January); they move
+                        # with the decrements in proportion (no division: the same steps as the counts)
+                        wa = WA[g, s, x, n] * fa
+                        wv = WI[g, s, x, n] * fv
+                        il = inv_len[g, n]  # 1 / min(n, N), 0 without a completed year
+                        inc_n = inc_x if n >= inval_min else 0.0
                         da = a * q
                         a1 = a - da
-                        di = a1 * inc_x if n >= inval_min else 0.0
+                        di = a1 * inc_n
                         a2 = a1 - di
                         dl = a2 * lap
                         a3 = a2 - dl
+                        # the records of those who stay or leave: the same shares, as products of the row's rates
+                        if n >= inval_min:
+                            wa3 = wa * f_stay_i
+                            wdl = wa * f_lap_i
+                        else:
+                            wa3 = wa * f_stay
+                            wdl = wa * f_lap
                         dv = v * q
                         v1 = v - dv
                         dr = v1 * rer
                         v2 = v1 - dr
+                        wdr = wv * f_re
+                        wv2 = wv * f_keep
                         # members reaching the pensionable age retire at their birthday,
                         # on average at mid-year: half a year of contributions
                         contrib_years = a - 0.5 * (da + di + dl) + 0.5 * dr
@@ -543,36 +661,83 @@ def _scheme_kernel(state, params, drivers, out):
                         inval_x += di
                         lapses_g += dl
                         reentries_g += dr
+                        # reference earnings x persons: record x 1/min(n, N); an active member without a
+                        # completed year: the year's earnings w; an inactive one: 0
                         if n >= surv_min:
                             dead_eligible += da + dv
+                            dead_re += q * (wa + wv) * il if n > 0 else da * w
+                        if di > 0.0:  # the minimum and maximum pension apply as to old-age pensions
+                            di_re = wa * f_inv * il if n > 0 else di * w
+                            amt = inv_r * di_re
+                            if amt < di * lo_pen:
+                                amt = di * lo_pen
+                            if amt > di * hi_pen:
+                                amt = di * hi_pen
+                            inval_amt += amt
+                            inval_re += di_re
+                        dl_keep = dl
+                        wdl_keep = wdl
+                        if ref_sh > 0.0 and n < min_serv and dl > 0.0:
+                            # lapses below the minimum service: a share takes a refund and leaves
+                            dref = dl * ref_sh
+                            wref = wdl * ref_sh
+                            dl_keep = dl - dref
+                            wdl_keep = wdl - wref
+                            refunds_out[y, g] += dref
+                            amt_ref = ref_m * n * (wref * il) if n > 0 else 0.0
+                            refunds_amount_out[y, g] += amt_ref
+                            lump_sum_out[y, g] += amt_ref
                         end_a = a3 + dr
-                        end_v = v2 + dl
+                        end_v = v2 + dl_keep
+                        wend_a = wa3 + wdr
+                        wend_v = wv2 + wdl_keep
+                        # those credited the year add w; once the record is full the oldest year leaves it
+                        cnt_c = end_a * d
+                        wk = wend_a * d
+                        if n < N:
+                            w_c = wk + cnt_c * w
+                        elif best:
+                            w_c = wk + max(0.0, cnt_c * w - wk * h)
+                        else:
+                            w_c = wk * (1.0 - h) + cnt_c * w
+                        w_n = wend_a * (1.0 - d)
                         up = n + 1 if n + 1 < NS else NS - 1
                         if not retiring:
                             # active at the year end: a year of service with probability d
                             if n == up:  # the open last service cell
                                 newA[g, s, x1, n] = ((newA[g, s, x1, n] + carry) + end_a * d) + end_a * (1.0 - d)
+                                newWA[g, s, x1, n] += carry_w + w_c + w_n
                                 carry = 0.0
+                                carry_w = 0.0
                             else:
                                 newA[g, s, x1, n] = (newA[g, s, x1, n] + carry) + end_a * (1.0 - d)
+                                newWA[g, s, x1, n] += carry_w + w_n
                                 carry = end_a * d
+                                carry_w = w_c
                             newI[g, s, x1, n] += end_v
+                            newWI[g, s, x1, n] += wend_v
                             continue
                         # part 0: actives who credited a year of service (n + 1); part 1: the
                         # other actives (n); part 2: inactives (n). Each part retires its
                         # share; the rest carries on into the next year at age x1.
                         for part in range(3):
                             if part == 0:
-                                cnt, nn, f = end_a * d, up, f_act
+                                cnt, nn, f, wt = cnt_c, up, f_act, w_c
                             elif part == 1:
-                                cnt, nn, f = end_a * (1.0 - d), n, f_act
+                                cnt, nn, f, wt = end_a * (1.0 - d), n, f_act, w_n
                             else:
-                                cnt, nn, f = end_v, n, f_inact
+                                cnt, nn, f, wt = end_v, n, f_inact, wend_v
                             if cnt <= 0.0:
                                 continue
                             stay = cnt
+                            w_stay = wt
                             if f > 0.0:
                                 leave = cnt * f
+                                # the member's own reference earnings
+                                if nn > 0:
+                                    re = wt / cnt * inv_len[g, nn]
+                                else:
+                                    re = w if part < 2 else 0.0
                                 if nn >= min_serv:
                                     rate = _pension_rate(nn, base_rate[y, g], accrual[y, g], service_cap[y, g],
                                                          replacement_cap[y, g], full_service[y, g],
@@ -590,17 +755,22 @@ def _scheme_kernel(state, params, drivers, out):
                                     awards_amount_out[y, OLD_AGE, g] += leave * pen
                                     retire_pension_out[y, g] += leave
                                     stay -= leave
+                                    w_stay = wt * (1.0 - f)
                                 elif not early:
                                     lump_sum_out[y, g] += leave * lump_months[y, g] / 12.0 * nn * re
                                     retire_lump_out[y, g] += leave
                                     stay -= leave
+                                    w_stay = wt * (1.0 - f)
                             if stay > 0.0:
                                 if part == 2:
                                     newI[g, s, x1, nn] += stay
+                                    newWI[g, s, x1, nn] += w_stay
                                 else:
                                     newA[g, s, x1, nn] += stay
+                                    newWA[g, s, x1, nn] += w_stay
                     if carry != 0.0:  # (only rows without retirement carry)
                         newA[g, s, x1, top[g, s, x]] += carry
+                        newWA[g, s, x1, top[g, s, x]] += carry_w
                     exposure_out[y, g, s, x] += d * exposure
                     # cells written at age x1: service up to top + 1
                     if top[g, s, x] > 0:
@@ -608,24 +778,18 @@ def _scheme_kernel(state, params, drivers, out):
                         if nt > ntop[g, s, x1]:
                             ntop[g, s, x1] = nt
                     # invalidity pensions (awarded mid-year, at the member's age at year end)
-                    if inval_x > 0.0:  # the minimum and maximum pension apply as to old-age pensions
-                        each = inval_rate[y, g] * re
-                        if each < min_pension[y, g]:
-                            each = min_pension[y, g]
-                        if each > max_pension[y, g]:
-                            each = max_pension[y, g]
-                        amt = inval_x * each
+                    if inval_x > 0.0:
                         addP[INVALIDITY, g, s, x1] += inval_x
-                        addM[INVALIDITY, g, s, x1] += amt
-                        addR[INVALIDITY, g, s, x1] += inval_x * re
+                        addM[INVALIDITY, g, s, x1] += inval_amt
+                        addR[INVALIDITY, g, s, x1] += inval_re
                         awards_count_out[y, INVALIDITY, g] += inval_x
-                        awards_amount_out[y, INVALIDITY, g] += amt
+                        awards_amount_out[y, INVALIDITY, g] += inval_amt
                     inval_g += inval_x
                     # survivors of members who die with enough service
                     if dead_eligible > 0.0:  # (awarded by _survivors, see below)
                         ev_sx[n_ev] = s * X + x
                         ev_dead[n_ev] = dead_eligible
-                        ev_re[n_ev] = re
+                        ev_re[n_ev] = dead_re / dead_eligible
                         n_ev += 1
             member_deaths_out[y, g] += deaths_g
             invalidity_out[y, g] += inval_g
@@ -700,6 +864,8 @@ def _scheme_kernel(state, params, drivers, out):
         R, addR = addR, R
         A, newA = newA, A
         I, newI = newI, I
+        WA, newWA = newWA, WA
+        WI, newWI = newWI, WI
         wtop, top, ntop = top, ntop, wtop
         swapped = not swapped
     if swapped:  # the end state is in the work arrays: copy it into the caller's
@@ -708,6 +874,8 @@ def _scheme_kernel(state, params, drivers, out):
         state.P[...] = P
         state.M[...] = M
         state.R[...] = R
+        records.WA[...] = WA
+        records.WI[...] = WI
 
 
 #: The scheme kernel (groups one after the other: a parallel build over groups was measured

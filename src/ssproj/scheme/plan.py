@@ -371,6 +371,47 @@ def _ci(v):
     return np.array(v, dtype=np.int64, order="C")
 
 
+def _record_years(sc, groups) -> np.ndarray:
+    """Years of insured earnings in each group's reference earnings: ``reference_period`` for the
+    last or best years, ``N_SERVICE - 1`` (every credited year) for the career average. [years]"""
+    how = sc.value("reference_earnings")
+    period = sc.value("reference_period")
+    return np.array([N_SERVICE - 1 if how[g] == "career" else int(period[g]) for g in groups], dtype=np.int64)
+
+
+#: revaluation rule -> (weight of price inflation, weight of wage growth, fixed rate?)
+_REVALUATION = {"none": (0.0, 0.0, False), "prices": (1.0, 0.0, False), "wages": (0.0, 1.0, False),
+                "mixed": (None, None, False), "fixed": (0.0, 0.0, True)}
+
+
+def _revaluation(sc, groups, years) -> np.ndarray:
+    """(Y, G, 2, 3) weights of price inflation and wage growth and fixed rate of the revaluation of
+    active (0) and deferred (1) records, from ``earnings_revaluation`` and ``deferred_revaluation``."""
+    out = np.zeros((len(years), len(groups), 2, 3))
+    for j, prefix in enumerate(("earnings_revaluation", "deferred_revaluation")):
+        rules = sc.value(prefix)
+        weight = _per(sc, f"{prefix}_price_weight", years)
+        fixed = _per(sc, f"{prefix}_rate", years)
+        for gi, g in enumerate(groups):
+            rule, pre = rules[g], prefix
+            if rule == "as_earnings":
+                rule, pre = sc.value("earnings_revaluation")[g], "earnings_revaluation"
+                weight_g = _per(sc, f"{pre}_price_weight", years)[:, gi]
+                fixed_g = _per(sc, f"{pre}_rate", years)[:, gi]
+            else:
+                weight_g, fixed_g = weight[:, gi], fixed[:, gi]
+            wp, ww, is_fixed = _REVALUATION[rule]
+            if rule == "mixed":
+                out[:, gi, j, 0] = weight_g
+                out[:, gi, j, 1] = 1.0 - weight_g
+            else:
+                out[:, gi, j, 0] = wp
+                out[:, gi, j, 1] = ww
+            if is_fixed:
+                out[:, gi, j, 2] = fixed_g
+    return out
+
+
 def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     """Compile a scenario's scheme into a :class:`SchemePlan`: everything the engine
     needs that depends on neither the population nor the economy.
@@ -402,8 +443,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     target_weight = np.stack([coverage[:, gi, None, None] * by_sector[sectors[gi]] for gi in range(G)], axis=1)
 
     # ---- earnings structure
-    ref_periods = np.array([int(v) for v in _scalar_per(sc, "reference_period", groups)])
-    ext_years = np.arange(years[0] - int(ref_periods.max()), years[-1] + 1)
+    record_years = _record_years(sc, groups)
+    ext_years = np.arange(years[0] - int(record_years.max()), years[-1] + 1)
     eval_years = np.maximum(ext_years, sc.start_year)
     base = sc.value("contribution_base")
 
@@ -453,6 +494,10 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         inval_recovery=_c(_per(sc, "invalidity_recovery_rate", years)),
         surv_min_age=_c(np.stack([_scalar_per(sc, "survivor_min_age_male", groups),
                                   _scalar_per(sc, "survivor_min_age_female", groups)], axis=1)),
+        record_years=_ci(record_years),
+        record_best=_ci([sc.value("reference_earnings")[g] == "best_years" for g in groups]),
+        refund_share=_c(_per(sc, "refund_on_exit_share", years)),
+        refund_months=_c(_per(sc, "refund_months_per_year", years)),
         closed_from=Y, closed_keep_members=1,  # never closed (liabilities at a date close a copy)
     )
     earnings = EarningsPlan(
@@ -463,7 +508,7 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
                                               extend=True)
                                     for g in groups])),
         earnings_sigma=_c(_scalar_per(sc, "earnings_dispersion", groups)),
-        ref_periods=_ci(ref_periods),
+        revaluation=_c(_revaluation(sc, groups, years)),
         declared=np.array([base[g] == "declared_income" for g in groups], dtype=np.bool_),
         floor_ratio=_c(_glob(sc, "contribution_floor_ratio", eval_years)),
         declared_min=_c(_per(sc, "declared_income_min_ratio", eval_years)),

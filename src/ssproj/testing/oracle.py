@@ -103,13 +103,16 @@ def project_population_numpy(pop0, mx, asfr, srb, mig):
 # scheme kernel
 # ---------------------------------------------------------------------------
 
-#: Output names of :func:`scheme_numpy`, in the order of the output
-#: arguments of :func:`ssproj.kernels.scheme.scheme_kernel` (``<name>_out``).
+#: Output names of :func:`scheme_numpy`, in the order of the fields of
+#: :class:`ssproj.kernels.scheme.SchemeOutputs` (the kernel's ``<name>_out``; some
+#: names shortened: ``invalidity`` for ``invalidity_retirements``, ``lump_sum`` for
+#: ``lump_sums``, ...).
 SCHEME_OUTPUTS = (
     "actives", "inactives", "exposure", "service", "pensioners", "amounts",
     "entrants", "member_deaths", "invalidity", "lapses", "reentries",
     "retire_pension", "retire_lump",
     "awards_count", "awards_amount", "outgo", "lump_sum", "pensioner_deaths", "orphan_exits",
+    "refunds", "refunds_amount",
 )
 
 _OLD_AGE, _INVALIDITY, _WIDOW, _ORPHAN = 0, 1, 2, 3
@@ -208,11 +211,12 @@ def scheme_numpy(
     inval_incidence, inval_min_service, inval_rate,
     pensionable_age, min_service, accrual, base_rate, full_service, short_reduction,
     service_cap, replacement_cap, min_pension, max_pension, lump_months,
-    ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit,
+    earnings, drop_share, revaluation, surv_min_service, widow_rate, orphan_rate, orphan_limit,
     married, spouse_gap, children, indexation,
     early_window, early_rate, early_reduction, deferral_share, deferral_years, late_increment,
     closed_from=None, closed_keep_members=1, min_in_payment=None,
     surv_share=None, surv_floor=None, surv_exit=None, surv_min_age=None, inval_convert=None, inval_recovery=None,
+    WA=None, WI=None, record_years=None, record_best=None, refund_share=None, refund_months=None,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -227,6 +231,22 @@ def scheme_numpy(
     projection does not use it. Results equal the kernel's to rounding
     (sums are accumulated in another order).
 
+    The members' earnings records move with them as in the kernel: at
+    1 January (after a closure and the entrants) ``WA`` is revalued by
+    ``1 + revaluation[y, g, 0]`` and ``WI`` by ``1 + revaluation[y, g, 1]``;
+    each cell's members hold its average record (``ma = WA / A``,
+    ``mv = WI / I``), every leaver takes it along (lapses to the
+    inactives, re-entries to the actives) and a member's reference
+    earnings are ``record / min(n, N)`` (an active member with n = 0: the
+    year's ``earnings``; an inactive one: 0). Invalidity pensions, refunds,
+    survivors' benefits (death-weighted average over the cell row's
+    eligible service cells) and, at retirement, pensions and lump sums use
+    these reference earnings. Actives credited with the year add
+    ``earnings[y]`` to their record (``m + w`` while ``n < N``; then
+    ``m (1 - h) + w`` for the last N years, or ``m + max(0, w - m h)`` for
+    the best N years, ``h = drop_share[y]``); retiring credited actives use
+    ``record / min(n + 1, N)``.
+
     Parameters
     ----------
     A, I, P, M, R : ndarray
@@ -236,12 +256,21 @@ def scheme_numpy(
 inval_incidence, inval_min_service, inval_rate, pensionable_age, \
 min_service, accrual, base_rate, full_service, short_reduction, \
 service_cap, replacement_cap, min_pension, max_pension, lump_months, \
-ref_earnings, surv_min_service, widow_rate, orphan_rate, orphan_limit, \
+surv_min_service, widow_rate, orphan_rate, orphan_limit, \
 married, spouse_gap, children, indexation, early_window, early_rate, \
 early_reduction, deferral_share, deferral_years, late_increment
         Same as for ``scheme_kernel``, same shapes and units.
         ``orphan_limit`` must not exceed X (the kernel would write out of
         its arrays).
+    earnings : ndarray, shape (Y, G, 2, X)
+        Insured earnings in year y of a contributor aged x at its start,
+        added to the record of those who credit the year. [currency/year]
+    drop_share : ndarray, shape (Y, G, 2, X)
+        Share ``h`` of the oldest year in the full N-year record of the
+        cohort aged x at 1 January of y (after revaluation). [1]
+    revaluation : ndarray, shape (Y, G, 2)
+        Revaluation at 1 January of y of the active (0) and inactive
+        (deferred, 1) records. [1/year]
     surv_share, surv_floor, surv_exit : ndarray, shape (Y, G), optional
         Survivors' conditions of ``scheme_kernel`` (share of spouses who
         qualify, lowest widow(er)'s pension / minimum pension, exits other
@@ -258,28 +287,50 @@ early_reduction, deferral_share, deferral_years, late_increment
         the year's minimum pension after indexation; None: nowhere.
     closed_from, closed_keep_members : int, optional
         The closure of ``scheme_kernel``: at the start of year
-        ``closed_from`` the actives become inactive (``closed_keep_members``
-        1) or every member leaves (0); None: never.
+        ``closed_from`` the actives become inactive with their records
+        (``closed_keep_members`` 1) or every member leaves (0); None: never.
+    WA, WI : ndarray, shape (G, 2, X, NS), optional
+        Earnings records of the actives and inactives at the start of the
+        first year (:class:`ssproj.kernels.scheme.MemberRecords`: per cell,
+        the sum over its members of the insured earnings of the years in
+        their reference earnings) [currency/year x years]; not modified.
+        They must be 0 in cells without members (as the kernel assumes).
+        None: zeros (every member's reference earnings are then 0, except
+        actives with no credited year).
+    record_years : ndarray of int, shape (G,), optional
+        N, the years of insured earnings in the reference earnings, each in
+        1..NS-1. None: NS - 1 in every group (the career average: every
+        credited year counts).
+    record_best : ndarray of int, shape (G,), optional
+        1 where the reference earnings are the (approximated) best N
+        years, 0 the last N years; None: the last N years everywhere.
+    refund_share, refund_months : ndarray, shape (Y, G), optional
+        Share of the lapses of members below the minimum service for a
+        pension who take a refund of ``refund_months/12 x n x RE`` and leave
+        the scheme [1], [months/year]; None: no refunds.
     final_state : bool, optional
-        Also return the state at the end of the last year.
+        Also return the state and the records at the end of the last year.
 
     Returns
     -------
     dict of ndarray
         Keys :data:`SCHEME_OUTPUTS` (the kernel's output arguments without
-        ``_out``, in the same order), same shapes and units: stocks
-        ``actives, inactives`` (Y+1, G, 2, X), ``service`` (Y+1, G, NS),
-        ``pensioners, amounts`` (Y+1, 4, G, 2, X); ``exposure``
-        (Y, G, 2, X); flows (Y, G) or, for ``awards_count, awards_amount,
-        outgo``, (Y, 4, G).
+        ``_out``, in the same order as the fields of
+        :class:`ssproj.kernels.scheme.SchemeOutputs`), same shapes and
+        units: stocks ``actives, inactives`` (Y+1, G, 2, X), ``service``
+        (Y+1, G, NS), ``pensioners, amounts`` (Y+1, 4, G, 2, X);
+        ``exposure`` (Y, G, 2, X); flows (Y, G) or, for ``awards_count,
+        awards_amount, outgo``, (Y, 4, G). ``refunds`` are persons,
+        ``refunds_amount`` currency, also counted in ``lump_sum``.
     tuple of ndarray
-        Only with ``final_state``: ``(A, I, P, M, R)`` at the end of the
-        last year.
+        Only with ``final_state``: ``(A, I, P, M, R, WA, WI)`` at the end of
+        the last year.
 
     Raises
     ------
     ValueError
-        If ``orphan_limit`` exceeds the number of ages.
+        If ``orphan_limit`` exceeds the number of ages, if a record length
+        is outside 1..NS-1 or if the records' shapes differ from ``A``'s.
     """
     A = np.array(A, dtype=float)
     I = np.array(I, dtype=float)
@@ -294,6 +345,19 @@ early_reduction, deferral_share, deferral_years, late_increment
     if orphan_limit > X:
         raise ValueError(f"orphan_limit {orphan_limit} exceeds the {X} ages")
     spouse_gap = np.asarray(spouse_gap)
+    WA = np.zeros_like(A) if WA is None else np.array(WA, dtype=float)
+    WI = np.zeros_like(I) if WI is None else np.array(WI, dtype=float)
+    if WA.shape != A.shape or WI.shape != A.shape:
+        raise ValueError(f"records of shapes {WA.shape}, {WI.shape}; expected {A.shape}")
+    N = np.full(G, NS - 1, dtype=np.int64) if record_years is None else np.asarray(record_years, dtype=np.int64)
+    if N.shape != (G,) or (N < 1).any() or (N > NS - 1).any():
+        raise ValueError(f"record_years {N} must hold one value in 1..{NS - 1} per group")
+    best = np.zeros(G, dtype=bool) if record_best is None else np.asarray(record_best) == 1
+    refund_share = np.zeros((Y, G)) if refund_share is None else np.asarray(refund_share, dtype=float)
+    refund_months = np.zeros((Y, G)) if refund_months is None else np.asarray(refund_months, dtype=float)
+    earnings = np.asarray(earnings, dtype=float)
+    drop_share = np.asarray(drop_share, dtype=float)
+    revaluation = np.asarray(revaluation, dtype=float)
 
     z = np.zeros
     out = dict(
@@ -303,18 +367,29 @@ early_reduction, deferral_share, deferral_years, late_increment
         reentries=z((Y, G)), retire_pension=z((Y, G)), retire_lump=z((Y, G)),
         awards_count=z((Y, B, G)), awards_amount=z((Y, B, G)), outgo=z((Y, B, G)),
         lump_sum=z((Y, G)), pensioner_deaths=z((Y, G)), orphan_exits=z((Y, G)),
+        refunds=z((Y, G)), refunds_amount=z((Y, G)),
     )
     ages = np.arange(X)
     x1 = np.minimum(ages + 1, last)                        # age at the year end
     n = np.arange(NS)
     n_up = np.minimum(n + 1, NS - 1)                       # service after a year's credit
     orphan_leaves = x1 >= orphan_limit                     # (X,)
+    g4 = (slice(None), None, None, None)                   # (G,) -> (G, 1, 1, 1)
+    # years in the record: min(n, N) before the year's credit, min(n + 1, N) after it (G, 1, 1, NS)
+    ln = np.minimum(n[None, :], N[:, None])[:, None, None, :]
+    ln_up = np.minimum(n_up[None, :], N[:, None])[:, None, None, :]
+    has_years = ln > 0
+    ln_div = np.maximum(ln, 1)                             # (divisor where ln > 0; the other cells are masked)
+    growing = (n[None, :] < N[:, None])[:, None, None, :]  # the record is not full yet: the year is added
+    best4 = best[g4]
 
     def surv_args(y):  # the survivors' conditions of year y for _survivors_numpy
         return (None if surv_share is None else np.asarray(surv_share)[y],
                 None if surv_floor is None else np.asarray(surv_floor)[y] * min_pension[y],
                 surv_min_age)
-    g4 = (slice(None), None, None, None)                   # (G,) -> (G, 1, 1, 1)
+
+    def average(total, count):  # total / count where count > 0, else 0
+        return np.divide(total, count, out=np.zeros_like(total), where=count > 0.0)
 
     for y in range(Y + 1):
         # --- state at the start of year y
@@ -326,10 +401,16 @@ early_reduction, deferral_share, deferral_years, late_increment
         if y == Y:
             break
 
-        # --- 0. closure: nobody contributes or accrues from this year on
+        # --- 0. closure: nobody contributes or accrues from this year on (the records go with the members)
         if closed_from is not None and y == int(closed_from):
-            I = I + A if int(closed_keep_members) == 1 else np.zeros_like(I)
+            if int(closed_keep_members) == 1:
+                I = I + A
+                WI = WI + WA
+            else:
+                I = np.zeros_like(I)
+                WI = np.zeros_like(WI)
             A = np.zeros_like(A)
+            WA = np.zeros_like(WA)
 
         # --- 1. indexation (and the minimum in payment)
         k = 1.0 + indexation[y]
@@ -341,7 +422,7 @@ early_reduction, deferral_share, deferral_years, late_increment
                 floor = P[b] * min_pension[y][:, None, None]
                 M[b] = np.where(on & (M[b] < floor), floor, M[b])
 
-        # --- 2. entrants at service 0
+        # --- 2. entrants at service 0 (with an empty record)
         # members summed in the kernel's (sequential) order: the gap can be a small
         # difference of two large numbers, which would magnify any other order's rounding
         members = np.cumsum(A.reshape(G, S, X * NS), axis=2)[:, :, -1]
@@ -351,9 +432,16 @@ early_reduction, deferral_share, deferral_years, late_increment
         out["entrants"][y] = gap.sum(axis=1)
         A[:, :, :, 0] += gap[:, :, None] * entry_dist
 
+        # --- records revalued at 1 January: each member holds the cell's average record
+        ma = average(WA * (1.0 + revaluation[y][:, 0])[g4], A)                   # (G, S, X, NS)
+        mv = average(WI * (1.0 + revaluation[y][:, 1])[g4], I)
+        w = earnings[y][..., None]                                              # (G, S, X, 1)
+        h = drop_share[y][..., None]
+        rea = np.where(has_years, ma / ln_div, w)         # reference earnings of the actives
+        rev = np.where(has_years, mv / ln_div, 0.0)       # and of the inactives
+
         # --- 3. member decrements, cell by cell
         q = np.minimum(qx[y][None] * mortality_factor[:, None, None], 1.0)    # (G, S, X)
-        re = ref_earnings[y]                                                    # (G, S, X)
         d = density[y][g4]
         q4 = q[..., None]
         inc = np.where((n[None, :] >= inval_min_service[y][:, None])[:, None, None, :],
@@ -388,6 +476,16 @@ early_reduction, deferral_share, deferral_years, late_increment
         out["lapses"][y] = dl.sum(axis=(1, 2, 3))
         out["reentries"][y] = dr.sum(axis=(1, 2, 3))
 
+        # refunds: of the lapses below the minimum service for a pension, a share takes
+        # refund_months/12 x n x RE and leaves the scheme
+        rshare = refund_share[y][g4]
+        dref = np.where((rshare > 0.0) & (n < min_serv) & (dl > 0.0), dl * rshare, 0.0)
+        dl_keep = dl - dref
+        refund_amount = (dref * (refund_months[y][g4] / 12.0) * n * rea).sum(axis=(1, 2, 3))
+        out["refunds"][y] = dref.sum(axis=(1, 2, 3))
+        out["refunds_amount"][y] = refund_amount
+        out["lump_sum"][y] += refund_amount
+
         addP = np.zeros_like(P)
         addM = np.zeros_like(M)
         addR = np.zeros_like(R)
@@ -395,40 +493,50 @@ early_reduction, deferral_share, deferral_years, late_increment
         awards_amount = out["awards_amount"][y]
         exits = out["orphan_exits"][y]
 
-        # invalidity pensions, at the age at the year end
+        # invalidity pensions, at the age at the year end: each clip(rate x own RE, min, max)
+        inv_on = di > 0.0
+        inv_each = np.minimum(np.maximum(inval_rate[y][g4] * rea, min_pension[y][g4]), max_pension[y][g4])
         di_x = di.sum(axis=3)                                                   # (G, S, X)
-        di_pos = np.where(di_x > 0.0, di_x, 0.0)
-        inv_each = np.clip(inval_rate[y][:, None, None] * re, min_pension[y][:, None, None],
-                           None)
-        inv_each = np.minimum(inv_each, max_pension[y][:, None, None])
-        inv_amt = di_pos * inv_each
+        row_on = di_x > 0.0
+        di_pos = np.where(row_on, di_x, 0.0)
+        inv_amt = np.where(row_on, np.where(inv_on, di * inv_each, 0.0).sum(axis=3), 0.0)
+        inv_re = np.where(row_on, np.where(inv_on, di * rea, 0.0).sum(axis=3), 0.0)
         addP[_INVALIDITY] += _age_up(di_pos)
         addM[_INVALIDITY] += _age_up(inv_amt)
-        addR[_INVALIDITY] += _age_up(di_pos * re)
+        addR[_INVALIDITY] += _age_up(inv_re)
         awards_count[_INVALIDITY] += di_pos.sum(axis=(1, 2))
         awards_amount[_INVALIDITY] += inv_amt.sum(axis=(1, 2))
 
-        # --- 5. survivors of members who die
+        # --- 5. survivors of members who die (RE: the death-weighted average over the eligible cells)
         surv_ok = (n[None, :] >= surv_min_service[y][:, None])[:, None, None, :]
         dead_elig = np.where(surv_ok, dead, 0.0).sum(axis=3)                    # (G, S, X)
+        dead_re = np.where(surv_ok, da * rea + dv * rev, 0.0).sum(axis=3)
         dead_elig = np.where(dead_elig > 0.0, dead_elig, 0.0)
-        unpaid = _survivors_numpy(dead_elig[None], re[None], married, spouse_gap, children, widow_rate[y],
+        re_dead = average(dead_re, dead_elig)
+        unpaid = _survivors_numpy(dead_elig[None], re_dead[None], married, spouse_gap, children, widow_rate[y],
                                   orphan_rate[y], orphan_limit, addP, addM, awards_count, awards_amount, exits,
                                   *surv_args(y))
 
         # --- 4. ageing, service credit and retirement
         end_a = a3 + dr
-        end_v = v2 + dl
+        end_v = v2 + dl_keep
+        # records at the year end (leavers took the average record), and of those credited the year
+        me = average(a3 * ma + dr * mv, end_a)
+        mve = average(v2 * mv + dl_keep * ma, end_v)
+        mc = np.where(growing, me + w, np.where(best4, me + np.maximum(0.0, w - me * h), me * (1.0 - h) + w))
         rate_args = (base_rate[y][:, None], accrual[y][:, None], service_cap[y][:, None],
                      replacement_cap[y][:, None], full_service[y][:, None], short_reduction[y][:, None])
         lo = min_pension[y][g4]
         hi = max_pension[y][g4]
         stays = []
+        records = []
         # part 0: actives who credited a year of service (n + 1); part 1: the other
-        # actives (n); part 2: inactives (n). Each part retires its share f; the rest
-        # (and, in the early window, the ineligible) carries on at age x1.
-        for cnt, nn, f, part_adj in ((end_a * d, n_up, f_act, adj), (end_a * (1.0 - d), n, f_act, adj),
-                                     (end_v, n, f_inact, adj)):
+        # actives (n); part 2: inactives (n). Each part retires its share f with its own
+        # reference earnings; the rest (and, in the early window, the ineligible) carries
+        # on at age x1 with its record.
+        for cnt, nn, f, m, re in ((end_a * d, n_up, f_act, mc, mc / ln_up),
+                                  (end_a * (1.0 - d), n, f_act, me, np.where(has_years, me / ln_div, w)),
+                                  (end_v, n, f_inact, mve, np.where(has_years, mve / ln_div, 0.0))):
             pos = cnt > 0.0
             leave = cnt * f
             eligible = nn >= min_serv                                                   # (G, 1, 1, NS)
@@ -436,27 +544,31 @@ early_reduction, deferral_share, deferral_years, late_increment
             to_lump = pos & (f > 0.0) & ~eligible & ~early
             stay = np.where(to_pension | to_lump, cnt - leave, cnt)
             # cells where nobody retires carry everybody on, as they are
-            stays.append(np.where(retiring, np.where(pos & (stay > 0.0), stay, 0.0), cnt))
+            stay = np.where(retiring, np.where(pos & (stay > 0.0), stay, 0.0), cnt)
+            stays.append(stay)
+            records.append(stay * m)
             pc = np.where(to_pension, leave, 0.0)
             lc = np.where(to_lump, leave, 0.0)
             rate = _pension_rate_numpy(nn[None, :], *rate_args)                         # (G, NS)
-            pen = np.minimum(np.maximum(rate[:, None, None, :] * re[..., None] * part_adj, lo), hi)
+            pen = np.minimum(np.maximum(rate[:, None, None, :] * re * adj, lo), hi)
             p_count = pc.sum(axis=3)
             p_amount = (pc * pen).sum(axis=3)
             addP[_OLD_AGE] += _age_up(p_count)
             addM[_OLD_AGE] += _age_up(p_amount)
-            addR[_OLD_AGE] += _age_up(p_count * re)
+            addR[_OLD_AGE] += _age_up((pc * re).sum(axis=3))
             awards_count[_OLD_AGE] += p_count.sum(axis=(1, 2))
             awards_amount[_OLD_AGE] += p_amount.sum(axis=(1, 2))
             out["retire_pension"][y] += p_count.sum(axis=(1, 2))
-            out["lump_sum"][y] += (lc * lump_months[y][g4] / 12.0 * nn * re[..., None]).sum(axis=(1, 2, 3))
+            out["lump_sum"][y] += (lc * lump_months[y][g4] / 12.0 * nn * re).sum(axis=(1, 2, 3))
             out["retire_lump"][y] += lc.sum(axis=(1, 2, 3))
-        # members who carry on: a year older, the credited ones one service cell up
-        credited, stayA, stayI = stays
-        stayA[..., 1:] += credited[..., :-1]
-        stayA[..., -1] += credited[..., -1]
-        A = _age_up(stayA, axis=2)
-        I = _age_up(stayI, axis=2)
+        # members who carry on: a year older, the credited ones one service cell up, with their records
+        for credited, stay_a, _ in (stays, records):
+            stay_a[..., 1:] += credited[..., :-1]
+            stay_a[..., -1] += credited[..., -1]
+        A = _age_up(stays[1], axis=2)
+        I = _age_up(stays[2], axis=2)
+        WA = _age_up(records[1], axis=2)
+        WI = _age_up(records[2], axis=2)
 
         # --- 6. pensioners in payment (cells with nobody are dropped, as in the kernel)
         live = P != 0.0
@@ -503,5 +615,5 @@ early_reduction, deferral_share, deferral_years, late_increment
         P, M, R = addP, addM, addR
 
     if final_state:
-        return out, (A, I, P, M, R)
+        return out, (A, I, P, M, R, WA, WI)
     return out
