@@ -119,7 +119,8 @@ def main(argv=None):
     T = demo.mx.shape[0]
     econ = economy_paths(sp, plan.economy)
     shocks = no_shocks(1, T)
-    pout = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
+    pout = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3],
+                             Br=len(sp.branches))
     t_path = {}
     for label, run in (("run_scheme: run_path with allocation of its outputs, as ssproj.project",
                         lambda: run_scheme(sp, plan.demography, plan.economy)),

@@ -97,7 +97,8 @@ def numpy_reference_per_path(plan, n=3):
     T = demo.mx.shape[0]
     econ = economy_paths(sp, economy(plan.scenario, sp))
     shocks = no_shocks(1, T)
-    out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
+    out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3],
+                             Br=len(sp.branches))
 
     def numba_path():
         run_path(demo, sp.earnings, sp.params, sp.state0, econ, shocks, 0, out)

@@ -38,7 +38,8 @@ def _path(sc):
     plan = compile_scenario(sc)
     sp = plan.scheme
     T = len(plan.demography.years)
-    out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
+    out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3],
+                             Br=len(sp.branches))
     econ = economy_paths(sp, plan.economy)
     run_path(plan.demography.kernel_inputs(), sp.earnings, sp.params, sp.state0, econ, no_shocks(1, T), 0, out)
     return sp, econ, out

@@ -41,7 +41,8 @@ def test_a_path_and_the_deterministic_run_give_the_same_numbers(baseline):
     sp = plan.scheme
     parallel = run_scheme(sp, plan.demography, plan.economy)
     T = len(plan.demography.years)
-    serial = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3])
+    serial = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3],
+                             Br=len(sp.branches))
     run_path(plan.demography.kernel_inputs(), sp.earnings, sp.params, sp.state0, economy_paths(sp, plan.economy),
              no_shocks(1, T), 0, serial)
     a = dict(_flat(parallel))

@@ -46,6 +46,7 @@ CONDITIONS = {
     "earnings_revaluation_rate": {"earnings_revaluation": "fixed"},
     "deferred_revaluation_price_weight": {"deferred_revaluation": "mixed"},
     "deferred_revaluation_rate": {"deferred_revaluation": "fixed"},
+    "flat_income_ratio": {"contribution_base": "flat_amount"},
 }
 
 #: Values to try where a generic change would not act (a cap far above what binds, a share set with others).
@@ -119,8 +120,9 @@ def _entities(sc, spec):
     return [e for e in names if all(sc.value(req)[e] in wants for req, wants in spec.applies_when)]
 
 
-#: Checked together (a group's contribution shares sum to 1): test_contribution_shares_change_a_result.
-TOGETHER = ("long_term_share", "contribution_share")
+#: Checked together (a group's contribution shares sum to 1): test_contribution_shares_change_a_result; the
+#: branches a group is covered by, with its long-term share: tests/test_short_term_events.py (a package).
+TOGETHER = ("long_term_share", "contribution_share", "covered_branches")
 
 
 def _walkable():

@@ -309,7 +309,7 @@ def test_range_errors_per_entity_and_year():
         "changes.mortality_factor.public = 0.05 is outside [0.1, 5] (range declared in ssproj defaults.yaml)",
         "changes.reference_period.private = 5.0 is not an integer (reference_period has type int); "
         "write 5 (no decimal point)",
-        "changes.contribution_base.voluntary = 'declared' is not one of: wage, declared_income; "
+        "changes.contribution_base.voluntary = 'declared' is not one of: wage, declared_income, flat_amount; "
         "did you mean 'declared_income'?",
         # value computed by a rule, per entity: 19 x 1.1 = 20.9 > 20 from 2021
         "changes.earnings_level.voluntary[2021] = 20.9 is outside [0, 20] (range declared in ssproj defaults.yaml); "
@@ -761,7 +761,7 @@ def test_catalogue_matches_the_spec():
         assert spec.default == (TimePath(default) if ptype == "timepath" else default), name
         assert spec.confidence == "assumed" and spec.source == "ssproj generic default", name
     assert all(specs[n].unit in UNITS for n in CATALOGUE)
-    assert specs["contribution_base"].choices == ("wage", "declared_income")
+    assert specs["contribution_base"].choices == ("wage", "declared_income", "flat_amount")
     for name in ("average_wage", "minimum_wage", "admin_cost_per_member"):
         assert specs[name].after == {"index": "wage_growth"} and specs[name].between == "step"
     assert specs["gdp"].after == {"index": "gdp_growth"}

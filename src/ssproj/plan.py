@@ -393,7 +393,7 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
     if state_paid is None:
         state_paid = np.zeros((len(plan.years), len(plan.groups)))
     fin = finance(plan, out.insured_earnings, out.long_term_benefits - state_paid.sum(axis=1), out.members_mid,
-                  econ["investment_return"])
+                  econ["investment_return"], branch_events=out.branch_events)
     A = variables.attrs
     ygsa = ("year", "group", "sex", "age")
     G = len(plan.groups)

@@ -380,7 +380,8 @@ class Projection:
         rows["adl_state_paid"] = sum(pv(state) for _, state in flows.values())
         rows["pv_closed_group_benefits"] = pv(benefits("closed_group")[0])
         closed_group, res = runs["closed_group"]
-        fin = finance(closed_group, res.insured_earnings, res.long_term_benefits, res.members_mid, i)
+        fin = finance(closed_group, res.insured_earnings, res.long_term_benefits, res.members_mid, i,
+                      branch_events=res.branch_events)
         contrib_g = fin["contributions"].sum(axis=1) * sp.long_term_share * (1.0 - a)[:, None]  # (Y, G)
         rows["pv_closed_group_contributions"] = pv(contrib_g)
         nan_g = np.full(len(groups), np.nan)

@@ -57,7 +57,8 @@ def state_paid_pensions(plan: SchemePlan, pension_outgo, base_block=None, awarde
     return plan.state_paid_types * (blocks + share_y * (pension_outgo - blocks))
 
 
-def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return) -> dict:
+def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid, investment_return,
+            branch_events=None) -> dict:
     """Contributions, outgo and reserves of every fund.
 
     Parameters
@@ -72,6 +73,11 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
         Average number of active members in the year. [persons]
     investment_return : ndarray, shape (..., Y)
         Nominal return on reserves. [1/year]
+    branch_events : ndarray, shape (..., Y, Br), optional
+        Benefits of the branches projected by event
+        (:func:`ssproj.kernels.engine.branch_events`); needed when a branch
+        is. Cost-rate branches pay their cost rate x the insured earnings of
+        the groups they cover. [currency/year]
 
     Returns
     -------
@@ -96,11 +102,17 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
     total_contrib = contributions.sum(axis=-2)  # (..., Y, G)
     contrib_by_fund = np.zeros(lead + (Y, F))
     contrib_by_fund[..., plan.lt_fund] += (total_contrib * plan.long_term_share).sum(axis=-1)
+    cover = plan.earnings.branch_cover  # (G, Br): the groups each branch covers (their packages)
     for bi, fi in enumerate(plan.branch_fund):
-        contrib_by_fund[..., fi] += total_contrib.sum(axis=-1) * plan.branch_share[:, bi]
+        contrib_by_fund[..., fi] += (total_contrib * cover[:, bi]).sum(axis=-1) * plan.branch_share[:, bi]
 
-    total_insured_earnings = insured_earnings.sum(axis=-1)
-    branch_outgo = plan.cost_rate * total_insured_earnings[..., None]  # (..., Y, Br)
+    covered_earnings = np.moveaxis(insured_earnings[..., None] * cover, -2, -1).sum(axis=-1)  # (..., Y, Br)
+    branch_outgo = plan.cost_rate * covered_earnings  # (..., Y, Br)
+    by_event = plan.earnings.branch_kind != 0
+    if by_event.any():
+        if branch_events is None:
+            raise ValueError("branches projected by event need branch_events")
+        branch_outgo = np.where(by_event, np.asarray(branch_events, dtype=float), branch_outgo)
     benefits_by_fund = np.zeros(lead + (Y, F))
     benefits_by_fund[..., plan.lt_fund] += long_term_benefits
     for bi, fi in enumerate(plan.branch_fund):

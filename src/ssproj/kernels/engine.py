@@ -47,9 +47,14 @@ from ssproj.kernels.scheme import (
     scheme_kernel,
 )
 
-__all__ = ["DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals", "Shocks",
-           "empty_path_outputs", "empty_path_totals", "no_shocks", "path_drivers", "path_reductions", "run_path",
-           "earnings_records", "run_paths", "run_population", "scheme_drivers", "scheme_records", "scheme_state"]
+__all__ = ["BRANCH_KINDS", "DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals",
+           "Shocks", "branch_events", "earnings_records", "empty_path_outputs", "empty_path_totals", "no_shocks",
+           "path_drivers", "path_reductions", "run_path", "run_paths", "run_population", "scheme_drivers",
+           "scheme_records", "scheme_state"]
+
+
+#: How a short-term branch's benefits are projected: ``EarningsPlan.branch_kind`` indexes this tuple.
+BRANCH_KINDS = ("cost_rate", "maternity", "sickness", "funeral", "employment_injury")
 
 
 class DemographyInputs(NamedTuple):
@@ -82,6 +87,13 @@ class EarningsPlan(NamedTuple):
     max_pension_ratio: np.ndarray  #: (Y,G) maximum pension / contribution ceiling [1]
     price_weight: np.ndarray  #: (Y,) weight of prices in the indexation (the rest: wages) [1]
     indexation_extra: np.ndarray  #: (Y,) added to the indexation [1/year]
+    #: (Br,) int: how each short-term branch's benefits are projected (:data:`BRANCH_KINDS`)
+    branch_kind: np.ndarray
+    #: (Y,Br) benefit per event: maternity, sickness, employment injury in years of the member's insured
+    #: earnings (per birth, per member-year, per member-year); funeral in months of the minimum wage per death
+    branch_factor: np.ndarray
+    branch_qualify: np.ndarray  #: (Y,G,Br) share of a group's active members who meet the branch's condition [1]
+    branch_cover: np.ndarray  #: (G,Br) 1 if the branch covers the group's members, else 0 [1]
 
 
 class EconomyPaths(NamedTuple):
@@ -124,8 +136,10 @@ class PathOutputs(NamedTuple):
     min_pension: np.ndarray  #: (Y,G) [currency/year]
     max_pension: np.ndarray  #: (Y,G) [currency/year]
     indexation: np.ndarray  #: (Y,) of pensions in payment [1/year]
+    fertility: np.ndarray  #: (Y,X) the path's fertility rates in the scheme years [births per woman per year]
     scheme: SchemeOutputs  #: the scheme kernel's outputs
     insured_earnings: np.ndarray  #: (Y,G) insured earnings of contributors [currency/year]
+    branch_events: np.ndarray  #: (Y,Br) benefits of the short-term branches projected by event [currency/year]
     long_term_benefits: np.ndarray  #: (Y,) pensions and lump sums paid [currency/year]
     members_mid: np.ndarray  #: (Y,) active members on average over the year [persons]
 
@@ -145,6 +159,7 @@ class PathTotals(NamedTuple):
     population_65_plus: np.ndarray  #: (K,Y) [persons]
     e0: np.ndarray  #: (K,Y,S) period life expectancy at birth [years]
     pension_outgo: np.ndarray  #: (K,Y,B,G) pensions paid (not lump sums) by type and group [currency/year]
+    branch_events: np.ndarray  #: (K,Y,Br) benefits of the short-term branches projected by event [currency/year]
 
 
 def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
@@ -153,37 +168,38 @@ def no_shocks(K: int, T: int, S: int = 2) -> Shocks:
 
 
 @njit(cache=True)
-def _empty_outputs(T, Y, TE, G, S, X, NS, B):
-    return _outputs_around(empty_scheme_outputs(Y, G, S, X, NS, B), T, Y, TE, G, S, X)
+def _empty_outputs(T, Y, TE, G, S, X, NS, B, Br):
+    return _outputs_around(empty_scheme_outputs(Y, G, S, X, NS, B), T, Y, TE, G, S, X, Br)
 
 
 @njit(cache=True)
-def _outputs_around(scheme, T, Y, TE, G, S, X):
+def _outputs_around(scheme, T, Y, TE, G, S, X, Br):
     NS = scheme.service.shape[2]
     z = np.zeros
     return PathOutputs(
         z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
         z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
         z((Y, G, S, X)), z((Y, G, S, X)), z((Y, G, 2)), z((G, S, X, NS)), z((Y, G)), z((Y, G)), z(Y),
-        scheme, z((Y, G)), z(Y), z(Y),
+        z((Y, X)), scheme, z((Y, G)), z((Y, Br)), z(Y), z(Y),
     )
 
 
 def empty_path_outputs(T: int, Y: int, TE: int, G: int, S: int = 2, X: int = 101, NS: int = 51,
-                       B: int = N_TYPES, scheme: SchemeOutputs | None = None) -> PathOutputs:
+                       B: int = N_TYPES, scheme: SchemeOutputs | None = None, Br: int = 0) -> PathOutputs:
     """Zeroed :class:`PathOutputs` of one path (T projection years, Y scheme years, TE years of
-    earnings, G groups, S sexes, X ages, NS service cells, B benefit types); ``scheme``: the
-    scheme kernel's outputs to use (allocated here if None)."""
+    earnings, G groups, S sexes, X ages, NS service cells, B benefit types, Br short-term
+    branches: the plan's, or :func:`run_path` refuses them); ``scheme``: the scheme kernel's
+    outputs to use (allocated here if None)."""
     if scheme is None:
-        return _empty_outputs(T, Y, TE, G, S, X, NS, B)
-    return _outputs_around(scheme, T, Y, TE, G, S, X)
+        return _empty_outputs(T, Y, TE, G, S, X, NS, B, Br)
+    return _outputs_around(scheme, T, Y, TE, G, S, X, Br)
 
 
-def empty_path_totals(K: int, Y: int, G: int, S: int = 2, B: int = N_TYPES) -> PathTotals:
-    """Zeroed :class:`PathTotals` of K paths."""
+def empty_path_totals(K: int, Y: int, G: int, S: int = 2, B: int = N_TYPES, Br: int = 0) -> PathTotals:
+    """Zeroed :class:`PathTotals` of K paths (Br short-term branches)."""
     z = np.zeros
     return PathTotals(z((K, Y, G)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y)),
-                      z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y, S)), z((K, Y, B, G)))
+                      z((K, Y)), z((K, Y)), z((K, Y)), z((K, Y, S)), z((K, Y, B, G)), z((K, Y, Br)))
 
 
 @njit(cache=True)
@@ -193,7 +209,8 @@ def run_population(demo, shocks, p, population, interval_births, interval_deaths
     Death rates of the shocked years are ``m exp(b(x) dev)`` and fertility
     ``f exp(dev)``; the projection interval t -> t+1 uses the geometric mean
     of the two years' death rates and the arithmetic mean of their
-    fertility rates. Returns the path's death rates ``(T,S,X)`` [1/year].
+    fertility rates. Returns the path's death rates ``(T,S,X)`` [1/year] and fertility rates
+    ``(T,X)`` [births per woman per year].
     """
     T = demo.mx.shape[0]
     S = demo.mx.shape[1]
@@ -224,7 +241,7 @@ def run_population(demo, shocks, p, population, interval_births, interval_deaths
         for s in range(S):
             life_table_into(mx[t, s], s == FEMALE, lt_q, lt_l, lt_L)
             e0[t, s] = life_expectancy_at(lt_L, lt_l, 0)
-    return mx
+    return mx, asfr
 
 
 @njit(cache=True)
@@ -282,8 +299,11 @@ def path_drivers(demo, plan, params, econ, shocks, p, out, detail):
     off = plan.scheme_offset
 
     # ---- 1. demography
-    mx = run_population(demo, shocks, p, out.population, out.interval_births, out.interval_deaths,
-                        out.interval_floored, out.e0)
+    mx, asfr = run_population(demo, shocks, p, out.population, out.interval_births, out.interval_deaths,
+                              out.interval_floored, out.e0)
+    for y in range(out.fertility.shape[0]):
+        for x in range(X):
+            out.fertility[y, x] = asfr[off + y, x]
 
     # ---- 2. drivers: death probabilities and coverage targets
     member_death_probabilities(mx[off:], out.qx)
@@ -342,14 +362,15 @@ def path_drivers(demo, plan, params, econ, shocks, p, out, detail):
 
 
 @njit(cache=True)
-def path_reductions(plan, out):
+def path_reductions(plan, params, econ, p, out):
     """Step 4 of a path: the totals the finance stage needs, from the scheme's outputs.
 
     ``out.insured_earnings`` (Y,G) = 12 x sum over sexes and ages of
     contributor-years x insured monthly earnings [currency/year];
     ``out.long_term_benefits`` (Y,) = pensions paid + lump sums
     [currency/year]; ``out.members_mid`` (Y,) = active members on average
-    over the year (mean of the stocks at 1 January and 31 December) [persons].
+    over the year (mean of the stocks at 1 January and 31 December) [persons];
+    ``out.branch_events`` (:func:`branch_events`).
     """
     S = out.population.shape[1]
     X = out.population.shape[2]
@@ -376,6 +397,80 @@ def path_reductions(plan, out):
                     mid += 0.5 * (sc.actives[y, g, s, x] + sc.actives[y + 1, g, s, x])
         out.long_term_benefits[y] = lt
         out.members_mid[y] = mid
+    branch_events(plan, params, econ, p, out)
+
+
+@njit(cache=True)
+def branch_events(plan, params, econ, p, out):
+    """Benefits of the short-term branches projected by event, into ``out.branch_events`` (Y,Br).
+
+    With ``a = K / d`` the active member-years of a cell (contributor-years
+    over the group's density), ``c`` the branch's qualifying share of the
+    group (``plan.branch_qualify``), ``w = 12 x`` insured monthly earnings
+    of the age and ``f`` the branch's factor (``plan.branch_factor``), summed
+    over the groups the branch covers:
+
+    * maternity: ``sum_x a(female, x) fert(x) c w f`` (births to insured
+      women, the path's fertility);
+    * sickness, employment injury: ``sum_{s,x} a c w f``;
+    * funeral: ``(sum_{s,x} a q c + sum_{s,x} (P_old + P_inv) q) x f x
+      minimum wage`` (deaths of active members who qualify and of old-age
+      and invalidity pensioners in payment at 1 January, q the members'
+      death probability x the group's mortality factor).
+
+    Cost-rate branches are left at 0 (the finance stage computes them).
+    [currency/year]
+    """
+    S = out.population.shape[1]
+    X = out.population.shape[2]
+    Y = plan.target_weight.shape[0]
+    G = plan.target_weight.shape[1]
+    TE = plan.earnings_level.shape[0]
+    off_e = TE - Y
+    Br = plan.branch_kind.shape[0]
+    if out.branch_events.shape[1] != Br:
+        raise ValueError("the path outputs were allocated for another number of short-term branches")
+    sc = out.scheme
+    for b in range(Br):
+        kind = plan.branch_kind[b]
+        for y in range(Y):
+            out.branch_events[y, b] = 0.0
+        if kind == 0:
+            continue
+        for y in range(Y):
+            tot = 0.0
+            for g in range(G):
+                if plan.branch_cover[g, b] == 0.0:
+                    continue
+                d = params.density[y, g]
+                mf = params.mortality_factor[g]
+                acc = 0.0
+                if d > 0.0:
+                    inv_d = 1.0 / d
+                    for s in range(S):
+                        if kind == 1 and s == 0:  # maternity: women only
+                            continue
+                        for x in range(X):
+                            a = sc.exposure[y, g, s, x] * inv_d
+                            if a == 0.0:
+                                continue
+                            if kind == 1:
+                                acc += a * out.fertility[y, x] * out.insured_wage[off_e + y, g, x]
+                            elif kind == 3:
+                                q = out.qx[y, s, x] * mf
+                                acc += a * (q if q < 1.0 else 1.0)
+                            else:
+                                acc += a * out.insured_wage[off_e + y, g, x]
+                acc *= plan.branch_qualify[y, g, b]
+                if kind == 3:  # deaths of old-age and invalidity pensioners
+                    for s in range(S):
+                        for x in range(X):
+                            q = out.qx[y, s, x] * mf
+                            acc += (sc.pensioners[y, 0, g, s, x] + sc.pensioners[y, 1, g, s, x]) * (
+                                q if q < 1.0 else 1.0)
+                tot += acc
+            unit = econ.minimum_wage[p, off_e + y] if kind == 3 else 12.0
+            out.branch_events[y, b] = tot * plan.branch_factor[y, b] * unit
 
 
 @njit(cache=True)
@@ -516,7 +611,7 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     """
     path_drivers(demo, plan, params, econ, shocks, p, out, detail)
     scheme_kernel(scheme_state(state0), scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
-    path_reductions(plan, out)
+    path_reductions(plan, params, econ, p, out)
 
 
 @njit(cache=True)
@@ -552,6 +647,9 @@ def _totals(out, off, p, totals):
             totals.insured_earnings[p, y, g] = out.insured_earnings[y, g]
             for b in range(B):
                 totals.pension_outgo[p, y, b, g] = sc.benefit_outgo[y, b, g]
+        for b in range(out.branch_events.shape[1]):
+            totals.branch_events[p, y, b] = out.branch_events[y, b]
+        for g in range(G):
             for s in range(S):
                 for x in range(X):
                     contrib += sc.exposure[y, g, s, x]
@@ -597,11 +695,12 @@ def run_paths(demo, plan, params, state0, econ, shocks, totals, threads):
     TE = plan.earnings_level.shape[0]
     NS = state0.A.shape[3]
     B = state0.P.shape[0]
+    Br = plan.branch_kind.shape[0]
     # one block of consecutive paths per thread, each block with one set of outputs that every
     # path overwrites (allocating them per path costs more than the path on 2 threads)
     n_blocks = min(K, max(1, threads))
     for blk in prange(n_blocks):
-        out = _empty_outputs(T, Y, TE, G, S, X, NS, B)
+        out = _empty_outputs(T, Y, TE, G, S, X, NS, B, Br)
         for p in range(blk * K // n_blocks, (blk + 1) * K // n_blocks):
             run_path(demo, plan, params, state0, econ, shocks, p, out, False)
             _totals(out, plan.scheme_offset, p, totals)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ssproj.errors import MISSING, Problem, did_you_mean
 from ssproj.scenario.assumptions import TABLE_ENTRY_KEYS, AssumptionSet, TableSpec
-from ssproj.scenario.common import is_int, require_str, unknown_keys
+from ssproj.scenario.common import covered_branches, is_int, require_str, unknown_keys
 from ssproj.scenario.extends import MergedScenario
 from ssproj.scenario.parameters import ParameterSpec, check_confidence
 from ssproj.scenario.tables import TABLE_SCHEMAS
@@ -613,8 +613,19 @@ def check_scheme(
             group_shares = {g: evaluate(r.value) for g, r in per_resolved["long_term_share"].items()}
         except ValueError:  # pragma: no cover - a path that cannot be evaluated was reported already
             return problems
-        branch_total = np.sum(list(branch_shares.values()), axis=0) if branch_shares else np.zeros(years.shape)
+        cover_of = per_resolved.get("covered_branches", {})
         for group, lts in group_shares.items():
+            covered = list(branch_shares)
+            rc = cover_of.get(group)
+            if rc is not None and "covered_branches" not in skip:
+                try:
+                    covered = covered_branches(rc.value, list(aset.branches))
+                except ValueError as exc:
+                    problems.append(rc.where.problem(rc.value, str(exc).split(": ", 1)[-1],
+                                                     "all, none, or declared branch names separated by commas"))
+                    continue
+            branch_total = (np.sum([branch_shares[b] for b in covered], axis=0) if covered
+                            else np.zeros(years.shape))
             total = lts + branch_total
             wrong = np.flatnonzero(np.abs(total - 1.0) > SHARES_TOLERANCE)
             if not wrong.size:
@@ -625,15 +636,16 @@ def check_scheme(
             for b in per_resolved["contribution_share"].values():
                 if _ORIGIN_RANK[b.origin] > _ORIGIN_RANK[r.origin]:
                     r = b
-            detail = ", ".join(f"{b} {v[i]:.10g}" for b, v in branch_shares.items())
+            detail = ", ".join(f"{b} {branch_shares[b][i]:.10g}" for b in covered)
             more = f"; {wrong.size - 1} later years too" if wrong.size > 1 else ""
             problems.append(
                 r.where.problem(
                     MISSING,
                     f"the contribution shares of group {group!r} sum to {total[i]:.10g} in {int(years[i])}, not 1: "
                     f"long_term_share {lts[i]:.10g} + contribution_share "
-                    f"{branch_total[i]:.10g} ({detail if detail else 'no branches declared'}){more}",
-                    "for each group and year, long_term_share plus the contribution_share of every branch must be 1",
+                    f"{branch_total[i]:.10g} ({detail if detail else 'no branches covered'}){more}",
+                    "for each group and year, long_term_share plus the contribution_share of every branch the group "
+                    "is covered by (covered_branches) must be 1",
                 )
             )
 

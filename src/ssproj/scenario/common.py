@@ -20,8 +20,8 @@ from ssproj.errors import MISSING, Problem, did_you_mean
 from ssproj.scenario.timepath import TimePath
 from ssproj.scenario.yamlio import Where
 
-__all__ = ["ReadOnlyDict", "freeze", "is_int", "normalise_input", "plain_data", "require_str", "sha256_data",
-           "sha256_file", "unknown_keys"]
+__all__ = ["ReadOnlyDict", "covered_branches", "freeze", "is_int", "normalise_input", "plain_data", "require_str",
+           "sha256_data", "sha256_file", "unknown_keys"]
 
 
 class ReadOnlyDict(dict):
@@ -123,3 +123,19 @@ def require_str(mapping: Mapping[Any, Any], key: str, where: Where, *, required:
     if not isinstance(value, str) or not value.strip():
         return [(where / key).problem(value, "must be a non-empty string")]
     return []
+
+
+def covered_branches(value: str, branches) -> list[str]:
+    """The branches named by a ``covered_branches`` value: ``"all"``, ``"none"`` or names separated by
+    commas (unknown names raise ValueError)."""
+    text = str(value).strip()
+    if text == "all":
+        return list(branches)
+    if text == "none":
+        return []
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in branches]
+    if unknown or not names:
+        raise ValueError(f"covered_branches {value!r}: {', '.join(map(repr, unknown)) or 'no name'} not a declared "
+                         f"branch (branches: {', '.join(branches) or 'none'}; or all, none)")
+    return names

@@ -111,7 +111,7 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
     demo = demography.kernel_inputs()
     T = demo.mx.shape[0]
     out = empty_path_outputs(T, len(plan.years), len(plan.ext_years), len(plan.groups),
-                             NS=plan.state0.A.shape[3], scheme=scheme_out)
+                             NS=plan.state0.A.shape[3], scheme=scheme_out, Br=len(plan.branches))
     run_path(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ), no_shocks(1, T), 0, out)
     return out
 
@@ -137,6 +137,6 @@ def run_scheme_paths(plan: SchemePlan, demography: DemographicInputs, econ: Econ
     """
     demo = demography.kernel_inputs(lc_b)
     K = econ.average_wage.shape[0]
-    totals = empty_path_totals(K, len(plan.years), len(plan.groups))
+    totals = empty_path_totals(K, len(plan.years), len(plan.groups), Br=len(plan.branches))
     run_paths(demo, plan.earnings, plan.params, plan.state0, econ, shocks, totals, numba.get_num_threads())
     return totals

@@ -10,17 +10,19 @@ calendar-year totals, money is nominal in the scenario's currency.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ssproj.kernels.engine import EarningsPlan
+from ssproj.kernels.engine import BRANCH_KINDS, EarningsPlan
 from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import N_TYPES, SchemeParams, SchemeState
 from ssproj.memo import array_key, cached_on
+from ssproj.scenario.common import covered_branches
 from ssproj.scenario.timepath import TimePath
 from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
 
@@ -371,6 +373,16 @@ def _ci(v):
     return np.array(v, dtype=np.int64, order="C")
 
 
+def _declared_band(sc, groups, years, name) -> np.ndarray:
+    """(years, G) bound of the insured income of declared-income groups relative to the minimum wage: `name`
+    for ``declared_income`` groups, ``flat_income_ratio`` (both bounds) for ``flat_amount`` groups. [1]"""
+    band = _per(sc, name, years)
+    flat = _per(sc, "flat_income_ratio", years)
+    base = sc.value("contribution_base")
+    return np.stack([flat[:, gi] if base[g] == "flat_amount" else band[:, gi] for gi, g in enumerate(groups)],
+                    axis=1).reshape(len(years), len(groups))
+
+
 def _record_years(sc, groups) -> np.ndarray:
     """Years of insured earnings in each group's reference earnings: ``reference_period`` for the
     last or best years, ``N_SERVICE - 1`` (every credited year) for the career average. [years]"""
@@ -410,6 +422,60 @@ def _revaluation(sc, groups, years) -> np.ndarray:
             if is_fixed:
                 out[:, gi, j, 2] = fixed_g
     return out
+
+
+def qualifying_share(months, window, density):
+    """Share of active members with at least ``months`` months of contributions in the last ``window``
+    months, each month contributed with probability ``density``, independently:
+    ``P(Binomial(window, density) >= months) = sum_{k >= months} C(window, k) d^k (1 - d)^(window - k)``
+    (1 when ``months`` <= 0; ``months`` rounded up and ``window`` to the nearest whole month). Arrays
+    broadcast. [1]"""
+    m, n, d = np.broadcast_arrays(np.ceil(np.asarray(months, dtype=float) - 1e-9),
+                                  np.rint(np.asarray(window, dtype=float)),
+                                  np.clip(np.asarray(density, dtype=float), 0.0, 1.0))
+    out = np.ones(m.shape)
+    for idx in zip(*np.nonzero(m > 0), strict=True) if m.ndim else ([()] if m > 0 else []):
+        mi, ni, di = int(m[idx]), int(n[idx]), float(d[idx])
+        out[idx] = sum(math.comb(ni, k) * di ** k * (1.0 - di) ** (ni - k) for k in range(mi, ni + 1))
+    return out
+
+
+def _branch_plan(sc, groups, branches, years, density) -> dict:
+    """The ``EarningsPlan`` fields of the short-term branches (kind, factor, qualifying share, cover)."""
+    Y, G, Br = len(years), len(groups), len(branches)
+    kind = np.zeros(Br, dtype=np.int64)
+    factor = np.zeros((Y, Br))
+    qualify = np.ones((Y, G, Br))
+    cover = np.zeros((G, Br))
+    covered = sc.value("covered_branches")
+    for gi, g in enumerate(groups):
+        for b in covered_branches(covered[g], branches):
+            cover[gi, branches.index(b)] = 1.0
+    if Br:
+        how = sc.value("branch_benefit")
+        months = _per(sc, "qualifying_months", years)
+        window = _per(sc, "qualifying_window", years)
+        for bi, b in enumerate(branches):
+            k = BRANCH_KINDS.index(how[b])
+            kind[bi] = k
+            if k == 0:
+                continue
+
+            def v(name, bi=bi):
+                return _per(sc, name, years)[:, bi]
+
+            if how[b] == "maternity":
+                factor[:, bi] = v("maternity_weeks") / 52.0 * v("maternity_replacement_rate")
+            elif how[b] == "sickness":
+                paid = np.maximum(0.0, v("sickness_days") - v("sickness_spells") * v("sickness_waiting_days"))
+                factor[:, bi] = paid / 365.0 * v("sickness_replacement_rate")
+            elif how[b] == "funeral":
+                factor[:, bi] = v("funeral_grant_ratio")
+            else:
+                factor[:, bi] = v("injury_incidence") * v("injury_benefit_months") / 12.0
+            qualify[:, :, bi] = qualifying_share(months[:, bi, None], window[:, bi, None], density)
+    return {"branch_kind": _ci(kind), "branch_factor": _c(factor), "branch_qualify": _c(qualify),
+            "branch_cover": _c(cover)}
 
 
 def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
@@ -509,14 +575,15 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
                                     for g in groups])),
         earnings_sigma=_c(_scalar_per(sc, "earnings_dispersion", groups)),
         revaluation=_c(_revaluation(sc, groups, years)),
-        declared=np.array([base[g] == "declared_income" for g in groups], dtype=np.bool_),
+        declared=np.array([base[g] in ("declared_income", "flat_amount") for g in groups], dtype=np.bool_),
         floor_ratio=_c(_glob(sc, "contribution_floor_ratio", eval_years)),
-        declared_min=_c(_per(sc, "declared_income_min_ratio", eval_years)),
-        declared_max=_c(_per(sc, "declared_income_max_ratio", eval_years)),
+        declared_min=_c(_declared_band(sc, groups, eval_years, "declared_income_min_ratio")),
+        declared_max=_c(_declared_band(sc, groups, eval_years, "declared_income_max_ratio")),
         min_pension_ratio=_c(_per(sc, "minimum_pension_ratio", years)),
         max_pension_ratio=_c(_per(sc, "maximum_pension_ratio", years)),
         price_weight=_c(_glob(sc, "indexation_price_weight", years)),
         indexation_extra=_c(_glob(sc, "indexation_extra", years)),
+        **_branch_plan(sc, groups, branches, years, density),
     )
 
     # ---- finance

@@ -277,7 +277,8 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     blocks = state_paid_blocks(sp, totals.pension_outgo, lambda p: run_scheme_paths(
         p, plan.demography, econ_paths, shocks, plan.lc_b).pension_outgo)
     state_paid = state_paid_pensions(sp, totals.pension_outgo, *blocks).sum(axis=(-2, -1))
-    fin = finance(sp, ie, out["long_term_benefits"] - state_paid, out["members_mid"], series["investment_return"])
+    fin = finance(sp, ie, out["long_term_benefits"] - state_paid, out["members_mid"], series["investment_return"],
+                  branch_events=totals.branch_events)
     earnings = ie.sum(axis=-1)
     # the headline fund's figures, as in the summary of a projection
     cols = fund_figures(fin.__getitem__, sp.headline_fund, insured_earnings=earnings, gdp=sp.gdp,
