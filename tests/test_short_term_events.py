@@ -20,9 +20,8 @@ import pytest
 
 import ssproj
 from ssproj.errors import ScenarioError
-from ssproj.kernels.engine import empty_path_outputs, no_shocks, run_path
 from ssproj.plan import compile_scenario
-from ssproj.scheme.engine import economy_paths
+from ssproj.scheme.engine import economy_paths, run_scheme
 from ssproj.scheme.plan import qualifying_share
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,14 +34,10 @@ def lao():
 
 
 def _path(sc):
+    """The plan, the economy's paths and the outputs of one deterministic run (the engine's own run_scheme)."""
     plan = compile_scenario(sc)
-    sp = plan.scheme
-    T = len(plan.demography.years)
-    out = empty_path_outputs(T, len(sp.years), len(sp.ext_years), len(sp.groups), NS=sp.state0.A.shape[3],
-                             Br=len(sp.branches))
-    econ = economy_paths(sp, plan.economy)
-    run_path(plan.demography.kernel_inputs(), sp.earnings, sp.params, sp.state0, econ, no_shocks(1, T), 0, out)
-    return sp, econ, out
+    out = run_scheme(plan.scheme, plan.demography, plan.economy)
+    return plan.scheme, economy_paths(plan.scheme, plan.economy), out
 
 
 def _binomial_tail(m, n, d):

@@ -391,36 +391,29 @@ def _record_years(sc, groups) -> np.ndarray:
     return np.array([N_SERVICE - 1 if how[g] == "career" else int(period[g]) for g in groups], dtype=np.int64)
 
 
-#: revaluation rule -> (weight of price inflation, weight of wage growth, fixed rate?)
+#: revaluation rule -> (weight of price inflation, weight of wage growth, fixed rate?) ("mixed": the weights declared)
 _REVALUATION = {"none": (0.0, 0.0, False), "prices": (1.0, 0.0, False), "wages": (0.0, 1.0, False),
                 "mixed": (None, None, False), "fixed": (0.0, 0.0, True)}
 
 
 def _revaluation(sc, groups, years) -> np.ndarray:
     """(Y, G, 2, 3) weights of price inflation and wage growth and fixed rate of the revaluation of
-    active (0) and deferred (1) records, from ``earnings_revaluation`` and ``deferred_revaluation``."""
+    active (0) and deferred (1) records, from ``earnings_revaluation`` and ``deferred_revaluation``
+    (``as_earnings``: the active records' rule)."""
     out = np.zeros((len(years), len(groups), 2, 3))
     for j, prefix in enumerate(("earnings_revaluation", "deferred_revaluation")):
         rules = sc.value(prefix)
         weight = _per(sc, f"{prefix}_price_weight", years)
         fixed = _per(sc, f"{prefix}_rate", years)
         for gi, g in enumerate(groups):
-            rule, pre = rules[g], prefix
-            if rule == "as_earnings":
-                rule, pre = sc.value("earnings_revaluation")[g], "earnings_revaluation"
-                weight_g = _per(sc, f"{pre}_price_weight", years)[:, gi]
-                fixed_g = _per(sc, f"{pre}_rate", years)[:, gi]
-            else:
-                weight_g, fixed_g = weight[:, gi], fixed[:, gi]
-            wp, ww, is_fixed = _REVALUATION[rule]
-            if rule == "mixed":
-                out[:, gi, j, 0] = weight_g
-                out[:, gi, j, 1] = 1.0 - weight_g
-            else:
-                out[:, gi, j, 0] = wp
-                out[:, gi, j, 1] = ww
+            if rules[g] == "as_earnings":
+                out[:, gi, j] = out[:, gi, 0]
+                continue
+            wp, ww, is_fixed = _REVALUATION[rules[g]]
+            out[:, gi, j, 0] = weight[:, gi] if wp is None else wp
+            out[:, gi, j, 1] = 1.0 - weight[:, gi] if ww is None else ww
             if is_fixed:
-                out[:, gi, j, 2] = fixed_g
+                out[:, gi, j, 2] = fixed[:, gi]
     return out
 
 
