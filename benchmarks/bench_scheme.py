@@ -40,11 +40,13 @@ from _common import (
     oracle_args,
     oracle_outputs,
 )
+from ssproj.kernels.scheme import N_TYPES
 
 TARGET_KERNEL_MS = 20.0   # full deterministic scheme projection, 77 years, after compilation (design)
 RTOL = 1e-10
 
-X, NS, B = 101, 51, 4
+X, NS = 101, 51
+B = N_TYPES  # benefit types (old age, invalidity, widow(er), orphan, dependent parent)
 
 
 def synthetic_inputs(G=3, Y=77, seed=20240726):
@@ -185,6 +187,11 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
         surv_exit=np.zeros((Y, G)), surv_min_age=np.zeros((G, 2)), inval_convert=np.zeros(G, np.int64),
         inval_recovery=np.zeros((Y, G)),
         married=married, spouse_gap=spouse_gap, children=children, indexation=np.full(Y, 0.03),
+        # dependent parents (30% for one, 50% for two): likelier for young deaths, parents 28 years older
+        parent_rate=np.full(Y, 0.3), parent_pair_rate=np.full(Y, 0.5),
+        parent_one=np.stack([np.clip(0.3 - 0.006 * (ages - 20), 0.0, 0.3)] * 2),
+        parent_two=np.stack([np.clip(0.2 - 0.005 * (ages - 20), 0.0, 0.2)] * 2),
+        parent_mother=np.full((2, X), 0.65), parent_gap=np.full((2, X), 28, np.int64),
         # early retirement up to 3 years before the pensionable age (20% take it, -5% a year early);
         # 10% defer by 2 years (+5% a year late)
         early_window=per(3), early_rate=per(0.2), early_reduction=per(0.05),

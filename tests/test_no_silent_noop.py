@@ -64,7 +64,7 @@ VALUES = {
     "late_retirement_increment": 0.05,
     "state_paid_awarded_from": 2030,
     "survivor_min_age_female": 60.0,
-    "survivor_min_age_male": 60.0,
+    "survivor_min_age_male": 65.0,
     "survivor_minimum_ratio": 1.0,
     "invalidity_recovery_rate": 0.05,
     "state_paid_awarded_to": 2040,

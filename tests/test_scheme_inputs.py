@@ -632,7 +632,7 @@ BAD_TABLES = [
      None, 3, "age_start", "duplicate row (group public, sex male, status active, age_start 30), also at line 2"),
     ("pensioners",
      ["type,group,sex,age_start,age_end,persons,average_pension", "survivor,public,female,40,,1,100"],
-     None, 2, "type", "type = 'survivor' is not a type (old_age | invalidity | widow | orphan)"),
+     None, 2, "type", "type = 'survivor' is not a type (old_age | invalidity | widow | orphan | parent)"),
     ("pensioners",
      ["type,group,sex,age_start,age_end,persons,average_pension", "old_age,public,male,60,,1,100",
       "old_age,public,male,70,,1,100"],

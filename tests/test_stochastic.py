@@ -69,9 +69,11 @@ def test_path_without_shocks_reproduces_the_deterministic_projection(scenario):
                 "insured", "total_population", "old_age_dependency_ratio", "state_transfer", "state_paid_pensions"):
         for p in range(3):
             # relative to the value, or to the year's outgo where the value is rounding noise around 0 (a
-            # reserve held at 0 by the state's transfers: a thousandth of a kip on trillions)
+            # reserve held at 0 by the state's transfers: a thousandth of a kip on trillions, and the
+            # investment income on it)
             want = s[col].to_numpy()
-            scale = {"reserve_end": np.maximum(np.abs(want), 1e-3 * s["total_outgo"].to_numpy()),
+            noise = np.maximum(np.abs(want), 1e-3 * s["total_outgo"].to_numpy())
+            scale = {"reserve_end": noise, "investment_income": noise,
                      "reserve_ratio": np.maximum(np.abs(want), 1e-3)}.get(col)  # (a ratio: 1e-3 years of outgo)
             err = (_rel(ds[col].values[p], want) if scale is None
                    else np.max(np.abs(ds[col].values[p] - want) / scale))

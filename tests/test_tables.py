@@ -37,14 +37,17 @@ SCHEME_TABLES = {
     "labour_force_participation", "employment_structure", "salary_scale", "entry_age_distribution",
     "invalidity_incidence", "family", "insured", "pensioners",
 }
-DEMOGRAPHY_TABLES = [n for n in TABLE_SCHEMAS if n not in SCHEME_TABLES]
+#: Scheme tables needed only by a parameter above 0 (``needs_table``), not by every set with groups.
+NEEDED_TABLES = {"dependent_parents"}
+DEMOGRAPHY_TABLES = [n for n in TABLE_SCHEMAS if n not in SCHEME_TABLES | NEEDED_TABLES]
 
 
 def test_required_tables_match_formats_md():
     required = {n for n, s in TABLE_SCHEMAS.items() if s.required}
     assert required == {"population", "mortality", "fertility", "sex_ratio_at_birth", "net_migration"}
     assert set(TABLE_SCHEMAS) == (required | {"tfr", "net_migration_total", "life_expectancy", "vital_events"}
-                                  | SCHEME_TABLES)
+                                  | SCHEME_TABLES | NEEDED_TABLES)
+    assert not any(TABLE_SCHEMAS[n].required or TABLE_SCHEMAS[n].scheme for n in NEEDED_TABLES)
     # scheme tables (docs/dev/scheme-spec.md): optional, required only with insured groups
     assert {n for n, s in TABLE_SCHEMAS.items() if s.scheme} == SCHEME_TABLES
     assert not any(TABLE_SCHEMAS[n].required for n in SCHEME_TABLES)

@@ -17,7 +17,9 @@ maternity benefit or the funeral grant. This example shows:
    deaths, injuries) and the share of voluntary members who meet the
    qualifying condition for maternity;
 4. a package: voluntary members covered by pensions, maternity and the
-   funeral grant only, at the contribution rate of those branches.
+   funeral grant only, at the contribution rate of those branches;
+5. survivors' pensions as the law pays them: the widow(er)'s age and income
+   conditions and the dependent parents' pensions.
 
 The Lao inputs are assumptions, not the fund's data (docs/lao-baseline.md).
 Methods: docs/methods/scheme.md ("Earnings records and reference earnings",
@@ -83,3 +85,14 @@ for b in ("sickness", "maternity", "health_care"):
     before, after = float(ds["branch_outgo"].sel(branch=b, year=2030)), float(pk["branch_outgo"].sel(branch=b,
                                                                                                    year=2030))
     print(f"   {b:12s} outgo 2030: {before / bn:8.1f} -> {after / bn:8.1f} bn LAK")
+
+# 5. Survivors' pensions with and without the law's conditions and the dependent parents' pensions.
+without = base.with_changes({"survivor_min_age_female": dict.fromkeys(base.groups, 0.0),
+                             "survivor_min_age_male": dict.fromkeys(base.groups, 0.0),
+                             "survivor_eligible_share": dict.fromkeys(base.groups, 1.0)})
+surv = {}
+for label, sc in (("as the law pays them", base), ("every spouse, any age", without)):
+    outgo = ssproj.project(sc).dataset["benefit_outgo_by_type"].sum("group").sel(year=2050)
+    surv[label] = {b: float(outgo.sel(benefit=b)) / bn for b in ("widow", "orphan", "parent")}
+print("\n5. Survivors' pensions paid in 2050 [bn LAK]")
+print(pd.DataFrame(surv).T.round(0).to_string())

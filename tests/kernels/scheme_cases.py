@@ -86,6 +86,8 @@ def inputs(G=1, Y=3):
         surv_min_age=z(G, 2), inval_convert=np.zeros(G, np.int64), inval_recovery=z(Y, G), married=z(2, X),
         spouse_gap=np.zeros((2, X), np.int64),
         children=z(2, X), indexation=z(Y),
+        parent_rate=z(Y), parent_pair_rate=f(2, Y), parent_one=z(2, X), parent_two=z(2, X), parent_mother=f(0.5, 2, X),
+        parent_gap=np.zeros((2, X), np.int64),
         early_window=z(Y, G), early_rate=z(Y, G), early_reduction=z(Y, G), deferral_share=z(Y, G),
         deferral_years=z(Y, G), late_increment=z(Y, G),
     )
@@ -97,7 +99,7 @@ RECORD_YEARS = (1, 2, 3, 5, 10, 35, NS - 1)
 
 def random_inputs(seed, G=2, Y=4):
     """A small random projection: every decrement, both retirement outcomes, survivors, orphans,
-    refunds; records revalued at random rates, last or best N years with N from
+    dependent parents, refunds; records revalued at random rates, last or best N years with N from
     :data:`RECORD_YEARS`, members with no credited year (n = 0) active and inactive."""
     rng = np.random.default_rng(seed)
     u = rng.uniform
@@ -154,6 +156,13 @@ def random_inputs(seed, G=2, Y=4):
     inp["married"][:] = u(0, 0.9, (2, X))
     inp["spouse_gap"][:] = rng.integers(-10, 10, (2, X))
     inp["children"][:, 18:75] = u(0, 2, (2, 57))
+    inp["parent_rate"][:] = u(0.1, 0.4, Y)
+    inp["parent_rate"][Y - 1] = 0.0                                 # a year without parents' pensions
+    inp["parent_pair_rate"][:] = u(0.2, 0.8, Y)
+    inp["parent_one"][:, 15:90] = u(0, 0.4, (2, 75))
+    inp["parent_two"][:, 15:90] = u(0, 0.4, (2, 75))
+    inp["parent_mother"][:] = u(0, 1, (2, X))
+    inp["parent_gap"][:] = rng.integers(15, 45, (2, X))
     inp["indexation"][:] = u(0, 0.1, Y)
     inp["early_window"][:] = rng.integers(0, 6, (Y, G))
     inp["early_rate"][:] = u(0, 0.5, (Y, G))

@@ -9,6 +9,7 @@ from ssproj.kernels.scheme import (
     INVALIDITY,
     OLD_AGE,
     ORPHAN,
+    PARENT,
     WIDOW,
     MemberRecords,
     SchemeDrivers,
@@ -118,6 +119,58 @@ def test_survivors_of_members_who_die():
     assert out["awards_amount"][0, WIDOW, 0] == pytest.approx(deaths * 0.8 * 0.3 * 12000)
     assert out["awards"][0, ORPHAN, 0] == pytest.approx(deaths * 1.8)
     assert out["awards_amount"][0, ORPHAN, 0] == pytest.approx(deaths * 1.8 * 0.2 * 12000)
+
+
+def test_dependent_parents_of_members_who_die():
+    """Lao rule: 30% of RE for one dependent parent, 50% for two (25% each); a single parent is a mother
+    with the given share; parents are put at the deceased's age + gap + 1 and die at their own ages' rate."""
+    inp = inputs(Y=2)
+    inp["A"][0, 0, 40, 10] = 1000.0
+    steady_records(inp)
+    inp["qx"][:, 0, 40] = 0.01
+    inp["qx"][:, :, 68] = 0.05   # the parents' age at 1 January of the second year
+    inp["parent_rate"][:] = 0.3
+    inp["parent_pair_rate"][:] = 0.5
+    inp["parent_one"][0, 40] = 0.4
+    inp["parent_two"][0, 40] = 0.1
+    inp["parent_mother"][0, 40] = 0.75
+    inp["parent_gap"][0, 40] = 27
+    out = run(inp)
+    deaths = 10.0
+    # 4 single parents (3 mothers, 1 father) and 1 pair (1 mother, 1 father), aged 40 + 27 + 1 = 68 at the year end
+    assert out["awards"][0, PARENT, 0] == pytest.approx(deaths * (0.4 + 2 * 0.1), rel=1e-14)
+    assert out["pensioners"][1, PARENT, 0, 1, 68] == pytest.approx(3.0 + 1.0, rel=1e-14)
+    assert out["pensioners"][1, PARENT, 0, 0, 68] == pytest.approx(1.0 + 1.0, rel=1e-14)
+    amount = deaths * (0.4 * 0.3 + 0.1 * 0.5) * 12000
+    assert out["awards_amount"][0, PARENT, 0] == pytest.approx(amount, rel=1e-14)
+    assert out["amounts"][1, PARENT, 0, 1, 68] == pytest.approx((3.0 * 0.3 + 1.0 * 0.25) * 12000, rel=1e-14)
+    assert out["outgo"][0, PARENT, 0] == pytest.approx(0.5 * amount, rel=1e-14)  # half a year in the award year
+    # year 1: the parents die at the rate of their age (pensions of the survivors unchanged, no other exit)
+    assert out["pensioners"][2, PARENT, 0].sum() == pytest.approx(6.0 * 0.95, rel=1e-14)
+    assert out["outgo"][1, PARENT, 0] == pytest.approx(amount * (1 - 0.5 * 0.05), rel=1e-14)
+    # no parents' pensions below the survivors' minimum service, nor with parent_rate 0
+    inp["surv_min_service"][:] = 11
+    assert run(inp)["awards"][:, PARENT].sum() == 0.0
+    inp["surv_min_service"][:] = 5
+    inp["parent_rate"][:] = 0.0
+    assert run(inp)["awards"][:, PARENT].sum() == 0.0
+
+
+@pytest.mark.parametrize(("rate", "pair", "each"), [(0.3, 0.5, 0.25), (0.3, 0.8, 0.3), (0.2, 2.0, 0.2)])
+def test_two_parents_each_get_the_smaller_of_the_rate_and_half_the_pair_rate(rate, pair, each):
+    inp = inputs(Y=1)
+    inp["P"][OLD_AGE, 0, 1, 50] = 200.0            # a pensioner's death leaves parents too
+    inp["M"][OLD_AGE, 0, 1, 50] = 200.0 * 5000
+    inp["R"][OLD_AGE, 0, 1, 50] = 200.0 * 10000
+    inp["qx"][:, 1, 50] = 0.02
+    inp["parent_rate"][:] = rate
+    inp["parent_pair_rate"][:] = pair
+    inp["parent_two"][1, 50] = 1.0
+    inp["parent_gap"][1, 50] = 30
+    out = run(inp)
+    assert out["awards"][0, PARENT, 0] == pytest.approx(8.0, rel=1e-14)
+    assert out["awards_amount"][0, PARENT, 0] == pytest.approx(8.0 * each * 10000, rel=1e-14)
+    assert out["pensioners"][1, PARENT, 0, :, 81].tolist() == pytest.approx([4.0, 4.0], rel=1e-14)
 
 
 def test_no_survivors_below_minimum_service():

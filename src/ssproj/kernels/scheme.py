@@ -13,7 +13,7 @@ year) and credited service n (0..NS-1 completed years, the last cell open):
   are ``RE = record / min(n, N)`` (an active member with no completed year:
   the year's insured earnings; an inactive one: 0);
 * pensioners by benefit type b (0 old age, 1 invalidity, 2 widow(er),
-  3 orphan): count ``P[b,g,s,x]``, total annual amount ``M[b,g,s,x]`` and,
+  3 orphan, 4 dependent parent): count ``P[b,g,s,x]``, total annual amount ``M[b,g,s,x]`` and,
   for old-age and invalidity pensions, the total annual reference earnings
   ``R[b,g,s,x]`` behind them (for survivors' benefits).
 
@@ -62,7 +62,11 @@ One year y, in this order (all rates for year y):
    invalidity pensioners give widow(er)s' pensions (``married`` x deaths, to
    the other sex at age x + gap, ``widow rate x RE``) and orphans' pensions
    (``children`` x deaths, spread evenly over ages 0..limit-1, half boys,
-   ``orphan rate x RE`` each).
+   ``orphan rate x RE`` each) and dependent parents' pensions (deaths x the
+   probabilities of leaving one or two dependent parents, at age x + the
+   parents' age difference; one parent is a mother with the given share,
+   two are a mother and a father; ``parent rate x RE`` for one parent,
+   ``min(parent rate, pair rate / 2) x RE`` each for two).
 6. Pensioners die at the group's rate; the average amount survives with
    the cell; orphans leave at the age limit (paid half a year in that year).
 7. New pensions are awarded on average at mid-year: half a year of each is
@@ -84,7 +88,8 @@ OLD_AGE = 0
 INVALIDITY = 1
 WIDOW = 2
 ORPHAN = 3
-N_TYPES = 4
+PARENT = 4
+N_TYPES = 5
 
 
 @njit(cache=True)
@@ -191,6 +196,12 @@ class SchemeParams(NamedTuple):
     married: np.ndarray  #: (S,X) probability of leaving a spouse [1]
     spouse_gap: np.ndarray  #: (S,X) int, spouse's age minus the member's [years]
     children: np.ndarray  #: (S,X) orphans left per death [persons]
+    parent_rate: np.ndarray  #: (Y,) a dependent parent's pension / reference earnings [1]
+    parent_pair_rate: np.ndarray  #: (Y,) two dependent parents' pensions together / reference earnings [1]
+    parent_one: np.ndarray  #: (S,X) probability that a death leaves exactly one dependent parent [1]
+    parent_two: np.ndarray  #: (S,X) probability that a death leaves two dependent parents [1]
+    parent_mother: np.ndarray  #: (S,X) share of the single dependent parents who are mothers [1]
+    parent_gap: np.ndarray  #: (S,X) int, dependent parents' age minus the member's [years]
     early_window: np.ndarray  #: years before the pensionable age when early retirement is open [years]
     early_rate: np.ndarray  #: share of the eligible actives retiring early at each birthday [1]
     early_reduction: np.ndarray  #: reduction per year early [1/year]
@@ -298,6 +309,12 @@ def _scheme_kernel(state, records, params, drivers, out):
       [months/year].
     * ``widow_rate, orphan_rate, indexation`` (Y,) [1]; ``orphan_limit`` int;
       ``married, children`` (S,X) [1]; ``spouse_gap`` (S,X) int [years].
+    * ``parent_rate, parent_pair_rate`` (Y,) [1]: a single dependent
+      parent's pension and two parents' pensions together, per unit of
+      reference earnings; ``parent_one, parent_two, parent_mother`` (S,X)
+      [1]: probabilities that a death leaves one or two dependent parents
+      and the share of single parents who are mothers; ``parent_gap``
+      (S,X) int: the parents' age minus the deceased's [years].
     * ``surv_share, surv_floor, surv_exit`` (Y,G): share of surviving
       spouses who meet the income conditions [1], lowest widow(er)'s
       pension as a multiple of the minimum pension [1], exits of
@@ -373,6 +390,12 @@ def _scheme_kernel(state, records, params, drivers, out):
     married = params.married
     spouse_gap = params.spouse_gap
     children = params.children
+    parent_rate = params.parent_rate
+    parent_pair_rate = params.parent_pair_rate
+    parent_one = params.parent_one
+    parent_two = params.parent_two
+    parent_mother = params.parent_mother
+    parent_gap = params.parent_gap
     early_window = params.early_window
     early_rate = params.early_rate
     early_reduction = params.early_reduction
@@ -456,6 +479,8 @@ def _scheme_kernel(state, records, params, drivers, out):
     last = X - 1
     if orphan_limit > X:
         raise ValueError("orphan_limit exceeds the number of ages")
+    if B != N_TYPES:
+        raise ValueError("the pensioner arrays must have one row per benefit type (N_TYPES)")
     # flows are accumulated: start from zero whatever the caller passed
     for arr in (exposure_out,):
         arr[:] = 0.0
@@ -805,7 +830,8 @@ def _scheme_kernel(state, records, params, drivers, out):
                     unpaid[g] = 0.0
                     _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate[y],
                                last, addP, addM, awards_count_out, awards_amount_out, orphans, surv_share[y, g],
-                               surv_floor[y, g] * min_pension[y, g], surv_min_age, unpaid)
+                               surv_floor[y, g] * min_pension[y, g], surv_min_age, unpaid, parent_rate[y],
+                               parent_pair_rate[y], parent_one, parent_two, parent_mother, parent_gap)
                     n_ev = 0
                 outgo_b = 0.0
                 for s in range(S):
@@ -884,7 +910,8 @@ scheme_kernel = njit(cache=True)(_scheme_kernel)
 
 @njit(cache=True)
 def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children, widow_rate, last,
-               addP, addM, awards_count_out, awards_amount_out, orphans, share, floor, min_age, unpaid):
+               addP, addM, awards_count_out, awards_amount_out, orphans, share, floor, min_age, unpaid,
+               parent_rate, pair_rate, parent_one, parent_two, parent_mother, parent_gap):
     """Award widow(er)s' pensions for the first ``n_ev`` recorded deaths of group g in year y
     (``ev_dead`` deaths of sex and age ``ev_sx = s X + x`` with reference earnings ``ev_re``),
     in the order recorded, and count the orphans they leave (``orphans[g] += (children,
@@ -893,8 +920,16 @@ def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children,
     ``share`` of the surviving spouses meet the income conditions; each pension
     is at least ``floor`` [currency/year]; a survivor younger than
     ``min_age[g, sex]`` at 1 January is not paid in the year of award (the
-    amount is added to ``unpaid[g]``)."""
+    amount is added to ``unpaid[g]``).
+
+    Dependent parents: ``parent_one[s, x]`` and ``parent_two[s, x]`` of the
+    deaths leave one or two dependent parents, at age ``x + parent_gap + 1``
+    at the year end; a single parent is a mother with the share
+    ``parent_mother[s, x]`` and is paid ``parent_rate x RE``; two parents
+    (a mother and a father) are paid ``min(parent_rate, pair_rate / 2) x
+    RE`` each."""
     X = married.shape[1]
+    each_of_two = 0.5 * pair_rate if 0.5 * pair_rate < parent_rate else parent_rate
     for e in range(n_ev):
         s = ev_sx[e] // X
         x = ev_sx[e] - s * X
@@ -922,6 +957,25 @@ def _survivors(ev_sx, ev_dead, ev_re, n_ev, g, y, married, spouse_gap, children,
         if kids > 0.0:
             orphans[g, 0] += kids
             orphans[g, 1] += kids * re
+        if parent_rate > 0.0:
+            one = dead * parent_one[s, x]
+            two = dead * parent_two[s, x]
+            if one > 0.0 or two > 0.0:
+                xp = x + parent_gap[s, x] + 1
+                if xp < 0:
+                    xp = 0
+                if xp > last:
+                    xp = last
+                mothers = one * parent_mother[s, x]
+                fathers = one - mothers
+                for sp in range(2):
+                    single = fathers if sp == 0 else mothers
+                    n_p = single + two
+                    amt_p = (single * parent_rate + two * each_of_two) * re
+                    addP[PARENT, g, sp, xp] += n_p
+                    addM[PARENT, g, sp, xp] += amt_p
+                    awards_count_out[y, PARENT, g] += n_p
+                    awards_amount_out[y, PARENT, g] += amt_p
 
 
 @njit(cache=True)

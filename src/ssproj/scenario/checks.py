@@ -23,7 +23,7 @@ from ssproj.scenario.timepath import TimePath
 from ssproj.scenario.yamlio import PathKey, Where, YamlDocument, dump_yaml
 
 __all__ = ["PROJECTION_KEYS", "SCENARIO_KEYS", "SHARES_TOLERANCE", "Resolved", "check_changes", "check_paths",
-           "check_scheme", "check_top", "needs_base", "per_source_entry", "source_entry"]
+           "check_scheme", "check_tables_needed", "check_top", "needs_base", "per_source_entry", "source_entry"]
 
 SCENARIO_KEYS = (
     "name", "description", "assumptions", "extends", "projection", "seed", "tables", "changes", "strategy",
@@ -666,6 +666,65 @@ def check_scheme(
                 problems.append(last.where.problem(
                     last.value, f"is before state_paid_awarded_from ({first.value}) for group {group!r}"))
     return problems
+
+
+def check_tables_needed(
+    resolved: Mapping[str, Resolved],
+    per_resolved: Mapping[str, Mapping[str, Resolved]],
+    specs: Mapping[str, ParameterSpec],
+    table_names: set[str] | frozenset[str],
+    table_where: Any,
+    skip: set[str],
+    start: int,
+    end: int,
+) -> tuple[list[Problem], list[Problem]]:
+    """Parameters declared with ``needs_table``: their table must be given when they act.
+
+    A parameter above 0 in some projection year (for some entity) without
+    its table is an error (cited where the parameter is set); a table given
+    while every parameter that needs it is 0 throughout is a warning
+    (:class:`NoEffectWarning`, cited at the table's entry, ``table_where(name)``).
+    Parameters in `skip` (already reported as invalid) are not judged.
+
+    Returns
+    -------
+    problems, warnings : list of Problem
+    """
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    years = np.arange(start, end + 1)
+    used: dict[str, bool] = {}
+    for pname, spec in specs.items():
+        if spec.needs_table is None or pname in skip:
+            continue
+        stack = list(per_resolved.get(pname, {}).values()) if spec.per is not None else [resolved.get(pname)]
+        acting = []
+        for r in stack:
+            if r is None:
+                continue
+            try:
+                v = (np.asarray(r.value.evaluate(years), dtype=float) if isinstance(r.value, TimePath)
+                     else np.full(years.shape, float(r.value)))
+            except (ValueError, TypeError):  # an index rule: judged where it is resolved
+                continue
+            if (v > 0).any():
+                acting.append(r)
+        used[spec.needs_table] = used.get(spec.needs_table, False) or bool(acting)
+        if acting and spec.needs_table not in table_names:
+            schema = TABLE_SCHEMAS[spec.needs_table]
+            r = acting[0]
+            problems.append(r.where.problem(
+                r.value if not isinstance(r.value, TimePath) else MISSING,
+                f"{pname} is above 0, so the table {spec.needs_table!r} ({schema.title.lower()}) is needed, and the "
+                "assumption set and the scenario give none",
+                f"add it under tables: (columns {', '.join(schema.value_names)}), or set {pname} to 0"))
+    for tname, acts in used.items():
+        if not acts and tname in table_names:
+            users = ", ".join(p for p, sp in specs.items() if sp.needs_table == tname)
+            notes.append(table_where(tname).problem(
+                MISSING, f"the table {tname!r} has no effect: it is used only when {users} > 0, and that is 0 in "
+                         f"every projection year {start}-{end} (set it, or remove the table)"))
+    return problems, notes
 
 
 # ----------------------------------------------------------------------------- no silent no-op

@@ -47,6 +47,7 @@ from ssproj.scenario.checks import (
     check_changes,
     check_paths,
     check_scheme,
+    check_tables_needed,
     check_top,
     needs_base,
     no_effect_checks,
@@ -218,6 +219,16 @@ def build_scenario(
             ne_problems, no_effect = no_effect_checks(changes, per_changes, resolved, per_resolved, specs, aset,
                                                       start, end, unchanged, per_unchanged)
             problems += ne_problems
+
+            def table_where(tname: str, aset: AssumptionSet = aset) -> Where:
+                if tname in top.get("table_overrides", {}):
+                    return merged.where("tables", tname)
+                return aset.document.where("tables", tname)
+
+            need_problems, need_notes = check_tables_needed(resolved, per_resolved, specs, set(table_specs),
+                                                            table_where, bad | invalid, start, end)
+            problems += need_problems
+            no_effect += need_notes
 
     strategy = None
     if "strategy" in merged.data and merged.data["strategy"] is not None:

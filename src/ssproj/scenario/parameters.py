@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
+from ssproj.scenario.tables import TABLE_SCHEMAS
 from ssproj.scenario.timepath import BETWEEN_RULES, TimePath, parse_after, parse_timepath
 from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
 
@@ -80,6 +81,7 @@ _SPEC_KEYS = (
     "requires",
     "requires_any",
     "applies_when",
+    "needs_table",
     "default",
     "source",
     "confidence",
@@ -192,6 +194,12 @@ class ParameterSpec:
         acts only for groups with ``contribution_base: declared_income``);
         a scenario that changes it for another entity is refused. In
         defaults.yaml: ``{parameter: value}`` or ``{parameter: [values]}``.
+    needs_table : str or None, default None
+        An optional input table (:data:`ssproj.scenario.tables.TABLE_SCHEMAS`)
+        the parameter needs when it is > 0 in some projection year: a
+        scenario without the table is refused; a table given while the
+        parameter is 0 throughout gets a
+        :class:`ssproj.scenario.checks.NoEffectWarning`.
     declared_in : str
         Label of the metadata file, used in messages.
     """
@@ -213,6 +221,7 @@ class ParameterSpec:
     requires: tuple[str, ...] = ()
     requires_any: tuple[str, ...] = ()
     applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    needs_table: str | None = None
     declared_in: str = field(default="ssproj defaults.yaml", compare=False, repr=False)
 
     # -- checks --------------------------------------------------------------
@@ -587,6 +596,16 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         else:
             applies_when = tuple((k, _values(v)) for k, v in raw_aw.items())
 
+    needs_table = entry.get("needs_table")
+    if needs_table is not None:
+        schema = TABLE_SCHEMAS.get(needs_table) if isinstance(needs_table, str) else None
+        if schema is None or schema.required or schema.scheme:
+            problems.append((where / "needs_table").problem(
+                needs_table, "is not an optional input table (one that is neither required nor a scheme table)",
+                did_you_mean(needs_table, TABLE_SCHEMAS) if isinstance(needs_table, str) else None))
+        elif ptype not in ("timepath", "float", "int"):
+            problems.append((where / "needs_table").problem(MISSING, f"not allowed for type {ptype}"))
+
     if problems:
         return None, problems
     spec = ParameterSpec(
@@ -607,6 +626,7 @@ def _validate_spec(name: Any, entry: Any, where: Where) -> tuple[ParameterSpec |
         requires=conditions["requires"],
         requires_any=conditions["requires_any"],
         applies_when=applies_when,
+        needs_table=needs_table,
     )
     return spec, []
 
@@ -769,6 +789,8 @@ def parameter_reference_markdown(path: str | Path | None = None) -> str:
             if spec.applies_when:
                 rows.append(("Acts only for", ", ".join(f"`{r}: {' or '.join(v)}`" for r, v in spec.applies_when)
                              + " (a change for another one is refused)"))
+            if spec.needs_table:
+                rows.append(("Needs table", f"`{spec.needs_table}` when above 0 (a scenario without it is refused)"))
             rows += [("Source", spec.source), ("Confidence", spec.confidence)]
             out += [f"### {spec.title}", "", spec.description, "", "| | |", "|---|---|"]
             out += [f"| {k} | {_cell(v)} |" for k, v in rows]

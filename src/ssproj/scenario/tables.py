@@ -14,7 +14,7 @@ DataFrame:
   or hold for every year);
 - keys: ``sex`` (male, female), ``group`` (an insured group of the
   assumption set), ``status`` (active, inactive), ``type`` (old_age,
-  invalidity, widow, orphan), all str;
+  invalidity, widow, orphan, parent), all str;
 - ages: ``age_start`` (int64) and ``age_end`` (float64, inclusive, NaN = the
   open group); a single ``age`` column becomes ``age_start = age_end = age``,
   except age 100, which becomes the open group 100+;
@@ -58,7 +58,7 @@ SEXES: tuple[str, ...] = ("male", "female")
 #: Allowed values of the ``status`` column of ``insured``.
 STATUSES: tuple[str, ...] = ("active", "inactive")
 #: Allowed values of the ``type`` column of ``pensioners``.
-PENSION_TYPES: tuple[str, ...] = ("old_age", "invalidity", "widow", "orphan")
+PENSION_TYPES: tuple[str, ...] = ("old_age", "invalidity", "widow", "orphan", "parent")
 #: Employment sectors (columns of ``employment_structure``; ``sector`` of a group).
 SECTORS: tuple[str, ...] = ("public", "private", "informal")
 #: Key columns with a fixed list of values (``group`` values are the insured
@@ -164,6 +164,9 @@ class TableSchema:
         With a ``group`` key: every declared insured group must appear.
     sum_to_one : tuple of str, default ()
         Value columns whose sum must be 1 (±`ROW_SUM_TOLERANCE`) in every row.
+    sum_at_most_one : tuple of str, default ()
+        Value columns whose sum must not exceed 1 (+`ROW_SUM_TOLERANCE`) in
+        any row (probabilities of exclusive events).
     positive_total : str or None, default None
         A value column whose total must be positive for each time and key
         combination (weights that are normalised).
@@ -183,6 +186,7 @@ class TableSchema:
     sexes_complete: bool = True
     groups_complete: bool = False
     sum_to_one: tuple[str, ...] = ()
+    sum_at_most_one: tuple[str, ...] = ()
     positive_total: str | None = None
 
     @property
@@ -390,6 +394,22 @@ TABLE_SCHEMAS: Mapping[str, TableSchema] = MappingProxyType(
                 ValueColumn("children", "expected number of children under 18", 0.0, 20.0),
             ),
             scheme=True,
+        ),
+        "dependent_parents": TableSchema(
+            "dependent_parents",
+            "Dependent parents left by members' deaths, by the deceased's sex and age",
+            False,
+            None,
+            ("sex",),
+            "contiguous",
+            (
+                ValueColumn("one_parent", "probability of leaving exactly one dependent parent, [1]", 0.0, 1.0),
+                ValueColumn("two_parents", "probability of leaving two dependent parents, [1]", 0.0, 1.0),
+                ValueColumn("mother_share", "share of the single dependent parents who are mothers, [1]", 0.0, 1.0),
+                ValueColumn("parent_age_difference", "parents' age minus the deceased's age, [years]", 0.0, 70.0),
+            ),
+            "Needed when parent_rate > 0 (dependent parents' pensions); ages outside the groups given leave none.",
+            sum_at_most_one=("one_parent", "two_parents"),
         ),
         "insured": TableSchema(
             "insured",
@@ -957,6 +977,15 @@ def load_table(
             out.add(int(lines[i]), label, MISSING,
                     f"the shares sum to {total[i]:.10g}, not 1 (±{ROW_SUM_TOLERANCE:g})",
                     "each row gives how the employed of that sex and age split between the sectors",
+                    kind="row sum")
+    if schema.sum_at_most_one:
+        total = df[list(schema.sum_at_most_one)].sum(axis=1, skipna=False).to_numpy()
+        bad = np.isfinite(total) & (total > 1.0 + ROW_SUM_TOLERANCE)
+        label = " + ".join(schema.sum_at_most_one)
+        for i in np.flatnonzero(bad):
+            out.add(int(lines[i]), label, MISSING,
+                    f"the probabilities sum to {total[i]:.10g}, more than 1",
+                    "the events of these columns exclude each other: their probabilities sum to 1 at most",
                     kind="row sum")
 
     if out.problems:

@@ -30,7 +30,7 @@ __all__ = ["BENEFIT_TYPES", "N_SERVICE", "PAYERS", "LabourPlan", "SchemePlan", "
            "employment_from_plan", "employment_from_population", "labour_plan", "scheme_plan", "single_age_counts"]
 
 #: Benefit types of pensions in payment, in kernel order.
-BENEFIT_TYPES = ("old_age", "invalidity", "widow", "orphan")
+BENEFIT_TYPES = ("old_age", "invalidity", "widow", "orphan", "parent")
 #: Credited service cells 0..50 (50 = 50 years or more).
 N_SERVICE = 51
 PAYERS = ("employer", "employee", "state")
@@ -353,9 +353,10 @@ class SchemePlan:
     exchange_rate: np.ndarray
 
 
-#: ``state_paid_types`` -> which of the types (old age, invalidity, widow, orphan) the state-paid shares cover.
-_TYPE_SETS = {"all": (1, 1, 1, 1), "old_age": (1, 0, 0, 0), "invalidity": (0, 1, 0, 0), "survivors": (0, 0, 1, 1),
-              "old_age_invalidity": (1, 1, 0, 0)}
+#: ``state_paid_types`` -> which of the types (old age, invalidity, widow, orphan, dependent parent) the
+#: state-paid shares cover.
+_TYPE_SETS = {"all": (1, 1, 1, 1, 1), "old_age": (1, 0, 0, 0, 0), "invalidity": (0, 1, 0, 0, 0),
+              "survivors": (0, 0, 1, 1, 1), "old_age_invalidity": (1, 1, 0, 0, 0)}
 
 
 def _c(v):
@@ -521,6 +522,10 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
                         lambda: _base_pensioners(tables["pensioners"], groups, cap[0], inval_rate[0]))
 
     fam = age_table(tables["family"], ["married", "spouse_age_difference", "children"])
+    # dependent parents (the table is needed only when parent_rate > 0; checked when the scenario loads)
+    parents = (age_table(tables["dependent_parents"], ["one_parent", "two_parents", "mother_share",
+                                                       "parent_age_difference"])
+               if "dependent_parents" in tables else np.zeros((2, N_AGES, 4)))
     pens_age = np.stack([_per(sc, "pensionable_age_male", years), _per(sc, "pensionable_age_female", years)],
                         axis=2)  # (Y, G, S)
     recruits = np.zeros((Y, G, 2)) if recruits is None else np.asarray(recruits, dtype=np.float64)
@@ -540,6 +545,9 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         surv_min_service=_c(_per(sc, "survivor_min_service", years)), widow_rate=_c(_glob(sc, "widow_rate", years)),
         orphan_rate=_c(_glob(sc, "orphan_rate", years)), orphan_limit=int(sc.value("orphan_age_limit")),
         married=_c(fam[..., 0]), spouse_gap=_ci(np.rint(fam[..., 1])), children=_c(fam[..., 2]),
+        parent_rate=_c(_glob(sc, "parent_rate", years)), parent_pair_rate=_c(_glob(sc, "parents_both_rate", years)),
+        parent_one=_c(parents[..., 0]), parent_two=_c(parents[..., 1]), parent_mother=_c(parents[..., 2]),
+        parent_gap=_ci(np.rint(parents[..., 3])),
         early_window=_c(_per(sc, "early_retirement_window", years)),
         early_rate=_c(_per(sc, "early_retirement_rate", years)),
         early_reduction=_c(_per(sc, "early_retirement_reduction", years)),

@@ -115,7 +115,7 @@ SCHEME_OUTPUTS = (
     "refunds", "refunds_amount",
 )
 
-_OLD_AGE, _INVALIDITY, _WIDOW, _ORPHAN = 0, 1, 2, 3
+_OLD_AGE, _INVALIDITY, _WIDOW, _ORPHAN, _PARENT = 0, 1, 2, 3, 4
 
 
 def _age_up(arr, axis=-1):
@@ -156,7 +156,8 @@ def _retirement_numpy(x1, last, pa, window, early_rate, reduction, deferral, def
 
 
 def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan_rate, orphan_limit,
-                     addP, addM, awards_count, awards_amount, orphan_exits, share=None, floor=None, min_age=None):
+                     addP, addM, awards_count, awards_amount, orphan_exits, share=None, floor=None, min_age=None,
+                     parents=None):
     """Widow(er)s' and orphans' awards for deaths ``dead`` (K, G, S, X) with reference earnings ``re``.
 
     Adds into ``addP, addM`` (B, G, S, X) and the year's ``awards_count,
@@ -165,6 +166,9 @@ def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan
     qualify, each widow(er)'s pension is at least ``floor`` (G,)
     [currency/year]; returns the amounts (G,) awarded to survivors younger
     than ``min_age`` (G, S) at 1 January (not paid in the year of award).
+    ``parents`` = ``(rate, pair_rate, one, two, mother, gap)``: dependent
+    parents' pensions (one parent ``rate x RE``, each of two
+    ``min(rate, pair_rate / 2) x RE``), at the deceased's age + gap + 1.
     """
     G, S, X = dead.shape[1:]
     last = X - 1
@@ -201,6 +205,22 @@ def _survivors_numpy(dead, re, married, spouse_gap, children, widow_rate, orphan
         awards_count[_ORPHAN] += k_g
         awards_amount[_ORPHAN] += kre_g * orphan_rate
         orphan_exits += k_g / orphan_limit
+    if parents is not None and parents[0] > 0.0:
+        rate, pair, one, two, mother, gap = parents
+        each_two = min(rate, 0.5 * pair)
+        n_one = np.where(dead * one > 0.0, dead * one, 0.0).sum(axis=0)             # (G, S, X) by deceased
+        n_two = np.where(dead * two > 0.0, dead * two, 0.0).sum(axis=0)
+        a_one = np.where(dead * one > 0.0, dead * one * re, 0.0).sum(axis=0)
+        a_two = np.where(dead * two > 0.0, dead * two * re, 0.0).sum(axis=0)
+        xp = np.broadcast_to(np.clip(np.arange(X) + gap + 1, 0, last)[None], (G, S, X))
+        gidx3 = np.broadcast_to(gidx, (G, S, X))
+        for sp, single in ((0, 1.0 - mother), (1, mother)):                          # fathers, mothers
+            cnt = n_one * single + n_two
+            amt = (a_one * single * rate) + a_two * each_two
+            np.add.at(addP[_PARENT], (gidx3, np.full((G, S, X), sp), xp), cnt)
+            np.add.at(addM[_PARENT], (gidx3, np.full((G, S, X), sp), xp), amt)
+            awards_count[_PARENT] += cnt.sum(axis=(1, 2))
+            awards_amount[_PARENT] += amt.sum(axis=(1, 2))
     return unpaid
 
 
@@ -217,6 +237,7 @@ def scheme_numpy(
     closed_from=None, closed_keep_members=1, min_in_payment=None,
     surv_share=None, surv_floor=None, surv_exit=None, surv_min_age=None, inval_convert=None, inval_recovery=None,
     WA=None, WI=None, record_years=None, record_best=None, refund_share=None, refund_months=None,
+    parent_rate=None, parent_pair_rate=None, parent_one=None, parent_two=None, parent_mother=None, parent_gap=None,
     *, final_state=False,
 ):
     """Scheme projection, NumPy version of ``scheme_kernel`` (for tests and benchmarks).
@@ -251,7 +272,7 @@ def scheme_numpy(
     ----------
     A, I, P, M, R : ndarray
         State at the start of the first year, shapes (G, 2, X, NS) for
-        ``A, I`` and (4, G, 2, X) for ``P, M, R``; not modified.
+        ``A, I`` and (5, G, 2, X) for ``P, M, R``; not modified.
     target, recruits, entry_dist, qx, mortality_factor, density, lapse, reentry, \
 inval_incidence, inval_min_service, inval_rate, pensionable_age, \
 min_service, accrual, base_rate, full_service, short_reduction, \
@@ -277,6 +298,11 @@ early_reduction, deferral_share, deferral_years, late_increment
         than death); None: every spouse, no minimum, no exit.
     surv_min_age : ndarray, shape (G, S), optional
         Age from which a widow(er)'s pension is paid; None: any age.
+    parent_rate, parent_pair_rate : ndarray, shape (Y,), optional
+    parent_one, parent_two, parent_mother : ndarray, shape (S, X), optional
+    parent_gap : ndarray of int, shape (S, X), optional
+        Dependent parents' pensions of ``scheme_kernel``; None (``parent_rate``):
+        none are paid.
     inval_convert : ndarray of int, shape (G,), optional
         1 where invalidity pensions become old-age pensions at the
         pensionable age; None: never.
@@ -318,9 +344,9 @@ early_reduction, deferral_share, deferral_years, late_increment
         ``_out``, in the same order as the fields of
         :class:`ssproj.kernels.scheme.SchemeOutputs`), same shapes and
         units: stocks ``actives, inactives`` (Y+1, G, 2, X), ``service``
-        (Y+1, G, NS), ``pensioners, amounts`` (Y+1, 4, G, 2, X);
+        (Y+1, G, NS), ``pensioners, amounts`` (Y+1, 5, G, 2, X);
         ``exposure`` (Y, G, 2, X); flows (Y, G) or, for ``awards_count,
-        awards_amount, outgo``, (Y, 4, G). ``refunds`` are persons,
+        awards_amount, outgo``, (Y, 5, G). ``refunds`` are persons,
         ``refunds_amount`` currency, also counted in ``lump_sum``.
     tuple of ndarray
         Only with ``final_state``: ``(A, I, P, M, R, WA, WI)`` at the end of
@@ -386,7 +412,9 @@ early_reduction, deferral_share, deferral_years, late_increment
     def surv_args(y):  # the survivors' conditions of year y for _survivors_numpy
         return (None if surv_share is None else np.asarray(surv_share)[y],
                 None if surv_floor is None else np.asarray(surv_floor)[y] * min_pension[y],
-                surv_min_age)
+                surv_min_age,
+                None if parent_rate is None else (float(parent_rate[y]), float(parent_pair_rate[y]), parent_one,
+                                                  parent_two, parent_mother, parent_gap))
 
     def average(total, count):  # total / count where count > 0, else 0
         return np.divide(total, count, out=np.zeros_like(total), where=count > 0.0)
