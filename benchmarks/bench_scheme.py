@@ -90,19 +90,21 @@ def synthetic_inputs(G=3, Y=77, seed=20240726):
     A[:, :, :, 46:] = 0.0
     I[:, :, :, 46:] = 0.0
 
-    # pensioners: old age 55+, invalidity 20+, widow(er)s 20+, orphans 0-17
+    # pensioners: old age 55+, invalidity 20+, widow(er)s 20+, orphans 0-17, dependent parents 50+
     P = np.zeros((B, G, 2, X))
     old = np.where(ages >= 55, np.exp(-0.08 * (ages - 55)), 0.0)
     inv = np.where(ages >= 20, np.exp(-0.5 * ((ages - 55) / 12.0) ** 2), 0.0)
     wid = np.where(ages >= 20, np.exp(-0.5 * ((ages - 65) / 12.0) ** 2), 0.0)
     orp = np.where(ages < 18, 1.0, 0.0)
+    par = np.where(ages >= 50, np.exp(-0.5 * ((ages - 70) / 10.0) ** 2), 0.0)
     for g in range(G):
         scale = size[g] / 180_000.0
         P[0, g] = 30_000 * scale * old / old.sum()
         P[1, g] = 2_000 * scale * inv / inv.sum()
         P[2, g] = 4_000 * scale * wid / wid.sum()
         P[3, g] = 3_000 * scale * orp / orp.sum()
-    avg = np.array([18e6, 12e6, 7e6, 3e6])[:, None, None, None]
+        P[4, g] = 500 * scale * par / par.sum()
+    avg = np.array([18e6, 12e6, 7e6, 3e6, 5e6])[:, None, None, None]
     M = P * avg
     R = np.zeros_like(P)
     R[:2] = M[:2] / 0.75
