@@ -47,6 +47,8 @@ def test_record_drivers_follow_the_methods_page(lao):
         "earnings_revaluation_rate": {"voluntary": 0.03},
         "deferred_revaluation": {"private": "none"},
         "reference_period": {"private": 4},
+        # women earn less than men, in private from the start, in public from 2030 (a time path)
+        "female_earnings_ratio": {"private": 0.8, "public": {2020: 1.0, 2030: 0.7}},
     })
     sp, econ, out = _path(sc)
     Y = len(sp.years)
@@ -57,13 +59,13 @@ def test_record_drivers_follow_the_methods_page(lao):
     weights = {"public": (0.3, 0.7, 0.0), "private": (0.0, 1.0, 0.0), "voluntary": (0.0, 0.0, 0.03)}
     # the Lao set revalues deferred rights by prices; private's changed to none
     deferred = {"public": (1.0, 0.0, 0.0), "private": (0.0, 0.0, 0.0), "voluntary": (1.0, 0.0, 0.0)}
-    iw = out.insured_wage                                                    # (TE, G, X) [currency/month]
+    iw = out.insured_wage                                                 # (TE, G, S, X) [currency/month]
     for gi, g in enumerate(sp.groups):
         wp, ww, c = weights[g]
         np.testing.assert_allclose(out.revaluation[:, gi, 0], wp * pi + ww * wg + c, rtol=1e-15)
         dp, dw, dc = deferred[g]
         np.testing.assert_allclose(out.revaluation[:, gi, 1], dp * pi + dw * wg + dc, rtol=1e-15)
-        np.testing.assert_allclose(out.earnings[:, gi, 1], 12.0 * iw[off:, gi], rtol=1e-15)
+        np.testing.assert_allclose(out.earnings[:, gi], 12.0 * iw[off:, gi], rtol=1e-15)
         # the active rule's index over the history (its own wage growth, the first year's prices) and after
         aw = econ.average_wage[0]
         hist_wg = np.concatenate([[wg[0]], aw[1:off] / aw[:off - 1] - 1.0])
@@ -71,14 +73,16 @@ def test_record_drivers_follow_the_methods_page(lao):
         V = np.cumprod(1.0 + rates)
         N = int(sp.params.record_years[gi])
         assert N == {"public": 1, "private": 4, "voluntary": 5}[g]
-        for y in (0, 7, Y - 1):
-            te = off + y
-            for x in (18, 40, 59):
-                terms = [iw[te - k, gi, x - k] / V[te - k] for k in range(1, N + 1)]
-                assert out.drop_share[y, gi, 0, x] == pytest.approx(terms[-1] / sum(terms), rel=1e-13)
-        for x, n in ((30, 0), (30, 2), (45, N), (45, 20), (60, N_SERVICE - 1)):
-            expect = sum(12.0 * iw[off - k, gi, x - k] * V[off - 1] / V[off - k] for k in range(1, min(n, N) + 1))
-            assert out.record0[gi, 1, x, n] == pytest.approx(expect, rel=1e-13, abs=0.0)
+        for s in range(2):
+            for y in (0, 4, 7, Y - 1):
+                te = off + y
+                for x in (18, 40, 59):
+                    terms = [iw[te - k, gi, s, x - k] / V[te - k] for k in range(1, N + 1)]
+                    assert out.drop_share[y, gi, s, x] == pytest.approx(terms[-1] / sum(terms), rel=1e-13)
+            for x, n in ((30, 0), (30, 2), (45, N), (45, 20), (60, N_SERVICE - 1)):
+                expect = sum(12.0 * iw[off - k, gi, s, x - k] * V[off - 1] / V[off - k]
+                             for k in range(1, min(n, N) + 1))
+                assert out.record0[gi, s, x, n] == pytest.approx(expect, rel=1e-13, abs=0.0)
 
 
 def test_a_full_career_retires_on_the_cohorts_last_years(lao):
@@ -104,7 +108,7 @@ def test_a_full_career_retires_on_the_cohorts_last_years(lao):
         # (year 0 also retires the actives past the pensionable age)
         if y == 0 or (y <= 59 and base_inactive[59 - y] > 0) or sco.awards[y, 0, gi] == 0.0:
             continue
-        cohort = 12.0 / 5 * sum(iw[off + y - j, gi, 59 - j] for j in range(5))
+        cohort = 12.0 / 5 * sum(iw[off + y - j, gi, 0, 59 - j] for j in range(5))  # (men and women: the same)
         assert sco.awards_amount[y, 0, gi] / sco.awards[y, 0, gi] == pytest.approx(0.5 * cohort, rel=1e-11)
         checked += 1
     assert checked > 10
@@ -159,3 +163,26 @@ def test_the_career_average_counts_every_credited_year(lao):
     # a career average of nominal earnings is below the last 5 years' average: lower lump sums
     assert float(res.dataset["lump_sums"].sel(group="private").sum()) < float(
         base.dataset["lump_sums"].sel(group="private").sum())
+
+
+def test_women_earn_the_declared_share_of_men_and_the_group_average_holds(lao):
+    """female_earnings_ratio: women's mean earnings are rho x men's at every age and year; the group's average
+    over its active members at the valuation date is the same as with rho = 1 (docs/methods/scheme.md)."""
+    rho = {"public": 0.9, "private": 0.7, "voluntary": {2020: 0.8, 2040: 1.0}}
+    _, _, out1 = _path(lao)
+    sp, _, out = _path(lao.with_changes({"female_earnings_ratio": rho}))
+    me, me1 = out.mean_earnings, out1.mean_earnings                          # (TE, G, S, X) [currency/month]
+    years = sp.ext_years
+    for gi, g in enumerate(sp.groups):
+        r = rho[g] if not isinstance(rho[g], dict) else np.where(years >= 2040, 1.0, 0.8)
+        np.testing.assert_allclose(me[:, gi, 1], np.asarray(r).reshape(-1, 1) * me[:, gi, 0], rtol=1e-14)
+        # the valuation year's average over the group's active members is unchanged
+        te = int(np.flatnonzero(years == sp.valuation_year)[0])
+        actives = sp.state0.A[gi].sum(axis=2)                               # (S, X)
+        assert (actives * me[te, gi]).sum() == pytest.approx((actives * me1[te, gi]).sum(), rel=1e-13)
+        assert me[te, gi, 0, 40] > me1[te, gi, 0, 40] > me[te, gi, 1, 40]   # men above, women below the scale
+    # the women's lower earnings reach contributions and pensions: the private group's contributions fall less
+    # than its women's share of earnings would alone (men earn more), and new pensions change
+    assert not np.array_equal(out.scheme.awards_amount, out1.scheme.awards_amount)
+    np.testing.assert_array_equal(_path(lao.with_changes({"female_earnings_ratio": dict.fromkeys(GROUPS, 1.0)}))[2]
+                                  .insured_earnings, out1.insured_earnings)  # rho = 1: bit for bit

@@ -54,14 +54,14 @@ def test_qualifying_share_is_the_binomial_tail():
 
 
 def test_event_branches_follow_the_methods_page(lao):
-    sp, econ, out = _path(lao)
+    sp, econ, out = _path(lao.with_changes({"female_earnings_ratio": {"private": 0.75}}))  # women's own earnings
     Y, off_e = len(sp.years), len(sp.ext_years) - len(sp.years)
     kinds = dict(zip(sp.branches, sp.earnings.branch_kind, strict=True))
     assert [kinds[b] for b in ("maternity", "sickness", "funeral", "employment_injury")] == [1, 2, 3, 4]
     assert kinds["health_care"] == kinds["unemployment"] == 0
     d = sp.params.density                                                    # (Y, G)
     member_years = out.scheme.exposure / d[:, :, None, None]                # (Y, G, S, X)
-    w = 12.0 * out.insured_wage[off_e:]                                     # (Y, G, X)
+    w = 12.0 * out.insured_wage[off_e:]                                     # (Y, G, S, X)
     q = np.minimum(out.qx[:, None] * sp.params.mortality_factor[None, :, None, None], 1.0)  # (Y, G, S, X)
     vol = lao.value("contribution_density")
     for b in ("maternity", "sickness", "funeral", "employment_injury"):
@@ -69,13 +69,13 @@ def test_event_branches_follow_the_methods_page(lao):
         months = {"maternity": 6, "sickness": 3, "funeral": 6, "employment_injury": 0}[b]
         qual = np.array([[_binomial_tail(months, 12, dd) if months else 1.0 for dd in row] for row in d])
         if b == "maternity":
-            events = (member_years[:, :, 1] * out.fertility[:, None, :] * w).sum(axis=2)
+            events = (member_years[:, :, 1] * out.fertility[:, None, :] * w[:, :, 1]).sum(axis=2)
             factor = 15 / 52 * 1.0
         elif b == "sickness":
-            events = (member_years * w[:, :, None, :]).sum(axis=(2, 3))
+            events = (member_years * w).sum(axis=(2, 3))
             factor = (4.0 - 0.5 * 3.0) / 365 * 0.6
         elif b == "employment_injury":
-            events = (member_years * w[:, :, None, :]).sum(axis=(2, 3))
+            events = (member_years * w).sum(axis=(2, 3))
             factor = 0.006 * 6.0 / 12
         else:
             events = (member_years * q).sum(axis=(2, 3))

@@ -31,7 +31,6 @@ from ssproj.demography.cohort import (
 from ssproj.finance.flows import finance, state_paid_pensions
 from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.fund import DEFICIT_RULES
-from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import SchemeOutputs
 from ssproj.scheme.closed import CLOSED_GROUPS, closed_at, closed_plan
 from ssproj.scheme.engine import projection_year_outputs, run_scheme
@@ -396,10 +395,6 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
                   econ["investment_return"], branch_events=out.branch_events)
     A = variables.attrs
     ygsa = ("year", "group", "sex", "age")
-    G = len(plan.groups)
-
-    def by_sex(v):  # (Y, G, X) -> (Y, G, S, X): earnings do not differ by sex
-        return np.broadcast_to(v[:, :, None, :], (v.shape[0], G, 2, N_AGES)).copy()
 
     def moved(v):  # (Y, B, G, ...) -> (Y, G, B, ...)
         return np.moveaxis(v, 1, 2)
@@ -431,9 +426,9 @@ def _scheme_variables(sc, plan: SchemePlan, econ: dict, out: PathOutputs, n_befo
         "state_paid_pensions": (("year", "group"), state_paid),
         "pensioner_deaths": (("year", "group"), sc_out.pensioner_deaths),
         "orphan_exits": (("year", "group"), sc_out.orphan_exits),
-        "average_earnings": (ygsa, by_sex(out.mean_earnings[off_e:])),
-        "insured_earnings_per_member": (ygsa, by_sex(out.insured_wage[off_e:])),
-        "share_above_ceiling": (ygsa, by_sex(out.share_above[off_e:])),
+        "average_earnings": (ygsa, out.mean_earnings[off_e:]),
+        "insured_earnings_per_member": (ygsa, out.insured_wage[off_e:]),
+        "share_above_ceiling": (ygsa, out.share_above[off_e:]),
         "insured_earnings": (("year", "group"), out.insured_earnings),
         "contributions": (("year", "payer", "group"), fin["contributions"]),
         "contribution_income_by_fund": (("year", "fund"), fin["contribution_income_by_fund"]),

@@ -75,6 +75,9 @@ class EarningsPlan(NamedTuple):
     target_weight: np.ndarray  #: (Y,G,S,X) coverage rate x employment of the group's sector per person [1]
     earnings_level: np.ndarray  #: (TE,G) group's mean earnings / average wage [1]
     earnings_scale: np.ndarray  #: (G,X) salary scale by age [1]
+    #: (TE,G,S) earnings of a sex relative to the group's earnings at the same age (women's / men's =
+    #: female_earnings_ratio; the group's average at the valuation date unchanged) [1]
+    sex_factor: np.ndarray
     earnings_sigma: np.ndarray  #: (G,) standard deviation of log earnings [1]
     #: (Y,G,2,3) revaluation of active (0) and deferred (1) records: weights of price inflation and wage growth,
     #: and a fixed rate [1, 1, 1/year]
@@ -126,9 +129,9 @@ class PathOutputs(NamedTuple):
     target: np.ndarray  #: (Y,G,S) active members aimed at by the coverage rate [persons]
     floor: np.ndarray  #: (TE,G) floor of insured earnings [currency/month]
     ceiling: np.ndarray  #: (TE,G) ceiling of insured earnings [currency/month]
-    mean_earnings: np.ndarray  #: (TE,G,X) mean earnings of members [currency/month]
-    insured_wage: np.ndarray  #: (TE,G,X) mean insured (clipped) earnings [currency/month]
-    share_above: np.ndarray  #: (TE,G,X) share of earnings above the contribution ceiling [1]
+    mean_earnings: np.ndarray  #: (TE,G,S,X) mean earnings of members [currency/month]
+    insured_wage: np.ndarray  #: (TE,G,S,X) mean insured (clipped) earnings [currency/month]
+    share_above: np.ndarray  #: (TE,G,S,X) share of earnings above the contribution ceiling [1]
     earnings: np.ndarray  #: (Y,G,S,X) insured earnings of a contributor in the year [currency/year]
     drop_share: np.ndarray  #: (Y,G,S,X) share of the oldest year in the cohort's full record [1]
     revaluation: np.ndarray  #: (Y,G,2) revaluation of active (0) and deferred (1) records [1/year]
@@ -178,7 +181,8 @@ def _outputs_around(scheme, T, Y, TE, G, S, X, Br):
     z = np.zeros
     return PathOutputs(
         z((T, S, X)), z((T - 1, S)), z((T - 1, S, X)), z(T - 1), z((T, S)),
-        z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, X)), z((TE, G, X)), z((TE, G, X)),
+        z((Y, S, X)), z((Y, G, S)), z((TE, G)), z((TE, G)), z((TE, G, S, X)), z((TE, G, S, X)),
+        z((TE, G, S, X)),
         z((Y, G, S, X)), z((Y, G, S, X)), z((Y, G, 2)), z((G, S, X, NS)), z((Y, G)), z((Y, G)), z(Y),
         z((Y, X)), scheme, z((Y, G)), z((Y, Br)), z(Y), z(Y),
     )
@@ -338,12 +342,21 @@ def path_drivers(demo, plan, params, econ, shocks, p, out, detail):
             sg = plan.earnings_sigma[g]
             lf = safe_log(fl_)
             lc = safe_log(cg)
-            for x in range(X):
-                mean = lvl * plan.earnings_scale[g, x]
-                out.mean_earnings[te, g, x] = mean
-                out.insured_wage[te, g, x] = clipped_with_logs(mean, sg, fl_, cg, lf, lc)
-                if detail:
-                    out.share_above[te, g, x] = share_above_scalar(mean, sg, ce)
+            for s in range(S):
+                if s > 0 and plan.sex_factor[te, g, s] == plan.sex_factor[te, g, 0]:
+                    for x in range(X):  # earnings that do not differ by sex: computed once
+                        out.mean_earnings[te, g, s, x] = out.mean_earnings[te, g, 0, x]
+                        out.insured_wage[te, g, s, x] = out.insured_wage[te, g, 0, x]
+                        if detail:
+                            out.share_above[te, g, s, x] = out.share_above[te, g, 0, x]
+                    continue
+                lvl_s = lvl * plan.sex_factor[te, g, s]
+                for x in range(X):
+                    mean = lvl_s * plan.earnings_scale[g, x]
+                    out.mean_earnings[te, g, s, x] = mean
+                    out.insured_wage[te, g, s, x] = clipped_with_logs(mean, sg, fl_, cg, lf, lc)
+                    if detail:
+                        out.share_above[te, g, s, x] = share_above_scalar(mean, sg, ce)
 
     # ---- earnings records: the year's insured earnings, the revaluation rates, the oldest year's
     # share in the cohort's full record, and a member's record at the valuation date
@@ -387,7 +400,7 @@ def path_reductions(plan, params, econ, p, out):
             ie = 0.0
             for s in range(S):
                 for x in range(X):
-                    ie += sc.exposure[y, g, s, x] * out.insured_wage[off_e + y, g, x]
+                    ie += sc.exposure[y, g, s, x] * out.insured_wage[off_e + y, g, s, x]
             out.insured_earnings[y, g] = ie * 12.0
             for b in range(B):
                 lt += sc.benefit_outgo[y, b, g]
@@ -455,12 +468,12 @@ def branch_events(plan, params, econ, p, out):
                             if a == 0.0:
                                 continue
                             if kind == 1:
-                                acc += a * out.fertility[y, x] * out.insured_wage[off_e + y, g, x]
+                                acc += a * out.fertility[y, x] * out.insured_wage[off_e + y, g, s, x]
                             elif kind == 3:
                                 q = out.qx[y, s, x] * mf
                                 acc += a * (q if q < 1.0 else 1.0)
                             else:
-                                acc += a * out.insured_wage[off_e + y, g, x]
+                                acc += a * out.insured_wage[off_e + y, g, s, x]
                 acc *= plan.branch_qualify[y, g, b]
                 if kind == 3:  # deaths of old-age and invalidity pensioners
                     for s in range(S):
@@ -497,7 +510,7 @@ def scheme_records(state0, record0):
 def earnings_records(plan, params, econ, p, out):
     """Drivers of the members' earnings records on path p, into ``out``.
 
-    * ``out.earnings[y, g, s, x] = 12 x insured_wage[y, g, x]``: what a
+    * ``out.earnings[y, g, s, x] = 12 x insured_wage[y, g, s, x]``: what a
       contributor aged x at 1 January adds to their record for year y.
       [currency/year]
     * ``out.revaluation[y, g, j] = wp pi(y) + ww wg(y) + c`` for the active
@@ -544,7 +557,7 @@ def earnings_records(plan, params, econ, p, out):
                                             + plan.revaluation[y, g, j, 2])
             for s in range(S):
                 for x in range(X):
-                    out.earnings[y, g, s, x] = 12.0 * out.insured_wage[off_e + y, g, x]
+                    out.earnings[y, g, s, x] = 12.0 * out.insured_wage[off_e + y, g, s, x]
         # the active rule's index over the history and the scheme years
         v = 1.0
         for te in range(TE):
@@ -557,30 +570,29 @@ def earnings_records(plan, params, econ, p, out):
                      + plan.revaluation[0, g, 0, 2])
             v *= 1.0 + r
             V[te] = v
-        for te in range(TE):  # insured earnings in units of the index
-            iv = 1.0 / V[te]
-            for x in range(X):
-                wv[te, x] = out.insured_wage[te, g, x] * iv
-        for y in range(Y):
-            te = off_e + y
-            for x in range(X):
-                tot = 0.0
-                for k in range(1, N + 1):
-                    if x - k < 0 or te - k < 0:
-                        break
-                    tot += wv[te - k, x - k]
-                hs = 1.0 / N
-                if tot > 0.0 and x - N >= 0 and te - N >= 0:
-                    hs = wv[te - N, x - N] / tot
-                for s in range(S):
+        for s in range(S):
+            for te in range(TE):  # insured earnings in units of the index
+                iv = 1.0 / V[te]
+                for x in range(X):
+                    wv[te, x] = out.insured_wage[te, g, s, x] * iv
+            for y in range(Y):
+                te = off_e + y
+                for x in range(X):
+                    tot = 0.0
+                    for k in range(1, N + 1):
+                        if x - k < 0 or te - k < 0:
+                            break
+                        tot += wv[te - k, x - k]
+                    hs = 1.0 / N
+                    if tot > 0.0 and x - N >= 0 and te - N >= 0:
+                        hs = wv[te - N, x - N] / tot
                     out.drop_share[y, g, s, x] = hs
-        for x in range(X):
-            acc = 0.0  # record of n years, n = 0, 1, ...
-            for n in range(NS):
-                k = n  # the n-th year back
-                if 1 <= k <= N and x - k >= 0 and off_e - k >= 0:
-                    acc += 12.0 * out.insured_wage[off_e - k, g, x - k] * V[off_e - 1] / V[off_e - k]
-                for s in range(S):
+            for x in range(X):
+                acc = 0.0  # record of n years, n = 0, 1, ...
+                for n in range(NS):
+                    k = n  # the n-th year back
+                    if 1 <= k <= N and x - k >= 0 and off_e - k >= 0:
+                        acc += 12.0 * out.insured_wage[off_e - k, g, s, x - k] * V[off_e - 1] / V[off_e - k]
                     out.record0[g, s, x, n] = acc
 
 

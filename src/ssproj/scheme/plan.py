@@ -472,6 +472,20 @@ def _branch_plan(sc, groups, branches, years, density) -> dict:
             "branch_cover": _c(cover)}
 
 
+def _sex_factor(ratio, actives, scale):
+    """(TE, G, S) earnings of each sex relative to the salary scale: men ``1 / (1 + f (rho - 1))``,
+    women ``rho`` times that, with ``rho`` = `ratio` (TE, G) women's earnings / men's at the same age
+    and ``f`` the women's share of the group's earnings at the valuation date (active members `actives`
+    (G, S, X, NS) weighted by the salary `scale` (G, X); 1/2 for a group without members). The
+    group's average earnings at the valuation date stay those of `scale` x its level; ``rho = 1``
+    gives exactly 1 for both sexes. [1]"""
+    weight = (actives.sum(axis=3) * scale[:, None, :]).sum(axis=2)  # (G, S)
+    total = weight.sum(axis=1)
+    f = np.divide(weight[:, 1], total, out=np.full(total.shape, 0.5), where=total > 0.0)  # (G,)
+    men = 1.0 / (1.0 + f[None, :] * (ratio - 1.0))
+    return np.stack([men, ratio * men], axis=2)
+
+
 def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     """Compile a scenario's scheme into a :class:`SchemePlan`: everything the engine
     needs that depends on neither the population nor the economy.
@@ -522,6 +536,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
                         lambda: _base_pensioners(tables["pensioners"], groups, cap[0], inval_rate[0]))
 
     fam = age_table(tables["family"], ["married", "spouse_age_difference", "children"])
+    scale = np.stack([age_table(tables["salary_scale"], "index", by_sex=False, key=("group", g), extend=True)
+                      for g in groups])  # (G, X)
     # dependent parents (the table is needed only when parent_rate > 0; checked when the scenario loads)
     parents = (age_table(tables["dependent_parents"], ["one_parent", "two_parents", "mother_share",
                                                        "parent_age_difference"])
@@ -571,9 +587,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         scheme_offset=int(years[0] - int(sc.years[0])),
         target_weight=_c(target_weight),
         earnings_level=_c(_per(sc, "earnings_level", eval_years)),
-        earnings_scale=_c(np.stack([age_table(tables["salary_scale"], "index", by_sex=False, key=("group", g),
-                                              extend=True)
-                                    for g in groups])),
+        earnings_scale=_c(scale),
+        sex_factor=_c(_sex_factor(_per(sc, "female_earnings_ratio", eval_years), A, scale)),
         earnings_sigma=_c(_scalar_per(sc, "earnings_dispersion", groups)),
         revaluation=_c(_revaluation(sc, groups, years)),
         declared=np.array([base[g] in ("declared_income", "flat_amount") for g in groups], dtype=np.bool_),
