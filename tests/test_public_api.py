@@ -22,6 +22,7 @@ PUBLIC = {
     "__version__": "str",
     "AssumptionSet": "class",
     "Comparison": "class",
+    "IngestResult": "class",
     "LifeTable": "class",
     "Problem": "class",
     "Projection": "class",
@@ -33,6 +34,7 @@ PUBLIC = {
     "SweepResult": "class",
     "TimePath": "class",
     "compare": "function",
+    "ingest_registers": "function",
     "load_assumptions": "function",
     "load_scenario": "function",
     "project": "function",
@@ -56,6 +58,9 @@ SIGNATURES = {
                    ("workers", K), ("scheduler", K), ("progress", K), ("threads", K)],
     "sweep": [("spec", P), ("scenario", P), ("out", K), ("workers", K), ("scheduler", K), ("chunk_size", K),
               ("progress", K)],
+    "ingest_registers": [("members", P), ("pensions", P), ("valuation_year", K), ("groups", K),
+                         ("earnings_floor", K), ("earnings_ceiling", K), ("minimum_pension", K),
+                         ("maximum_pension", K), ("column_map", K), ("members_sheet", K), ("pensions_sheet", K)],
 }
 
 #: One subpackage per stage (docs/architecture.md), each importable under its own name.
@@ -64,7 +69,8 @@ SUBPACKAGES = ["kernels", "scenario", "demography", "scheme", "finance", "analys
 MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
-CLI_COMMANDS = ["run", "report", "validate", "compare", "solve", "sensitivity", "stochastic", "sweep", "import-wpp"]
+CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "sensitivity", "stochastic", "sweep",
+                "import-wpp", "ingest"]
 
 
 def _kind(obj) -> str:
@@ -130,7 +136,7 @@ def test_cli_subcommands():
     assert len(subparsers) == 1
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
-                                 "sweep", "import-wpp"}  # DESIGN §2
+                                 "sweep", "import-wpp", "ingest", "assumptions"}  # DESIGN §2, and issue 13's two
 
 
 def test_package_ships_its_type_marker():

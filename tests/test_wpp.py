@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ssproj.io.wpp import WPPImportError, import_wpp
+from ssproj.io.wpp import WPPImportError, WPPImportWarning, import_wpp
 
 LAO, THA, VNM = 418, 764, 704
 NAMES = {LAO: "Lao People's Democratic Republic", THA: "Thailand", VNM: "Viet Nam"}
@@ -320,9 +320,16 @@ def test_names_and_currency_for_other_countries(tmp_path):
     s = write_tables(tmp_path / "src", make_tables((VNM, 384), names))
     vnm = yaml.safe_load(import_wpp(s, VNM, tmp_path / "v").read_text())
     assert (vnm["name"], vnm["currency"]) == ("viet_nam", "VND")
-    civ = yaml.safe_load(import_wpp(s, 384, tmp_path / "c").read_text())
+    with pytest.warns(WPPImportWarning, match=r"no currency is known for Côte d'Ivoire.*--currency"):
+        civ = yaml.safe_load(import_wpp(s, 384, tmp_path / "c").read_text())
     assert civ["name"] == "cote_d_ivoire"
-    assert "currency" not in civ
+    # a set must name a currency (assumptions.yaml is refused without one): ISO 4217 "no currency"
+    assert civ["currency"] == "XXX"
+    xof = import_wpp(s, 384, tmp_path / "x", currency="XOF")
+    assert yaml.safe_load(xof.read_text())["currency"] == "XOF"
+    assert "--country 384 --currency XOF --out" in xof.read_text()
+    with pytest.raises(WPPImportError, match="not an ISO 4217 code"):
+        import_wpp(s, 384, tmp_path / "y", currency="cfa")
 
 
 def test_vital_events_without_projection_is_accepted(tmp_path, tables):

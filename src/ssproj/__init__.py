@@ -10,6 +10,7 @@ The public API (DESIGN §2)::
     ssproj.sensitivity(sc).tornado("gap_75")                    # one-at-a-time sensitivity
     ssproj.stochastic(sc, 1000, seed=1).depletion_probability() # stochastic paths
     ssproj.sweep("scenarios/sweeps/lao_contribution_retirement.yaml").indicators()
+    ssproj.ingest_registers("members.csv", "pensions.csv", valuation_year=2023).write("data/2023")
 """
 from ssproj._version import __version__
 from ssproj.analysis.compare import Comparison, compare
@@ -17,6 +18,7 @@ from ssproj.analysis.sensitivity import SensitivityResult, sensitivity
 from ssproj.analysis.solve import SolveResult, solve
 from ssproj.demography.lifetable import LifeTable
 from ssproj.errors import Problem, ScenarioError
+from ssproj.io.registers import IngestResult, ingest_registers
 from ssproj.projection import Projection, project
 from ssproj.scenario import AssumptionSet, Scenario, load_assumptions, load_scenario
 from ssproj.scenario.timepath import TimePath
@@ -27,6 +29,7 @@ __all__ = [
     "__version__",
     "AssumptionSet",
     "Comparison",
+    "IngestResult",
     "LifeTable",
     "Problem",
     "Projection",
@@ -38,6 +41,7 @@ __all__ = [
     "SweepResult",
     "TimePath",
     "compare",
+    "ingest_registers",
     "load_assumptions",
     "load_scenario",
     "project",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 import warnings
@@ -28,11 +29,15 @@ from ssproj.io.outdir import (
     safe_name,
     verify_result_folder,
 )
+from ssproj.io.registers import ingest_registers
 from ssproj.io.wpp import import_wpp
 from ssproj.projection import Projection, project
+from ssproj.reporting.assumptions import UNMARKED, assumption_table, format_assumption_table
 from ssproj.reporting.text import format_headline
 from ssproj.scenario import load_scenario
+from ssproj.scenario.assumptions import load_assumptions
 from ssproj.scenario.checks import MAX_SEED
+from ssproj.scenario.parameters import CONFIDENCE_LEVELS
 from ssproj.uncertainty.stochastic import stochastic
 from ssproj.uncertainty.sweep import load_sweep, sweep
 
@@ -161,6 +166,23 @@ def _read_projection(path: Path) -> Projection:
         raise CLIError(f"{path}: not an ssproj result (a netCDF file without {', '.join(missing)}); "
                        f"'ssproj report' reads the results.nc written by 'ssproj run'")
     return result
+
+
+def _cmd_assumptions(args) -> int:
+    sc = load_scenario(args.scenario)
+    table = assumption_table(sc)
+    if args.csv:
+        with atomic_path(Path(args.csv)) as tmp:
+            table.to_csv(tmp, index=False, lineterminator="\n")
+    confidence = args.confidence or None
+    origins = None if args.all else ("assumptions", "scenario")
+    print(format_assumption_table(table, title=f"ssproj {__version__}: inputs of scenario {sc.name!r}",
+                                  confidence=confidence, origins=origins))
+    if not args.all:
+        print("\n(ssproj's generic defaults not shown: --all shows them)")
+    if args.csv:
+        print(f"wrote {args.csv}")
+    return 0
 
 
 def _cmd_validate(args) -> int:
@@ -423,8 +445,30 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_import_wpp(args) -> int:
-    path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite)
+    variants = None if args.variants is None else [v.strip() for v in args.variants.split(",") if v.strip()]
+    path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite,
+                      currency=args.currency, variants=variants)
     print(f"wrote assumption set {path}")
+    written = load_assumptions(path)  # the set as a scenario will read it
+    if written.variants:
+        print(f"demographic variants (a scenario's demographic_variant): {', '.join(written.variants)}")
+    return 0
+
+
+def _cmd_ingest(args) -> int:
+    t0 = time.perf_counter()
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups is not None else None
+    result = ingest_registers(args.members, args.pensions, valuation_year=args.valuation_year, groups=groups,
+                              earnings_floor=args.floor, earnings_ceiling=args.ceiling,
+                              minimum_pension=args.minimum_pension, maximum_pension=args.maximum_pension,
+                              column_map=args.column_map, members_sheet=args.members_sheet,
+                              pensions_sheet=args.pensions_sheet)
+    written = result.write(args.out)
+    if not args.quiet:
+        print(f"ssproj {__version__}: member registers at 31 December {result.valuation_year}")
+        print(result.summary())
+        print()
+        _print_written(written, time.perf_counter() - t0, 10)
     return 0
 
 
@@ -473,6 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", metavar="FILE",
                    help="also write a self-contained HTML report (charts, tables, provenance) to this file")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("assumptions", help="list every input of a scenario with its value, source and confidence",
+                       description="List the parameters, strategy channels and tables of SCENARIO with their "
+                                   "value, the layer that set them, their source and confidence mark.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--confidence", action="append", choices=(*CONFIDENCE_LEVELS, UNMARKED),
+                   help="show only inputs with this confidence (repeatable)")
+    p.add_argument("--all", action="store_true", help="also the parameters left at ssproj's generic defaults")
+    p.add_argument("--csv", help="also write the full table (every input, with notes) to this CSV file")
+    p.set_defaults(func=_cmd_assumptions)
 
     p = sub.add_parser("validate", help="check scenario files and report every problem",
                        description="Load and validate each SCENARIO; print 'ok' or all problems (exit 1).")
@@ -540,15 +594,55 @@ def build_parser() -> argparse.ArgumentParser:
     _add_chunked_options(p, "results/<sweep name>_sweep", "variants", 1, file_kind="results")
     p.set_defaults(func=_cmd_sweep)
 
-    p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 extracts",
-                       description="Read the tidy UN World Population Prospects 2024 CSV extracts for one "
-                                   "country and write an ssproj assumption set.")
-    p.add_argument("--source", required=True, help="folder with the WPP 2024 CSV extracts")
-    p.add_argument("--country", required=True, type=_positive_int, help="UN location code, e.g. 418 for Lao PDR")
+    p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 CSV files",
+                       description="Read one country from the UN World Population Prospects 2024 CSV files (the "
+                                   "UN's downloads, https://population.un.org/wpp/downloads, or the tidy wpp2024 "
+                                   "extracts) and write an ssproj assumption set, with the UN's other demographic "
+                                   "variants (low, high, ...) as variants a scenario can select.")
+    p.add_argument("--source", required=True,
+                   help="folder with the UN's WPP2024_*.csv.gz files (or the tidy wpp2024 extracts)")
+    p.add_argument("--country", required=True, type=_positive_int,
+                   help="UN location code (LocID), e.g. 418 Lao PDR, 116 Cambodia")
     p.add_argument("--out", required=True, help="folder of the new assumption set, e.g. assumptions/lao")
     p.add_argument("--name", default=None, help="name of the assumption set (default: from the country name)")
+    p.add_argument("--currency", default=None,
+                   help="ISO 4217 code of the country's currency, e.g. KHR (default: known for 418, 704, 764; "
+                        "else XXX, 'no currency')")
+    p.add_argument("--variants", default=None, metavar="NAMES",
+                   help="comma-separated demographic variants to import besides the medium one, e.g. low,high "
+                        "(default: every variant the files hold that can be built; '' for none)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing assumption set")
     p.set_defaults(func=_cmd_import_wpp)
+
+    p = sub.add_parser("ingest", help="build the insured and pensioners tables from a fund's member registers",
+                       description="Read a fund's members register (one row per member) and, optionally, its "
+                                   "pensions register (one row per pension in payment) from CSV, Excel (.xlsx) or "
+                                   "Parquet files; check every row; write the insured and pensioners tables at 31 "
+                                   "December of --valuation-year (the format of an assumption set's scheme "
+                                   "tables) and the data-quality report (data_quality.md, data_quality.csv, "
+                                   "data_quality_rows.csv) to --out, as one folder. Rows failing a blocking check "
+                                   "are left out of the tables and counted in the report.")
+    p.add_argument("--members", required=True, metavar="FILE", help="members register (.csv, .xlsx or .parquet)")
+    p.add_argument("--pensions", metavar="FILE", help="pensions register (.csv, .xlsx or .parquet)")
+    p.add_argument("--valuation-year", required=True, type=int, metavar="YEAR",
+                   help="ages and dates are taken at 31 December of this year")
+    p.add_argument("--out", required=True, help="output folder (written as a whole, replaced if it exists)")
+    p.add_argument("--groups", metavar="A,B,C",
+                   help="the insured groups of the assumption set, in its order (default: any group name)")
+    p.add_argument("--floor", "--minimum-wage", type=float, metavar="AMOUNT", dest="floor",
+                   help="count members whose last earnings are below this floor [currency/month]")
+    p.add_argument("--ceiling", type=float, metavar="AMOUNT",
+                   help="count members whose last earnings are above this ceiling [currency/month]")
+    p.add_argument("--minimum-pension", type=float, metavar="AMOUNT",
+                   help="count pensions below this amount [currency/month]")
+    p.add_argument("--maximum-pension", type=float, metavar="AMOUNT",
+                   help="count pensions above this amount [currency/month]")
+    p.add_argument("--column-map", metavar="MAP.yaml",
+                   help="YAML file: our field names -> the registers' column names, and their codes")
+    p.add_argument("--members-sheet", metavar="NAME", help="sheet of an Excel members register (default: the first)")
+    p.add_argument("--pensions-sheet", metavar="NAME", help="sheet of an Excel pensions register (default: the first)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_ingest)
     return parser
 
 
@@ -570,6 +664,10 @@ def main(argv=None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except BrokenPipeError:  # the reader stopped early (``ssproj report ... | head``): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (Python's final flush of stdout would fail again)
+        return 0
     except (CLIError, ValueError, OSError) as exc:  # ScenarioError is a ValueError
         return _fail(str(exc))
     finally:

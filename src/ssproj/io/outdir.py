@@ -2,7 +2,7 @@
 
 :func:`result_folder` is the one way ssproj writes a folder of results
 (``ssproj run``, ``stochastic``, ``sweep``, ``compare``, ``sensitivity``,
-``solve`` and the ``write`` methods of the result classes)::
+``solve``, ``ingest`` and the ``write`` methods of the result classes)::
 
     with result_folder("results/lao", kind="projection", scenario="lao") as stage:
         write_files_into(stage.path)          # a hidden sibling: results/.lao.<uuid>.tmp
@@ -95,6 +95,8 @@ KNOWN_NAMES = frozenset({
     "decomposition.csv",
     "sensitivity.csv", "sensitivity.xlsx", "tornado.png",                                   # sensitivity
     "solution.yaml",                                                                        # solve
+    "insured.csv", "pensioners.csv", "data_quality.md", "data_quality.csv",                 # ingest
+    "data_quality_rows.csv",
 })
 _KNOWN_PATTERN = re.compile(r"percentiles_[A-Za-z0-9_]+\.csv")
 #: Temporary files of the per-file atomic writers (ssproj.io.atomic, run_chunks): ``.<name>.<uuid>...tmp``.
@@ -567,7 +569,8 @@ def result_folder(target, *, kind: str, scenario: str | None = None,
         (see :data:`KNOWN_NAMES`); it is replaced when the block succeeds.
     kind : str
         Kind of result for the manifest: ``"projection"``, ``"stochastic"``,
-        ``"sweep"``, ``"comparison"``, ``"sensitivity"``, ``"solve"``.
+        ``"sweep"``, ``"comparison"``, ``"sensitivity"``, ``"solve"``,
+        ``"registers"``.
     scenario : str, optional
         Scenario (or sweep) name for the manifest.
     inputs_sha256 : str, optional

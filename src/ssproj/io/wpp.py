@@ -1,25 +1,35 @@
-"""Import UN World Population Prospects 2024 extracts as an ssproj assumption set.
+"""Import UN World Population Prospects 2024 data as an ssproj assumption set.
 
-The source is the set of tidy CSV extracts of the R data package ``wpp2024``
-described in ``data/wpp2024/README.md`` (one file per WPP dataset, all
-countries in long format, counts already converted from thousands to
-persons). :func:`import_wpp` selects one country, picks the WPP 2024
-estimates up to 2023 and the medium variant from 2024, checks the data, and
-writes an assumption set in the format of ``docs/dev/formats.md``::
+:func:`import_wpp` reads one country from a folder holding either of two
+formats, recognised from the file names:
+
+* the UN's own CSV downloads (https://population.un.org/wpp/downloads,
+  "Standard Projections", "CSV format": ``WPP2024_*.csv.gz``), read by
+  :mod:`ssproj.io.wpp_un`: any country or area, single ages where the UN
+  gives them, and the demographic variants other than the medium one
+  (low, high, zero migration, ...);
+* the tidy CSV extracts of the R data package ``wpp2024`` described in
+  ``data/wpp2024/README.md`` (one file per WPP dataset, counts already in
+  persons), read here: the medium variant only.
+
+It picks the WPP 2024 estimates up to 2023 and the medium variant from 2024,
+checks the data, and writes an assumption set in the format of
+``docs/dev/formats.md``::
 
     <out_dir>/assumptions.yaml
     <out_dir>/demography/population.csv
     <out_dir>/demography/mortality.csv
     ...
+    <out_dir>/demography/variants/<variant>/<table>.csv   (UN downloads only)
 
 Time conventions written (see the source README, "Time reference"):
 
 * population stocks: 1 July of ``year``;
-* annual rates and counts (TFR, SRB, e0, migration, births, deaths):
-  calendar year ``year``;
-* WPP 5-year periods (``mx``, ASFR): the period labelled ``1950-1955`` runs
-  from 1 July 1950 to 1 July 1955 and is written ``period_start=1950.5``,
-  ``period_end=1955.5``.
+* annual rates and counts (TFR, SRB, e0, migration, births, deaths, and the
+  UN files' mx and ASFR): calendar year ``year``;
+* WPP 5-year periods of the tidy extracts (``mx``, ASFR): the period
+  labelled ``1950-1955`` runs from 1 July 1950 to 1 July 1955 and is written
+  ``period_start=1950.5``, ``period_end=1955.5``.
 """
 from __future__ import annotations
 
@@ -29,26 +39,51 @@ import itertools
 import math
 import os
 import re
-import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ssproj.errors import MISSING, Problem, ScenarioError
+from ssproj.errors import MISSING, Problem
+from ssproj.io.wpp_parse import (
+    CITATION,
+    FIRST_PROJECTION_YEAR,
+    LAST_ESTIMATE_YEAR,
+    LICENCE,
+    LICENCE_URL,
+    OPEN_AGE,
+    SEXES,
+    ImportedData,
+    ProblemCollector,
+    TableRows,
+    WPPImportError,
+    slug,
+)
+from ssproj.io.wpp_parse import BadValue as _Bad
+from ssproj.io.wpp_parse import ProblemCollector as _Problems
+from ssproj.io.wpp_parse import format_group as _fmt_group
+from ssproj.io.wpp_parse import listing as _listing
+from ssproj.io.wpp_parse import parse_float as _float
+from ssproj.io.wpp_parse import parse_int as _int
+from ssproj.io.wpp_parse import parse_nonneg_float as _nonneg_float
+from ssproj.io.wpp_parse import parse_nonneg_int as _nonneg_int
+from ssproj.io.wpp_parse import parse_positive_float as _positive_float
+from ssproj.io.wpp_parse import year_ranges as _ranges
+from ssproj.io.wpp_un import DOWNLOAD_PAGE, describe_other_revision, is_un_file, read_un_downloads
 
-__all__ = ["import_wpp", "WPPImportError", "LAST_ESTIMATE_YEAR", "FIRST_PROJECTION_YEAR"]
+__all__ = ["import_wpp", "WPPImportError", "WPPImportWarning", "LAST_ESTIMATE_YEAR", "FIRST_PROJECTION_YEAR"]
 
-#: Last calendar year of the WPP 2024 estimates; later years are projections.
-LAST_ESTIMATE_YEAR = 2023
-#: First calendar year of the WPP 2024 projections (medium variant).
-FIRST_PROJECTION_YEAR = 2024
+_SEXES = SEXES  # output order (alphabetical)
+_OPEN_AGE = OPEN_AGE
 
-_SEXES = ("female", "male")  # output order (alphabetical)
-_OPEN_AGE = 100
+
+class WPPImportWarning(UserWarning):
+    """Something an import chose for the user: a currency not known, a variant left out."""
+
 
 #: 5-year population age groups 0-4 ... 95-99 and the open group 100+.
 _POP_GROUPS: tuple[tuple[int, int | None], ...] = tuple(
@@ -63,16 +98,13 @@ _ASFR_GROUPS: tuple[tuple[int, int | None], ...] = tuple((a, a + 4) for a in ran
 #: Single ages of the migration table, 100 = 100+.
 _MIG_AGES = tuple(range(_OPEN_AGE + 1))
 
+#: ISO 4217 currency of the countries of the shipped sets; others take --currency.
 _CURRENCIES = {418: "LAK", 764: "THB", 704: "VND"}
+#: ISO 4217 code for "no currency": written when none is known and none is given.
+NO_CURRENCY = "XXX"
 #: Short names where a slug of the full UN name would be unwieldy.
 _SHORT_NAMES = {418: "lao"}
 
-_CITATION = (
-    "United Nations, Department of Economic and Social Affairs, Population Division (2024). "
-    "World Population Prospects 2024."
-)
-_LICENCE = "CC BY 3.0 IGO"
-_LICENCE_URL = "https://creativecommons.org/licenses/by/3.0/igo/"
 _DATASETS = [
     "popAge5dt",
     "mx5dt",
@@ -144,25 +176,6 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "vital_events": ("year", "births", "deaths"),
 }
 
-_MAX_PROBLEMS_PER_FILE = 25
-_MAX_LISTED = 12
-
-
-class WPPImportError(ScenarioError):
-    """The WPP extracts cannot be imported; ``problems`` lists every problem found.
-
-    A `ssproj.errors.ScenarioError` (hence a ``ValueError``) whose problems
-    are `ssproj.errors.Problem` objects located in the source files. The
-    message is a header line, then one problem per line.
-    """
-
-    def __init__(self, problems: Sequence[Problem], header: str = "cannot import WPP 2024 extracts"):
-        self.header = header
-        super().__init__(problems)
-
-    def __str__(self) -> str:
-        n = len(self.problems)
-        return f"{self.header}: {n} problem{'s' if n != 1 else ''}\n" + super().__str__()
 
 
 def _argument_error(message: str) -> WPPImportError:
@@ -170,94 +183,11 @@ def _argument_error(message: str) -> WPPImportError:
                           header="invalid arguments to import_wpp")
 
 
-class _Bad(Exception):
-    """A value that cannot be parsed; message says why."""
-
-
-class _Problems:
-    """Collects problems, at most ``_MAX_PROBLEMS_PER_FILE`` per file.
-
-    ``where`` is a file name in the source folder, ``""`` for the folder
-    itself, or an absolute path.
-    """
-
-    def __init__(self, source_dir: Path) -> None:
-        self.source_dir = source_dir
-        self.items: list[Problem] = []
-        self._per_file: dict[str, int] = {}
-
-    def _path(self, where: str) -> Path:
-        return self.source_dir / where if where else self.source_dir
-
-    def add(self, where: str, message: str, line: int | None = None) -> None:
-        n = self._per_file.get(where, 0) + 1
-        self._per_file[where] = n
-        if n <= _MAX_PROBLEMS_PER_FILE:
-            self.items.append(Problem(self._path(where), line, "", MISSING, message))
-
-    def problems(self) -> list[Problem]:
-        out = list(self.items)
-        for where, n in self._per_file.items():
-            if n > _MAX_PROBLEMS_PER_FILE:
-                out.append(Problem(self._path(where), None, "", MISSING,
-                                   f"... and {n - _MAX_PROBLEMS_PER_FILE} more problem(s)"))
-        return out
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def _int(text: str) -> int:
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        x = float(text)
-    except ValueError:
-        raise _Bad(f"{text!r} is not a number") from None
-    if not math.isfinite(x) or x != int(x):
-        raise _Bad(f"{text!r} is not a whole number")
-    return int(x)
-
-
-def _float(text: str) -> float:
-    try:
-        x = float(text.strip())
-    except ValueError:
-        raise _Bad(f"{text!r} is not a number") from None
-    if not math.isfinite(x):
-        raise _Bad(f"{text!r} is not a finite number")
-    return x
+# --------------------------------------------------------------------------- parsing (tidy extracts)
 
 
 def _age_end(text: str) -> int | None:
     return None if text.strip() == "" else _int(text)
-
-
-def _nonneg_int(text: str) -> int:
-    v = _int(text)
-    if v < 0:
-        raise _Bad(f"{v} is negative")
-    return v
-
-
-def _nonneg_float(text: str) -> float:
-    v = _float(text)
-    if v < 0:
-        raise _Bad(f"{v!r} is negative")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    v = _float(text)
-    if v <= 0:
-        raise _Bad(f"{v!r} is not positive")
-    return v
 
 
 def _srb(text: str) -> float:
@@ -272,35 +202,6 @@ def _e0(text: str) -> float:
     if not 0.0 < v < 130.0:
         raise _Bad(f"{v!r} is not a life expectancy in years")
     return v
-
-
-def _fmt_group(start: int, end: int | None) -> str:
-    if end is None:
-        return f"{start}+"
-    return str(start) if end == start else f"{start}-{end}"
-
-
-def _ranges(values: Iterable[int], step: int = 1) -> str:
-    """``[1950, 1951, 1952, 1960] -> '1950-1952, 1960'``."""
-    vals = sorted(set(values))
-    if not vals:
-        return "none"
-    parts = []
-    start = prev = vals[0]
-    for v in vals[1:]:
-        if v == prev + step:
-            prev = v
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        start = prev = v
-    parts.append(str(start) if start == prev else f"{start}-{prev}")
-    return ", ".join(parts)
-
-
-def _listing(items: list[str]) -> str:
-    if len(items) <= _MAX_LISTED:
-        return ", ".join(items)
-    return ", ".join(items[:_MAX_LISTED]) + f", ... ({len(items)} in all)"
 
 
 Row = tuple[int, dict[str, str]]  # (line number, values)
@@ -691,188 +592,14 @@ def _fertility(rows: list[Row], problems: _Problems):
     return out, periods, variants
 
 
-# --------------------------------------------------------------------------- output
+# --------------------------------------------------------------------------- the tidy extracts
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):  # pragma: no cover - not produced
-        raise TypeError("bool in table")
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        text = repr(v)  # shortest string that round-trips exactly
-        if "e" in text or "E" in text:  # same digits, positional: 5.425e-05 -> 0.00005425
-            text = format(Decimal(text), "f")
-        return text
-    return str(v)
-
-
-def _csv_bytes(header: tuple[str, ...], rows: list[tuple]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([_cell(v) for v in r])
-    return buf.getvalue().encode("utf-8")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _yaml_bytes(doc: dict, header: str) -> bytes:
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=88)
-    return (header + body).encode("utf-8")
-
-
-# --------------------------------------------------------------------------- main
-
-
-def import_wpp(
-    source_dir: str | os.PathLike[str],
-    country_code: int | str,
-    out_dir: str | os.PathLike[str],
-    *,
-    name: str | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write an assumption set for one country from the WPP 2024 CSV extracts.
-
-    Reads the tidy extracts of the R package ``wpp2024`` (see the README next
-    to them), keeps the rows of ``country_code``, selects the estimates up to
-    2023 and the medium variant from 2024, checks them and writes
-    ``out_dir/assumptions.yaml`` and ``out_dir/demography/*.csv`` in the
-    format of ``docs/dev/formats.md``. Nothing is written unless every check
-    passes.
-
-    Parameters
-    ----------
-    source_dir : path-like
-        Folder holding the extracts (``population_by_age5_sex.csv``,
-        ``mortality_rates_by_age5_sex.csv``, ...).
-    country_code : int or str
-        UN M49 location code, e.g. 418 (Lao PDR), 764 (Thailand), 704 (Viet Nam).
-    out_dir : path-like
-        Folder of the assumption set; created if needed.
-    name : str, optional
-        Name of the assumption set. Default: a slug of the country name
-        (``lao``, ``thailand``, ``viet_nam``).
-    overwrite : bool, default False
-        Replace an existing assumption set in ``out_dir``. Without it an
-        existing ``assumptions.yaml`` or table file is an error.
-
-    Returns
-    -------
-    pathlib.Path
-        Path of the written ``assumptions.yaml``.
-
-    Raises
-    ------
-    WPPImportError
-        (a ``ValueError``) listing, one per line, every problem found: unknown
-        country code (with the codes present), missing files, missing
-        columns, unparsable values, duplicated rows after variant selection,
-        missing years, periods, sexes or age groups, failed identities.
-    FileExistsError
-        If the assumption set exists and ``overwrite`` is false.
-
-    Notes
-    -----
-    Tables written (``demography/``), with units:
-
-    ``population.csv``
-        ``year,sex,age_start,age_end,persons``: persons at 1 July of ``year``,
-        WPP estimates 1950, 1955, ..., 2020, ages 0-4 ... 95-99 and 100+
-        (``age_end`` empty).
-    ``mortality.csv``
-        ``period_start,period_end,sex,age_start,age_end,mx``: central death
-        rates in deaths per person-year, ages 0, 1-4, 5-9, ..., 95-99, 100+.
-        WPP period ``1950-1955`` (1 July 1950 to 1 July 1955) is written
-        ``1950.5,1955.5``.
-    ``fertility.csv``
-        ``period_start,period_end,age_start,age_end,asfr``: births per woman
-        per year, ages 15-19 ... 45-49, same period convention.
-    ``tfr.csv``
-        ``year,tfr``: children per woman, calendar year.
-    ``sex_ratio_at_birth.csv``
-        ``year,srb``: males per female (a ratio, about 1.05).
-    ``net_migration.csv``
-        ``year,sex,age,persons``: net migrants in the calendar year, persons,
-        single ages 0..100 (100 = 100+), from 2023.
-    ``net_migration_total.csv``
-        ``year,persons``: net migrants in the calendar year, persons.
-    ``life_expectancy.csv``
-        ``year,sex,e0``: period life expectancy at birth, years.
-    ``vital_events.csv``
-        ``year,births,deaths``: persons in the calendar year.
-
-    Annual tables hold the estimates up to 2023 and the medium variant from
-    2024. Checks made while reading (source README): population age groups
-    complete, both-sexes population = male + female, ``asfr = tfr_period *
-    pasfr / 500`` and ``5 * sum(asfr) = tfr_period`` (relative 1e-6), net
-    migration summed over ages equals the total series within rounding
-    (0.5 person per age-sex cell), all projection inputs end in the same year.
-
-    Output is deterministic: sorted rows, floats written with the digits of
-    ``repr`` (shortest exact round-trip) in positional notation, so a re-run
-    gives identical bytes. Each file is written atomically (temporary file,
-    then :func:`os.replace`); the tables are written before
-    ``assumptions.yaml``.
-    """
-    source_dir = Path(source_dir)
-    out_dir = Path(out_dir)
-    problems = _Problems(source_dir)
-
-    if isinstance(country_code, bool):
-        raise _argument_error(f"country_code must be a UN location code, not {country_code!r}")
-    try:
-        code = int(str(country_code).strip())
-    except ValueError:
-        raise _argument_error(f"country_code must be a UN location code (an integer), "
-                              f"not {country_code!r}") from None
-    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise _argument_error(f"name {name!r} is not a valid assumption set name "
-                              "(letters, digits, '_', '-', '.')")
-
-    yaml_path = out_dir / "assumptions.yaml"
-    demo_dir = out_dir / "demography"
-    targets = [yaml_path] + [demo_dir / f"{t}.csv" for t in _HEADERS]
-    if not overwrite:
-        existing = [str(p) for p in targets if p.exists()]
-        if existing:
-            raise FileExistsError(
-                f"an assumption set already exists in {out_dir}; to replace it pass "
-                "overwrite=True (ssproj import-wpp --overwrite):\n" + "\n".join(f"  - {p}" for p in existing)
-            )
-
-    if not source_dir.is_dir():
-        problems.add("", "source directory not found")
-        raise WPPImportError(problems.problems(),
-                             header=f"cannot import WPP 2024 extracts for country {code}")
+def _read_tidy(source_dir: Path, code: int, problems: _Problems) -> ImportedData | None:
+    """Read one country from the tidy extracts of the R package ``wpp2024``; None if problems were found."""
     rows, country = _read_all(source_dir, code, problems)
-    header = f"cannot import WPP 2024 extracts from {source_dir} for country {code}"
     if country is None:
-        raise WPPImportError(problems.problems(), header=header)
-
+        return None
     out: dict[str, list[tuple]] = {}
     notes: dict[str, str] = {}
     horizon: dict[str, int] = {}  # table -> last year covered (exclusive end label for periods)
@@ -977,59 +704,372 @@ def import_wpp(
                      + ", ".join(f"{t} {y}" for t, y in sorted(horizon.items())))
 
     if problems:
-        raise WPPImportError(problems.problems(), header=header)
-    assert country is not None
-
-    set_name = name if name is not None else _SHORT_NAMES.get(code) or _slug(country)
-    if not set_name:
-        raise _argument_error(f"cannot make a name from the country name {country!r}; pass name=")
-
-    doc: dict[str, Any] = {"name": set_name, "country": country, "country_code": code}
-    if code in _CURRENCIES:
-        doc["currency"] = _CURRENCIES[code]
-    doc["description"] = (
-        f"{country}: demographic assumptions from the UN World Population Prospects 2024 "
-        f"(estimates to {LAST_ESTIMATE_YEAR}, medium variant from {FIRST_PROJECTION_YEAR})."
-    )
-    doc["sources"] = {
-        "wpp2024": {
-            "citation": _CITATION,
-            "licence": _LICENCE,
+        return None
+    return ImportedData(
+        country=country,
+        tables={t: TableRows(_HEADERS[t], out[t], notes[t]) for t in _HEADERS},
+        source={
+            "citation": CITATION,
+            "licence": LICENCE,
             "url": "https://population.un.org/wpp/",
             "datasets": list(_DATASETS),
             "notes": (
                 "Distributed in the R data package wpp2024 (https://github.com/PPgp/wpp2024) and "
                 "read from tidy CSV extracts of its datasets. Licence text: "
-                f"{_LICENCE_URL}. Population, migration, births and deaths converted from "
+                f"{LICENCE_URL}. Population, migration, births and deaths converted from "
                 "thousands to persons (rounded to whole persons; the package stores 3 decimals "
                 "of thousands, so nothing is lost). Selected (estimates to "
                 f"{LAST_ESTIMATE_YEAR}, medium variant from {FIRST_PROJECTION_YEAR}) and "
                 "reshaped by ssproj; not endorsed by the United Nations."
             ),
-        }
-    }
+        },
+        description=(
+            f"{country}: demographic assumptions from the UN World Population Prospects 2024 "
+            f"(estimates to {LAST_ESTIMATE_YEAR}, medium variant from {FIRST_PROJECTION_YEAR})."
+        ),
+        origin_comment=(
+            "# Data: United Nations, Department of Economic and Social Affairs, Population\n"
+            "# Division (2024). World Population Prospects 2024. Licence CC BY 3.0 IGO\n"
+            f"# ({LICENCE_URL}).\n"
+            "# Distributed in the R data package wpp2024. Converted from thousands to persons\n"
+            "# and reshaped by ssproj; not endorsed by the United Nations.\n"
+        ),
+        source_placeholder="<wpp2024 extracts>",
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):  # pragma: no cover - not produced
+        raise TypeError("bool in table")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        text = repr(v)  # shortest string that round-trips exactly
+        if "e" in text or "E" in text:  # same digits, positional: 5.425e-05 -> 0.00005425
+            text = format(Decimal(text), "f")
+        return text
+    return str(v)
+
+
+def _csv_bytes(header: tuple[str, ...], rows: list[tuple]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(v) for v in r])
+    return buf.getvalue().encode("utf-8")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _yaml_bytes(doc: dict, header: str) -> bytes:
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                          width=88)
+    return (header + body).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- main
+
+_TIDY_NAMES = frozenset(fname for fname, _ in _FILES.values())
+
+
+def _detect_format(source_dir: Path, problems: _Problems) -> str | None:
+    """``"un"`` (the UN's CSV downloads), ``"tidy"`` (the wpp2024 extracts) or None (a problem is recorded)."""
+    names = sorted(p.name for p in source_dir.iterdir() if p.is_file())
+    tidy = [n for n in names if n in _TIDY_NAMES]
+    un = [n for n in names if is_un_file(n)]
+    if tidy and un:
+        problems.add("", f"the folder holds both the UN's CSV downloads ({_listing(un)}) and the tidy wpp2024 "
+                     f"extracts ({_listing(tidy)}); put each in a folder of its own")
+        return None
+    if un:
+        return "un"
+    if tidy:
+        return "tidy"
+    hint = describe_other_revision(names)
+    problems.add("", "no WPP 2024 files found: expected the UN's CSV downloads (WPP2024_*.csv.gz from "
+                 f"{DOWNLOAD_PAGE}) or the tidy wpp2024 extracts ({', '.join(sorted(_TIDY_NAMES))})"
+                 + (f"; {hint}" if hint else ""))
+    return None
+
+
+def _variant_dir(out_dir: Path) -> Path:
+    return out_dir / "demography" / "variants"
+
+
+def _existing_variant_files(out_dir: Path) -> list[Path]:
+    """Table files under ``demography/variants/`` (those an import writes: ``<variant>/<table>.csv``)."""
+    root = _variant_dir(out_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.glob("*/*.csv") if p.stem in _HEADERS)
+
+
+def import_wpp(
+    source_dir: str | os.PathLike[str],
+    country_code: int | str,
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    overwrite: bool = False,
+    currency: str | None = None,
+    variants: Sequence[str] | None = None,
+) -> Path:
+    """Write an assumption set for one country from UN World Population Prospects 2024 files.
+
+    Reads the folder `source_dir`, which holds either the UN's own CSV
+    downloads (``WPP2024_*.csv.gz``, see :mod:`ssproj.io.wpp_un`) or the tidy
+    extracts of the R package ``wpp2024`` (see the README next to them); the
+    format is recognised from the file names. Keeps the rows of
+    `country_code`, selects the estimates up to 2023 and the medium variant
+    from 2024, checks them and writes ``out_dir/assumptions.yaml`` and
+    ``out_dir/demography/*.csv`` in the format of ``docs/dev/formats.md``.
+    From the UN downloads it also writes the other demographic variants in
+    the files (``low``, ``high``, ``zero_migration``, ...) as table overrides
+    under ``out_dir/demography/variants/<variant>/``, declared under
+    ``variants:`` in ``assumptions.yaml``; a scenario selects one with
+    ``demographic_variant: <name>``. Nothing is written unless every check
+    passes.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        Folder holding the files: the UN's CSV downloads (population, life
+        tables, fertility by age, demographic indicators; compressed or not)
+        or the tidy extracts (``population_by_age5_sex.csv``,
+        ``mortality_rates_by_age5_sex.csv``, ...), not both.
+    country_code : int or str
+        UN location code (M49, the UN files' ``LocID``), e.g. 418 (Lao PDR),
+        116 (Cambodia), 764 (Thailand), 704 (Viet Nam).
+    out_dir : path-like
+        Folder of the assumption set; created if needed.
+    name : str, optional
+        Name of the assumption set. Default: a slug of the country name
+        (``lao``, ``cambodia``, ``viet_nam``).
+    overwrite : bool, default False
+        Replace an existing assumption set in `out_dir` (and remove the
+        table files of variants it no longer has). Without it an existing
+        ``assumptions.yaml`` or table file is an error.
+    currency : str, optional
+        ISO 4217 code of the currency the country's amounts are in, e.g.
+        ``"KHR"``. Default: LAK, THB, VND for Lao PDR, Thailand, Viet Nam;
+        for other countries ``"XXX"`` (ISO 4217 "no currency", enough for a
+        demography-only set) with a `WPPImportWarning`.
+    variants : sequence of str, optional
+        UN downloads only: the demographic variants to import besides the
+        medium one, by name (``"high"``) or UN label (``"High"``); a single
+        string is read as a comma-separated list (``"low,high"``). Default:
+        every variant the files hold that can be built; those that cannot
+        (a variant that changes mortality, since the life tables are given
+        for the medium variant only; a bound of the probabilistic
+        projection) are left out with a `WPPImportWarning`. Pass ``[]`` for
+        none.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written ``assumptions.yaml``.
+
+    Raises
+    ------
+    WPPImportError
+        (a ``ValueError``) listing, one per line, every problem found: unknown
+        country code (with the codes present), missing files, missing
+        columns, unparsable values, values in the wrong unit, duplicated rows
+        after variant selection, missing years, periods, sexes or age
+        groups, failed identities, a variant asked for that is not in the
+        files or cannot be built.
+    FileExistsError
+        If the assumption set exists and ``overwrite`` is false.
+
+    Notes
+    -----
+    Tables written (``demography/``), with units:
+
+    ``population.csv``
+        ``year,sex,age_start,age_end,persons``: persons at 1 July of ``year``,
+        ages 0-4 ... 95-99 and 100+ (``age_end`` empty), or single ages
+        0..99 and 100+ from the UN's single-age file. Estimates: 1950, 1955,
+        ..., 2020 from the tidy extracts; every year to 2023 from the UN
+        files.
+    ``mortality.csv``
+        Central death rates in deaths per person-year, ages 0, 1-4, 5-9,
+        ..., 95-99, 100+ (or single ages from the UN's complete life
+        tables). Tidy extracts: ``period_start,period_end,sex,age_start,
+        age_end,mx``, WPP period ``1950-1955`` (1 July 1950 to 1 July 1955)
+        written ``1950.5,1955.5``; UN files: ``year,sex,age_start,age_end,mx``
+        by calendar year.
+    ``fertility.csv``
+        Births per woman per year, ages 15-19 ... 45-49 (or single ages from
+        the UN's ``Fertility_by_Age1``): ``period_start,period_end,age_start,
+        age_end,asfr`` (tidy) or ``year,age_start,age_end,asfr`` (UN files,
+        ASFR / 1000).
+    ``tfr.csv``
+        ``year,tfr``: children per woman, calendar year.
+    ``sex_ratio_at_birth.csv``
+        ``year,srb``: males per female (a ratio, about 1.05; the UN's SRB / 100).
+    ``net_migration.csv``
+        ``year,sex,age,persons``: net migrants in the calendar year, persons,
+        single ages 0..100 (100 = 100+), from 2023. From the UN files, whose
+        net migration is a total only, the total spread with a model age
+        schedule (an assumption; see :mod:`ssproj.io.wpp_un`).
+    ``net_migration_total.csv``
+        ``year,persons``: net migrants in the calendar year, persons.
+    ``life_expectancy.csv``
+        ``year,sex,e0``: period life expectancy at birth, years.
+    ``vital_events.csv``
+        ``year,births,deaths``: persons in the calendar year.
+
+    Annual tables hold the estimates up to 2023 and the medium variant from
+    2024. Checks made while reading the tidy extracts (source README):
+    population age groups complete, both-sexes population = male + female,
+    ``asfr = tfr_period * pasfr / 500`` and ``5 * sum(asfr) = tfr_period``
+    (relative 1e-6), net migration summed over ages equals the total series
+    within rounding (0.5 person per age-sex cell), all projection inputs end
+    in the same year. The UN files: the columns of each file, every value
+    in its unit's range, PopMale + PopFemale = PopTotal (within rounding),
+    complete years, sexes and age groups, all files ending in the same year.
+
+    Output is deterministic: sorted rows, floats written with the digits of
+    ``repr`` (shortest exact round-trip) in positional notation, so a re-run
+    gives identical bytes. Each file is written atomically (temporary file,
+    then :func:`os.replace`); the tables are written before
+    ``assumptions.yaml``.
+    """
+    source_dir = Path(source_dir)
+    out_dir = Path(out_dir)
+    problems = ProblemCollector(source_dir)
+
+    if isinstance(country_code, bool):
+        raise _argument_error(f"country_code must be a UN location code, not {country_code!r}")
+    try:
+        code = int(str(country_code).strip())
+    except ValueError:
+        raise _argument_error(f"country_code must be a UN location code (an integer), "
+                              f"not {country_code!r}") from None
+    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise _argument_error(f"name {name!r} is not a valid assumption set name "
+                              "(letters, digits, '_', '-', '.')")
+    if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+        raise _argument_error(f"currency {currency!r} is not an ISO 4217 code (three capital letters, "
+                              "e.g. KHR)")
+    if isinstance(variants, str):
+        variants = [v.strip() for v in variants.split(",") if v.strip()]
+    if variants is not None and not all(isinstance(v, str) and v.strip() for v in variants):
+        raise _argument_error(f"variants must be names of demographic variants, e.g. ['low', 'high'], "
+                              f"not {variants!r}")
+
+    yaml_path = out_dir / "assumptions.yaml"
+    demo_dir = out_dir / "demography"
+    targets = [yaml_path] + [demo_dir / f"{t}.csv" for t in _HEADERS] + _existing_variant_files(out_dir)
+    if not overwrite:
+        existing = [str(p) for p in targets if p.exists()]
+        if existing:
+            raise FileExistsError(
+                f"an assumption set already exists in {out_dir}; to replace it pass "
+                "overwrite=True (ssproj import-wpp --overwrite):\n" + "\n".join(f"  - {p}" for p in existing)
+            )
+
+    if not source_dir.is_dir():
+        problems.add("", "source directory not found")
+        raise WPPImportError(problems.problems(),
+                             header=f"cannot import WPP 2024 extracts for country {code}")
+    fmt = _detect_format(source_dir, problems)
+    if fmt is None:
+        raise WPPImportError(problems.problems(), header=f"cannot import WPP 2024 data from {source_dir}")
+    if fmt == "tidy":
+        if variants:
+            raise _argument_error("the tidy wpp2024 extracts hold the medium variant only; demographic variants "
+                                  f"are imported from the UN's CSV downloads ({DOWNLOAD_PAGE})")
+        header = f"cannot import WPP 2024 extracts from {source_dir} for country {code}"
+        data = _read_tidy(source_dir, code, problems)
+    else:
+        header = f"cannot import the WPP 2024 CSV files in {source_dir} for location {code}"
+        data = read_un_downloads(source_dir, code, problems,
+                                 variants=None if variants is None else [v.strip() for v in variants])
+    if problems or data is None:
+        raise WPPImportError(problems.problems(), header=header)
+    for variant, reason in data.skipped.items():
+        warnings.warn(f"demographic variant {variant!r} not imported: {reason}", WPPImportWarning, stacklevel=2)
+
+    country = data.country
+    set_name = name if name is not None else _SHORT_NAMES.get(code) or slug(country)
+    if not set_name:
+        raise _argument_error(f"cannot make a name from the country name {country!r}; pass name=")
+    if currency is None:
+        currency = _CURRENCIES.get(code)
+        if currency is None:
+            currency = NO_CURRENCY
+            warnings.warn(f"no currency is known for {country} (location {code}); wrote currency: {NO_CURRENCY} "
+                          "(ISO 4217 'no currency'), enough for demography; pass its ISO 4217 code "
+                          "(currency=..., ssproj import-wpp --currency) before adding a scheme",
+                          WPPImportWarning, stacklevel=2)
+
+    doc: dict[str, Any] = {"name": set_name, "country": country, "country_code": code, "currency": currency}
+    doc["description"] = data.description
+    doc["sources"] = {"wpp2024": dict(data.source)}
     doc["tables"] = {
-        t: {"file": f"demography/{t}.csv", "source": "wpp2024", "confidence": "verified",
-            "notes": notes[t]}
-        for t in _HEADERS
+        t: {"file": f"demography/{t}.csv", "source": "wpp2024", "confidence": rows.confidence,
+            "notes": rows.notes}
+        for t, rows in data.tables.items()
     }
+    variant_files: dict[Path, TableRows] = {}
+    if fmt == "un":
+        doc["variants"] = {"medium": {
+            "description": (f"UN WPP 2024 medium variant from {FIRST_PROJECTION_YEAR}: the set's own tables "
+                            "(select it to undo a variant chosen by a parent scenario)."),
+            "tables": {},
+        }}
+        for v in data.variants.values():
+            entry: dict[str, Any] = {"description": v.description, "tables": {}}
+            for t, rows in v.tables.items():
+                rel = f"demography/variants/{v.name}/{t}.csv"
+                entry["tables"][t] = {"file": rel, "source": "wpp2024", "confidence": rows.confidence,
+                                      "notes": rows.notes}
+                variant_files[out_dir / rel] = rows
+            doc["variants"][v.name] = entry
+    extra = "" if currency == _CURRENCIES.get(code, NO_CURRENCY) else f" --currency {currency}"
     header_comment = (
         f"# ssproj assumption set: {country} (UN location code {code}).\n"
         "#\n"
-        "# Data: United Nations, Department of Economic and Social Affairs, Population\n"
-        "# Division (2024). World Population Prospects 2024. Licence CC BY 3.0 IGO\n"
-        f"# ({_LICENCE_URL}).\n"
-        "# Distributed in the R data package wpp2024. Converted from thousands to persons\n"
-        "# and reshaped by ssproj; not endorsed by the United Nations.\n"
-        "#\n"
+        + data.origin_comment
+        + "#\n"
         "# Generated by ssproj.io.wpp.import_wpp; do not edit by hand. Regenerate with\n"
-        f"#   ssproj import-wpp --source <wpp2024 extracts> --country {code} --out <this folder> --overwrite\n"
+        f"#   ssproj import-wpp --source {data.source_placeholder} --country {code}{extra} "
+        "--out <this folder> --overwrite\n"
         "\n"
     )
 
+    stale = [p for p in _existing_variant_files(out_dir) if p not in variant_files]
     demo_dir.mkdir(parents=True, exist_ok=True)
-    for t, hdr in _HEADERS.items():
-        _write_atomic(demo_dir / f"{t}.csv", _csv_bytes(hdr, out[t]))
+    for t, rows in data.tables.items():
+        _write_atomic(demo_dir / f"{t}.csv", _csv_bytes(rows.header, rows.rows))
+    for path, rows in variant_files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, _csv_bytes(rows.header, rows.rows))
     _write_atomic(yaml_path, _yaml_bytes(doc, header_comment))
+    # the files of variants this import no longer has (only overwrite=True gets here with any)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    for folder in sorted({p.parent for p in stale}) + [_variant_dir(out_dir)]:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     return yaml_path
-

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean
-from ssproj.scenario.common import freeze, is_int, plain_data, require_str, unknown_keys
+from ssproj.scenario.common import ReadOnlyDict, freeze, is_int, plain_data, require_str, unknown_keys
 from ssproj.scenario.parameters import PER_KINDS, PER_WORDS, ParameterSpec, check_confidence, load_parameter_specs
 from ssproj.scenario.tables import SECTORS, TABLE_SCHEMAS
 from ssproj.scenario.yamlio import Where, YamlDocument, load_yaml_file
@@ -25,6 +25,7 @@ __all__ = [
     "ASSUMPTIONS_ENV_VAR",
     "AssumptionSet",
     "AssumptionValue",
+    "DemographicVariant",
     "TableSpec",
     "find_assumptions",
     "load_assumptions",
@@ -47,6 +48,7 @@ ASSUMPTION_SET_KEYS = (
     "groups",
     "funds",
     "branches",
+    "variants",
 )
 #: Keys allowed in the declaration of an insured group, a fund, a branch
 #: (the first ones are required).
@@ -61,6 +63,8 @@ _IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SOURCE_KEYS = ("citation", "licence", "url", "datasets", "accessed", "notes")
 TABLE_ENTRY_KEYS = ("file", "source", "confidence", "notes")
 PARAMETER_ENTRY_KEYS = ("value", "source", "confidence", "notes")
+#: Keys of a demographic variant (``variants: {name: {...}}``).
+VARIANT_KEYS = ("description", "tables")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,30 @@ class TableSpec:
     source: str
     confidence: str
     notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DemographicVariant:
+    """A named demographic variant of an assumption set: a set of table overrides.
+
+    A scenario selects it with ``demographic_variant: <name>``; its tables
+    then replace the set's tables of the same names (and a scenario's own
+    ``tables:`` replace those in turn).
+
+    Parameters
+    ----------
+    name : str
+        Identifier, e.g. ``"high"``.
+    description : str
+        What the variant assumes.
+    tables : dict of str to TableSpec
+        The tables it replaces (none for the variant the set's own tables
+        are, e.g. ``medium``).
+    """
+
+    name: str
+    description: str
+    tables: Mapping[str, TableSpec]
 
 
 @dataclass(frozen=True)
@@ -152,6 +180,9 @@ class AssumptionSet:
     document : ssproj.scenario.yamlio.YamlDocument
         The parsed ``assumptions.yaml`` (its data and the line of each
         key), for placing problems found by later checks.
+    variants : dict of str to DemographicVariant
+        Named demographic variants (``variants:``), in declaration order;
+        empty for a set without them.
     """
 
     name: str
@@ -168,6 +199,7 @@ class AssumptionSet:
     branches: Mapping[str, Mapping[str, str]]
     sha256: str
     document: YamlDocument = field(repr=False, compare=False)
+    variants: Mapping[str, DemographicVariant] = field(default_factory=lambda: ReadOnlyDict({}))
 
     def entity_names(self, kind: str) -> tuple[str, ...]:
         """Names of the declared entities of one kind, in declaration order.
@@ -211,6 +243,16 @@ class AssumptionSet:
                 "groups": self.groups,
                 "funds": self.funds,
                 "branches": self.branches,
+                "variants": {
+                    n: {
+                        "description": v.description,
+                        "tables": {
+                            t: {"file": ts.file, "source": ts.source, "confidence": ts.confidence, "notes": ts.notes}
+                            for t, ts in v.tables.items()
+                        },
+                    }
+                    for n, v in self.variants.items()
+                },
                 "sha256": self.sha256,
             }
         )
@@ -370,6 +412,100 @@ def _read_entities(
     return out, {kind: tuple(n) for kind, n in names.items()}, problems
 
 
+def _read_table_entries(
+    raw_tables: Mapping[Any, Any], at_tables: Where, raw_sources: Any, doc: YamlDocument, *, check_files: bool
+) -> tuple[dict[str, TableSpec], list[Problem]]:
+    """The entries ``name: {file, source, confidence, notes}`` of a ``tables`` mapping (of the set or a variant)."""
+    problems: list[Problem] = []
+    tables: dict[str, TableSpec] = {}
+    for tname, entry in raw_tables.items():
+        at = at_tables / tname
+        if tname not in TABLE_SCHEMAS:
+            problems.append(at.problem(MISSING, "unknown table", did_you_mean(tname, TABLE_SCHEMAS)))
+            continue
+        if not isinstance(entry, Mapping):
+            hint = (
+                f"write {tname}: {{file: {entry}, source: ..., confidence: ...}}"
+                if isinstance(entry, str)
+                else None
+            )
+            problems.append(at.problem(entry, "must be a mapping {file, source, confidence}", hint))
+            continue
+        entry_problems = unknown_keys(entry, TABLE_ENTRY_KEYS, at, "a table entry")
+        entry_problems += require_str(entry, "file", at)
+        entry_problems += require_str(entry, "source", at)
+        entry_problems += require_str(entry, "notes", at, required=False)
+        if "confidence" not in entry:
+            entry_problems.append(
+                at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)")
+            )
+        else:
+            entry_problems += check_confidence(entry["confidence"], at / "confidence")
+        src = entry.get("source")
+        if isinstance(src, str) and isinstance(raw_sources, Mapping) and src not in raw_sources:
+            entry_problems.append(
+                (at / "source").problem(
+                    src,
+                    "is not a source of this assumption set (a key of 'sources')",
+                    did_you_mean(src, [str(s) for s in raw_sources]),
+                )
+            )
+        if entry_problems:
+            problems += entry_problems
+            continue
+        file = (doc.base_dir / entry["file"]).resolve()
+        if check_files and not file.is_file():
+            problems.append((at / "file").problem(entry["file"], f"names a file that does not exist: {file}"))
+        tables[tname] = TableSpec(tname, file, entry["source"], entry["confidence"], entry.get("notes"))
+    return tables, problems
+
+
+def _read_variants(
+    raw: Any, root: Where, raw_sources: Any, doc: YamlDocument, *, check_files: bool
+) -> tuple[dict[str, DemographicVariant], list[Problem]]:
+    """The ``variants`` section: name -> ``{description, tables}``, tables of the demography only."""
+    if raw is None:
+        return {}, []
+    at_section = root / "variants"
+    example = "variants: {high: {description: ..., tables: {tfr: {file: demography/variants/high/tfr.csv, ...}}}}"
+    if not isinstance(raw, Mapping):
+        return {}, [at_section.problem(raw, "must be a mapping of variant name -> {description, tables}",
+                                       f"e.g. {example}")]
+    problems: list[Problem] = []
+    out: dict[str, DemographicVariant] = {}
+    for name, entry in raw.items():
+        at = at_section / name
+        if not isinstance(name, str) or not _IDENTIFIER_RE.match(name):
+            problems.append(at.problem(MISSING, "is not a valid variant name: names are lower case letters, digits "
+                                       "and underscores, starting with a letter"))
+            continue
+        if not isinstance(entry, Mapping):
+            problems.append(at.problem(entry, "must be a mapping {description, tables}", f"e.g. {example}"))
+            continue
+        entry_problems = unknown_keys(entry, VARIANT_KEYS, at, "a demographic variant")
+        entry_problems += require_str(entry, "description", at, required=False)
+        raw_tables = entry.get("tables", {})
+        tables: dict[str, TableSpec] = {}
+        if raw_tables is None:
+            raw_tables = {}
+        if not isinstance(raw_tables, Mapping):
+            entry_problems.append((at / "tables").problem(
+                raw_tables, "must be a mapping of table name -> {file, source, confidence} (may be empty: {})"))
+        else:
+            tables, table_problems = _read_table_entries(raw_tables, at / "tables", raw_sources, doc,
+                                                         check_files=check_files)
+            entry_problems += table_problems
+            for tname in tables:
+                if TABLE_SCHEMAS[tname].scheme:
+                    entry_problems.append((at / "tables" / tname).problem(
+                        MISSING, "is a scheme table; a demographic variant replaces demographic tables only ("
+                        + ", ".join(t for t, sch in TABLE_SCHEMAS.items() if not sch.scheme) + ")"))
+        problems += entry_problems
+        if not entry_problems:
+            out[name] = DemographicVariant(name, " ".join(str(entry.get("description", "")).split()), freeze(tables))
+    return out, problems
+
+
 def read_assumption_set(
     path: Path, specs: Mapping[str, ParameterSpec], *, check_files: bool
 ) -> tuple[AssumptionSet | None, list[Problem]]:
@@ -435,51 +571,20 @@ def read_assumption_set(
             (root / "tables").problem(raw_tables, "must be a mapping of table name -> {file, source, confidence}")
         )
     else:
-        for tname, entry in raw_tables.items():
-            at = root / "tables" / tname
-            if tname not in TABLE_SCHEMAS:
-                problems.append(at.problem(MISSING, "unknown table", did_you_mean(tname, TABLE_SCHEMAS)))
-                continue
-            if not isinstance(entry, Mapping):
-                hint = (
-                    f"write {tname}: {{file: {entry}, source: ..., confidence: ...}}"
-                    if isinstance(entry, str)
-                    else None
-                )
-                problems.append(at.problem(entry, "must be a mapping {file, source, confidence}", hint))
-                continue
-            entry_problems = unknown_keys(entry, TABLE_ENTRY_KEYS, at, "a table entry")
-            entry_problems += require_str(entry, "file", at)
-            entry_problems += require_str(entry, "source", at)
-            entry_problems += require_str(entry, "notes", at, required=False)
-            if "confidence" not in entry:
-                entry_problems.append(
-                    at.problem(MISSING, "required key 'confidence' is missing (verified | secondary | assumed)")
-                )
-            else:
-                entry_problems += check_confidence(entry["confidence"], at / "confidence")
-            src = entry.get("source")
-            if isinstance(src, str) and isinstance(raw_sources, Mapping) and src not in raw_sources:
-                entry_problems.append(
-                    (at / "source").problem(
-                        src,
-                        "is not a source of this assumption set (a key of 'sources')",
-                        did_you_mean(src, [str(s) for s in raw_sources]),
-                    )
-                )
-            if entry_problems:
-                problems += entry_problems
-                continue
-            file = (doc.base_dir / entry["file"]).resolve()
-            if check_files and not file.is_file():
-                problems.append((at / "file").problem(entry["file"], f"names a file that does not exist: {file}"))
-            tables[tname] = TableSpec(tname, file, entry["source"], entry["confidence"], entry.get("notes"))
+        tables, table_problems = _read_table_entries(raw_tables, root / "tables", raw_sources, doc,
+                                                     check_files=check_files)
+        problems += table_problems
         if check_files:
             for tname, schema in TABLE_SCHEMAS.items():
                 if schema.required and tname not in raw_tables:
                     problems.append((root / "tables").problem(
                         MISSING, f"required table '{tname}' is missing ({schema.title.lower()})"
                     ))
+
+    # demographic variants: named sets of table overrides
+    variants, variant_problems = _read_variants(data.get("variants"), root, raw_sources, doc,
+                                                check_files=check_files)
+    problems += variant_problems
 
     # insured groups, funds, short-term branches
     entities, entity_names, entity_problems = _read_entities(data, root)
@@ -559,6 +664,7 @@ def read_assumption_set(
             branches=freeze(entities["branch"]),
             sha256=doc.sha256 or "",
             document=doc,
+            variants=freeze(variants),
         ),
         [],
     )

@@ -27,7 +27,7 @@ __all__ = ["PROJECTION_KEYS", "SCENARIO_KEYS", "SHARES_TOLERANCE", "Resolved", "
 
 SCENARIO_KEYS = (
     "name", "description", "assumptions", "extends", "projection", "seed", "tables", "changes", "strategy",
-    "stochastic",
+    "stochastic", "demographic_variant",
 )
 PROJECTION_KEYS = ("start_year", "end_year")
 #: Tolerance of the check long_term_share + sum of contribution_share == 1.

@@ -3,7 +3,8 @@
 `load_scenario` is the one validation gate of ssproj. It reads a scenario
 YAML file (or a dict), follows its ``extends`` chain, finds and reads its
 assumption set (with its insured groups, funds and short-term branches) and
-every table, resolves every parameter (defaults.yaml ← assumption set ←
+every table (those of the demographic variant the scenario selects with
+``demographic_variant``, if any, in place of the set's), resolves every parameter (defaults.yaml ← assumption set ←
 scenario changes; entity by entity for parameters set per group, fund or
 branch; a change whose time path starts after ``projection.start_year``
 lies over the value below it, which gives the years before its first year)
@@ -33,9 +34,10 @@ import numpy as np
 import pandas as pd
 
 from ssproj._version import __version__
-from ssproj.errors import MISSING, Problem, ScenarioError, display_path
+from ssproj.errors import MISSING, Problem, ScenarioError, did_you_mean, display_path
 from ssproj.scenario.assumptions import (
     AssumptionSet,
+    DemographicVariant,
     TableSpec,
     find_assumptions,
     not_found_problem,
@@ -63,7 +65,26 @@ from ssproj.scenario.strategy_spec import parse_strategy
 from ssproj.scenario.tables import TABLE_SCHEMAS, load_table
 from ssproj.scenario.yamlio import Where, YamlDocument, parse_yaml
 
-__all__ = ["build_scenario", "load_scenario"]
+__all__ = ["VARIANT_KEY", "build_scenario", "load_scenario"]
+
+#: Scenario key that selects a demographic variant of the assumption set (``variants:`` in
+#: its assumptions.yaml).
+VARIANT_KEY = "demographic_variant"
+
+
+def _select_variant(ref: Any, aset: AssumptionSet, at: Where) -> tuple[DemographicVariant | None, list[Problem]]:
+    """The variant a scenario's ``demographic_variant`` names, or the problem with it."""
+    names = list(aset.variants)
+    where_declared = f"variants: in {display_path(aset.path)}"
+    if not names:
+        return None, [at.problem(ref, f"names a demographic variant, but the assumption set {aset.name!r} declares "
+                                      f"none ({where_declared})",
+                                 "ssproj import-wpp writes the UN's variants when it reads the UN's CSV downloads")]
+    if not isinstance(ref, str) or ref not in aset.variants:
+        hint = did_you_mean(ref, names, list_if_no_match=0)
+        return None, [at.problem(ref, f"is not a demographic variant of the assumption set {aset.name!r}; "
+                                      f"expected one of: {', '.join(names)} ({where_declared})", hint)]
+    return aset.variants[ref], []
 
 
 def build_scenario(
@@ -76,7 +97,9 @@ def build_scenario(
 ) -> Scenario:
     """Validate merged scenario data and build the `Scenario` (or raise)."""
     specs = load_parameter_specs()
+    variant_ref = merged.data.get(VARIANT_KEY)
     top, problems = check_top(merged)
+    variant: DemographicVariant | None = None
 
     aset: AssumptionSet | None = None
     table_specs: dict[str, TableSpec] = {}
@@ -96,6 +119,11 @@ def build_scenario(
         if aset is not None:
             set_where = aset.document.where
             table_specs = dict(aset.tables)
+            if variant_ref is not None:  # the variant's tables replace the set's; the scenario's replace both
+                variant, variant_problems = _select_variant(variant_ref, aset, merged.where(VARIANT_KEY))
+                problems += variant_problems
+                if variant is not None:
+                    table_specs.update(variant.tables)
             table_specs.update(top["table_overrides"])
             for tname, schema in TABLE_SCHEMAS.items():
                 if schema.required and tname not in table_specs:
@@ -120,6 +148,9 @@ def build_scenario(
                             entry_at = entry_at / "file"
                         raw_value = merged.data["tables"][tname]
                         raw_value = raw_value["file"] if isinstance(raw_value, Mapping) else raw_value
+                    elif variant is not None and tname in variant.tables:
+                        entry_at = set_where("variants", variant.name, "tables", tname, "file")
+                        raw_value = aset.document.data["variants"][variant.name]["tables"][tname]["file"]
                     else:
                         entry_at = set_where("tables", tname, "file")
                         raw_value = aset.document.data["tables"][tname]["file"]
@@ -223,6 +254,8 @@ def build_scenario(
             def table_where(tname: str, aset: AssumptionSet = aset) -> Where:
                 if tname in top.get("table_overrides", {}):
                     return merged.where("tables", tname)
+                if variant is not None and tname in variant.tables:
+                    return aset.document.where("variants", variant.name, "tables", tname)
                 return aset.document.where("tables", tname)
 
             need_problems, need_notes = check_tables_needed(resolved, per_resolved, specs, set(table_specs),
@@ -296,6 +329,8 @@ def build_scenario(
         "seed": top["seed"],
         "changes_applied": [plain_data(layer.data["changes"]) for layer in applied],
     }
+    if variant_ref is not None:
+        provenance["demographic_variant"] = variant_ref
     years = np.arange(start, end + 1, dtype=np.int64)
     years.setflags(write=False)
     return Scenario(
@@ -366,7 +401,8 @@ def load_scenario(
         value below it), gaps, ``after: none`` paths ending before the
         years they must give (``projection.end_year``, or the first year of
         a change laid over them), a start year missing
-        from the population table, every table problem, unknown groups,
+        from the population table, a ``demographic_variant`` the
+        assumption set does not declare, every table problem, unknown groups,
         funds or branches (in parameter values and in the ``group`` column
         of tables) and, for a set with insured groups, a
         ``long_term_share`` plus ``contribution_share`` of the branches
