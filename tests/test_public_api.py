@@ -69,8 +69,8 @@ SUBPACKAGES = ["kernels", "scenario", "demography", "scheme", "finance", "analys
 MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
-CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "sensitivity", "stochastic", "sweep",
-                "import-wpp", "ingest"]
+CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "sensitivity",
+                "stochastic", "sweep", "import-wpp", "ingest"]
 
 
 def _kind(obj) -> str:
@@ -136,7 +136,7 @@ def test_cli_subcommands():
     assert len(subparsers) == 1
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
-                                 "sweep", "import-wpp", "ingest", "assumptions"}  # DESIGN §2, and issue 13's two
+                                 "sweep", "import-wpp", "ingest", "assumptions", "calibrate"}  # DESIGN §2, issue 13
 
 
 def test_package_ships_its_type_marker():

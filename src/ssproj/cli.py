@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from ssproj._version import __version__
+from ssproj.analysis.assumptions import assumption_banner
+from ssproj.analysis.calibrate import calibrate
 from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
 from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
 from ssproj.analysis.solve import solve
@@ -100,8 +102,10 @@ def _cmd_run(args) -> int:
     with result_folder(out, kind="projection", scenario=scenario.name) as stage:  # locked: a second run fails now
         result = project(scenario)
         written = result.write(stage.path)
+        # which assumed inputs drive the headline (two projections per declared plausible range)
+        banner = assumption_banner(scenario) if "actives" in result.dataset else ""
         if args.html:
-            written["html"] = stage.final(result.to_html(stage.path / "report.html"))
+            written["html"] = stage.final(result.to_html(stage.path / "report.html", banner=banner))
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
@@ -109,6 +113,9 @@ def _cmd_run(args) -> int:
         if "actives" in result.dataset:
             print(format_headline(result.headline(), currency=currency))
             print()
+            if banner:
+                print(banner)
+                print()
         print(format_summary(result.summary(), every=args.every, currency=currency))
         print()
         _print_written(written, elapsed, 11)
@@ -338,6 +345,22 @@ def _cmd_solve(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    if scenario.path is None:  # pragma: no cover - a file was given
+        raise CLIError("calibrate needs a scenario file")
+    out = _out_dir(args.out, scenario.name, "_calibrated")
+    result = calibrate(scenario, args.targets, rtol=args.rtol)
+    written = result.write(out)
+    if not args.quiet:
+        print(f"ssproj {__version__}: calibrate scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
+        print(result.report())
+        print()
+        _print_written(written, time.perf_counter() - t0, 8)
+    return 0
+
+
 def _cmd_sensitivity(args) -> int:
     import matplotlib
 
@@ -558,6 +581,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default: results/<scenario name>_solved)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("calibrate", help="adjust parameters so the projection reproduces a fund's aggregates",
+                       description="Multiply the parameters each target of TARGETS adjusts (coverage, earnings "
+                                   "level, contribution density, admin cost rate, or the parameter its 'adjust:' "
+                                   "names) by constant factors so that the projection of SCENARIO reproduces the "
+                                   "fund's figures (active members, insured earnings, contributions, ...); print "
+                                   "the reconciliation and write calibrated.yaml (a scenario extending SCENARIO), "
+                                   "reconciliation.csv and reconciliation.md to --out, as one folder. A target "
+                                   "that cannot be met is reported as such (exit 0).")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("targets", help="targets YAML file (the fund's aggregates for projected years)")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>_calibrated)")
+    p.add_argument("--rtol", type=float, default=1e-6,
+                   help="a target is met when |model - target| <= rtol * |target| (default 1e-6)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("sensitivity", help="one-at-a-time sensitivity analysis with a tornado chart",
                        description="Project SCENARIO and, for each default factor (fertility, mortality, wage "

@@ -730,12 +730,13 @@ class Projection:
             write_workbook(tmp, sheets)  # fixed document properties: identical runs, identical bytes
         return Path(path)
 
-    def to_html(self, path) -> Path:
+    def to_html(self, path, *, banner: str = "") -> Path:
         """Write the self-contained HTML report (charts, tables with units, provenance) atomically.
 
-        See :func:`ssproj.reporting.html.write_html`.
+        See :func:`ssproj.reporting.html.write_html` (`banner`: lines shown first, e.g.
+        :func:`ssproj.analysis.assumptions.assumption_banner` of the scenario).
         """
-        return write_html(self, path)
+        return write_html(self, path, banner=banner)
 
     def to_netcdf(self, path) -> Path:
         """Write the Dataset to netCDF-4 atomically and return the path.

@@ -97,6 +97,7 @@ KNOWN_NAMES = frozenset({
     "solution.yaml",                                                                        # solve
     "insured.csv", "pensioners.csv", "data_quality.md", "data_quality.csv",                 # ingest
     "data_quality_rows.csv",
+    "calibrated.yaml", "reconciliation.csv", "reconciliation.md",                           # calibrate
 })
 _KNOWN_PATTERN = re.compile(r"percentiles_[A-Za-z0-9_]+\.csv")
 #: Temporary files of the per-file atomic writers (ssproj.io.atomic, run_chunks): ``.<name>.<uuid>...tmp``.

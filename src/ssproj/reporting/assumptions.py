@@ -176,3 +176,4 @@ def format_assumption_table(table: pd.DataFrame, *, title: str = "", confidence:
                                                   strict=True):
         lines.append(f"{label:<{w1}}  {value:<{w2}}  {conf:<{w3}}  {origin:<{w4}}  {source}".rstrip())
     return "\n".join(lines)
+

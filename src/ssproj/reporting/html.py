@@ -202,8 +202,9 @@ def _environment():
     )
 
 
-def render_html(result_or_comparison, *, dpi: int = 100) -> str:
-    """The HTML report of a projection or a comparison, as text (see :func:`write_html`)."""
+def render_html(result_or_comparison, *, dpi: int = 100, banner: str = "") -> str:
+    """The HTML report of a projection or a comparison, as text (see :func:`write_html`); `banner`
+    (e.g. :func:`ssproj.analysis.assumptions.assumption_banner`) is shown first, under the title."""
     kind, obj = plots.result_kind(result_or_comparison)
     generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if kind == "comparison":
@@ -239,10 +240,10 @@ def render_html(result_or_comparison, *, dpi: int = 100) -> str:
     template = _environment().get_template(_TEMPLATE)
     return template.render(title=title, subtitle=subtitle, kind=kind, charts=charts, tables=tables,
                            scenarios=scenarios, version=__version__, generated=generated,
-                           has_scheme=has_scheme)
+                           has_scheme=has_scheme, banner=banner.splitlines())
 
 
-def write_html(result_or_comparison, path, *, dpi: int = 100) -> Path:
+def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") -> Path:
     """Write the self-contained HTML report of a projection or a comparison, atomically.
 
     Parameters
@@ -254,6 +255,10 @@ def write_html(result_or_comparison, path, *, dpi: int = 100) -> Path:
         The HTML file to write (its folder is created if needed).
     dpi : int, default 100
         Resolution of the embedded charts.
+    banner : str, optional
+        Lines shown first, under the title (``ssproj run --html`` passes
+        :func:`ssproj.analysis.assumptions.assumption_banner`: which
+        assumed inputs drive the headline).
 
     Returns
     -------
@@ -271,7 +276,7 @@ def write_html(result_or_comparison, path, *, dpi: int = 100) -> Path:
     table, the differences from the reference, the decomposition of the
     change in PAYG cost rate, and the provenance of every scenario.
     """
-    text = render_html(result_or_comparison, dpi=dpi)
+    text = render_html(result_or_comparison, dpi=dpi, banner=banner)
     with atomic_path(path, suffix=".html") as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)

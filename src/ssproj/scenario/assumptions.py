@@ -8,6 +8,7 @@ funds, short-term branches and parameter values (the format is fixed in
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -62,7 +63,7 @@ ENTITY_SECTIONS: Mapping[str, str] = {"group": "groups", "fund": "funds", "branc
 _IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SOURCE_KEYS = ("citation", "licence", "url", "datasets", "accessed", "notes")
 TABLE_ENTRY_KEYS = ("file", "source", "confidence", "notes")
-PARAMETER_ENTRY_KEYS = ("value", "source", "confidence", "notes")
+PARAMETER_ENTRY_KEYS = ("value", "source", "confidence", "notes", "plausible_range")
 #: Keys of a demographic variant (``variants: {name: {...}}``).
 VARIANT_KEYS = ("description", "tables")
 
@@ -133,12 +134,79 @@ class AssumptionValue:
         How far the value can be trusted.
     notes : str or None
         Free text.
+    plausible_range : mapping or None
+        Where the value is not known (``confidence: assumed``), the range
+        it may plausibly take: entity (None for a global parameter or for
+        every entity) -> :class:`PlausibleRange`. Read by
+        :func:`ssproj.reporting.assumptions.assumption_drivers`.
     """
 
     value: Any
     source: str
     confidence: str
     notes: str | None = None
+    plausible_range: Mapping[str | None, PlausibleRange] | None = None
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The plausible range of an assumed value: ``kind`` ``"value"`` (the value itself, the same in
+    every year, from `low` to `high` [the parameter's unit]) or ``"factor"`` (the value in every
+    year times `low` to times `high` [1])."""
+
+    kind: str
+    low: float
+    high: float
+
+    def text(self, unit: str = "") -> str:
+        """E.g. ``"1e+12 to 4e+12 currency"`` or ``"x 0.7 to x 1.3"``."""
+        if self.kind == "factor":
+            return f"x {self.low:g} to x {self.high:g}"
+        return f"{self.low:g} to {self.high:g}" + (f" {unit}" if unit not in ("", "-", "1") else "")
+
+
+def _plausible_range(raw: Any, at: Where, spec: Any, entities: list[str] | None) -> tuple[Any, list[Problem]]:
+    """Parse a parameter entry's ``plausible_range``: ``[low, high]`` (the value), ``{factor: [low, high]}``,
+    or, for a parameter set per entity, a mapping entity -> one of those."""
+    problems: list[Problem] = []
+    expected = "[low, high] (the value), {factor: [low, high]}, or for a parameter set per entity a mapping " \
+               "entity -> one of those"
+    if spec.type not in ("timepath", "float", "int"):
+        return None, [at.problem(raw, f"is not allowed for a parameter of type {spec.type} (numbers only)")]
+
+    def one(item: Any, where: Where) -> PlausibleRange | None:
+        kind = "value"
+        if isinstance(item, Mapping) and set(item) == {"factor"}:
+            kind, item, where = "factor", item["factor"], where / "factor"
+        if (not isinstance(item, list) or len(item) != 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in item)
+                or not item[0] < item[1]):
+            problems.append(where.problem(item, f"must be {expected}, with low < high"))
+            return None
+        low, high = float(item[0]), float(item[1])
+        if kind == "factor" and low <= 0.0:
+            problems.append(where.problem(item, "a factor range must be above 0"))
+            return None
+        if kind == "value" and spec.range is not None:
+            lo, hi = spec.range
+            if (lo is not None and low < lo) or (hi is not None and high > hi):
+                problems.append(where.problem(item, f"is outside the parameter's range {spec.range_text}"))
+                return None
+        return PlausibleRange(kind, low, high)
+
+    if spec.per is not None and isinstance(raw, Mapping) and set(raw) != {"factor"}:
+        out: dict[str | None, PlausibleRange] = {}
+        for entity, item in raw.items():
+            if entities is None or entity not in entities:
+                problems.append((at / str(entity)).problem(entity, f"is not a declared {spec.per}",
+                                                           did_you_mean(str(entity), entities or [])))
+                continue
+            r = one(item, at / str(entity))
+            if r is not None:
+                out[entity] = r
+        return (out if not problems else None), problems
+    r = one(raw, at)
+    return ({None: r} if r is not None else None), problems
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,7 +305,11 @@ class AssumptionSet:
                     for n, t in self.tables.items()
                 },
                 "parameters": {
-                    n: {"value": v.value, "source": v.source, "confidence": v.confidence, "notes": v.notes}
+                    n: {"value": v.value, "source": v.source, "confidence": v.confidence, "notes": v.notes,
+                        **({"plausible_range": {("all" if e is None else e): {"kind": r.kind, "low": r.low,
+                                                                              "high": r.high}
+                                                for e, r in v.plausible_range.items()}}
+                           if v.plausible_range else {})}
                     for n, v in self.parameters.items()
                 },
                 "groups": self.groups,
@@ -641,10 +713,17 @@ def read_assumption_set(
             else:
                 value, value_problems = spec.parse(entry["value"], at / "value", specs)
             entry_problems += value_problems
+            plausible = None
+            if "plausible_range" in entry:
+                plausible, range_problems = _plausible_range(
+                    entry["plausible_range"], at / "plausible_range", spec,
+                    list(entity_names[spec.per]) if spec.per is not None else None)
+                entry_problems += range_problems
             if entry_problems:
                 problems += entry_problems
                 continue
-            parameters[pname] = AssumptionValue(value, entry["source"], entry["confidence"], entry.get("notes"))
+            parameters[pname] = AssumptionValue(value, entry["source"], entry["confidence"], entry.get("notes"),
+                                                freeze(plausible) if plausible is not None else None)
 
     if problems:
         return None, problems

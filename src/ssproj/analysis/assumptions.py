@@ -1,0 +1,140 @@
+"""Which assumed inputs drive a scenario's headline results, over their plausible ranges.
+
+An assumption set may give an assumed parameter a ``plausible_range`` (see
+docs/assumptions.md). :func:`range_factors` turns those ranges into
+one-at-a-time sensitivity factors, :func:`assumption_drivers` measures how
+far the headline metric moves over each, and :func:`assumption_banner`
+writes the short warning that ``ssproj run`` and the HTML report show
+first when assumed inputs drive the result.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ssproj.analysis.sensitivity import sensitivity
+from ssproj.reporting.assumptions import assumption_table
+from ssproj.scenario.model import Scenario
+from ssproj.scenario.parameters import load_parameter_specs
+
+__all__ = ["assumption_banner", "assumption_drivers", "range_factors"]
+
+
+
+# ----------------------------------------------------------------------------- what drives the headline
+def _range_change(scenario: Scenario, name: str, entity: str | None, kind: str, bound: float) -> dict:
+    """The change that puts `name` (of `entity`, or of every entity for None) at `bound` of its range."""
+    years = [int(y) for y in scenario.years]
+    spec = load_parameter_specs()[name]
+
+    def path(values) -> Any:
+        if spec.type != "timepath":
+            return float(values) if spec.type == "float" else values
+        return {"values": {y: float(v) for y, v in zip(years, values, strict=True)}, "between": "none",
+                "after": "hold"}
+
+    def one(entity_index: int | None) -> Any:
+        if kind == "value":
+            if spec.type == "timepath":
+                return path([bound] * len(years))
+            return round(bound) if spec.type == "int" else float(bound)
+        if spec.type == "timepath":
+            values = scenario.path_values(name, years)
+            row = values if entity_index is None else values[entity_index]
+            return path([float(v) * bound for v in row])
+        current = scenario.value(name)
+        v = current if entity_index is None else list(current.values())[entity_index]
+        return round(v * bound) if spec.type == "int" else float(v) * bound
+
+    if spec.per is None:
+        return {name: one(None)}
+    names = list(scenario.value(name))
+    targets = names if entity is None else [entity]
+    return {name: {e: one(names.index(e)) for e in targets}}
+
+
+def range_factors(scenario: Scenario) -> list[dict]:
+    """Sensitivity factors (:func:`ssproj.analysis.sensitivity.sensitivity`) of the assumed inputs with a
+    plausible range in the assumption set.
+
+    One factor per parameter and entity (``<parameter>`` or ``<parameter>[<entity>]``) whose value in
+    the scenario is still the assumption set's (not changed by the scenario) and marked ``assumed``:
+    ``low`` puts it at the low end of its range, ``high`` at the high end (so, unlike the default
+    factors, low is not always the end unfavourable to the fund).
+    """
+    specs = load_parameter_specs()
+    factors = []
+    for name, given in scenario.assumptions.parameters.items():
+        if not given.plausible_range or given.confidence != "assumed":
+            continue
+        entry: Mapping[str, Any] = scenario.parameter_sources[name]
+        by_entity: Mapping[str, Any] = entry.get("entities", {})
+        unit = specs[name].unit.replace("currency", scenario.assumptions.currency or "currency")
+        for entity, r in given.plausible_range.items():
+            origin = (by_entity.get(entity, entry) if entity is not None else entry)["origin"]
+            if origin != "assumptions":
+                continue  # the scenario set its own value: the set's range does not describe it
+            label = name if entity is None else f"{name}[{entity}]"
+            factors.append({"name": label, "description": f"{label} {r.text(unit)} (assumed)",
+                            "low": _range_change(scenario, name, entity, r.kind, r.low),
+                            "high": _range_change(scenario, name, entity, r.kind, r.high)})
+    return factors
+
+
+def assumption_drivers(scenario: Scenario, metric: str = "gap_75") -> pd.DataFrame:
+    """How far the headline `metric` moves over the plausible range of each assumed input.
+
+    Runs :func:`ssproj.analysis.sensitivity.sensitivity` over :func:`range_factors` (two
+    projections per input). Returns one row per input, largest swing first: ``factor``,
+    ``description``, ``central``, ``low``, ``high`` (the metric with the input at each end of its
+    range) and ``swing`` = |high - low| [the metric's unit]. Empty if no assumed input has a range.
+    """
+    factors = range_factors(scenario)
+    cols = ["factor", "description", "central", "low", "high", "swing"]
+    if not factors:
+        return pd.DataFrame(columns=cols)
+    res = sensitivity(scenario, factors, metrics=[metric])
+    t = res.ranking(metric).reset_index()
+    desc = {f["name"]: f["description"] for f in factors}
+    t["description"] = t["factor"].map(desc)
+    return t[cols].reset_index(drop=True)
+
+
+def _metric_text(metric: str, v: float) -> str:
+    if metric.startswith(("gap_", "summarized_", "actuarial_balance")) or metric.endswith("_share_of_gdp"):
+        return f"{100 * v:.1f}%"
+    if metric == "depletion_year":
+        return "never" if not math.isfinite(v) else f"{int(v)}"
+    return f"{v:.4g}"
+
+
+def assumption_banner(scenario: Scenario, metric: str = "gap_75", top: int = 3,
+                      drivers: pd.DataFrame | None = None) -> str:
+    """A short warning, for the top of every output, when assumed inputs drive the headline result.
+
+    Counts the inputs set by the assumption set or the scenario that are marked ``assumed`` and
+    names the `top` assumed inputs whose plausible range moves `metric` most
+    (:func:`assumption_drivers`, or `drivers` if given). Empty when no input is assumed.
+    """
+    table = assumption_table(scenario)
+    given = table[table["origin"] != "defaults"]
+    n_assumed = int((given["confidence"] == "assumed").sum())
+    if n_assumed == 0:
+        return ""
+    lines = [f"ASSUMED INPUTS: {n_assumed} of the {len(given)} inputs of this scenario are assumed, not "
+             f"taken from the fund's data or another source ('ssproj assumptions' lists them)."]
+    d = assumption_drivers(scenario, metric) if drivers is None else drivers
+    d = d[d["swing"] > 0]
+    if d.empty:
+        lines.append(f"No assumed input declares a plausible range: how far {metric} depends on them is not "
+                     "measured.")
+        return "\n".join(lines)
+    lines.append(f"Over the plausible ranges declared for {len(d)} of them, those that move {metric} most:")
+    for r in d.head(top).itertuples():
+        lo, hi = sorted((r.low, r.high))
+        lines.append(f"  - {r.description}: {metric} {_metric_text(metric, lo)} to {_metric_text(metric, hi)} "
+                     f"(central {_metric_text(metric, r.central)})")
+    return "\n".join(lines)
