@@ -59,13 +59,29 @@ def test_a_scenario_change_is_listed_as_the_scenario_s(lao):
     assert t.loc[("widow_rate", ""), "origin"] == "scenario"
 
 
-def test_channels_are_listed_unmarked():
-    sc = ssproj.load_scenario(ROOT / "scenarios" / "lao_cov_promoters.yaml")
+def test_channels_carry_their_confidence_or_are_listed_unmarked(tmp_path):
+    path = ROOT / "scenarios" / "lao_cov_promoters.yaml"
+    sc = ssproj.load_scenario(path)
     t = assumption_table(sc)
     ch = t[t["kind"] == "channel"]
     assert list(ch["name"]) == [f"promoters.{q}" for q in sc.strategy.channels[0].quantities]
-    assert set(ch["confidence"]) == {UNMARKED} and set(ch["entity"]) == {"voluntary"}
+    assert set(ch["confidence"]) == {"assumed"} and set(ch["entity"]) == {"voluntary"}
     assert ch.set_index("name").loc["promoters.registrations_per_promoter", "value"] == "6"
+    # the same channel without its confidence line
+    text = path.read_text().replace("      confidence: assumed\n", "", 1)
+    text = text.replace("extends: lao_baseline.yaml", f"extends: {ROOT / 'scenarios' / 'lao_baseline.yaml'}", 1)
+    (tmp_path / "s.yaml").write_text(text)
+    t = assumption_table(ssproj.load_scenario(tmp_path / "s.yaml"))
+    assert set(t[t["kind"] == "channel"]["confidence"]) == {UNMARKED}
+
+
+def test_a_channel_confidence_must_be_a_mark(tmp_path):
+    path = ROOT / "scenarios" / "lao_cov_promoters.yaml"
+    text = path.read_text().replace("      confidence: assumed\n", "      confidence: guessed\n", 1)
+    text = text.replace("extends: lao_baseline.yaml", f"extends: {ROOT / 'scenarios' / 'lao_baseline.yaml'}", 1)
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(ssproj.errors.ScenarioError, match=r"strategy\.channels\.promoters\.confidence"):
+        ssproj.load_scenario(tmp_path / "s.yaml")
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -25,7 +25,7 @@ __all__ = ["ASSUMPTION_COLUMNS", "UNMARKED", "assumption_table", "format_assumpt
 #: Columns of :func:`assumption_table`.
 ASSUMPTION_COLUMNS = ("kind", "name", "entity", "value", "unit", "section", "origin", "source", "confidence",
                       "notes")
-#: Confidence of a strategy channel's quantities: channels declare a source, not a confidence mark.
+#: Confidence of the quantities of a strategy channel that declares no ``confidence``.
 UNMARKED = "unmarked"
 #: Layers a value comes from, from the most general to the most specific.
 ORIGINS = ("defaults", "assumptions", "scenario")
@@ -87,8 +87,7 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
         defaults.yaml; ``table`` for tables), ``origin`` (``defaults``,
         ``assumptions`` or ``scenario``), ``source``, ``confidence`` and
         ``notes`` (the assumption set's notes; a channel's description). A
-        channel declares a source but no confidence mark: its confidence is
-        ``unmarked``. Parameters in the order of defaults.yaml, then the
+        channel without a ``confidence`` is ``unmarked``. Parameters in the order of defaults.yaml, then the
         strategy's channels, then the tables in the order of the set.
     """
     specs = load_parameter_specs()
@@ -117,7 +116,8 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
         for qname, q in ch.quantities.items():
             rows.append({"kind": "channel", "name": f"{ch.name}.{qname}", "entity": ch.group,
                          "value": value_text(q), "unit": "", "section": "strategy", "origin": "scenario",
-                         "source": ch.source, "confidence": UNMARKED, "notes": ch.description})
+                         "source": ch.source, "confidence": ch.confidence or UNMARKED,
+                         "notes": ch.description})
     for tname, t in scenario.provenance["tables"].items():
         tspec = aset.tables.get(tname)
         rows.append({"kind": "table", "name": tname, "entity": "", "value": str(t["path"]), "unit": "",

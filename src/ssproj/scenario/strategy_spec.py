@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssproj.errors import MISSING, Problem, did_you_mean
+from ssproj.scenario.parameters import check_confidence
 from ssproj.scenario.timepath import YEAR_RANGE, TimePath, parse_timepath
 from ssproj.scenario.yamlio import Where
 
@@ -82,10 +83,10 @@ RECRUITING_QUANTITIES = {
     "promoters": ("promoters", "registrations_per_promoter"),
 }
 _GROUP_COMMON = ("share_female", "cost_fixed", "cost_per_registration", "paid_by", "cost_index") + OVERRIDES
-_BASE = ("kind", "group", "start_year", "description", "source")
+_BASE = ("kind", "group", "start_year", "description", "source", "confidence")
 
 #: Channel kinds -> (required keys, optional keys) besides ``kind``, ``group``,
-#: ``start_year`` (required) and ``description``, ``source`` (optional).
+#: ``start_year`` (required) and ``description``, ``source``, ``confidence`` (optional).
 CHANNEL_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     **{k: (v, _GROUP_COMMON) for k, v in RECRUITING_QUANTITIES.items()},
     # the sex of registered domestic workers is that of the domestic workers projected: no share_female
@@ -133,6 +134,9 @@ class Channel:
         wage, with prices, or not at all.
     description, source : str
         Free text.
+    confidence : {"verified", "secondary", "assumed"} or ""
+        How far the channel's numbers can be trusted ("" if the channel
+        does not say).
     """
 
     name: str
@@ -144,6 +148,7 @@ class Channel:
     cost_index: str = "wages"
     description: str = ""
     source: str = ""
+    confidence: str = ""
 
     @property
     def group_name(self) -> str | None:
@@ -160,6 +165,8 @@ class Channel:
             out["description"] = self.description
         if self.source:
             out["source"] = self.source
+        if self.confidence:
+            out["confidence"] = self.confidence
         return out
 
 
@@ -337,6 +344,9 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
         if not isinstance(value, str):
             problems.append((at / key).problem(value, "must be a string"))
         texts[key] = " ".join(str(value).split())
+    confidence = entry.get("confidence", "")
+    if "confidence" in entry:
+        problems += check_confidence(confidence, at / "confidence")
     quantities: dict[str, TimePath] = {}
     for key in required + optional:
         if key not in entry or key in ("paid_by", "cost_index"):
@@ -361,4 +371,4 @@ def _parse_channel(cname, entry, at, groups, start_year, end_year):
         return None, problems
     assert isinstance(group, str) and first is not None  # a missing or invalid group or start_year adds a problem
     return Channel(cname, kind, group, int(first), quantities, paid_by, cost_index, texts["description"],
-                   texts["source"]), []
+                   texts["source"], str(confidence)), []
