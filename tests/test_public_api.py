@@ -69,7 +69,7 @@ SUBPACKAGES = ["kernels", "scenario", "demography", "scheme", "finance", "analys
 MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
-CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "sensitivity",
+CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "backcast", "sensitivity",
                 "stochastic", "sweep", "import-wpp", "ingest"]
 
 
@@ -136,7 +136,7 @@ def test_cli_subcommands():
     assert len(subparsers) == 1
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
-                                 "sweep", "import-wpp", "ingest", "assumptions", "calibrate"}  # DESIGN §2, issue 13
+                                 "sweep", "import-wpp", "ingest", "assumptions", "calibrate", "backcast"}  # DESIGN §2, issue 13
 
 
 def test_package_ships_its_type_marker():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ssproj._version import __version__
 from ssproj.analysis.assumptions import assumption_banner
+from ssproj.analysis.backcast import backcast
 from ssproj.analysis.calibrate import calibrate
 from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
 from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
@@ -361,6 +362,23 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_backcast(args) -> int:
+    t0 = time.perf_counter()
+    result = backcast(args.spec)
+    out = _out_dir(args.out, result.rebuilds.name, "_backcast")
+    written = result.write(out)
+    if not args.quiet:
+        print(f"ssproj {__version__}: backcast {args.spec} ({int(result.history.value('valuation_year')) + 1}-"
+              f"{result.valuation_year})")
+        print(result.report())
+        if result.calibration is not None:
+            print()
+            print(result.calibration.report())
+        print()
+        _print_written(written, time.perf_counter() - t0, 14)
+    return 0
+
+
 def _cmd_sensitivity(args) -> int:
     import matplotlib
 
@@ -597,6 +615,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a target is met when |model - target| <= rtol * |target| (default 1e-6)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("backcast", help="build base stocks and reserves by running the scheme from its start",
+                       description="Run the history scenario of SPEC (each insured group from its start, under its "
+                                   "historical rules; first calibrated to the known member counts of SPEC, if "
+                                   "any) to the valuation date of the scenario SPEC rebuilds; print its stocks, "
+                                   "reserves and the comparison with SPEC's published figures; write insured.csv "
+                                   "and pensioners.csv (the stocks at 31 December of the valuation year), "
+                                   "backcast.yaml (the rebuilt scenario: it extends the scenario with those tables "
+                                   "and reserves), comparison.csv, history.csv and backcast.md to --out, as one "
+                                   "folder.")
+    p.add_argument("spec", help="back-cast spec YAML file (history, rebuilds, known, published)")
+    p.add_argument("--out", help="output directory (default: results/<rebuilt scenario name>_backcast)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_backcast)
 
     p = sub.add_parser("sensitivity", help="one-at-a-time sensitivity analysis with a tornado chart",
                        description="Project SCENARIO and, for each default factor (fertility, mortality, wage "

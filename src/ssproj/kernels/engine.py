@@ -49,8 +49,8 @@ from ssproj.kernels.scheme import (
 
 __all__ = ["BRANCH_KINDS", "DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals",
            "Shocks", "branch_events", "earnings_records", "empty_path_outputs", "empty_path_totals", "no_shocks",
-           "path_drivers", "path_reductions", "run_path", "run_paths", "run_population", "scheme_drivers",
-           "scheme_records", "scheme_state"]
+           "path_drivers", "path_reductions", "run_path", "run_path_state", "run_paths", "run_population",
+           "scheme_drivers", "scheme_records", "scheme_state"]
 
 
 #: How a short-term branch's benefits are projected: ``EarningsPlan.branch_kind`` indexes this tuple.
@@ -600,6 +600,8 @@ def earnings_records(plan, params, econ, p, out):
 def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     """Run path p of the whole engine into ``out`` (:class:`PathOutputs`), on one thread.
 
+    The scheme's state at the end of the last year is :func:`run_path_state`'s.
+
     :func:`path_drivers`, then the scheme kernel
     (:func:`ssproj.kernels.scheme.scheme_kernel`) from the state at the
     valuation date, then :func:`path_reductions`. A deterministic projection
@@ -621,9 +623,26 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     detail : bool
         See :func:`path_drivers` (False inside :func:`run_paths`).
     """
+    run_path_state(demo, plan, params, state0, econ, shocks, p, out, detail)
+
+
+@njit(cache=True)
+def run_path_state(demo, plan, params, state0, econ, shocks, p, out, detail=True):
+    """:func:`run_path`, returning the scheme's state at the end of the last scheme year.
+
+    Returns
+    -------
+    ssproj.kernels.scheme.SchemeState
+        Actives and inactives by credited service, pensions in payment and
+        their annual amounts (before the next year's indexation) and
+        reference earnings at 31 December of the last scheme year (a working
+        copy; ``state0`` is not modified).
+    """
     path_drivers(demo, plan, params, econ, shocks, p, out, detail)
-    scheme_kernel(scheme_state(state0), scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
+    state = scheme_state(state0)
+    scheme_kernel(state, scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
     path_reductions(plan, params, econ, p, out)
+    return state
 
 
 @njit(cache=True)
