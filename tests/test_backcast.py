@@ -109,10 +109,36 @@ def test_a_backcast_then_a_projection_is_the_history_run_through(tmp_path):
         float(a["fund_reserve_start"].sel(year=2024, fund="long_term")), rel=1e-12)
 
 
-def test_lao_backcast_calibrates_the_counts_and_compares_every_figure():
+@pytest.fixture(scope="module")
+def lao():
+    """The Lao back-cast the baseline's base data come from."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        r = backcast(SPEC)
+        return backcast(SPEC)
+
+
+def test_lao_baseline_base_data_are_the_backcast(lao):
+    """assumptions/lao: the insured and pensioners tables are what `ssproj backcast lao_backcast.yaml` writes, and
+    the opening reserves and the state-paid share its values (written there to 6 significant digits)."""
+    scheme = ROOT / "assumptions" / "lao" / "scheme"
+    for name, df in (("insured", lao.insured), ("pensioners", lao.pensioners)):
+        shipped = pd.read_csv(scheme / f"{name}.csv")
+        assert list(shipped.columns) == list(df.columns)
+        assert len(shipped) == len(df), name
+        keys = [c for c in df.columns if df[c].dtype == object]
+        pd.testing.assert_frame_equal(shipped[keys], df[keys].reset_index(drop=True), check_dtype=False)
+        for c in ("persons", "average_pension"):
+            if c in df:
+                np.testing.assert_allclose(shipped[c].to_numpy(), df[c].to_numpy(), rtol=1e-11, atol=1e-9)
+    base = ssproj.load_scenario(ROOT / "scenarios" / "lao_baseline.yaml")
+    for f, v in base.value("opening_reserve").items():
+        assert v == pytest.approx(lao.reserves[f], rel=5e-6), f
+    assert base.value("state_paid_base_pensions")["public"] == pytest.approx(lao.state_paid_share["public"],
+                                                                              rel=5e-6)
+
+
+def test_lao_backcast_calibrates_the_counts_and_compares_every_figure(lao):
+    r = lao
     table = r.calibration.table.set_index("target")
     assert table.loc["active_members 2023 private", "status"] == "met"
     assert table.loc["active_members 2023 voluntary", "status"] == "met"

@@ -136,7 +136,8 @@ def test_cli_subcommands():
     assert len(subparsers) == 1
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
-                                 "sweep", "import-wpp", "ingest", "assumptions", "calibrate", "backcast"}  # DESIGN §2, issue 13
+                                 "sweep", "import-wpp", "ingest", "assumptions", "calibrate",
+                                 "backcast"}  # DESIGN §2, issue 13
 
 
 def test_package_ships_its_type_marker():
