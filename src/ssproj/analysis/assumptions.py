@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ssproj.analysis.sensitivity import sensitivity
+from ssproj.analysis.sensitivity import map_path, per_entity, sensitivity
 from ssproj.reporting.assumptions import assumption_table
 from ssproj.scenario.model import Scenario
 from ssproj.scenario.parameters import load_parameter_specs
@@ -26,34 +26,27 @@ __all__ = ["assumption_banner", "assumption_drivers", "range_factors"]
 
 # ----------------------------------------------------------------------------- what drives the headline
 def _range_change(scenario: Scenario, name: str, entity: str | None, kind: str, bound: float) -> dict:
-    """The change that puts `name` (of `entity`, or of every entity for None) at `bound` of its range."""
-    years = [int(y) for y in scenario.years]
+    """The change that puts `name` (of `entity`, or of every entity for None) at `bound` of its range.
+
+    `kind` ``"value"``: `bound` is the value in every year [the parameter's unit]; ``"factor"``: the
+    scenario's value in every year times `bound` [1]. A time path is changed over the projection years
+    (:func:`~ssproj.analysis.sensitivity.map_path`, :func:`~ssproj.analysis.sensitivity.per_entity`).
+    """
     spec = load_parameter_specs()[name]
 
-    def path(values) -> Any:
-        if spec.type != "timepath":
-            return float(values) if spec.type == "float" else values
-        return {"values": {y: float(v) for y, v in zip(years, values, strict=True)}, "between": "none",
-                "after": "hold"}
+    def at_bound(v: Any) -> Any:
+        return bound if kind == "value" else v * bound
 
-    def one(entity_index: int | None) -> Any:
-        if kind == "value":
-            if spec.type == "timepath":
-                return path([bound] * len(years))
-            return round(bound) if spec.type == "int" else float(bound)
-        if spec.type == "timepath":
-            values = scenario.path_values(name, years)
-            row = values if entity_index is None else values[entity_index]
-            return path([float(v) * bound for v in row])
-        current = scenario.value(name)
-        v = current if entity_index is None else list(current.values())[entity_index]
-        return round(v * bound) if spec.type == "int" else float(v) * bound
+    if spec.type == "timepath":
+        return map_path(scenario, name, at_bound) if spec.per is None else per_entity(scenario, name, at_bound, entity)
 
+    def number(v: Any) -> int | float:
+        return round(at_bound(v)) if spec.type == "int" else float(at_bound(v))
+
+    current = scenario.value(name)
     if spec.per is None:
-        return {name: one(None)}
-    names = list(scenario.value(name))
-    targets = names if entity is None else [entity]
-    return {name: {e: one(names.index(e)) for e in targets}}
+        return {name: number(current)}
+    return {name: {e: number(current[e]) for e in (current if entity is None else [entity])}}
 
 
 def range_factors(scenario: Scenario) -> list[dict]:

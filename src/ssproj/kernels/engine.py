@@ -44,6 +44,7 @@ from ssproj.kernels.scheme import (
     SchemeOutputs,
     SchemeState,
     empty_scheme_outputs,
+    member_death_probability,
     scheme_kernel,
 )
 
@@ -429,7 +430,8 @@ def branch_events(plan, params, econ, p, out):
     * funeral: ``(sum_{s,x} a q c + sum_{s,x} (P_old + P_inv) q) x f x
       minimum wage`` (deaths of active members who qualify and of old-age
       and invalidity pensioners in payment at 1 January, q the members'
-      death probability x the group's mortality factor).
+      death probability x the group's mortality factor, capped at 1:
+      :func:`ssproj.kernels.scheme.member_death_probability`).
 
     Cost-rate branches are left at 0 (the finance stage computes them).
     [currency/year]
@@ -470,17 +472,15 @@ def branch_events(plan, params, econ, p, out):
                             if kind == 1:
                                 acc += a * out.fertility[y, x] * out.insured_wage[off_e + y, g, s, x]
                             elif kind == 3:
-                                q = out.qx[y, s, x] * mf
-                                acc += a * (q if q < 1.0 else 1.0)
+                                acc += a * member_death_probability(out.qx[y, s, x], mf)
                             else:
                                 acc += a * out.insured_wage[off_e + y, g, s, x]
                 acc *= plan.branch_qualify[y, g, b]
                 if kind == 3:  # deaths of old-age and invalidity pensioners
                     for s in range(S):
                         for x in range(X):
-                            q = out.qx[y, s, x] * mf
-                            acc += (sc.pensioners[y, 0, g, s, x] + sc.pensioners[y, 1, g, s, x]) * (
-                                q if q < 1.0 else 1.0)
+                            acc += ((sc.pensioners[y, 0, g, s, x] + sc.pensioners[y, 1, g, s, x])
+                                    * member_death_probability(out.qx[y, s, x], mf))
                 tot += acc
             unit = econ.minimum_wage[p, off_e + y] if kind == 3 else 12.0
             out.branch_events[y, b] = tot * plan.branch_factor[y, b] * unit
