@@ -126,11 +126,14 @@ def test_summary_shows_the_banner_first_and_is_otherwise_a_dataframe(lao):
     html = s._repr_html_()
     assert html.startswith('<div class="ssproj-banner" role="note"')
     assert "ASSUMED INPUTS: 110 of the 183 inputs" in html and html.endswith(plain._repr_html_())
-    # what is derived from it is a plain DataFrame, the same numbers
-    part = s.loc[[2030, 2050], ["payg_cost_rate"]]
-    assert type(part) is pd.DataFrame and "ASSUMED" not in repr(part)
+    # a selection still says what it rests on; the numbers are those of the plain DataFrame
+    part = s.loc[[2030, 2050], ["payg_cost_rate"]].round(3)
+    assert isinstance(part, SummaryFrame) and repr(part).startswith(lao.assumption_banner + "\n\n")
+    assert repr(pd.DataFrame(part)) == repr(plain.loc[[2030, 2050], ["payg_cost_rate"]].round(3))
+    assert type(s["payg_cost_rate"]) is pd.Series
+    pd.testing.assert_frame_equal(s, plain)
     pd.testing.assert_frame_equal(plain, lao.summary(fund=None), check_frame_type=False)
-    assert s.equals(plain) and type(s.copy()) is pd.DataFrame
+    assert s.equals(plain) and isinstance(s.copy(), SummaryFrame)
 
 
 def test_rests_on_measures_once_and_keeps_the_banner_with_the_result(lao_measured, lao_scenario, monkeypatch):

@@ -175,8 +175,8 @@ class Projection:
             the fund of the finance columns and
             ``DataFrame.attrs['assumption_banner']`` is
             :attr:`assumption_banner`, which its display (``print``, a
-            notebook) shows first (:class:`ssproj.reporting.banner.SummaryFrame`;
-            a selection or a copy of it is a plain DataFrame).
+            notebook) shows first, and that of a selection of it
+            (:class:`ssproj.reporting.banner.SummaryFrame`).
         """
         ds = self.dataset
         key = fund if fund is not None else ds.attrs.get("headline_fund")

@@ -91,15 +91,18 @@ class SummaryFrame(pd.DataFrame):
     """A DataFrame displayed with the banner of its ``attrs['assumption_banner']`` first.
 
     Only its display differs from a DataFrame's (``repr``, ``print``, the
-    HTML of a notebook); every other method is the DataFrame's, and what is
-    derived from it (a selection, a copy, arithmetic) is a plain
-    :class:`pandas.DataFrame` keeping the ``attrs``. ``pandas.DataFrame(frame)``
-    gives the plain DataFrame.
+    HTML of a notebook); every other method is the DataFrame's. What is
+    derived from it (a selection, a copy, arithmetic) is a SummaryFrame
+    too, and keeps the ``attrs`` as pandas does, so a selection of a
+    result's summary still says what it rests on. ``pandas.DataFrame(frame)``
+    gives the plain DataFrame (e.g. for ``pandas.testing.assert_frame_equal``
+    with a plain DataFrame first, which requires the second to be of its
+    type).
     """
 
     @property
     def _constructor(self):
-        return pd.DataFrame
+        return SummaryFrame
 
     def _banner(self) -> str:
         text = self.attrs.get("assumption_banner", "")
