@@ -61,11 +61,6 @@ class Projection:
 @DATASET_VARIABLES@
     scenario : ssproj.scenario.Scenario
         The validated scenario that produced it.
-    assumption_banner : str
-        What the results rest on, shown first by :meth:`summary`, the
-        workbook and the HTML report (see there).
-    assumed_inputs : list of str
-        The inputs marked ``assumed`` (see there).
 
     Notes
     -----
