@@ -38,6 +38,7 @@ PUBLIC = {
     "load_assumptions": "function",
     "load_scenario": "function",
     "project": "function",
+    "rests_on": "function",
     "sensitivity": "function",
     "solve": "function",
     "stochastic": "function",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ssproj._version import __version__
-from ssproj.analysis.assumptions import assumption_banner
+from ssproj.analysis.assumptions import rests_on
 from ssproj.analysis.backcast import backcast
 from ssproj.analysis.calibrate import calibrate
 from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
@@ -102,11 +102,12 @@ def _cmd_run(args) -> int:
     out = _out_dir(args.out, scenario.name)
     with result_folder(out, kind="projection", scenario=scenario.name) as stage:  # locked: a second run fails now
         result = project(scenario)
+        # which assumed inputs drive the headline (two projections per declared plausible range), kept with the
+        # result: in results.nc, results.xlsx and report.html
+        banner = rests_on(result)
         written = result.write(stage.path)
-        # which assumed inputs drive the headline (two projections per declared plausible range)
-        banner = assumption_banner(scenario) if "actives" in result.dataset else ""
         if args.html:
-            written["html"] = stage.final(result.to_html(stage.path / "report.html", banner=banner))
+            written["html"] = stage.final(result.to_html(stage.path / "report.html"))
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
@@ -142,6 +143,9 @@ def _cmd_report(args) -> int:
           f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
     if "actives" in result.dataset and "fund_reserve_end_scheduled" in result.dataset:
         print(format_headline(result.headline(), currency=result.dataset.attrs.get("currency") or ""))
+        print()
+    if result.assumption_banner:  # the banner saved with the result (ssproj run measured its drivers)
+        print(result.assumption_banner)
         print()
     print(table)
     if args.excel:
@@ -310,12 +314,15 @@ def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
                        f"(0 to {len(names) - 1})")
     comparison = compare(results, reference=reference,
                          milestones=args.milestones if args.milestones else DEFAULT_MILESTONES)
+    rests_on(comparison.projections[comparison.reference])  # the reference's banner, in every file written
     stage.scenario = str(comparison.reference)
     written = comparison.write(stage.path)
     written["html"] = stage.final(comparison.to_html(stage.path / "report.html"))
     lines: list[str] = []
     if not args.quiet:
         lines.append(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
+        if comparison.assumption_banner:
+            lines += [comparison.assumption_banner, ""]
         lines.append(_format_comparison(comparison.table(), currency=comparison.currency))
         if "decomposition" in written:
             dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
