@@ -201,3 +201,16 @@ def test_cli_backcast_writes_one_folder(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "reserves: long_term" in text and "state-paid share of pensions: public" in text
     assert (out / "backcast.yaml").is_file() and (out / "reconciliation.csv").is_file()
+
+
+def test_an_award_block_ending_before_the_valuation_year_is_refused(tmp_path):
+    """Resuming a history with its state-paid award block (awarded to 2014) from 2023: no pension can be awarded in
+    the block any more; refused at validation, with file, line and what to do, not at run time."""
+    resumed = tmp_path / "resumed.yaml"
+    resumed.write_text(yaml.safe_dump({"name": "resumed", "extends": str(HISTORY),
+                                       "projection": {"start_year": 2020, "end_year": 2030},
+                                       "changes": {"valuation_year": 2023}}))
+    with pytest.raises(ssproj.ScenarioError) as err:
+        ssproj.load_scenario(resumed)
+    assert ("lao_history.yaml:19: changes.state_paid_awarded_to.public = 2014 must be after the valuation year 2023"
+            in str(err.value))
