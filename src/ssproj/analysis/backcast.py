@@ -57,7 +57,7 @@ from ssproj.io.outdir import result_folder
 from ssproj.plan import compile_scenario, scheme_and_economy
 from ssproj.projection import Projection, project
 from ssproj.scenario import load_scenario
-from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
+from ssproj.scenario.yamlio import Where, dump_yaml, is_finite_number, read_spec
 from ssproj.scheme.engine import run_scheme_state
 from ssproj.scheme.plan import BENEFIT_TYPES
 
@@ -103,20 +103,6 @@ class PublishedFigure:
     note: str = ""
 
 
-def _read(spec: Any) -> tuple[Any, Where, str, Path | None, list[Problem]]:
-    if isinstance(spec, Mapping):
-        return spec, Where(lambda path: (SPEC_LABEL, None)), SPEC_LABEL, None, []
-    path = Path(spec)
-    doc, problems = load_yaml_file(path)
-    if doc is None:
-        return None, Where(lambda p: (str(path), None)), path.name, path.parent, problems
-    return doc.data, doc.where(), path.name, path.parent, problems
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-
-
 def _parse_figure(item: Any, at: Where, history, last_year: int) -> tuple[PublishedFigure | None, list[Problem]]:
     if not isinstance(item, Mapping):
         return None, [at.problem(item, "must be a mapping {measure, year, value, source, confidence, ...}")]
@@ -135,7 +121,7 @@ def _parse_figure(item: Any, at: Where, history, last_year: int) -> tuple[Publis
             or not first <= int(year) <= last_year:
         problems.append((at / "year").problem(year, f"must be a year the back-cast projects, {first}-{last_year}"))
     value = item.get("value", MISSING)
-    if not _is_number(value):
+    if not is_finite_number(value):
         problems.append((at / "value").problem(value, "must be a number (the published figure, in the measure's "
                                                       "unit)"))
     for key in ("source",):
@@ -187,7 +173,7 @@ def load_backcast_spec(spec: Any) -> dict[str, Any]:
         loaded, a history that does not end at the rebuilt scenario's
         valuation date, published figures outside the back-cast.
     """
-    raw, where, label, base, problems = _read(spec)
+    raw, where, label, base, problems = read_spec(spec, SPEC_LABEL, "a back-cast spec")
     out: dict[str, Any] = {"label": label, "description": "", "known": None, "published": []}
     if raw is None and not problems:
         problems.append(where.problem(MISSING, "the back-cast spec is empty: it needs 'history' and 'rebuilds'"))

@@ -40,7 +40,7 @@ from ssproj.io.outdir import result_folder
 from ssproj.projection import Projection, project
 from ssproj.scenario import load_scenario
 from ssproj.scenario.parameters import load_parameter_specs
-from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
+from ssproj.scenario.yamlio import Where, dump_yaml, is_finite_number, read_spec
 
 __all__ = ["calibrate", "CalibrationResult", "CalibrationTarget", "Measure", "MEASURES", "load_targets",
            "TargetsError", "FACTOR_LIMITS"]
@@ -127,28 +127,6 @@ class CalibrationTarget:
         return f"{self.parameter}[{self.entity}]" if self.entity is not None else self.parameter
 
 
-def _label_where() -> Where:
-    return Where(lambda _p: (TARGETS_LABEL, None))
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-            and math.isfinite(value))
-
-
-def _read(targets: Any) -> tuple[Any, Where, str, list[Problem]]:
-    """The raw data of a targets file or mapping, its position, its label and problems reading it."""
-    if isinstance(targets, Mapping):
-        return targets, _label_where(), TARGETS_LABEL, []
-    if not isinstance(targets, (str, os.PathLike)):
-        return None, _label_where(), TARGETS_LABEL, [Problem(TARGETS_LABEL, None, "", targets,
-                                                             "is not a targets file (a mapping or a YAML file)")]
-    doc, problems = load_yaml_file(Path(targets))
-    if doc is None:
-        return None, _label_where(), str(targets), problems
-    return doc.data, doc.where(), Path(targets).name, problems
-
-
 def load_targets(targets: Any, scenario) -> tuple[list[CalibrationTarget], dict[str, Any]]:
     """Read and check a targets file (a mapping or a YAML file) against a scenario.
 
@@ -182,7 +160,7 @@ def load_targets(targets: Any, scenario) -> tuple[list[CalibrationTarget], dict[
         Every problem at once, each with file, line, key path, value and
         what was expected.
     """
-    raw, where, label, problems = _read(targets)
+    raw, where, label, _base, problems = read_spec(targets, TARGETS_LABEL, "a targets file")
     out: list[CalibrationTarget] = []
     info: dict[str, Any] = {"source": None, "description": None, "label": label}
     if raw is None and not problems:
@@ -267,7 +245,7 @@ def _parse_target(item: Any, at: Where, scenario) -> tuple[CalibrationTarget | N
     if value is MISSING:
         problems.append(at.problem(MISSING, "required key 'value' is missing (the fund's figure, in the measure's "
                                             "unit)"))
-    elif not _is_number(value):
+    elif not is_finite_number(value):
         problems.append((at / "value").problem(value, "must be a number"))
     elif m is not None and m.name != "reserve" and value <= 0:
         problems.append((at / "value").problem(value, f"must be > 0 ({m.name}, in {m.unit})"))
@@ -367,7 +345,7 @@ def _check_overlaps(targets: list[CalibrationTarget]) -> list[Problem]:
     for t in targets:
         if t.entity is not None and t.parameter in every:
             o = every[t.parameter]
-            at = t.where if t.where is not None else _label_where()
+            at = t.where if t.where is not None else Where.in_memory(TARGETS_LABEL)
             problems.append(at.problem(
                 MISSING, f"adjusts {t.adjusted} while target {o.name!r} adjusts {t.parameter} of every entity",
                 f"give {o.name!r} an adjust with one entity, or adjust another parameter"))

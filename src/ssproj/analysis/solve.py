@@ -48,7 +48,7 @@ from ssproj.io.atomic import write_text_atomic
 from ssproj.projection import Projection, project
 from ssproj.scenario import load_scenario
 from ssproj.scenario.timepath import YEAR_RANGE, TimePath
-from ssproj.scenario.yamlio import Where, dump_yaml, load_yaml_file
+from ssproj.scenario.yamlio import Where, dump_yaml, is_finite_number, read_spec
 
 __all__ = ["solve", "SolveResult", "load_spec", "parse_spec", "check_spec", "Lever", "Target", "SpecError"]
 
@@ -145,17 +145,8 @@ _TARGET_RE = re.compile(
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _label_where() -> Where:
-    return Where(lambda _p: (SPEC_LABEL, None))
-
-
 def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-            and math.isfinite(value))
 
 
 def _unknown_keys(raw: Mapping, at: Where, allowed: tuple[str, ...], what: str) -> list[Problem]:
@@ -212,7 +203,7 @@ def _parse_lever(item: Any, at: Where | None = None) -> tuple[Lever | None, list
     A lever with problems comes back incomplete (``complete`` False) if its
     parameter names are valid, else as None.
     """
-    at = at if at is not None else _label_where()
+    at = at if at is not None else Where.in_memory(SPEC_LABEL)
     if not isinstance(item, Mapping):
         return None, [at.problem(item, f"must be a mapping with 'type' ({', '.join(_LEVER_TYPES)}), "
                                        "'start_year' and the keys of its type")]
@@ -254,7 +245,7 @@ def _parse_lever(item: Any, at: Where | None = None) -> tuple[Lever | None, list
         elif not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
             problems.append((at / "bounds").problem(bounds, "must be [low, high]: two numbers"))
         else:
-            bad = [k for k, b in enumerate(bounds) if not _is_number(b)]
+            bad = [k for k, b in enumerate(bounds) if not is_finite_number(b)]
             for k in bad:
                 problems.append((at / "bounds" / k).problem(bounds[k], "must be a number"))
             if not bad and not bounds[0] < bounds[1]:
@@ -290,13 +281,13 @@ def _parse_lever(item: Any, at: Where | None = None) -> tuple[Lever | None, list
     if max_step is MISSING:
         problems.append(at.problem(MISSING, "required key 'max_step' is missing (the largest step, a number >= 0)"))
         max_step = None
-    elif not _is_number(max_step) or max_step < 0:
+    elif not is_finite_number(max_step) or max_step < 0:
         problems.append((at / "max_step").problem(max_step, "must be a number >= 0 (the largest step, in the "
                                                             "parameter's unit)"))
         max_step = None
     gran = item.get("granularity")
     if gran is not None:
-        if not _is_number(gran) or gran <= 0:
+        if not is_finite_number(gran) or gran <= 0:
             problems.append((at / "granularity").problem(gran, "must be a number > 0 (steps are multiples of it)"))
         elif max_step is not None and gran > max_step * (1 + 1e-9):
             problems.append((at / "granularity").problem(
@@ -313,7 +304,7 @@ def _parse_lever(item: Any, at: Where | None = None) -> tuple[Lever | None, list
 
 def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, list[Problem]]:
     """Validate one target (its form only; :func:`solve` checks its years and indicator name)."""
-    at = at if at is not None else _label_where()
+    at = at if at is not None else Where.in_memory(SPEC_LABEL)
     problems: list[Problem] = []
     d: dict[str, Any]
     if isinstance(item, str):
@@ -346,7 +337,7 @@ def _parse_target(item: Any, at: Where | None = None) -> tuple[Target | None, li
             problems.append((at / "name").problem(name, "must be reserve_ratio, no_depletion or an indicator name"))
         if "op" in d and d["op"] not in ("<=", ">="):
             problems.append((at / "op").problem(d["op"], "must be '<=' or '>='"))
-        if "value" in d and not _is_number(d["value"]):
+        if "value" in d and not is_finite_number(d["value"]):
             problems.append((at / "value").problem(d["value"], "must be a number"))
         for key in ("from", "until"):
             if key in d:
@@ -416,7 +407,7 @@ def parse_spec(raw: Any, where: Where | None = None) -> tuple[list[Lever], list[
 
 def _parse_spec(raw: Any, where: Where | None) -> tuple[list[Lever], list[Target], list[Problem], bool]:
     """`parse_spec`, and whether every target was valid."""
-    where = where if where is not None else _label_where()
+    where = where if where is not None else Where.in_memory(SPEC_LABEL)
     if raw is None:
         return [], [], [where.problem(MISSING, "the solve spec is empty: it needs 'levers' and 'targets'")], False
     if not isinstance(raw, Mapping):
@@ -465,14 +456,10 @@ def _parse_spec(raw: Any, where: Where | None) -> tuple[list[Lever], list[Target
 
 def _read_spec(spec: Any) -> tuple[list[Lever], list[Target], list[Problem], bool]:
     """Levers, targets and problems of a spec given as a mapping or a file, and whether every target was valid."""
-    if isinstance(spec, Mapping):
-        return _parse_spec(spec, _label_where())
-    if not isinstance(spec, (str, os.PathLike)):
-        return [], [], [Problem(SPEC_LABEL, None, "", spec, "is not a solve spec (a mapping or a YAML file)")], False
-    doc, problems = load_yaml_file(Path(spec))
-    if doc is None:
+    raw, where, _label, _base, problems = read_spec(spec, SPEC_LABEL, "a solve spec")
+    if raw is None:
         return [], [], problems, False
-    levers, targets, more, targets_ok = _parse_spec(doc.data, doc.where())
+    levers, targets, more, targets_ok = _parse_spec(raw, where)
     return levers, targets, problems + more, targets_ok
 
 
@@ -551,7 +538,7 @@ def _last_target_year(scenario, targets: list[Target]) -> int:
 def _is_numeric(value: Any) -> bool:
     if isinstance(value, Mapping):
         return all(_is_numeric(v) for v in value.values())
-    return isinstance(value, TimePath) or _is_number(value)
+    return isinstance(value, TimePath) or is_finite_number(value)
 
 
 def _check_groups(lever: Lever, param: str, value: Any, at: Where, scenario) -> list[Problem]:
@@ -606,7 +593,7 @@ def check_spec(scenario, levers: list[Lever], targets: list[Target], *,
     indicators = _indicator_names(scenario)
     funds = tuple(scenario.funds)
     for t in targets:
-        at = t.where if t.where is not None else _label_where()
+        at = t.where if t.where is not None else Where.in_memory(SPEC_LABEL)
         if t.fund is not None and t.fund != "all" and t.fund not in funds:
             problems.append((at / "fund").problem(t.fund, f"is not a fund of the scenario ({', '.join(funds)}) "
                                                           "nor all", did_you_mean(t.fund, funds, list_if_no_match=0)))
@@ -626,7 +613,7 @@ def check_spec(scenario, levers: list[Lever], targets: list[Target], *,
     if targets and targets_complete and not problems:
         horizon = max(end if t.kind == "indicator" or t.until is None else t.until for t in targets)
     for lever in levers:
-        at = lever.where if lever.where is not None else _label_where()
+        at = lever.where if lever.where is not None else Where.in_memory(SPEC_LABEL)
         before = len(problems)
         lo, span = (first, "years the scheme is projected") if lever.stepped else (scenario.start_year,
                                                                                    "projection years")
@@ -732,7 +719,7 @@ class _Evaluator:
                     indicators[t.fund] = proj.indicators(fund=t.fund)
                 ind = indicators[t.fund]
                 if t.name not in ind.index:  # checked by check_spec before any projection
-                    at = t.where if t.where is not None else _label_where()
+                    at = t.where if t.where is not None else Where.in_memory(SPEC_LABEL)
                     raise SpecError([(at / "name").problem(t.name, "is not an indicator of Projection.indicators()",
                                                            did_you_mean(t.name, ind.index, list_if_no_match=0))])
                 v = float(ind[t.name])
@@ -783,7 +770,7 @@ def _stepped_changes(base, lever: Lever, schedule: dict[int, float]) -> dict[str
         per: dict[str, Any] = {}
         for g in groups:
             if g not in value:  # checked by check_spec before any projection
-                at = lever.where if lever.where is not None else _label_where()
+                at = lever.where if lever.where is not None else Where.in_memory(SPEC_LABEL)
                 raise SpecError([(at / "groups").problem(g, "is not an insured group of the scenario",
                                                          did_you_mean(g, value))])
             cur = base._evaluate(f"{p}[{g}]", value[g], years)

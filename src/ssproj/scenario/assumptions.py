@@ -782,7 +782,7 @@ def load_assumptions(
     specs = load_parameter_specs()
     found, looked = find_assumptions(path_or_name, search_from)
     if found is None:
-        where = Where(lambda _path: ("<load_assumptions>", None), ("assumptions",))
+        where = Where.in_memory("<load_assumptions>", ("assumptions",))
         raise ScenarioError([not_found_problem(os.fspath(path_or_name), looked, where)])
     aset, problems = read_assumption_set(found, specs, check_files=True)
     if problems or aset is None:

@@ -208,7 +208,7 @@ def build_scenario(
     for pname, spec in specs.items():
         default = Resolved(
             spec.default,
-            Where(lambda _p: (DEFAULTS_PATH, None), (pname, "default")),
+            Where.in_memory(DEFAULTS_PATH, (pname, "default")),
             "defaults",
             spec.source,
             spec.confidence,

@@ -59,7 +59,7 @@ _FERTILITY_KEYS = ("phi", "sd")
 
 
 def _label_where() -> Where:
-    return Where(lambda _p: ("<stochastic>", None), ("stochastic",))
+    return Where.in_memory("<stochastic>", ("stochastic",))
 
 
 @dataclass(frozen=True)

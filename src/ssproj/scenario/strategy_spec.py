@@ -198,7 +198,7 @@ class Strategy:
 
 
 def _label_where() -> Where:
-    return Where(lambda _p: ("<strategy>", None), ("strategy",))
+    return Where.in_memory("<strategy>", ("strategy",))
 
 
 def _range_check(key: str):

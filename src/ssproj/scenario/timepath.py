@@ -66,7 +66,7 @@ Resolver = Callable[[str, np.ndarray], np.ndarray]
 
 def _label() -> Where:
     """A `Where` for programmatic input (no file)."""
-    return Where(lambda path: ("<TimePath>", None))
+    return Where.in_memory("<TimePath>")
 
 
 def _is_number(value: Any) -> bool:

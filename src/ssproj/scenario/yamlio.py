@@ -21,12 +21,15 @@ Integer year keys (``{2024: 0.1}``) come out as Python ``int``.
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from ssproj.errors import MISSING, Problem
@@ -37,8 +40,10 @@ __all__ = [
     "YamlDocument",
     "dump_yaml",
     "format_key_path",
+    "is_finite_number",
     "load_yaml_file",
     "parse_yaml",
+    "read_spec",
 ]
 
 #: Stop walking a document whose aliases expand to more nodes than this
@@ -299,6 +304,11 @@ class Where:
     def __truediv__(self, key: Any) -> Where:
         return Where(self._locate, self.path + (key,))
 
+    @classmethod
+    def in_memory(cls, label: str | Path, path: PathKey = ()) -> Where:
+        """A position in input given in memory, not read from a file: problems name `label` and no line."""
+        return cls(lambda _path: (label, None), path)
+
     def child(self, *keys: Any) -> Where:
         """Position of a key (or key path) below this one."""
         return Where(self._locate, self.path + tuple(keys))
@@ -553,6 +563,52 @@ def load_yaml_file(path: str | Path) -> tuple[YamlDocument | None, list[Problem]
     return parse_yaml(raw, p)
 
 
+def read_spec(spec: Any, label: str, what: str) -> tuple[Any, Where, str, Path | None, list[Problem]]:
+    """The raw data of a spec given as a mapping or as a YAML file, with where it came from.
+
+    Parameters
+    ----------
+    spec : mapping, str or path-like
+        The spec itself, or the YAML file holding it.
+    label : str
+        How problems name a spec given as a mapping, e.g. ``"<solve spec>"``.
+    what : str
+        What the spec is, for the message when `spec` is neither, e.g.
+        ``"a solve spec"``.
+
+    Returns
+    -------
+    data : object or None
+        The parsed content; None if the file is missing or unreadable or
+        `spec` is neither a mapping nor a path.
+    where : Where
+        The document's root position.
+    label : str
+        `label` for a mapping, the file's name for a file.
+    base_dir : pathlib.Path or None
+        The file's folder (relative paths in it are read from there); None
+        for a mapping.
+    problems : list of Problem
+        What went wrong reading it.
+    """
+    if isinstance(spec, Mapping):
+        return spec, Where.in_memory(label), label, None, []
+    if not isinstance(spec, (str, os.PathLike)):
+        return None, Where.in_memory(label), label, None, [
+            Problem(label, None, "", spec, f"is not {what} (a mapping or a YAML file)")]
+    path = Path(spec)
+    doc, problems = load_yaml_file(path)
+    if doc is None:
+        return None, Where.in_memory(str(path)), path.name, path.parent, problems
+    return doc.data, doc.where(), path.name, doc.base_dir, problems
+
+
+def is_finite_number(value: Any) -> bool:
+    """Whether `value` is a finite number as a spec may give it (int or float, NumPy's too; not a boolean)."""
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value))
+
+
 class _Dumper(yaml.SafeDumper):
     """SafeDumper that writes NumPy scalars as plain numbers.
 
@@ -569,15 +625,10 @@ def _represent_numpy(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
     return dumper.represent_data(value.item())
 
 
-try:  # pragma: no branch
-    import numpy as _np
-
-    _Dumper.add_multi_representer(
-        _np.generic,  # type: ignore[type-abstract]  # abstract on purpose: the representer covers all NumPy scalars
-        _represent_numpy,
-    )
-except ImportError:  # pragma: no cover
-    pass
+_Dumper.add_multi_representer(
+    np.generic,  # type: ignore[type-abstract]  # abstract on purpose: the representer covers all NumPy scalars
+    _represent_numpy,
+)
 
 
 def dump_yaml(data: Mapping[str, Any] | Any, *, flow: bool = False) -> str:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from ssproj.io.atomic import atomic_path
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.projection import project
 from ssproj.scenario import load_scenario
-from ssproj.scenario.yamlio import Where, load_yaml_file
+from ssproj.scenario.yamlio import Where, read_spec
 from ssproj.uncertainty.distributed import collect_chunks, make_chunks
 
 __all__ = ["SweepSpec", "SweepResult", "SweepError", "SWEEP_SUMMARY", "load_sweep", "parse_sweep", "sweep"]
@@ -117,10 +116,6 @@ def _same(value) -> str:
     return json.dumps(plain(value), sort_keys=True, default=str)
 
 
-def _label_where() -> Where:
-    return Where(lambda _p: (SPEC_LABEL, None))
-
-
 def parse_sweep(raw: Any, where: Where | None = None, *, base_dir: Path | None = None
                 ) -> tuple[SweepSpec | None, list[Problem]]:
     """Validate a sweep spec's data, collecting every problem.
@@ -139,7 +134,7 @@ def parse_sweep(raw: Any, where: Where | None = None, *, base_dir: Path | None =
     -------
     (SweepSpec or None, list of Problem)
     """
-    where = where if where is not None else _label_where()
+    where = where if where is not None else Where.in_memory(SPEC_LABEL)
     base_dir = base_dir if base_dir is not None else Path.cwd()
     if raw is None:
         return None, [where.problem(MISSING, "the sweep spec is empty: it needs 'scenario' and 'grid' or 'variants'")]
@@ -271,16 +266,11 @@ def load_sweep(spec) -> SweepSpec:
         expected. The changes of each variant are checked against the
         scenario by :func:`sweep`, before any projection.
     """
-    if isinstance(spec, Mapping):
-        parsed, problems = parse_sweep(spec, _label_where())
-    elif isinstance(spec, (str, os.PathLike)):
-        doc, problems = load_yaml_file(Path(spec))
-        parsed = None
-        if doc is not None:
-            parsed, more = parse_sweep(doc.data, doc.where(), base_dir=doc.base_dir)
-            problems += more
-    else:
-        raise SweepError([Problem(SPEC_LABEL, None, "", spec, "is not a sweep spec (a mapping or a YAML file)")])
+    raw, where, _label, base_dir, problems = read_spec(spec, SPEC_LABEL, "a sweep spec")
+    parsed = None
+    if raw is not None:
+        parsed, more = parse_sweep(raw, where, base_dir=base_dir)
+        problems += more
     if problems or parsed is None:
         # top to bottom in a spec file (a stable sort: the order found for a mapping, without lines)
         raise SweepError(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
@@ -409,7 +399,7 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
     SweepResult
     """
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
-    spec_where = spec.where if spec.where is not None else _label_where()
+    spec_where = spec.where if spec.where is not None else Where.in_memory(SPEC_LABEL)
     if scenario is None:
         if spec.scenario is None:
             raise SweepError([spec_where.problem(MISSING, "required key 'scenario' is missing (the base scenario "
