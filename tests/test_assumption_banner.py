@@ -169,7 +169,8 @@ def test_the_workbook_starts_with_the_banner_and_is_reproducible(lao_measured, l
     b = lao_measured.to_excel(tmp_path / "b.xlsx")
     assert a.read_bytes() == b.read_bytes()  # identical results, identical bytes
     names, lines, ws = _sheet_lines(a)
-    assert names == [BANNER_SHEET, *[n[:31] for n in lao_measured.tables()], "provenance"]
+    # the banner stays first; the Read me and the charts follow it (issue 14), then the tables
+    assert names == [BANNER_SHEET, "Read me", "Charts", *lao_measured.tables(), "provenance"]
     assert lines == lao_measured.assumption_banner.splitlines()
     assert LAO_DRIVER in lines and ws["A1"].font.b
     # not measured: the short banner

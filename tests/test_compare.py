@@ -247,9 +247,10 @@ def test_files_written_atomically(lao_cmp, tmp_path):
         "assumed_inputs.txt", "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv",
         "manifest.json", "relative_differences.csv"]
     sheets = pd.read_excel(written["excel"], sheet_name=None, index_col=0)
-    assert list(sheets)[:5] == ["assumed inputs", "comparison", "differences", "relative_differences",
-                                "decomposition"]
-    assert "summary more_voluntary" in sheets and "summary lao_baseline" in sheets
+    # the Read me and the charts follow the banner; a sheet per scenario, named by the scenario (issue 14)
+    assert list(sheets)[:7] == ["assumed inputs", "Read me", "Charts", "comparison", "differences",
+                                "relative_differences", "decomposition"]
+    assert "more_voluntary" in sheets and "lao_baseline" in sheets
     assert sheets["decomposition"].index.notna().all()  # each row names its scenario
     back = pd.read_csv(written["comparison"], index_col=0)
     t = lao_cmp.table()

@@ -89,7 +89,7 @@ def test_files_are_written(result, tmp_path):
     back = pd.read_csv(csv)
     assert len(back) == len(result.factors) * len(result.metrics)
     xlsx = result.to_excel(tmp_path / "s.xlsx")
-    assert set(pd.read_excel(xlsx, sheet_name=None)) == {"sensitivity", "factors"}
+    assert list(pd.read_excel(xlsx, sheet_name=None)) == ["Read me", "Charts", "sensitivity", "factors"]
 
 
 def test_a_bad_factor_gives_the_scenario_error(sc):

@@ -25,7 +25,6 @@ from ssproj.finance.summary import (
     summary_frame,
 )
 from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.io.excel import TextSheet, write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.plan import (
@@ -36,7 +35,8 @@ from ssproj.plan import (
     scheme_and_economy,
     state_paid_blocks,
 )
-from ssproj.reporting.banner import BANNER_SHEET, SummaryFrame, short_banner, with_banner
+from ssproj.reporting.banner import SummaryFrame, short_banner, with_banner
+from ssproj.reporting.excel import projection_workbook
 from ssproj.reporting.html import write_html
 from ssproj.scheme.engine import run_scheme
 
@@ -721,8 +721,16 @@ class Projection:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             return cls(ds.load())
 
-    def tables(self) -> dict:
+    def tables(self, units_in_headers: bool = True) -> dict:
         """The result as named tables (DataFrames), as written to the Excel workbook.
+
+        Parameters
+        ----------
+        units_in_headers : bool, default True
+            Column headers carry their units in brackets
+            (``"insured [persons at 31 December]"``); with False the headers
+            are the plain names and each table's ``attrs["units"]`` maps a
+            column to its unit (as the workbook writer takes them).
 
         Returns
         -------
@@ -730,58 +738,64 @@ class Projection:
             ``summary`` (by year), ``population`` (by year and age, both
             sexes), and when the scenario has a scheme: ``insured`` and
             ``contributors`` by year and group, ``pensioners_by_type``,
-            ``contributions`` by payer, ``finance`` by fund. Column headers carry units in brackets.
+            ``contributions`` by payer, ``finance`` by fund.
         """
         ds = self.dataset
         summary = self.summary()
-        units = summary.attrs["units"]
-        out = {"summary": summary.rename(columns={c: f"{c} [{u}]" if u else c for c, u in units.items()})}
+        out = {"summary": pd.DataFrame(summary)}
+        out["summary"].attrs = {"units": dict(summary.attrs["units"])}
         pop = ds["population"].sum("sex").to_pandas()
         pop.columns = [f"age {a}" + ("+" if a == ds["age"].values[-1] else "") for a in pop.columns]
-        out["population"] = pop.add_suffix(f" [{_variables.label('total_population')}]")
+        pop.attrs["units"] = dict.fromkeys(pop.columns, _variables.label("total_population"))
+        out["population"] = pop
         if "actives" in ds:
             years = ds["year"].values[ds["actives"].notnull().any(("group", "sex", "age")).values]
+
+            def by(frame, var):
+                frame.attrs["units"] = dict.fromkeys(frame.columns, _variables.label(var))
+                return frame
+
             insured = (ds["actives"] + ds["inactives"]).sum(("sex", "age")).sel(year=years).to_pandas()
-            out["insured"] = insured.add_suffix(f" [{_variables.label('insured')}]")
-            out["contributors"] = ds["contributors"].sum(("sex", "age")).sel(year=years).to_pandas().add_suffix(
-                f" [{_variables.label('contributors')}]")
+            out["insured"] = by(insured, "insured")
+            out["contributors"] = by(ds["contributors"].sum(("sex", "age")).sel(year=years).to_pandas(),
+                                     "contributors")
             pens = ds["pensioners"].sum(("sex", "age")).sel(year=years)
-            out["pensioners_by_type"] = pens.sum("group").to_pandas().add_suffix(
-                f" [{_variables.label('pensioners')}]")
-            contrib = ds["contributions"].sel(year=years).sum("group").to_pandas()
-            out["contributions"] = contrib.add_suffix(f" [{_variables.label('contributions')}]")
-            fin = {}
+            out["pensioners_by_type"] = by(pens.sum("group").to_pandas(), "pensioners")
+            out["contributions"] = by(ds["contributions"].sel(year=years).sum("group").to_pandas(), "contributions")
+            fin, units = {}, {}
             for var, label in (("contribution_income_by_fund", "contributions"),
                                ("fund_investment_income", "investment income"),
                                ("outgo_by_fund", "outgo"),
                                ("fund_reserve_end", "reserve at 31 December")):
-                unit = _variables.label(var)
                 frame = ds[var].sel(year=years).to_pandas()
                 for f in frame.columns:
-                    fin[f"{f}: {label} [{unit}]"] = frame[f]
+                    fin[f"{f}: {label}"] = frame[f]
+                    units[f"{f}: {label}"] = _variables.label(var)
             out["finance"] = pd.DataFrame(fin)
+            out["finance"].attrs["units"] = units
         for frame in out.values():
             frame.index.name = "year"
+            frame.columns.name = None
+        if units_in_headers:
+            for name, frame in out.items():
+                u = frame.attrs["units"]
+                out[name] = frame.rename(columns={c: f"{c} [{u[c]}]" if u.get(c) else c for c in frame.columns})
         return out
 
     def to_excel(self, path) -> Path:
-        """Write :meth:`tables` to an Excel workbook (a sheet per table) atomically.
+        """Write the run workbook atomically (:func:`ssproj.reporting.excel.projection_workbook`).
 
         When the results rest on inputs marked ``assumed``, the first sheet,
         ``assumed inputs``, holds :attr:`assumption_banner`, a line per row;
-        then a sheet per table of :meth:`tables`, then ``provenance``.
-        Identical results give identical bytes.
+        then ``Read me`` (the scenario, what each sheet holds, every input
+        with its source and confidence, the ssproj version and seed),
+        ``Charts`` (native Excel charts of the headline series), a sheet
+        per table of :meth:`tables` (number formats by unit, units with the
+        currency in the headers, frozen panes), then ``provenance``
+        (docs/workbook.md). Identical results give identical bytes.
         """
-        prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
-                                   for k, v in self.provenance.items()), columns=["key", "value"])
-        banner = self.assumption_banner
-        sheets: dict[str, tuple[pd.DataFrame, bool] | TextSheet] = {}
-        if banner:
-            sheets[BANNER_SHEET] = TextSheet(tuple(banner.splitlines()))
-        sheets.update({name[:31]: (frame, True) for name, frame in self.tables().items()})
-        sheets["provenance"] = (prov, False)
         with atomic_path(path, suffix=".xlsx") as tmp:
-            write_workbook(tmp, sheets)  # fixed document properties: identical runs, identical bytes
+            projection_workbook(self, tmp)  # fixed document properties: identical runs, identical bytes
         return Path(path)
 
     def to_html(self, path, *, banner: str | None = None) -> Path:

@@ -20,10 +20,9 @@ import pandas as pd
 from ssproj import variables as _variables
 from ssproj.finance.fund import discount_factors
 from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.io.excel import TextSheet, write_text_sheet
-from ssproj.io.outdir import fix_workbook_properties, inputs_sha256, result_folder
+from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.projection import Projection
-from ssproj.reporting.banner import BANNER_SHEET
+from ssproj.reporting.excel import comparison_workbook
 from ssproj.reporting.html import write_html
 
 __all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS"]
@@ -666,28 +665,25 @@ class Comparison:
                 for name, frame in self._file_tables().items()}
 
     def to_excel(self, path) -> Path:
-        """Write the tables to an Excel workbook atomically and return its path.
+        """Write the comparison workbook atomically and return its path.
 
-        Sheets: ``assumed inputs`` first when there is a banner
-        (:attr:`assumption_banner`, a line per row), ``comparison``,
-        ``differences``, ``relative_differences``, ``decomposition`` (when
-        there is one, see :meth:`to_csv`), then one ``summary <name>`` sheet
-        per scenario with its :meth:`~ssproj.Projection.summary` (units in
-        the headers; names shortened to Excel's 31 characters).
+        Sheets (:func:`ssproj.reporting.excel.comparison_workbook`,
+        docs/workbook.md): ``assumed inputs`` first when there is a banner
+        (:attr:`assumption_banner`, a line per row), ``Read me`` (the
+        scenarios, what each sheet holds, the inputs and their confidence),
+        ``Charts`` (native Excel charts, a line per scenario),
+        ``comparison``, ``differences``, ``relative_differences``,
+        ``decomposition`` (when there is one, see :meth:`to_csv`), then one
+        sheet per scenario with its :meth:`~ssproj.Projection.summary`,
+        named by the scenario (a name longer than Excel's 31 characters is
+        cut at a word boundary and listed with its full name on the Read me
+        sheet). Number formats by unit, units with the currency in the
+        headers or row labels, frozen panes; identical inputs give
+        identical bytes.
         """
-        banner = self.assumption_banner
+        decomposition = self.decomposition() if self._has_decomposition() else None
         with atomic_path(path, suffix=".xlsx") as tmp:
-            with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
-                if banner:
-                    write_text_sheet(writer.book, BANNER_SHEET, TextSheet(tuple(banner.splitlines())))
-                for name, frame in self._file_tables().items():
-                    frame.to_excel(writer, sheet_name=name, merge_cells=False)  # every row keeps its scenario
-                used: set[str] = set()
-                for name, d in self._data.items():
-                    s = d.summary
-                    frame = s.rename(columns={c: f"{c} [{u}]" if u else c for c, u in s.attrs["units"].items()})
-                    frame.to_excel(writer, sheet_name=_sheet_name(f"summary {name}", used))
+            comparison_workbook(self, tmp, decomposition=decomposition)
         return Path(path)
 
     def to_html(self, path, *, banner: str | None = None) -> Path:
@@ -722,17 +718,6 @@ class Comparison:
             if banner:
                 written["assumed_inputs"] = write_text_atomic(stage.path / "assumed_inputs.txt", banner + "\n")
         return {role: stage.final(p) for role, p in written.items()}
-
-
-def _sheet_name(name: str, used: set) -> str:
-    """A valid, unique Excel sheet name (31 characters, no []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
-    candidate, k = base, 2
-    while candidate.lower() in used:
-        suffix = f" ({k})"
-        candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
-    used.add(candidate.lower())
-    return candidate
 
 
 def compare(results, *, reference=0, milestones=DEFAULT_MILESTONES) -> Comparison:

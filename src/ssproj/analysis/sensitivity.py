@@ -21,8 +21,8 @@ import pandas as pd
 from ssproj import variables as _variables
 from ssproj.errors import MISSING, Problem, ScenarioError
 from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.io.outdir import fix_workbook_properties
 from ssproj.projection import Projection, project
+from ssproj.reporting.excel import sensitivity_workbook
 from ssproj.reporting.plots import axes_or_new, style_context
 
 __all__ = ["sensitivity", "SensitivityResult", "default_factors", "assumption_sets", "DEFAULT_METRICS"]
@@ -421,24 +421,18 @@ class SensitivityResult:
                                                                                      float_format="%.10g"))
 
     def to_excel(self, path) -> Path:
-        """Write an Excel workbook atomically and return its path.
+        """Write the sensitivity workbook atomically and return its path.
 
-        Sheets: ``sensitivity`` (:meth:`table`), ``factors`` (name,
-        description, and the low and high changes as text).
+        Sheets (:func:`ssproj.reporting.excel.sensitivity_workbook`,
+        docs/workbook.md): ``Read me`` (the scenario, what each sheet holds,
+        its inputs with their confidence), ``Charts`` (a tornado chart per
+        metric beside its data), ``sensitivity`` (:meth:`table`, each row
+        formatted in its metric's unit), ``factors`` (name, description,
+        and the low and high changes as text).
         """
-        factors = pd.DataFrame([{"factor": f["name"], "description": f["description"],
-                                 "low": _short(f["low"]), "high": _short(f["high"])} for f in self.factors])
         with atomic_path(path, suffix=".xlsx") as tmp:
-            with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-                fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
-                self._file_table().to_excel(writer, sheet_name="sensitivity", index=False)
-                factors.to_excel(writer, sheet_name="factors", index=False)
+            sensitivity_workbook(self, tmp)
         return Path(path)
-
-
-def _short(changes: Mapping) -> str:
-    text = repr(changes)
-    return text if len(text) <= 30000 else text[:30000] + " ..."  # Excel's cell limit is 32767
 
 
 def sensitivity(scenario, factors=None, *, metrics=DEFAULT_METRICS) -> SensitivityResult:
