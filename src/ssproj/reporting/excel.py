@@ -83,8 +83,9 @@ _WORD_BREAK = re.compile(r"[ _\-.]")
 _SCALES = {1.0: ("", 0), 1e6: ("millions", 2), 1e9: ("billions", 3)}
 #: Width of a column of text in a text sheet (banner). [characters]
 _TEXT_WIDTH = 150
-#: Narrowest and widest data column, and widest label column. [characters]
-_MIN_WIDTH, _MAX_WIDTH, _MAX_LABEL_WIDTH = 10.0, 22.0, 70.0
+#: Narrowest data column, widest for its values, widest for the longest word of its header, and widest
+#: label column. [characters]
+_MIN_WIDTH, _MAX_WIDTH, _MAX_NAME_WIDTH, _MAX_LABEL_WIDTH = 10.0, 22.0, 34.0, 70.0
 #: Size of a chart on a Charts sheet. [pixels]
 _CHART_SIZE = {"width": 720, "height": 380}
 #: Rows a chart takes on a Charts sheet (380 pixels at 20 pixels a row, and a gap).
@@ -313,10 +314,6 @@ class Placement:
         c = self.columns[name]
         return [self.sheet, self.first_row, c, self.last_row, c]
 
-    def label_column(self, level: int = 0) -> list:
-        """The data cells of one label column as an xlsxwriter range."""
-        return [self.sheet, self.first_row, level, self.last_row, level]
-
 
 @dataclass
 class _SheetEntry:
@@ -506,7 +503,8 @@ class Workbook:
                 shown = _shown_width(values, general, self.scale)
             if widths:
                 longest_word = max((len(w) for w in re.split(r"[ ]", head)), default=0)
-                width = min(max(shown + 2.0, longest_word + 1.0, _MIN_WIDTH), _MAX_WIDTH)
+                # as wide as the values and the longest word of the header (a name is not broken), within limits
+                width = min(max(min(shown + 2.0, _MAX_WIDTH), longest_word + 1.0, _MIN_WIDTH), _MAX_NAME_WIDTH)
                 if shown + 2 > _MAX_WIDTH and col_style is None and not row_styles:
                     width = min(shown + 2.0, 60.0)  # a column of text
                 ws.set_column(c, c, width)
@@ -518,6 +516,9 @@ class Workbook:
         return Placement(ws.name, top, top + 1, max(last_row, top + 1), n_labels, columns)
 
     def write_value(self, ws: Any, r: int, c: int, v: Any, num_fmt: Any, text_fmt: Any) -> None:
+        """Write one value into cell (`r`, `c`) of `ws`: a number (or boolean) with `num_fmt`, text with
+        `text_fmt` (never read as a formula), infinities as the text ``inf``/``-inf``; None and NaN leave
+        the cell empty."""
         if v is None:
             return
         if isinstance(v, bool | np.bool_):
@@ -745,6 +746,10 @@ _PROJECTION_SHEETS = {
 }
 
 
+#: Names of series in the charts of one projection (else the column's name, spaced).
+_SERIES_NAMES = {"payg_cost_rate": "PAYG cost rate", "reserve_end": "reserve at 31 December"}
+
+
 def _first_scheme_row(frame: pd.DataFrame, column: str) -> int | None:
     if column not in frame.columns:
         return None
@@ -758,18 +763,20 @@ def _summary_charts(book: Workbook, sheets: Mapping[str, tuple[Placement, pd.Dat
     one = len(sheets) == 1
     frames = [f for _, f in sheets.values()]
     has_scheme = any("total_outgo" in f.columns and f["total_outgo"].notna().any() for f in frames)
-    if has_scheme:
-        specs = [
-            (f"Reserve of the {fund} fund at 31 December", ["reserve_end"]),
-            (f"Income and outgo of the {fund} fund", ["contribution_income", "total_income", "total_outgo"]
-             if one else ["total_outgo"]),
-            (f"PAYG cost rate and contribution rate of the {fund} fund",
-             ["payg_cost_rate", "average_contribution_rate"] if one else ["payg_cost_rate"]),
-            ("Contributors, insured persons and pensioners", ["contributors", "insured", "pensioners"]
-             if one else ["contributors"]),
-        ]
-        if not one:
-            specs.append(("State transfers to the fund", ["state_transfer"]))
+    # (title, columns): with one scenario several series per chart, with several a line per scenario
+    specs: list[tuple[str, list[str]]]
+    if has_scheme and one:
+        specs = [(f"Reserve of the {fund} fund at 31 December", ["reserve_end"]),
+                 (f"Income and outgo of the {fund} fund", ["contribution_income", "total_income", "total_outgo"]),
+                 (f"PAYG cost rate and contribution rate of the {fund} fund",
+                  ["payg_cost_rate", "average_contribution_rate"]),
+                 ("Contributors, insured persons and pensioners", ["contributors", "insured", "pensioners"])]
+    elif has_scheme:
+        specs = [(f"Reserve of the {fund} fund at 31 December", ["reserve_end"]),
+                 (f"Total outgo of the {fund} fund", ["total_outgo"]),
+                 (f"PAYG cost rate of the {fund} fund", ["payg_cost_rate"]),
+                 ("Contributors", ["contributors"]),
+                 (f"State transfers to the {fund} fund", ["state_transfer"])]
     else:
         specs = [("Population at 1 July", ["total_population"])]
     charts = []
@@ -784,14 +791,13 @@ def _summary_charts(book: Workbook, sheets: Mapping[str, tuple[Placement, pd.Dat
                     continue
                 unit = unit or frame.attrs.get("units", {}).get(col, "")
                 r0 = place.first_row + start
-                series.append({"name": col.replace("_", " ") if one else str(scen),
+                series.append({"name": _SERIES_NAMES.get(col, col.replace("_", " ")) if one else str(scen),
                                "x": [place.sheet, r0, 0, place.last_row, 0],
                                "y": [place.sheet, r0, place.columns[col], place.last_row, place.columns[col]]})
             years_seen += [int(y) for y in frame.index.to_numpy()[start:]]
         if not series or not years_seen:
             continue
-        label = title if one else f"{title}: {wanted[0].replace('_', ' ')}"
-        charts.append(book.line_chart(label, series, unit=unit, years=(min(years_seen), max(years_seen))))
+        charts.append(book.line_chart(title, series, unit=unit, years=(min(years_seen), max(years_seen))))
     return charts
 
 
@@ -920,8 +926,8 @@ def comparison_workbook(comparison, path, *, decomposition: pd.DataFrame | None 
         for name, p in projections.items():
             s = p.summary()
             placed[name] = (book.add_table(name, s, holds=f"Key figures by year of scenario {name}"
-                                          + (" (the reference)" if name == ref_name else "")
-                                          + " (Projection.summary()), units in the headers."), s)
+                                           + (", the reference" if name == ref_name else "")
+                                           + " (Projection.summary()); units in the headers."), s)
         place_charts(charts_ws, _summary_charts(book, placed, fund=fund))
         sheet_of = {s.full: s.name for s in book.sheets}
         facts: list[tuple[str, str]] = [("Reference scenario", ref_name), ("Currency", currency or "(no scheme)"),
