@@ -338,6 +338,8 @@ class Workbook:
         ``currency`` or ``currency/year``) are shown divided by it; the
         cells keep the full amounts.
 
+    Notes
+    -----
     Use as a context manager, or call :meth:`close`. Sheets are in the order
     they are added; :meth:`reserve_readme` places the Read me sheet, whose
     content (:meth:`readme`) is written on closing, when every sheet is known.
