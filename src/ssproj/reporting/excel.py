@@ -91,6 +91,10 @@ _CHART_SIZE = {"width": 720, "height": 380}
 #: Rows a chart takes on a Charts sheet (380 pixels at 20 pixels a row, and a gap).
 _CHART_ROWS = 21
 
+#: Widths of the columns of the list of inputs on the Read me sheet. [characters]
+_README_WIDTHS = {"scenario": 28.0, "input": 34.0, "value": 40.0, "unit": 18.0, "confidence": 11.0, "origin": 11.0,
+                  "source": 50.0, "notes": 60.0}
+
 _HEADER: dict[str, Any] = {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1, "bg_color": "#E7E6E6"}
 
 
@@ -485,9 +489,21 @@ class Workbook:
             unit = units.get(col)
             head = header_text(col, unit, self.currency, self.scale)
             ws.write_string(top, c, head, header)
-            values = frame.iloc[:, j].tolist()
+            series = frame.iloc[:, j]
+            values = series.tolist()
             col_style = unit_style(unit) if unit else None
-            if col_style is not None:
+            if col_style is not None and series.dtype.kind == "f":
+                # the common case, a column of floats: NaN empty, infinities as text, the rest as numbers
+                fmt = self.fmt(col_style.format_at(self.scale))
+                arr = series.to_numpy()
+                for i in np.flatnonzero(~np.isnan(arr)).tolist():
+                    x = float(arr[i])
+                    if math.isinf(x):
+                        ws.write_string(top + 1 + i, c, "inf" if x > 0 else "-inf", text_fmt)
+                    else:
+                        ws.write_number(top + 1 + i, c, x, fmt)
+                shown = _shown_width(values, col_style, self.scale)
+            elif col_style is not None:
                 fmt = self.fmt(col_style.format_at(self.scale))
                 for i, v in enumerate(values):
                     self.write_value(ws, top + 1 + i, c, v, fmt, text_fmt)
@@ -591,11 +607,12 @@ class Workbook:
         bold, wrap = self.fmt(bold=True, valign="top"), self.fmt(text_wrap=True, valign="top")
         head = self.fmt(bold=True, font_size=14)
         section = self.fmt(bold=True, font_size=12)
-        ws.set_column(0, 0, 34)
-        ws.set_column(1, 1, 60)
-        ws.set_column(2, 3, 16)
-        ws.set_column(4, 4, 12)
-        ws.set_column(5, 6, 50)
+        table = r.get("assumptions")
+        widths = {0: 34.0, 1: 60.0}  # labels and texts of the facts and the list of sheets
+        for k, col in enumerate(table.columns if table is not None else ()):
+            widths[k] = max(widths.get(k, 0.0), _README_WIDTHS.get(col, 16.0))
+        for k, w in widths.items():
+            ws.set_column(k, k, w)
         row = 0
         ws.write_string(row, 0, r.get("title", "ssproj workbook"), head)
         row += 2
@@ -628,7 +645,6 @@ class Workbook:
                 ws.write_string(row, 0, name, bold)
                 ws.write_string(row, 1, _clip(full), wrap)
                 row += 1
-        table = r.get("assumptions")
         if table is not None:
             row += 1
             ws.write_string(row, 0, r.get("assumptions_title") or "Assumptions", section)
