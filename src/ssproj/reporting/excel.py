@@ -560,8 +560,9 @@ class Workbook:
                 ws.write_string(r, c, _clip(str(v)), text_fmt)
 
     # -- charts --------------------------------------------------------------------------------------
-    def line_chart(self, title: str, series: Sequence[dict], *, unit: str, years: tuple[int, int]) -> Any:
-        """A chart of series over the years (x: calendar year; y: `unit`'s format and axis title).
+    def line_chart(self, title: str, series: Sequence[dict], *, unit: str, years: tuple[int, int],
+                   axis: str | None = None) -> Any:
+        """A chart of series over the years (x: calendar year; y: `unit`'s format and axis title, or `axis`).
 
         Each series: ``{"name": str, "x": range, "y": range}`` with ranges as
         :meth:`Placement.column`. Straight-line scatter charts, so series of
@@ -577,7 +578,7 @@ class Workbook:
         chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
         chart.set_x_axis({"name": "year", "min": years[0], "max": years[1], "num_format": "0",
                           "major_gridlines": {"visible": False}})
-        chart.set_y_axis({"name": axis_title(unit, self.currency, self.scale), "num_format": axis_fmt,
+        chart.set_y_axis({"name": axis or axis_title(unit, self.currency, self.scale), "num_format": axis_fmt,
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_legend({"position": "bottom"} if len(series) > 1 else {"none": True})
         chart.show_blanks_as("gap")
@@ -815,7 +816,8 @@ def _summary_charts(book: Workbook, sheets: Mapping[str, tuple[Placement, pd.Dat
             years_seen += [int(y) for y in frame.index.to_numpy()[start:]]
         if not series or not years_seen:
             continue
-        charts.append(book.line_chart(title, series, unit=unit, years=(min(years_seen), max(years_seen))))
+        axis = "persons; contributors in contributor-years" if len(wanted) > 1 and "contributors" in wanted else None
+        charts.append(book.line_chart(title, series, unit=unit, years=(min(years_seen), max(years_seen)), axis=axis))
     return charts
 
 
