@@ -230,7 +230,7 @@ def test_the_comparison_carries_the_reference_banner_and_what_the_others_add(lao
     written = cmp.write(tmp_path / "cmp")
     assert written["assumed_inputs"].read_text(encoding="utf-8") == cmp.assumption_banner + "\n"
     names, sheet, _ = _sheet_lines(written["excel"])
-    assert names[0] == BANNER_SHEET and names[1] == "comparison" and sheet == lines
+    assert names[0] == BANNER_SHEET and names[1:4] == ["Read me", "Charts", "comparison"] and sheet == lines
     html = cmp.to_html(tmp_path / "cmp.html").read_text(encoding="utf-8")
     assert _html_banner(html) == lines
     # the other way round: the baseline adds no assumed input to the strategy
@@ -267,7 +267,7 @@ def test_without_assumed_inputs_no_output_has_a_banner(verified, tmp_path):
     assert s._repr_html_() == pd.DataFrame(s)._repr_html_()
     assert "assumed" not in repr(verified)
     names, _, _ = _sheet_lines(verified.to_excel(tmp_path / "v.xlsx"))
-    assert names[0] == "summary" and BANNER_SHEET not in names
+    assert names[0] == "Read me" and BANNER_SHEET not in names  # without a banner, the Read me is first (issue 14)
     assert _html_banner(verified.to_html(tmp_path / "v.html").read_text(encoding="utf-8")) == []
     cmp = ssproj.compare({"a": verified, "b": verified})
     assert cmp.assumption_banner == ""
