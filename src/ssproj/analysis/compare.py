@@ -1055,11 +1055,12 @@ class Comparison:
     def to_html(self, path, *, banner: str | None = None) -> Path:
         """Write the self-contained HTML report of the comparison atomically and return its path.
 
-        The banner first, under the title (`banner`, default
-        :attr:`assumption_banner`), then charts of every scenario, the
-        comparison table, the differences from the reference, the
-        decomposition and each scenario's provenance; see
-        :func:`ssproj.reporting.html.write_html`.
+        First the summary: :meth:`reading`, :meth:`summary_table` and the
+        banner (`banner`, default :attr:`assumption_banner`); then the
+        charts of the measures that differ between scenarios (level and
+        difference from the reference), the strategy table, the
+        comparison table, the differences, the decomposition, and one
+        provenance section; see :func:`ssproj.reporting.html.write_html`.
         """
         return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 
@@ -1138,8 +1139,12 @@ def _reading(t: pd.DataFrame, ref: str, cur: str, scheme_years) -> list[str]:
     c = t["cost_per_person_covered"].where(t["contributors_gained"] > 0).drop(ref).dropna()
     if len(c):
         best, worst = c.idxmin(), c.idxmax()
-        text = (f"{best} costs the fund and the state least per insured person-year gained "
-                f"({_count(c[best])} {cur} in present value)")
+        if c[best] < 0:
+            text = (f"{best} gains insured person-years while lowering the cost to the fund and the state "
+                    f"({_count(c[best])} {cur} per person-year gained, in present value)")
+        else:
+            text = (f"{best} costs the fund and the state least per insured person-year gained "
+                    f"({_count(c[best])} {cur} in present value)")
         if worst != best:
             text += f", {worst} the most ({_count(c[worst])} {cur})"
         out.append(text + ".")

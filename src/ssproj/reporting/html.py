@@ -542,10 +542,13 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
     :data:`ssproj.reporting.plots.CHARTS` (scheme charts only when the
     scenario has a scheme), the key figures by year (first year, every
     10th, last year) and the long-range indicators, each with a unit
-    column, and the provenance. A comparison's report has the charts of
-    :data:`ssproj.reporting.plots.COMPARISON_CHARTS`, the comparison
-    table, the differences from the reference, the decomposition of the
-    change in PAYG cost rate, and the provenance of every scenario.
+    column, and the provenance. A comparison's report opens on its
+    summary (``Comparison.reading``, ``Comparison.summary_table`` and the
+    banner), then the charts of :data:`COMPARISON_MEASURE_CHARTS` whose
+    measure differs between scenarios (level and difference from the
+    reference) and the decomposition bars, the strategy table, the
+    comparison, differences and decomposition tables, and one provenance
+    section.
     """
     text = render_html(result_or_comparison, dpi=dpi, banner=banner)
     with atomic_path(path, suffix=".html") as tmp:
