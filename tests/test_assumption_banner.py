@@ -81,11 +81,18 @@ def _sheet_lines(path, sheet=0):
 
 
 def _html_banner(text):
-    """The lines of the banner of an HTML report, checking that it comes first under the title."""
+    """The lines of the banner of an HTML report, checking that it comes first: under the title of a projection's
+    report, in the summary that opens a comparison's report (after its reading and ranked table, issue 14)."""
     header = re.search(r"<header>(.*?)</header>", text, flags=re.S)
     assert header, "no header"
-    block = re.search(r'<p class="subtitle">.*?</p>\s*<div class="banner" role="note">(.*?)</div>\s*$',
-                      header.group(1), flags=re.S)
+    if 'data-report="comparison"' in text:
+        summary = re.search(r'</header>\s*<section id="summary">(.*?)</section>', text, flags=re.S)
+        assert summary, "the comparison report does not open on its summary"
+        block = re.search(r'</table>.*?<div class="banner compact" role="note">(.*?)</div>', summary.group(1),
+                          flags=re.S)
+    else:
+        block = re.search(r'<p class="subtitle">.*?</p>\s*<div class="banner" role="note">(.*?)</div>\s*$',
+                          header.group(1), flags=re.S)
     if block is None:
         assert 'class="banner"' not in text
         return []

@@ -241,11 +241,12 @@ def test_compare_arguments(tiny, lao):
 def test_files_written_atomically(lao_cmp, tmp_path):
     written = lao_cmp.write(tmp_path / "out")
     # the Lao baseline rests on assumed inputs: their banner is written too (issue 13), as a file and a first sheet
+    # and the ranked summary (issue 14); no strategy_table.csv: no scenario here has a coverage strategy
     assert set(written) == {"excel", "comparison", "differences", "relative_differences", "decomposition",
-                            "assumed_inputs"}
+                            "summary", "assumed_inputs"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "assumed_inputs.txt", "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv",
-        "manifest.json", "relative_differences.csv"]
+        "manifest.json", "relative_differences.csv", "summary.csv"]
     sheets = pd.read_excel(written["excel"], sheet_name=None, index_col=0)
     # the Read me and the charts follow the banner; a sheet per scenario, named by the scenario (issue 14)
     assert list(sheets)[:7] == ["assumed inputs", "Read me", "Charts", "comparison", "differences",

@@ -305,9 +305,10 @@ def test_a_result_read_back_from_its_file_says_where_the_inputs_are(base, tmp_pa
 def test_comparison_sheet_names_are_unique_and_shortened_names_are_listed(cmp_book):
     _, book = cmp_book
     names = book.sheetnames
-    assert names[:7] == ["assumed inputs", README_SHEET, CHARTS_SHEET, "comparison", "differences",
-                         "relative_differences", "decomposition"] or names[:6] == [
-        README_SHEET, CHARTS_SHEET, "comparison", "differences", "relative_differences", "decomposition"]
+    # the ranked summary first among the tables (issue 14); no strategy in these scenarios: no strategies sheet
+    assert names[:8] == ["assumed inputs", README_SHEET, CHARTS_SHEET, "summary", "comparison", "differences",
+                         "relative_differences", "decomposition"] or names[:7] == [
+        README_SHEET, CHARTS_SHEET, "summary", "comparison", "differences", "relative_differences", "decomposition"]
     assert len({n.lower() for n in names}) == len(names) and all(len(n) <= SHEET_NAME_LIMIT for n in names)
     assert "scheme_base" in names
     short = next(n for n in names if LONG.startswith(n))
@@ -413,3 +414,53 @@ def test_any_table_with_units_in_attrs_is_one_call(tmp_path):
         "net_pv_per_recruit [LAK/person-year, nominal]", "persistence [share of recruits]"]
     assert [ws.cell(2, j).number_format for j in range(2, 6)] == ["#,##0", "#,##0.0,,,", "#,##0", "0.00%"]
     assert ws.cell(2, 3).value == 2.5e11 and ws.freeze_panes == "B2"
+
+
+@pytest.fixture(scope="module")
+def lao_strategies_book(tmp_path_factory):
+    files = ["lao_baseline", "lao_cov_promoters", "lao_cov_mobile_days"]
+    cmp = ssproj.compare([ssproj.project(ssproj.load_scenario(ROOT / "scenarios" / f"{f}.yaml")) for f in files])
+    path = cmp.to_excel(tmp_path_factory.mktemp("lao_cmp") / "comparison.xlsx")
+    return cmp, openpyxl.load_workbook(path)
+
+
+def _sheet_frame(ws) -> tuple[list, dict]:
+    """Header row and {row label: [values]} of a table sheet."""
+    rows = list(ws.iter_rows(values_only=True))
+    return list(rows[0]), {r[0]: list(r[1:]) for r in rows[1:]}
+
+
+@pytest.mark.parametrize("sheet, table", [("summary", "summary_table"), ("strategies", "strategy_table")])
+def test_summary_and_strategy_sheets_hold_the_comparisons_tables(lao_strategies_book, sheet, table):
+    # issue 14 item 3: the strategy table (and the ranked summary) in the workbook too, values as computed
+    cmp, book = lao_strategies_book
+    frame = getattr(cmp, table)()
+    ws = book[sheet]
+    header, rows = _sheet_frame(ws)
+    assert [h.split(" [")[0] for h in header[1:]] == list(frame.columns)
+    assert set(rows) == set(frame.index)
+    for name in frame.index:
+        for col, got in zip(frame.columns, rows[name], strict=True):
+            want = frame.loc[name, col]
+            if isinstance(want, str):
+                assert (got or "") == want
+            elif pd.isna(want):
+                assert got is None
+            else:
+                assert got == pytest.approx(float(want), rel=1e-15, abs=0)
+    assert ws.freeze_panes == "B2"
+
+
+def test_money_per_person_is_not_scaled_and_present_values_are_not_called_nominal(lao_strategies_book):
+    cmp, book = lao_strategies_book
+    header, _ = _sheet_frame(book["strategies"])
+    col = {h.split(" [")[0]: (i + 1, h) for i, h in enumerate(header)}
+    i, text = col["net_pv_per_recruit"]
+    assert text == "net_pv_per_recruit [LAK at 1 January 2024 per person recruited]"
+    assert book["strategies"].cell(3, i).number_format == "#,##0"  # whole LAK, not billions
+    i, text = col["pv_cost_fund"]
+    assert text == "pv_cost_fund [LAK at 1 January 2024; shown in billions]"
+    assert book["strategies"].cell(3, i).number_format == "#,##0.0,,,"
+    header, _ = _sheet_frame(book["summary"])
+    ranks = [j + 1 for j, h in enumerate(header) if h.endswith("[rank (1 = best)]")]
+    assert ranks and all(book["summary"].cell(3, j).number_format == "0" for j in ranks)

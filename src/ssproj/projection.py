@@ -478,7 +478,7 @@ class Projection:
                                  "total_share_of_gdp": f"share of the GDP of {int(years[0])}"}}
         return frame
 
-    def channel_values(self, milestones=(2050, 2075, 2100)) -> pd.DataFrame:
+    def channel_values(self, milestones=(2050, 2075, 2100), *, persistence_after: int = 5) -> pd.DataFrame:
         """The value of each coverage-expansion channel: who it brings in, what they pay, what they draw.
 
         A recruiting channel (and a ``domestic_workers`` channel) has its own
@@ -497,6 +497,8 @@ class Projection:
         ----------
         milestones : sequence of int
             Years of the old-age coverage columns. [calendar year]
+        persistence_after : int, default 5
+            N of the ``persistence_<N>y`` column. [years]
 
         Returns
         -------
@@ -505,7 +507,8 @@ class Projection:
             ``attrs['units']``): ``kind``, ``recruits`` [persons],
             ``contributor_years`` [contributor-years], ``pv_contributions``
             (all payers and funds), ``pv_contributions_pension_fund``,
-            ``pv_benefits`` (pensions, lump sums and short-term benefits of
+            ``pv_contributions_members`` (those of payers other than the
+            state: the members and their employers), ``pv_benefits`` (pensions, lump sums and short-term benefits of
             the group), ``pv_cost_fund``, ``pv_cost_state`` (the channel's
             costs; the state's also the group's state contributions, a
             subsidy counted once) [currency], ``net_pv_fund`` (contributions
@@ -516,7 +519,14 @@ class Projection:
             present value of contributor-years) [currency/contributor-year],
             ``old_age_coverage_<year>``: the group's old-age pensioners per
             person at or above the lowest pensionable age (SDG 1.3.1 style,
-            the channel's addition to ``old_age_coverage_ratio``) [1].
+            the channel's addition to ``old_age_coverage_ratio``) [1];
+            ``persistence_<N>y``: the group's active (contributing) members
+            at 31 December of the N-th year from the channel's first year
+            with recruits, per person the channel recruited in those N
+            years (lapses and deaths lower it, re-entries raise it; NaN when
+            the projection ends earlier) [active members per person
+            recruited]. In the ``all channels`` row: the sums over the
+            channels of both, each channel at its own N-th year.
 
         Raises
         ------
@@ -544,6 +554,8 @@ class Projection:
         pop = ds["population"].sel(sel)
         above = pop.where(pop["age"] >= lowest).sum(("sex", "age")).to_numpy()
         rows = {}
+        persistence_col = f"persistence_{int(persistence_after)}y"
+        persistence: dict[str, tuple[float, float]] = {}
         for c, kind, grp in zip(ds["channel"].values, ds["channel_kind"].values, ds["channel_group"].values,
                                 strict=True):
             c = str(c)
@@ -563,10 +575,19 @@ class Projection:
                 short = np.divide(branch * ie, earnings_all, out=np.zeros_like(ie), where=earnings_all > 0)
                 cy = d["contributors"].sum(("sex", "age")).to_numpy()
                 lt_contrib = contrib * d["long_term_share"].to_numpy()
+                recruited = ds["channel_recruits"].sel(year=years, channel=c).to_numpy()
+                first = int(np.argmax(recruited > 0)) if np.any(recruited > 0) else len(years)
+                last = first + int(persistence_after) - 1
+                if last < len(years):
+                    persist_num = float(d["actives"].sum(("sex", "age")).to_numpy()[last])
+                    persist_den = float(recruited[first:last + 1].sum())
+                else:
+                    persist_num = persist_den = np.nan
                 row.update({
                     "contributor_years": float(cy.sum()),
                     "pv_contributions": pv(contrib),
                     "pv_contributions_pension_fund": pv(lt_contrib),
+                    "pv_contributions_members": pv(contrib - state_contrib),
                     "pv_benefits": pv(pensions + short),
                     "pv_cost_fund": pv(cost_fund),
                     "pv_cost_state": pv(cost_state + state_contrib),
@@ -575,6 +596,8 @@ class Projection:
                 pv_cy = pv(cy)
                 row["cost_per_contributor_year_fund"] = row["pv_cost_fund"] / pv_cy if pv_cy > 0 else np.nan
                 row["cost_per_contributor_year_state"] = row["pv_cost_state"] / pv_cy if pv_cy > 0 else np.nan
+                persistence[c] = (persist_num, persist_den)
+                row[persistence_col] = persist_num / persist_den if persist_den > 0 else np.nan
                 old = d["pensioners"].sel(benefit="old_age").sum(("sex", "age")).to_numpy()
                 for y in milestones:
                     if y in years:
@@ -600,6 +623,8 @@ class Projection:
                 col = f"old_age_coverage_{y}"
                 if col in grouped:
                     total[col] = grouped[col].sum()
+            num, den = (sum(x[k] for x in persistence.values()) for k in (0, 1))
+            total[persistence_col] = num / den if den > 0 else np.nan
         frame.loc["all channels"] = total
         frame.loc["all channels", "kind"] = "strategy"
         frame.index.name = "channel"
@@ -607,6 +632,8 @@ class Projection:
         money = f"currency at 1 January {start}"
         frame.attrs["units"] = {"recruits": "persons", "contributor_years": "contributor-years",
                                 "pv_contributions": money, "pv_contributions_pension_fund": money,
+                                "pv_contributions_members": money,
+                                persistence_col: "active members per person recruited",
                                 "pv_benefits": money, "pv_cost_fund": money, "pv_cost_state": money,
                                 "net_pv_fund": money, "net_pv_per_recruit": f"{money} per person",
                                 "cost_per_contributor_year_fund": "currency per contributor-year (present values)",

@@ -25,7 +25,8 @@ from ssproj.projection import Projection
 from ssproj.reporting.excel import comparison_workbook
 from ssproj.reporting.html import write_html
 
-__all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS"]
+__all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS", "SERIES",
+           "SUMMARY_BETTER"]
 
 #: Default milestone years of :func:`compare`.
 DEFAULT_MILESTONES = (2030, 2040, 2050, 2075, 2100)
@@ -86,6 +87,39 @@ DECOMPOSITION_COLUMNS = {
     "policy_log_ratio": "1",
 }
 
+
+#: Measures of :meth:`Comparison.summary_table` and which way is better: ``higher``, ``lower`` or ``later``.
+SUMMARY_BETTER = {
+    "contributors_gained": "higher",
+    "cost_per_person_covered": "lower",
+    "net_pv_per_recruit": "higher",
+    "extra_cost_to_fund": "lower",
+    "extra_cost_to_state": "lower",
+    "pv_shortfall": "lower",
+    "pv_state_transfers": "lower",
+    "depletion_year": "later",
+}
+
+#: Series of :meth:`Comparison.series`: measure -> unit.
+SERIES = {
+    "total_population": "persons at 1 July",
+    "contributors": "contributor-years",
+    "coverage_ratio": "contributors per person in the labour force",
+    "payg_cost_rate": "share of insured earnings",
+    "state_cost_share_of_gdp": "share of GDP",
+    "reserve_share_of_gdp": "share of GDP",
+    "financing_gap_share_of_gdp": "share of GDP",
+}
+
+#: The default year of the summary and strategy tables: the milestone nearest to this many years after the first
+#: common scheme year. [years]
+_HEADLINE_AFTER = 25
+#: Default N of the persistence of a strategy's recruits (active after N years). [years]
+_PERSISTENCE_AFTER = 5
+#: Columns of :meth:`Comparison.strategy_table` read from ``Projection.channel_values`` (``all channels``).
+_STRATEGY_FROM_VALUES = ("recruits", "persistence", "contributor_years", "pv_cost_fund", "pv_cost_state",
+                         "pv_contributions_members", "cost_per_contributor_year_fund",
+                         "cost_per_contributor_year_state", "net_pv_per_recruit")
 
 #: Comparison rows in present value over the first <n> common years, on the reference's GDP.
 _SHARE_OF_GDP_RE = re.compile(r"^(pv_shortfall|pv_state_transfers)_(\d+)_share_of_gdp$")
@@ -288,11 +322,7 @@ class Comparison:
         years = self.scheme_years
         if not ref.has_scheme:
             return math.nan
-        # every scenario valued at the reference's rates, on the reference's GDP: one yardstick for all
-        v = discount_factors(ref.interest.loc[years].to_numpy(), mid_year=True, half_year="simple")
-
-        def pv(series, n=None):
-            return float(np.sum(series.loc[years].to_numpy()[:n] * v[:n]))
+        pv = self._pv
 
         m = _SHARE_OF_GDP_RE.match(indicator)
         if m:
@@ -303,14 +333,14 @@ class Comparison:
                 amount = pv(d.cost, n) - pv(d.net_contributions, n) - d.opening
             else:
                 amount = pv(d.transfers, n)
-            return amount / pv(ref.gdp, n)
+            return amount / self._pv_gdp(n)
 
         if indicator == "cost_to_fund":
             return pv(d.cost)
         if indicator == "cost_to_state":
             return pv(d.state)
         if indicator == "cost_to_state_share_of_gdp":
-            return pv(d.state) / pv(ref.gdp)
+            return pv(d.state) / self._pv_gdp()
         if indicator == "cost_per_person_covered":
             cost = pv(d.cost) - pv(ref.cost) + pv(d.state) - pv(ref.state)
             person_years = pv(d.scheme["insured"]) - pv(ref.scheme["insured"])
@@ -318,6 +348,19 @@ class Comparison:
         if indicator == "pv_old_age_pension_outgo_difference":
             return pv(d.old_age_outgo) - pv(ref.old_age_outgo)
         raise KeyError(indicator)  # pragma: no cover
+
+    def _pv(self, series: pd.Series, n: int | None = None) -> float:
+        """Present value at 1 January of the first common scheme year of `series` (by year) over the first `n`
+        common scheme years (all if None), at the reference's projected return, flows mid-year: the one
+        yardstick of every scenario."""
+        years = self.scheme_years
+        v = discount_factors(self._data[self.reference].interest.loc[years].to_numpy(), mid_year=True,
+                             half_year="simple")
+        return float(np.sum(series.loc[years].to_numpy()[:n] * v[:n]))
+
+    def _pv_gdp(self, n: int | None = None) -> float:
+        """Present value of the reference's GDP over the first `n` common scheme years (see :meth:`_pv`)."""
+        return self._pv(self._data[self.reference].gdp, n)
 
     def table(self) -> pd.DataFrame:
         """The comparison table: one column per scenario, one row per figure.
@@ -449,6 +492,316 @@ class Comparison:
         out = t.drop(columns=self.reference).sub(t[self.reference], axis=0).div(ref, axis=0)
         out.attrs["units"] = dict.fromkeys(out.index, "1")
         return out
+
+    # ------------------------------------------------------- what to decide from
+
+    def headline_year(self, year: int | None = None) -> int:
+        """The year at which :meth:`summary_table`, :meth:`strategy_table` and :meth:`reading` count
+        contributors gained and coverage.
+
+        Parameters
+        ----------
+        year : int, optional
+            A common scheme year (:attr:`scheme_years`). Default: the
+            milestone within the common scheme years nearest to 25 years
+            after the first of them (the later one on a tie; 2050 for a
+            scheme starting in 2024 and the default milestones), or the last
+            common scheme year if no milestone is one. [calendar year]
+
+        Raises
+        ------
+        ValueError
+            If no projection has a scheme, or `year` is not a common scheme
+            year.
+        """
+        years = [int(y) for y in self.scheme_years]
+        if not years:
+            raise ValueError("no common scheme year: the compared projections have no scheme in common")
+        if year is not None:
+            if int(year) not in years:
+                raise ValueError(f"year {year} is not a common scheme year ({years[0]}-{years[-1]})")
+            return int(year)
+        target = years[0] + _HEADLINE_AFTER
+        candidates = [y for y in self.milestones if y in set(years)]
+        if not candidates:
+            return years[-1]
+        return min(candidates, key=lambda y: (abs(y - target), -y))
+
+    def _horizon(self) -> int:
+        """The longest valuation period of :data:`GAP_HORIZONS` within the common scheme years (else the
+        shortest, whose rows are then NaN). [years]"""
+        fit = [n for n in GAP_HORIZONS if len(self.scheme_years) >= n]
+        return max(fit) if fit else min(GAP_HORIZONS)
+
+    def _channel_values(self, name: str, year: int, persistence_after: int) -> pd.Series | None:
+        """The ``all channels`` row of the scenario's :meth:`~ssproj.Projection.channel_values`, or None."""
+        p = self.projections[name]
+        if "channel_recruits" not in p.dataset or not self._data[name].has_scheme:
+            return None
+        return p.channel_values(milestones=(year,), persistence_after=persistence_after).loc["all channels"]
+
+    def summary_table(self, year: int | None = None) -> pd.DataFrame:
+        """The scenarios ranked on measures that stay informative after a fund is depleted.
+
+        One row per scenario (the reference included), in column order.
+        Every value comes from :meth:`table` (present values at the
+        reference's projected return, on the reference's GDP) or from
+        :meth:`ssproj.Projection.channel_values`; nothing is computed twice.
+
+        Parameters
+        ----------
+        year : int, optional
+            Year of ``contributors_gained`` (default
+            :meth:`headline_year`). [calendar year]
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``scenario``. Columns (units in ``attrs['units']``,
+            "better" in ``attrs['better']``: ``higher``, ``lower`` or
+            ``later``):
+
+            - ``channels``: coverage-expansion channels of the scenario's
+              strategy, 0 without one [channels];
+            - ``contributors_gained``: contributors in `year` minus the
+              reference's [contributor-years]; higher is better;
+            - ``cost_per_person_covered``: the table's row: extra cost to
+              the fund and the state per extra insured person-year, present
+              values [currency per insured person-year]; lower is better,
+              ranked only for scenarios that gain contributors in `year`;
+            - ``net_pv_per_recruit``: the strategy's contributions net of
+              the administrative charge, minus its recruits' benefits and
+              the fund's channel costs, per person recruited
+              (:meth:`~ssproj.Projection.channel_values`, ``all channels``;
+              NaN without a strategy) [currency at 1 January of the first
+              scheme year per person]; higher is better;
+            - ``extra_cost_to_fund``, ``extra_cost_to_state``: rows
+              ``cost_to_fund`` and ``cost_to_state`` minus the reference's,
+              over the present value of the reference's GDP, over the common
+              scheme years [share of the PV of GDP]; lower is better;
+            - ``pv_shortfall``, ``pv_state_transfers``: rows
+              ``pv_shortfall_<n>_share_of_gdp`` and
+              ``pv_state_transfers_<n>_share_of_gdp``, n the longest of
+              :data:`GAP_HORIZONS` within the common scheme years [share of
+              the PV of GDP]; lower is better;
+            - ``depletion_year``: first year the pension fund's reserve
+              under the scheduled flows is <= 0, NaN if never [calendar
+              year]; later is better, never best;
+            - ``<measure>_rank`` for each of the seven measures: 1 for the
+              best, ties sharing the lowest rank (``min``), <NA> where the
+              measure is NaN or not ranked [rank].
+
+            ``attrs['year']`` is `year`, ``attrs['horizon']`` n.
+        """
+        if not self.has_scheme or not self._data[self.reference].has_scheme:
+            raise ValueError("summary_table: the reference scenario has no scheme")
+        year = self.headline_year(year)
+        n = self._horizon()
+        gdp = self._pv_gdp()
+
+        def row(indicator, period=None):  # a row of the table, at any year
+            return pd.Series({s: self._values(indicator, period, s) for s in self.names})
+
+        data = pd.DataFrame(index=pd.Index(self.names, name="scenario"))
+        data["channels"] = [float(len(self.projections[s].dataset["channel"]))
+                            if "channel_recruits" in self.projections[s].dataset else 0.0 for s in self.names]
+        data["contributors_gained"] = row("contributors_gained", year)
+        data["cost_per_person_covered"] = row("cost_per_person_covered")
+        values = {s: self._channel_values(s, year, _PERSISTENCE_AFTER) for s in self.names}
+        data["net_pv_per_recruit"] = [float(v["net_pv_per_recruit"]) if v is not None else math.nan
+                                      for v in values.values()]
+        for col, ind in (("extra_cost_to_fund", "cost_to_fund"), ("extra_cost_to_state", "cost_to_state")):
+            r = row(ind)
+            data[col] = (r - r[self.reference]) / gdp
+        data["pv_shortfall"] = row(f"pv_shortfall_{n}_share_of_gdp")
+        data["pv_state_transfers"] = row(f"pv_state_transfers_{n}_share_of_gdp")
+        data["depletion_year"] = row("depletion_year")
+        data = data.astype(float)
+        for col, better in SUMMARY_BETTER.items():
+            v = data[col]
+            if col == "cost_per_person_covered":
+                v = v.where(data["contributors_gained"] > 0)
+            if better == "later":  # never depleted: the best
+                has_scheme = pd.Series({s: self._data[s].has_scheme for s in self.names})
+                v = v.where(v.notna() | ~has_scheme, math.inf)
+            ranks = v.rank(method="min", ascending=(better == "lower"))
+            data[f"{col}_rank"] = ranks.astype("Int64")
+        start = int(self.scheme_years[0])
+        span = f"{start}-{int(self.scheme_years[-1])}"
+        cur = self.currency or "currency"
+        data.attrs["units"] = {
+            "channels": "channels",
+            "contributors_gained": f"contributor-years in {year}, scenario minus reference",
+            "cost_per_person_covered": f"{cur} per insured person-year gained (present values, {span})",
+            "net_pv_per_recruit": f"{cur} at 1 January {start} per person recruited",
+            "extra_cost_to_fund": f"share of the PV of the reference's GDP {span}, scenario minus reference",
+            "extra_cost_to_state": f"share of the PV of the reference's GDP {span}, scenario minus reference",
+            "pv_shortfall": f"share of the PV of GDP over {n} years",
+            "pv_state_transfers": f"share of the PV of GDP over {n} years",
+            "depletion_year": "calendar year (empty: never)",
+            **{f"{c}_rank": "rank (1 = best)" for c in SUMMARY_BETTER},
+        }
+        data.attrs["better"] = dict(SUMMARY_BETTER)
+        data.attrs["year"] = year
+        data.attrs["horizon"] = n
+        return data
+
+    def strategy_table(self, year: int | None = None, *, persistence_after: int = _PERSISTENCE_AFTER
+                       ) -> pd.DataFrame:
+        """What each coverage strategy brings and costs, by payer.
+
+        One row for the reference and one per scenario with a strategy (a
+        ``strategy:`` key), in column order. The strategy's figures are the
+        ``all channels`` row of :meth:`ssproj.Projection.channel_values`
+        (present values at 1 January of the first scheme year at the
+        scenario's projected return, flows mid-year); the gains are rows of
+        :meth:`table`.
+
+        Parameters
+        ----------
+        year : int, optional
+            Year of ``contributors_gained`` and of the coverage columns
+            (default :meth:`headline_year`). [calendar year]
+        persistence_after : int, default 5
+            N of ``persistence``. [years]
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``scenario``; columns (units in ``attrs['units']``):
+            ``channels`` (the channels' names, text), ``recruits``
+            [persons registered over the projection], ``persistence``
+            (active members at 31 December of the N-th year of each
+            channel per person it recruited in those years) [1],
+            ``contributors_gained`` (row of :meth:`table`)
+            [contributor-years in `year`, scenario minus reference],
+            ``contributor_years`` (of the channels' members over the
+            projection) [contributor-years], ``pv_cost_fund``,
+            ``pv_cost_state`` (the channels' costs; the state's with the
+            contributions it pays for the members, a subsidy once),
+            ``pv_contributions_members`` (what the members and their
+            employers pay) [currency at 1 January of the first scheme
+            year], ``cost_per_contributor_year_fund``,
+            ``cost_per_contributor_year_state`` [currency per
+            contributor-year, present values], ``net_pv_per_recruit``
+            [currency per person recruited], and ``coverage_<group>`` for
+            each insured group declared by the reference's assumption set:
+            contributors of the group and of its channel groups in `year`
+            per person in the labour force (they add up to the summary's
+            ``coverage_ratio``) [1]. The reference's strategy columns are
+            NaN when it has none. ``attrs['year']``,
+            ``attrs['persistence_after']``.
+        """
+        year = self.headline_year(year)
+        ref = self._data[self.reference]
+        if not ref.has_scheme:
+            raise ValueError("strategy_table: the reference scenario has no scheme")
+        names = [s for s in self.names if s == self.reference
+                 or (self._data[s].has_scheme and "channel_recruits" in self.projections[s].dataset)]
+        groups = [str(g) for g in self.projections[self.reference].dataset["group"].values if "." not in str(g)]
+        records = {}
+        for s in names:
+            d = self._data[s]
+            cv = self._channel_values(s, year, persistence_after)
+            rec: dict = {"channels": ", ".join(str(c) for c in self.projections[s].dataset["channel"].values)
+                         if cv is not None else ""}
+            for col in _STRATEGY_FROM_VALUES:
+                src = f"persistence_{int(persistence_after)}y" if col == "persistence" else col
+                rec[col] = float(cv[src]) if cv is not None and src in cv.index else math.nan
+            rec["contributors_gained"] = self._values("contributors_gained", year, s)
+            s_year = d.scheme.loc[year]
+            for g in groups:
+                contributors = sum(float(s_year[c]) for c in d.scheme.columns
+                                   if c == f"contributors_{g}" or c.startswith(f"contributors_{g}."))
+                rec[f"coverage_{g}"] = contributors / float(s_year["labour_force"])
+            records[s] = rec
+        order = ["channels", "recruits", "persistence", "contributors_gained", *_STRATEGY_FROM_VALUES[2:]]
+        frame = pd.DataFrame.from_dict(records, orient="index")
+        frame = frame[order + [f"coverage_{g}" for g in groups]]
+        frame.index.name = "scenario"
+        start = int(self.scheme_years[0])
+        cur = self.currency or "currency"
+        money = f"{cur} at 1 January {start}"
+        frame.attrs["units"] = {
+            "channels": "names", "recruits": "persons",
+            "persistence": f"active members after {int(persistence_after)} years per person recruited in them",
+            "contributors_gained": f"contributor-years in {year}, scenario minus reference",
+            "contributor_years": "contributor-years",
+            "pv_cost_fund": money, "pv_cost_state": money, "pv_contributions_members": money,
+            "cost_per_contributor_year_fund": f"{cur} per contributor-year (present values)",
+            "cost_per_contributor_year_state": f"{cur} per contributor-year (present values)",
+            "net_pv_per_recruit": f"{money} per person recruited",
+            **{f"coverage_{g}": f"contributors per person in the labour force in {year}" for g in groups},
+        }
+        frame.attrs["year"] = year
+        frame.attrs["persistence_after"] = int(persistence_after)
+        return frame
+
+    def reading(self, year: int | None = None) -> list[str]:
+        """The :meth:`summary_table` in plain words: which scenario is best and worst on each measure.
+
+        Sentences generated from the numbers of :meth:`summary_table`
+        (the same values, rounded as printed): contributors gained, cost
+        per person covered, net present value per recruit, extra cost to
+        the state, shortfall, depletion year and state transfers. A
+        measure that is NaN for every scenario is left out; one that is
+        equal in every scenario is said to be so.
+
+        Parameters
+        ----------
+        year : int, optional
+            As in :meth:`summary_table`.
+
+        Returns
+        -------
+        list of str
+        """
+        t = self.summary_table(year)
+        return _reading(t, self.reference, self.currency or "currency", self.scheme_years)
+
+    def series(self, measure: str) -> pd.DataFrame:
+        """One measure by year for every scenario, for charts.
+
+        Parameters
+        ----------
+        measure : str
+            A key of :data:`SERIES`: ``total_population`` [persons at 1
+            July], ``contributors`` [contributor-years], ``coverage_ratio``
+            [contributors per person in the labour force],
+            ``payg_cost_rate`` [share of insured earnings],
+            ``state_cost_share_of_gdp`` (the state's money of
+            ``cost_to_state`` in the year over the year's GDP) [share of
+            GDP], ``reserve_share_of_gdp`` [share of GDP],
+            ``financing_gap_share_of_gdp`` [share of GDP].
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``year`` (the projection years common to every scenario
+            for ``total_population``, the common scheme years otherwise),
+            one column per scenario (NaN for a scenario without a scheme);
+            ``attrs['unit']``.
+        """
+        if measure not in SERIES:
+            raise KeyError(f"no series {measure!r}; series: {sorted(SERIES)}")
+        if measure == "total_population":
+            common = set.intersection(*({int(y) for y in p.years} for p in self.projections.values()))
+            years = np.array(sorted(common), dtype=np.int64)
+        else:
+            years = self.scheme_years
+        out = {}
+        for name, d in self._data.items():
+            if measure == "total_population":
+                out[name] = d.summary["total_population"].loc[years].to_numpy(dtype=float)
+            elif not d.has_scheme:
+                out[name] = np.full(len(years), math.nan)
+            elif measure == "state_cost_share_of_gdp":
+                out[name] = (d.state.loc[years] / d.gdp.loc[years]).to_numpy(dtype=float)
+            else:
+                out[name] = d.scheme[measure].loc[years].to_numpy(dtype=float)
+        frame = pd.DataFrame(out, index=pd.Index(years, name="year"))
+        frame.attrs["unit"] = SERIES[measure]
+        return frame
 
     # ---------------------------------------------------------- decomposition
 
@@ -652,7 +1005,10 @@ class Comparison:
         Files: ``comparison.csv`` (:meth:`table`), ``differences.csv``,
         ``relative_differences.csv`` and, when the reference has a scheme
         and there are other scenarios, ``decomposition.csv``
-        (:meth:`decomposition` at the default years, units in the header).
+        (:meth:`decomposition` at the default years), ``summary.csv``
+        (:meth:`summary_table`) and, when a scenario has a coverage
+        strategy, ``strategy_table.csv`` (:meth:`strategy_table`); units in
+        the headers of the last three (``column [unit]``).
 
         Returns
         -------
@@ -661,8 +1017,14 @@ class Comparison:
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        tables = self._file_tables()
+        if self._has_decomposition():
+            tables["summary"] = _with_units(self.summary_table())
+            strategies = self.strategy_table()
+            if (strategies["channels"] != "").any():
+                tables["strategy_table"] = _with_units(strategies)
         return {name: write_text_atomic(out / f"{name}.csv", frame.to_csv(float_format="%.10g"))
-                for name, frame in self._file_tables().items()}
+                for name, frame in tables.items()}
 
     def to_excel(self, path) -> Path:
         """Write the comparison workbook atomically and return its path.
@@ -689,11 +1051,12 @@ class Comparison:
     def to_html(self, path, *, banner: str | None = None) -> Path:
         """Write the self-contained HTML report of the comparison atomically and return its path.
 
-        The banner first, under the title (`banner`, default
-        :attr:`assumption_banner`), then charts of every scenario, the
-        comparison table, the differences from the reference, the
-        decomposition and each scenario's provenance; see
-        :func:`ssproj.reporting.html.write_html`.
+        First the summary: :meth:`reading`, :meth:`summary_table` and the
+        banner (`banner`, default :attr:`assumption_banner`); then the
+        charts of the measures that differ between scenarios (level and
+        difference from the reference), the strategy table, the
+        comparison table, the differences, the decomposition, and one
+        provenance section; see :func:`ssproj.reporting.html.write_html`.
         """
         return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 
@@ -718,6 +1081,143 @@ class Comparison:
             if banner:
                 written["assumed_inputs"] = write_text_atomic(stage.path / "assumed_inputs.txt", banner + "\n")
         return {role: stage.final(p) for role, p in written.items()}
+
+
+# ----------------------------------------------------------------- reading
+
+def _count(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.3f}%"
+
+
+def _points(v: float) -> str:
+    return f"{100 * v:+.3f}"
+
+
+def _year_text(v: float) -> str:
+    return "never" if v != v else f"{v:.0f}"
+
+
+def _reading(t: pd.DataFrame, ref: str, cur: str, scheme_years) -> list[str]:
+    """Plain sentences from a :meth:`Comparison.summary_table` (see :meth:`Comparison.reading`)."""
+    out: list[str] = []
+    year, n = t.attrs["year"], t.attrs["horizon"]
+    span = f"{int(scheme_years[0])}-{int(scheme_years[-1])}"
+    others = [s for s in t.index if s != ref]
+    strategies = [s for s in others if t.loc[s, "channels"] > 0]
+    if not others:
+        return out
+    if strategies and len(strategies) == len(others):
+        what = f"{len(others)} strategies" if len(others) > 1 else "strategy"
+    else:
+        what = f"{len(others)} scenarios" if len(others) > 1 else "scenario"
+    lead = f"Of the {what} compared with {ref}, " if len(others) > 1 else f"Against {ref}, "
+
+    g = t.loc[others, "contributors_gained"].dropna()
+    if len(g):
+        moved = g[g != 0]
+        if moved.empty:
+            out.append(f"{lead}none changes the number of contributors in {year}.")
+        elif len(moved) == 1 and len(g) > 1:
+            s = moved.index[0]
+            out.append(f"{lead}only {s} changes the number of contributors by {year} "
+                       f"({_count(moved[s])} contributor-years).")
+        else:
+            best, worst = g.idxmax(), g.idxmin()
+            text = f"{lead}{best} adds the most contributors by {year} ({_count(g[best])} contributor-years)"
+            if worst != best:
+                text += f", {worst} the fewest ({_count(g[worst])})"
+            out.append(text + ".")
+
+    c = t["cost_per_person_covered"].where(t["contributors_gained"] > 0).drop(ref).dropna()
+    if len(c):
+        best, worst = c.idxmin(), c.idxmax()
+        if c[best] < 0:
+            text = (f"{best} gains insured person-years while lowering the cost to the fund and the state "
+                    f"({_count(c[best])} {cur} per person-year gained, in present value)")
+        else:
+            text = (f"{best} costs the fund and the state least per insured person-year gained "
+                    f"({_count(c[best])} {cur} in present value)")
+        if worst != best:
+            text += f", {worst} the most ({_count(c[worst])} {cur})"
+        out.append(text + ".")
+
+    v = t.loc[strategies, "net_pv_per_recruit"].dropna() if strategies else pd.Series(dtype=float)
+    if len(v):
+        best, worst = v.idxmax(), v.idxmin()
+        if (v < 0).all():
+            head = ("For every strategy" if len(v) > 1 else f"For {best}") + (
+                ", what the recruits draw and the channels cost exceeds what the recruits pay within the "
+                "projection: net present value per recruit ")
+            out.append(head + (f"from {_count(v[worst])} ({worst}) to {_count(v[best])} ({best}) {cur}."
+                               if len(v) > 1 else f"{_count(v[best])} {cur}."))
+        else:
+            text = f"{best} has the highest net present value per recruit ({_count(v[best])} {cur})"
+            if worst != best:
+                text += f", {worst} the lowest ({_count(v[worst])} {cur})"
+            out.append(text + ".")
+
+    for col, who in (("extra_cost_to_state", "The state"), ("extra_cost_to_fund", "The pension fund")):
+        x = t.loc[others, col].dropna()
+        if not len(x):
+            continue
+        if (x == 0).all():
+            out.append(f"{who} pays the same as under {ref} in every scenario ({span}, present value).")
+            continue
+        lo, hi = x.idxmin(), x.idxmax()
+        text = (f"{who} pays least under {lo} ({_points(x[lo])} percentage points of the present value of GDP "
+                f"{span} against {ref})")
+        if hi != lo:
+            text += f" and most under {hi} ({_points(x[hi])})"
+        out.append(text + ".")
+
+    sh = t["pv_shortfall"].dropna()
+    if len(sh):
+        if sh.nunique() == 1:
+            out.append(f"The pension fund's shortfall over {n} years is {_pct(sh.iloc[0])} of the present value "
+                       "of GDP in every scenario.")
+        else:
+            lo, hi = sh.idxmin(), sh.idxmax()
+            text = (f"The pension fund's shortfall over {n} years is smallest under {lo} ({_pct(sh[lo])} of the "
+                    f"present value of GDP) and largest under {hi} ({_pct(sh[hi])})")
+            if ref not in (lo, hi) and ref in sh.index:
+                text += f"; {ref}: {_pct(sh[ref])}"
+            out.append(text + ".")
+
+    dep = t["depletion_year"]
+    if dep.nunique(dropna=False) == 1:
+        y = dep.iloc[0]
+        out.append("The pension fund's reserve is never exhausted in any scenario." if y != y else
+                   f"The pension fund's reserve is exhausted in {_year_text(y)} in every scenario.")
+    else:
+        key = dep.fillna(math.inf)
+        best, worst = key.idxmax(), key.idxmin()
+        text = (f"The pension fund's reserve lasts longest under {best} ("
+                + ("never exhausted" if dep[best] != dep[best] else f"exhausted in {_year_text(dep[best])}")
+                + f") and is exhausted first under {worst} ({_year_text(dep[worst])})")
+        if ref not in (best, worst):
+            text += f"; {ref}: {_year_text(dep[ref])}"
+        out.append(text + ".")
+
+    tr = t["pv_state_transfers"].dropna()
+    if len(tr):
+        if (tr == 0).all():
+            out.append(f"No scenario needs deficit transfers from the state within {n} years.")
+        elif len(sh) == len(tr) and np.allclose(tr.to_numpy(), sh.loc[tr.index].to_numpy(), rtol=1e-9, atol=0):
+            out.append("In every scenario the state's deficit transfers fill the whole shortfall.")
+        else:
+            lo, hi = tr.idxmin(), tr.idxmax()
+            out.append(f"The state's deficit transfers over {n} years are smallest under {lo} ({_pct(tr[lo])} of "
+                       f"the present value of GDP) and largest under {hi} ({_pct(tr[hi])}).")
+    return out
+
+
+def _with_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its columns named ``column [unit]`` from ``attrs['units']``."""
+    return frame.rename(columns={c: f"{c} [{u}]" for c, u in frame.attrs["units"].items()})
 
 
 def compare(results, *, reference=0, milestones=DEFAULT_MILESTONES) -> Comparison:

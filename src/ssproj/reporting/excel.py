@@ -134,7 +134,8 @@ def unit_style(unit: str | None) -> UnitStyle:
 
     ``currency...`` is money (``currency/month``, ``currency/person-year`` and
     ``currency/USD`` are amounts per month, per person or per dollar, never
-    scaled); ``persons...``, ``contributor-years...`` and ``person-years``
+    scaled, as is any other unit of money with ``per``); ``rank...`` a whole
+    number; ``persons...``, ``contributor-years...`` and ``person-years``
     are counts; ``calendar year`` a year; ``years...`` a duration, an age or
     years of outgo; ``1/year`` a rate and ``share of ...``, ``relative ...``
     or ``%...`` a share, both shown as %; ``1`` a plain number; any other
@@ -149,10 +150,13 @@ def unit_style(unit: str | None) -> UnitStyle:
     if u.startswith(("currency/month", "currency/person-year", "currency per")):
         return UnitStyle("money_unit", "#,##0")
     if u.startswith("currency"):
-        return UnitStyle("money", "#,##0")
+        # an amount per person, per contributor-year...: not scaled to millions or billions
+        return UnitStyle("money_unit", "#,##0") if " per " in u else UnitStyle("money", "#,##0")
+    if u.startswith("rank"):
+        return UnitStyle("count", "0")
     if " per " in u:
         return UnitStyle("ratio", "0.000")
-    if u.startswith(("persons", "contributor-years", "person-years", "contributors", "recruits")):
+    if u.startswith(("persons", "contributor-years", "person-years", "contributors", "recruits", "channels")):
         return UnitStyle("count", "#,##0")
     if u == "calendar year" or u.startswith("calendar year"):
         return UnitStyle("calendar_year", "0")
@@ -183,6 +187,7 @@ def unit_text(unit: str | None, currency: str = "", scale: float = 1.0) -> str:
 
     E.g. ``currency/year`` -> ``LAK/year, nominal; shown in billions``;
     ``currency at 31 December`` -> ``LAK at 31 December, nominal``;
+    ``currency at 1 January 2024`` (a present value) -> ``LAK at 1 January 2024``;
     ``currency/USD`` -> ``LAK per USD``; other units as given.
     """
     u = (unit or "").strip()
@@ -193,7 +198,8 @@ def unit_text(unit: str | None, currency: str = "", scale: float = 1.0) -> str:
     if style.kind == "exchange_rate":
         return f"{code} per USD"
     text = code + u[len("currency"):]
-    if "nominal" not in text:
+    # a present value is in the money of its date ("at 1 January 2024"), not in each year's money
+    if not any(w in text for w in ("nominal", "present value", "at 1 January", "real")):
         text += ", nominal"
     if style.kind == "money" and scale != 1.0:
         text += f"; shown in {_SCALES[scale][0]}"
@@ -452,11 +458,21 @@ class Workbook:
         ws = self.add_sheet(name, holds)
         return self._write_table(ws, frame, units, row_units=row_units, index=index, autofilter=autofilter)
 
+    def canonical_unit(self, unit: Any) -> str:
+        """A unit written with the workbook's currency code (``LAK per contributor-year``) as ssproj writes
+        units of money (``currency per contributor-year``), so that its number format is that of money."""
+        u = str(unit or "")
+        code = self.currency
+        if code and (u == code or u.startswith((f"{code} ", f"{code}/"))):
+            return "currency" + u[len(code):]
+        return u
+
     def _write_table(self, ws: Any, frame: pd.DataFrame, units: Mapping[Any, str] | None = None, *,
                      row_units: Mapping[Any, str] | None = None, index: bool = True, autofilter: bool = True,
                      top: int = 0, freeze: bool = True, widths: bool = True) -> Placement:
-        units = dict(frame.attrs.get("units", {}) if units is None else units)
-        rows_u = dict(row_units or {})
+        units = {k: self.canonical_unit(u) for k, u in
+                 (frame.attrs.get("units", {}) if units is None else units).items()}
+        rows_u = {k: self.canonical_unit(u) for k, u in (row_units or {}).items()}
         header = self.header_fmt()
         text_fmt = self.fmt("@", valign="top")
         n_labels = frame.index.nlevels if index else 0
@@ -903,7 +919,10 @@ def comparison_workbook(comparison, path, *, decomposition: pd.DataFrame | None 
     (every scenario with its description, version and seed; the reference's
     inputs and the inputs each other scenario sets differently), ``Charts``
     (one line per scenario: reserve, outgo, cost rate, contributors, state
-    transfers), ``comparison``, ``differences``, ``relative_differences``,
+    transfers), ``summary`` (:meth:`~ssproj.analysis.compare.Comparison.summary_table`) and
+    ``strategies`` (:meth:`~ssproj.analysis.compare.Comparison.strategy_table`, when a scenario
+    has a coverage strategy) when the reference has a scheme, ``comparison``, ``differences``,
+    ``relative_differences``,
     ``decomposition`` (when given), then one sheet per scenario with its
     summary, named by the scenario (shortened and listed on the Read me
     sheet when the name does not fit).
@@ -927,6 +946,17 @@ def comparison_workbook(comparison, path, *, decomposition: pd.DataFrame | None 
         book.reserve_readme()
         charts_ws = book.add_sheet(CHARTS_SHEET, "Native Excel charts, one line per scenario, of the headline series "
                                    "of the scenario sheets.")
+        if comparison.has_scheme and len(comparison.names) > 1:
+            year = comparison.headline_year()
+            book.add_table("summary", comparison.summary_table(),
+                           holds=f"The scenarios ranked on the measures of the report's summary, in {year} and over "
+                                 "the valuation period (Comparison.summary_table(); rank 1 = best; docs/compare.md).")
+            strategies = comparison.strategy_table()
+            if (strategies["channels"] != "").any():
+                book.add_table("strategies", strategies,
+                               holds="What each coverage strategy brings and costs, by payer: recruits, persistence, "
+                                     "contributors gained, costs per contributor-year, net PV per recruit, coverage "
+                                     "by group (Comparison.strategy_table(); docs/compare.md).")
         book.add_table("comparison", table, {}, row_units=row_units,
                        holds="Key figures side by side, a column per scenario, a row per figure and milestone year "
                              "or period; each row's unit in its label (docs/compare.md defines every row).")

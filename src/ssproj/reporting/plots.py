@@ -33,7 +33,8 @@ from ssproj.finance.summary import summary_frame
 __all__ = [
     "STYLE", "style_context", "CHARTS", "COMPARISON_CHARTS",
     "population", "reserves_by_fund", "reserve_ratio", "cost_rate", "members", "coverage",
-    "population_pyramid", "scenario_series", "decomposition",
+    "population_pyramid", "scenario_series", "decomposition", "MEASURES", "measure_by_scenario",
+    "decomposition_bars", "scenario_styles", "differs",
 ]
 
 #: Path of the matplotlib style file of ssproj's figures.
@@ -123,6 +124,13 @@ def axes_or_new(ax):
     if ax is None:
         _, ax = plt.subplots()
     return ax
+
+
+def _subplots(*args, **kwargs):
+    """``matplotlib.pyplot.subplots``; matplotlib is loaded when a chart is first drawn, not by ``import ssproj``."""
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(*args, **kwargs)
 
 
 def _thousands(ax):
@@ -409,6 +417,145 @@ def decomposition(comparison, ax=None, *, years=None):
         ax.set_title(f"Change in PAYG cost rate vs {obj.reference}, decomposed")
         ax.legend()
     return ax
+
+
+# ------------------------------------------------------ comparison: level and difference
+
+#: Measures of :func:`measure_by_scenario`: measure of ``Comparison.series`` -> (title, scale, unit of the level,
+#: unit of the difference). Money is never shown in nominal currency: in % of GDP, or per person.
+MEASURES = {
+    "total_population": ("Population at 1 July", 1e-3, "thousand persons", "thousand persons"),
+    "contributors": ("Contributors", 1e-3, "thousand contributor-years", "thousand contributor-years"),
+    "coverage_ratio": ("Contributors per person in the labour force", 100.0, "% of the labour force",
+                       "percentage points"),
+    "payg_cost_rate": ("PAYG cost rate of the pension fund", 100.0, "% of insured earnings",
+                       "percentage points"),
+    "state_cost_share_of_gdp": ("The state's cost", 100.0, "% of GDP", "percentage points of GDP"),
+    "reserve_share_of_gdp": ("Reserve of the pension fund", 100.0, "% of GDP",
+                             "percentage points of GDP"),
+    "financing_gap_share_of_gdp": ("Financing gap of the pension fund", 100.0, "% of GDP",
+                                   "percentage points of GDP"),
+}
+
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def scenario_styles(names, reference):
+    """Line style of each scenario of a comparison: the reference black and thicker; the others the colours of
+    the style's cycle but black, then again dashed, dotted, dash-dotted. ``{name: dict(color, linestyle,
+    linewidth)}``."""
+    styles, i = {}, 0
+    palette = ["C0", "C1", "C2", "C3", "C4", "C5", "C6"]
+    for name in names:
+        if name == reference:
+            styles[name] = {"color": "black", "linestyle": "-", "linewidth": 2.6}
+        else:
+            styles[name] = {"color": palette[i % len(palette)],
+                            "linestyle": _LINESTYLES[(i // len(palette)) % len(_LINESTYLES)], "linewidth": 1.6}
+            i += 1
+    return styles
+
+
+def differs(frame, reference, *, rtol=1e-9) -> bool:
+    """Whether any scenario of a ``Comparison.series`` frame differs from the reference's column by more than
+    `rtol` times the largest absolute value of the reference (NaN ignored)."""
+    ref = frame[reference]
+    scale = float(np.nanmax(np.abs(ref.to_numpy()))) if ref.notna().any() else 0.0
+    diff = frame.sub(ref, axis=0).abs().to_numpy()
+    if not np.isfinite(diff).any():
+        return False
+    return bool(np.nanmax(diff) > rtol * max(scale, np.finfo(float).tiny))
+
+
+def measure_by_scenario(comparison, measure, axes=None):
+    """One measure of ``Comparison.series`` by year: its level for every scenario (left) and each scenario's
+    difference from the reference (right), in the units of :data:`MEASURES`.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    measure : str
+        A key of :data:`MEASURES`.
+    axes : pair of matplotlib Axes, optional
+        Default: a new figure with two Axes side by side.
+
+    Returns
+    -------
+    pair of Axes
+        The legend (one entry per scenario) is the figure's, right of
+        both Axes, outside the data.
+    """
+    kind, obj = result_kind(comparison)
+    if kind != "comparison":
+        raise TypeError("measure_by_scenario: expected an ssproj.Comparison")
+    title, scale, unit, diff_unit = MEASURES[measure]
+    frame = obj.series(measure) * scale
+    ref = obj.reference
+    styles = scenario_styles(frame.columns, ref)
+    with style_context():
+        if axes is None:
+            _, axes = _subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+        left, right = axes
+        for name in frame.columns:
+            left.plot(frame.index, frame[name], label=name, **styles[name])
+            if name != ref:
+                right.plot(frame.index, frame[name] - frame[ref], label=name, **styles[name])
+        right.axhline(0.0, **{**styles[ref], "linewidth": 1.2}, label=f"{ref} (reference)")
+        left.set_title(title, loc="left")
+        left.set_ylabel(unit)
+        right.set_title(f"Difference from {ref}", loc="left")
+        right.set_ylabel(diff_unit)
+        for ax in axes:
+            ax.set_xlabel("year")
+            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+        handles, labels = left.get_legend_handles_labels()
+        left.figure.legend(handles, labels, loc="outside right upper", fontsize=8)
+    return axes
+
+
+def decomposition_bars(comparison, years=None, axes=None):
+    """The change in PAYG cost rate of each scenario against the reference, split into demography, coverage and
+    policy, as horizontal stacked bars: one panel per year, one labelled bar per scenario, in percentage points
+    of insured earnings; a black diamond marks the total change (``Comparison.decomposition``).
+
+    Parameters
+    ----------
+    years : sequence of int, optional
+        Default: the decomposition's default years.
+    axes : sequence of Axes, optional
+        One per year; default: a new figure with the panels side by side.
+    """
+    kind, obj = result_kind(comparison)
+    if kind != "comparison":
+        raise TypeError("decomposition_bars: expected an ssproj.Comparison")
+    dec = obj.decomposition(years)
+    years = sorted({int(y) for _, y in dec.index})
+    names = [n for n in obj.names if n != obj.reference]
+    with style_context():
+        if axes is None:
+            _, axes = _subplots(1, len(years), figsize=(5 * len(years) + 2, 0.45 * len(names) + 1.8),
+                                   sharey=True, layout="constrained", squeeze=False)
+            axes = list(axes[0])
+        y = np.arange(len(names))[::-1]
+        for ax, year in zip(axes, years, strict=True):
+            d = dec.xs(year, level="year").reindex(names)
+            pos, neg = np.zeros(len(names)), np.zeros(len(names))
+            for i, col in enumerate(("demography", "coverage", "policy")):
+                v = 100 * d[col].fillna(0.0).to_numpy()
+                ax.barh(y, v, left=np.where(v >= 0, pos, neg), height=0.6, color=f"C{i}", label=col)
+                pos += np.where(v >= 0, v, 0.0)
+                neg += np.where(v < 0, v, 0.0)
+            ax.plot(100 * d["change"].to_numpy(), y, "D", color="black", markersize=5, label="total change")
+            ax.axvline(0.0, color="black", linewidth=0.6)
+            ax.set_yticks(y, names)
+            ax.set_title(str(year), loc="left")
+            ax.set_xlabel("percentage points of insured earnings")
+            ax.grid(axis="y", visible=False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        axes[0].figure.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
+        axes[0].figure.suptitle(f"Change in PAYG cost rate against {obj.reference}, decomposed", x=0.01,
+                                ha="left", fontweight="bold", fontsize=11)
+    return axes
 
 
 #: Charts of a projection report: (id, title, function, needs a scheme).
