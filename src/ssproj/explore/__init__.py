@@ -6,9 +6,9 @@ and the changes they make are in :mod:`ssproj.explore.levers`, the state
 without a user interface in :mod:`ssproj.explore.session`, the Panel app in
 :mod:`ssproj.explore.webapp` (docs/explore.md).
 """
-from ssproj.explore.webapp import ExplorerApp, app, serve
 from ssproj.explore.levers import Lever, LeverChanges, apply_levers, lever_changes, levers_for
 from ssproj.explore.session import Explorer, Figures, Update
+from ssproj.explore.webapp import ExplorerApp, app, serve
 
 __all__ = ["ExplorerApp", "Explorer", "Figures", "Lever", "LeverChanges", "Update", "app", "apply_levers",
            "lever_changes", "levers_for", "serve"]
