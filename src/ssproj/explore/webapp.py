@@ -95,7 +95,7 @@ class ExplorerApp:
                 cards.append(pn.Card(*[self._widget(lv) for lv in levers], title=title,
                                      collapsed=family not in ("reform", "contributions", "pensionable age"),
                                      sizing_mode="stretch_width"))
-        reset = pn.widgets.Button(name="Reset every lever", button_type="default", sizing_mode="stretch_width")
+        reset = pn.widgets.Button(label="Reset every lever", sizing_mode="stretch_width")
         reset.on_click(self._reset_clicked)
         reference = explorer.reference.projection.dataset.attrs.get("scenario_name", "")
         header = pn.pane.HTML(
@@ -124,7 +124,7 @@ class ExplorerApp:
     def _widget(self, lever: Lever):
         import panel as pn
 
-        common = dict(name=lever.label, sizing_mode="stretch_width", css_classes=[css_class(lever.key)])
+        common = dict(label=lever.label, sizing_mode="stretch_width", css_classes=[css_class(lever.key)])
         watched = "value"
         w: Any
         if lever.kind == "number":
@@ -208,22 +208,34 @@ class ExplorerApp:
         return fig
 
     def _show(self, update: Update) -> None:
-        figs, ref = update.figures, self.explorer.reference
-        self._error.visible = not update.ok
-        self._error.object = (f"Not applied: the values shown are not valid; the figures are those of the last "
-                              f"valid values.\n\n```\n{update.message}\n```") if not update.ok else ""
-        self._notes.visible = bool(update.notes)
-        self._notes.object = "\n\n".join(update.notes)
-        self._updates += 1
-        if not update.ok:
-            self._status.object = f"<span class='ssproj-seconds' data-update='{self._updates}'></span>"
-        elif update.changes.empty:
-            self._status.object = (f"<span class='ssproj-seconds' data-update='{self._updates}'>Every lever at "
-                                   f"rest: the scenario as given.</span>")
-        else:
+        import panel as pn
+
+        with pn.io.hold():  # one message to the browser: the figures, charts and status change together
+            self._sources["now"].data = _columns(update)
+            self._headline.object = self._headline_html(update)
+            self._error.visible = not update.ok
+            self._error.object = (f"Not applied: the values shown are not valid; the figures are those of the last "
+                                  f"valid values.\n\n```\n{update.message}\n```") if not update.ok else ""
+            self._notes.visible = bool(update.notes)
+            self._notes.object = "\n\n".join(update.notes)
+            self._changes.object = changes_markdown(update.changes)
+            if "strategy" in self.widgets:  # the channel scales act only with the strategy on
+                on = bool(self.explorer.value("strategy"))
+                for key, w in self.widgets.items():
+                    if key.startswith("channel_scale["):
+                        w.disabled = not on
+            self._updates += 1
+            if not update.ok:
+                text = ""
+            elif update.changes.empty:
+                text = "Every lever at rest: the scenario as given."
+            else:
+                text = f"Scenario changed, validated and projected in {update.seconds:.2f} s."
             self._status.object = (f"<span class='ssproj-seconds' data-update='{self._updates}' "
-                                   f"data-seconds='{update.seconds:.4f}'>Scenario "
-                                   f"changed, validated and projected in {update.seconds:.2f} s.</span>")
+                                   f"data-seconds='{update.seconds:.4f}'>{text}</span>")
+
+    def _headline_html(self, update: Update) -> str:
+        figs, ref = update.figures, self.explorer.reference
         rows = []
         for key in HEADLINE:
             now, before = figs.headline[key], ref.headline[key]
@@ -235,21 +247,19 @@ class ExplorerApp:
                         f"padding-right:1em'>{format_figure(key, now)}</td>"
                         f"<td style='color:#555;padding-right:1em'>{html.escape(HEADLINE[key][1])}</td>"
                         f"<td style='color:#555'>reference {format_figure(key, before)} {shown}</td></tr>")
-        self._headline.object = f"<table class='ssproj-headline'>{''.join(rows)}</table>"
-        self._changes.object = changes_markdown(update.changes)
-        for name in ("strategy",):
-            if name in self.widgets:
-                on = bool(self.explorer.value(name))
-                for key, w in self.widgets.items():
-                    if key.startswith("channel_scale["):
-                        w.disabled = not on
-        self._sources["now"].data = _columns(update)
+        return f"<table class='ssproj-headline'>{''.join(rows)}</table>"
 
     # -- display --------------------------------------------------------------------
     def __panel__(self):
         return self.layout
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        import panel as pn
+
+        # a notebook that has not loaded Panel's JavaScript yet: load it, inlined (from the installed package, not
+        # from a CDN: the notebook works offline)
+        if not getattr(pn.extension, "_loaded", True):
+            pn.extension(inline=True)
         return self.layout._repr_mimebundle_(include, exclude)
 
     def servable(self, title: str | None = None):
