@@ -171,7 +171,7 @@ def levers_for(scenario: Scenario, reform_year: int | None = None) -> list[Lever
 
     Returns
     -------
-    list of Lever
+    list of ssproj.explore.levers.Lever
         In display order: the reform year; per insured group the employer
         and employee contribution rates; the share of contributions to the
         pension fund (with short-term branches); the target pensionable
@@ -288,7 +288,7 @@ def lever_changes(scenario: Scenario, values: Mapping[str, Any], levers: list[Le
     values : mapping
         Lever key -> value (in the control's unit); levers not given are at
         rest.
-    levers : list of Lever, optional
+    levers : list of ssproj.explore.levers.Lever, optional
         :func:`levers_for` of the scenario (given to save its computation).
 
     Returns

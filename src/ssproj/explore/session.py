@@ -199,7 +199,7 @@ class Explorer:
 
     Attributes
     ----------
-    levers : list of Lever
+    levers : list of ssproj.explore.levers.Lever
         :func:`ssproj.explore.levers.levers_for` of the scenario.
     values : dict
         The lever values moved so far (key -> value).
