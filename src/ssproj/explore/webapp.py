@@ -240,8 +240,9 @@ class ExplorerApp:
         for key in HEADLINE:
             now, before = figs.headline[key], ref.headline[key]
             diff = now - before
-            shown = "" if math.isnan(diff) or diff == 0 else (f"{diff:+.2f} points" if HEADLINE[key][1][0] == "%"
-                                                               else f"{diff:+,.0f}")
+            percent = HEADLINE[key][1].startswith("%")
+            shown = "" if math.isnan(diff) or abs(diff) < (0.005 if percent else 0.5) else (
+                f"{diff:+.2f} points" if percent else f"{diff:+,.0f}")  # (no "-0.00 points")
             rows.append(f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(figs.labels[key])}</th>"
                         f"<td class='ssproj-value' data-key='{key}' style='font-size:1.4em;font-weight:bold;"
                         f"padding-right:1em'>{format_figure(key, now)}</td>"
