@@ -35,7 +35,7 @@ from ssproj.cli import main
 from ssproj.explore import Explorer, app, apply_levers, lever_changes, levers_for
 from ssproj.explore.levers import KEEP, NO_CEILING
 from ssproj.explore.session import state_cost
-from ssproj.explore.webapp import SOURCE_NAMES, css_class, free_port
+from ssproj.explore.webapp import SOURCE_NAMES, ExplorerApp, css_class, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -214,6 +214,27 @@ def test_levers_reproduce_the_shipped_financing_options(baseline_explorer, optio
     # the reference stays the scenario at rest
     _assert_headline(explorer.reference, _headline_truth(reference, reference))
     assert explorer.reset().changes.empty and explorer.last.figures.headline == explorer.reference.headline
+
+
+@pytest.mark.slow
+def test_app_starts_from_another_scenario(baseline_explorer):
+    rise = ssproj.load_scenario(SCENARIOS / "lao_fin_contribution_rise.yaml")
+    ex = ExplorerApp(baseline_explorer.fresh(), {"rise": rise})
+    assert ex._start.options == ["lao_baseline", "rise"]
+    ex._start.value = "rise"  # as the browser chooses it
+    assert ex.explorer.scenario is rise
+    reference = baseline_explorer.reference.projection
+    _assert_headline(ex.explorer.last.figures, _headline_truth(ssproj.project(rise), reference))
+    _assert_headline(ex.explorer.reference, _headline_truth(reference, reference))  # the same reference
+    # its levers start from its own values: the employers' rate of enterprise employees in 2027 is 7%
+    assert ex.widgets["contribution_rate_employer[private]"].value == 7.0
+    update = ex.set("contribution_rate_employer[private]", 9.0)
+    direct = ssproj.project(rise.with_changes({"contribution_rate_employer": {"private": {2027: 0.09}}}))
+    _assert_headline(update.figures, _headline_truth(direct, reference))
+    assert ex.start_from("lao_baseline").changes.empty
+    assert ex.explorer.scenario is baseline_explorer.scenario
+    with pytest.raises(KeyError, match="not a scenario to start from"):
+        ex.start_from("nothing")
 
 
 @pytest.mark.slow

@@ -496,7 +496,9 @@ def _cmd_sweep(args) -> int:
 def _cmd_explore(args) -> int:
     scenario = load_scenario(args.scenario)
     reference = load_scenario(args.reference) if args.reference else None
-    serve_explorer(scenario, port=args.port, address=args.address, reference=reference, show=args.show)
+    options = [load_scenario(path) for path in args.option or ()]
+    serve_explorer(scenario, port=args.port, address=args.address, reference=reference, options=options,
+                   show=args.show)
     return 0
 
 
@@ -691,6 +693,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", default="localhost", help="address to listen on (default localhost: this machine)")
     p.add_argument("--reference", metavar="SCENARIO",
                    help="scenario YAML file drawn as the reference line (default: SCENARIO as given)")
+    p.add_argument("--option", action="append", metavar="SCENARIO",
+                   help="another scenario YAML file to start from, chosen in the app (repeatable), e.g. the "
+                        "shipped financing options scenarios/lao_fin_*.yaml")
     p.add_argument("--show", action="store_true", help="open the page in the default browser")
     p.set_defaults(func=_cmd_explore)
 

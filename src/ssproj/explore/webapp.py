@@ -20,10 +20,10 @@ import math
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ssproj.explore.levers import KEEP, Lever, LeverChanges
+from ssproj.explore.levers import KEEP, Lever, LeverChanges, levers_for
 from ssproj.explore.session import HEADLINE, SERIES, Explorer, Update, format_figure
 from ssproj.projection import Projection
 from ssproj.reporting.banner import banner_html
@@ -61,16 +61,23 @@ class ExplorerApp:
     ----------
     explorer : Explorer
         The state it shows (its levers, reference and last update).
+    options : mapping of str to Scenario or Explorer, optional
+        Other scenarios to start from (e.g. the shipped financing options),
+        by name: a card "Start from" chooses among the scenario of
+        `explorer` and these; the levers are then those of the scenario
+        chosen (at rest the first time, as last left after), and the
+        reference stays that of `explorer`.
 
     Attributes
     ----------
     explorer : Explorer
+        The explorer of the scenario started from.
     widgets : dict
         Lever key -> its Panel widget.
     layout : panel.layout.Row
     """
 
-    def __init__(self, explorer: Explorer):
+    def __init__(self, explorer: Explorer, options: Mapping[str, Scenario | Explorer] | None = None):
         import panel as pn
         from bokeh.models import ColumnDataSource
 
@@ -78,16 +85,51 @@ class ExplorerApp:
         self.widgets: dict[str, Any] = {}
         self._updates = 0  # updates shown (data-update of the status line: the browser test waits for it)
         self._setting = False  # True while the app sets widgets itself: their callbacks then do nothing
+        # the scenarios to start from: an Explorer each, made when first chosen
+        self._first = explorer
+        self._starts: dict[str, Scenario | Explorer] = {explorer.scenario.name: explorer}
+        self._starts.update({k: v for k, v in (options or {}).items() if k != explorer.scenario.name})
         self._sources = {"now": ColumnDataSource(_columns(explorer.last), name=SOURCE_NAMES["now"]),
                          "reference": ColumnDataSource(_columns_of(explorer.reference.series),
                                                        name=SOURCE_NAMES["reference"])}
-        sc = explorer.scenario
         self._status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["ssproj-status"])
         self._error = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._notes = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
         self._headline = pn.pane.HTML("", sizing_mode="stretch_width")
         self._changes = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self._banner = pn.pane.HTML(banner_html(explorer.last.figures.banner), sizing_mode="stretch_width")
+        self._banner = pn.pane.HTML("", sizing_mode="stretch_width")
+        self._header = pn.pane.HTML("", sizing_mode="stretch_width")
+        self._start = None
+        if len(self._starts) > 1:
+            self._start = pn.widgets.Select(label="Start from", options=list(self._starts),
+                                            value=explorer.scenario.name, sizing_mode="stretch_width",
+                                            css_classes=[css_class("start")])
+            self._start.param.watch(self._start_chosen, "value")
+        self._cards = pn.Column(sizing_mode="stretch_width")
+        reset = pn.widgets.Button(label="Reset every lever", sizing_mode="stretch_width")
+        reset.on_click(self._reset_clicked)
+        self._figures = [self._figure(keys, title, unit) for keys, title, unit in (
+            (("reserve_share_of_gdp",), "Reserve of the pension fund", "% of GDP"),
+            (("income_share_of_gdp", "outgo_share_of_gdp", "state_transfer_share_of_gdp"),
+             "Income and expenditure of the pension fund", "% of GDP"),
+            (("contributors",), "Contributors", "contributor-years"),
+        )]
+        start = [pn.Card(self._start, title="Scenario", sizing_mode="stretch_width")] if self._start else []
+        controls = pn.Column(*start, self._cards, reset, width=380)
+        main = pn.Column(self._header, self._banner, self._status, self._error, self._notes, self._headline,
+                         *[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self._figures],
+                         pn.Card(self._changes, title="Scenario changes made by the levers", collapsed=True,
+                                 sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
+        self.layout = pn.Row(controls, main, sizing_mode="stretch_width")
+        self._build(explorer)
+
+    def _build(self, explorer: Explorer) -> None:
+        """Show `explorer`: its levers in the cards, its scenario in the header, its last update."""
+        import panel as pn
+
+        self.explorer = explorer
+        self.widgets = {}
         cards = []
         for family, title in FAMILIES.items():
             levers = [lv for lv in explorer.levers if lv.family == family]
@@ -95,30 +137,38 @@ class ExplorerApp:
                 cards.append(pn.Card(*[self._widget(lv) for lv in levers], title=title,
                                      collapsed=family not in ("reform", "contributions", "pensionable age"),
                                      sizing_mode="stretch_width"))
-        reset = pn.widgets.Button(label="Reset every lever", sizing_mode="stretch_width")
-        reset.on_click(self._reset_clicked)
+        sc = explorer.scenario
         reference = explorer.reference.projection.dataset.attrs.get("scenario_name", "")
-        header = pn.pane.HTML(
-            f"<h2 style='margin:0.2em 0'>ssproj explorer: {html.escape(sc.name)}</h2>"
-            f"<p style='margin:0.2em 0'>{html.escape(sc.description)}</p>"
-            f"<p style='margin:0.2em 0;color:#555'>Dashed grey lines: the reference, {html.escape(str(reference))} "
-            f"(the scenario as given unless another was named). Each lever is applied as a change of the scenario "
-            f"from the reform year on, validated as a scenario file is.</p>",
-            sizing_mode="stretch_width")
-        self._figures = [self._figure(keys, title, unit) for keys, title, unit in (
-            (("reserve_share_of_gdp",), "Reserve of the pension fund", "% of GDP"),
-            (("income_share_of_gdp", "outgo_share_of_gdp", "state_transfer_share_of_gdp"),
-             "Income and expenditure of the pension fund", "% of GDP"),
-            (("contributors",), "Contributors", "contributor-years"),
-        )]
-        controls = pn.Column(*cards, reset, width=380)
-        main = pn.Column(header, self._banner, self._status, self._error, self._notes, self._headline,
-                         *[pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in self._figures],
-                         pn.Card(self._changes, title="Scenario changes made by the levers", collapsed=True,
-                                 sizing_mode="stretch_width"),
-                         sizing_mode="stretch_width")
-        self.layout = pn.Row(controls, main, sizing_mode="stretch_width")
+        with pn.io.hold():
+            self._cards.objects = cards
+            self._header.object = (
+                f"<h2 style='margin:0.2em 0'>ssproj explorer: {html.escape(sc.name)}</h2>"
+                f"<p style='margin:0.2em 0'>{html.escape(sc.description)}</p>"
+                f"<p style='margin:0.2em 0;color:#555'>Dashed lines: the reference, {html.escape(str(reference))}. "
+                f"Each lever is applied as a change of the scenario from the reform year on, validated as a "
+                f"scenario file is.</p>")
+            self._banner.object = banner_html(explorer.last.figures.banner)
         self._show(explorer.last)
+
+    def start_from(self, name: str) -> Update:
+        """Start from another scenario of ``options`` (by name): its levers, at rest; the same reference."""
+        if name not in self._starts:
+            raise KeyError(f"{name!r} is not a scenario to start from; expected one of {', '.join(self._starts)}")
+        chosen = self._starts[name]
+        if not isinstance(chosen, Explorer):
+            chosen = self._starts[name] = Explorer(chosen, self._first.reference.projection)
+        if self._start is not None and self._start.value != name:
+            self._setting = True
+            try:
+                self._start.value = name
+            finally:
+                self._setting = False
+        self._build(chosen)
+        return chosen.last
+
+    def _start_chosen(self, event) -> None:
+        if not self._setting:
+            self.start_from(event.new)
 
     # -- controls -------------------------------------------------------------------
     def _widget(self, lever: Lever):
@@ -294,7 +344,8 @@ def _columns(update: Update) -> dict:
     return _columns_of(update.figures.series)
 
 
-def app(scenario: Scenario, reference: Scenario | Projection | None = None) -> ExplorerApp:
+def app(scenario: Scenario, reference: Scenario | Projection | None = None,
+        options: Mapping[str, Scenario] | list[Scenario] | None = None) -> ExplorerApp:
     """The explorer of a scenario as a Panel app.
 
     Parameters
@@ -303,6 +354,10 @@ def app(scenario: Scenario, reference: Scenario | Projection | None = None) -> E
         The scenario at rest (with insured groups).
     reference : Scenario or Projection, optional
         The reference line of the charts (default the scenario at rest).
+    options : list of Scenario or mapping of str to Scenario, optional
+        Other scenarios to start from (e.g. the shipped financing
+        options), chosen in the app (by name); each is projected when first
+        chosen.
 
     Returns
     -------
@@ -319,7 +374,19 @@ def app(scenario: Scenario, reference: Scenario | Projection | None = None) -> E
     >>> ex                                              # the app, in the notebook
     >>> ex.set("contribution_rate_employer[private]", 7.0).figures.headline["gap"]
     """
-    return ExplorerApp(Explorer(scenario, reference))
+    return ExplorerApp(Explorer(scenario, reference), _named(options))
+
+
+def _named(options: Mapping[str, Scenario] | list[Scenario] | None) -> dict[str, Scenario]:
+    """Scenarios by name (a list: by their own names, which must differ)."""
+    if options is None:
+        return {}
+    if isinstance(options, Mapping):
+        return dict(options)
+    named = {sc.name: sc for sc in options}
+    if len(named) < len(options):
+        raise ValueError(f"options: two scenarios have the same name ({', '.join(sc.name for sc in options)})")
+    return named
 
 
 def free_port(address: str = "localhost") -> int:
@@ -330,8 +397,8 @@ def free_port(address: str = "localhost") -> int:
 
 
 def serve(scenario: Scenario, *, port: int = 5006, address: str = "localhost",
-          reference: Scenario | Projection | None = None, show: bool = False,
-          log: Callable[[str], None] = print) -> None:
+          reference: Scenario | Projection | None = None, options: list[Scenario] | None = None,
+          show: bool = False, log: Callable[[str], None] = print) -> None:
     """Start the explorer's local web server and serve until interrupted.
 
     Projects the scenario (and the reference) first, then warms up: the
@@ -348,6 +415,9 @@ def serve(scenario: Scenario, *, port: int = 5006, address: str = "localhost",
     address : str
         Address it listens on (default localhost only).
     reference : Scenario or Projection, optional
+    options : list of Scenario, optional
+        Other scenarios to start from, chosen in the app (projected at
+        start).
     show : bool
         Open the page in the default browser.
     log : callable
@@ -355,6 +425,8 @@ def serve(scenario: Scenario, *, port: int = 5006, address: str = "localhost",
     """
     import panel as pn
 
+    levers_for(scenario)  # a scenario without a scheme: refused before any work
+    named = _named(options)
     t0 = time.perf_counter()
     log(f"ssproj explore: projecting scenario {scenario.name!r} (the first projection compiles the kernels: "
         f"up to a few minutes the first time, then cached)...")
@@ -362,9 +434,12 @@ def serve(scenario: Scenario, *, port: int = 5006, address: str = "localhost",
     log(f"projected in {time.perf_counter() - t0:.1f} s; warming up (one projection per kind of lever)...")
     seconds = explorer.warm_up()
     log(f"warm: a lever move takes about {seconds:.2f} s")
+    starts = {name: Explorer(sc, explorer.reference.projection) for name, sc in named.items()}
+    if starts:
+        log(f"projected the {len(starts)} other scenarios to start from: {', '.join(starts)}")
 
     def session() -> Any:
-        return ExplorerApp(explorer.fresh()).layout
+        return ExplorerApp(explorer.fresh(), {name: ex.fresh() for name, ex in starts.items()}).layout
 
     if port == 0:
         port = free_port(address)
