@@ -54,8 +54,8 @@ class ExplorerApp:
     """The explorer's Panel app of one scenario.
 
     Made by :func:`app`. In a notebook, the object displays as the app
-    (after ``import panel; panel.extension()``); :attr:`layout` is its
-    Panel layout.
+    (loading Panel's JavaScript, inlined, if ``panel.extension()`` has not
+    been called); :attr:`layout` is its Panel layout.
 
     Parameters
     ----------
@@ -177,13 +177,15 @@ class ExplorerApp:
         common = dict(label=lever.label, sizing_mode="stretch_width", css_classes=[css_class(lever.key)])
         watched = "value"
         w: Any
+        # the slider's range holds the value at rest (a scenario may set a value beyond the usual range)
         if lever.kind == "number":
-            w = pn.widgets.EditableFloatSlider(value=float(lever.initial), start=lever.start, end=lever.end,
-                                               step=lever.step, **common)
+            w = pn.widgets.EditableFloatSlider(value=float(lever.initial), start=min(lever.start or 0.0, lever.initial),
+                                               end=max(lever.end or 0.0, lever.initial), step=lever.step, **common)
             watched = "value_throttled"  # once a drag ends, not at every pixel
         elif lever.kind == "integer":
-            w = pn.widgets.EditableIntSlider(value=int(lever.initial), start=int(lever.start or 0),
-                                             end=int(lever.end or 0), step=int(lever.step or 1), **common)
+            w = pn.widgets.EditableIntSlider(value=int(lever.initial), start=min(int(lever.start or 0), lever.initial),
+                                             end=max(int(lever.end or 0), lever.initial), step=int(lever.step or 1),
+                                             **common)
             watched = "value_throttled"
         elif lever.kind == "choice":
             w = pn.widgets.Select(value=lever.initial, options={label: v for v, label in lever.choices.items()},
