@@ -317,6 +317,33 @@ def test_app_shows_the_banner_and_displays_in_a_notebook(coverage_app):
     assert coverage_app.__panel__() is coverage_app.layout
 
 
+@pytest.mark.slow
+def test_app_runs_in_a_jupyter_kernel(baseline_explorer):
+    """In a notebook, the app is the cell's output (Panel's JavaScript inlined, no CDN); it moves from code."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    baseline_file = str(SCENARIOS / "lao_baseline.yaml")
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"import sys; sys.path.insert(0, {str(ROOT / 'src')!r})\n"
+                                  "import ssproj, ssproj.explore\n"
+                                  f"ex = ssproj.explore.app(ssproj.load_scenario({baseline_file!r}))\n"
+                                  "ex"),
+        nbformat.v4.new_code_cell("print(repr(ex.set('indexation_extra', -1.0).figures.headline['gap']))"),
+    ]
+    nbclient.NotebookClient(nb, timeout=900, kernel_name="python3").execute()
+    outputs = [o for c in nb.cells for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    app_output = nb.cells[0].outputs[-1]
+    assert app_output.output_type == "execute_result"
+    assert "application/vnd.holoviews_exec.v0+json" in app_output.data
+    html_parts = [o.data["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert html_parts and not any("cdn." in h for h in html_parts)
+    direct = ssproj.project(baseline_explorer.scenario.with_changes({"indexation_extra": {2027: -0.01}}))
+    gap = float(nb.cells[1].outputs[0].text)
+    assert gap == pytest.approx(100 * direct.indicators(horizons=(75,))["gap_75"], rel=1e-10)
+
+
 # ----------------------------------------------------------------- command line
 
 def test_cli_explore_help_and_errors(capsys, tmp_path):
