@@ -9,7 +9,8 @@ Three layers, each checked for its own job:
   the headline figures and chart series of a projection of the changed
   scenario made directly; the levers that reproduce a shipped financing
   option give that option's figures, projected from its own file (the
-  independent truth); an invalid value shows the validation message;
+  independent truth); an invalid value shows the validation message; the
+  app displays in a Jupyter kernel and moves from code there;
 - the page in headless Chromium (Debian's package, driven by Playwright): it
   loads with no console error and no request to another host, and moving a
   lever changes an indicator and a chart's data. In CI (``CI=true``) a
