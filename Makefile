@@ -1,6 +1,6 @@
 # ssproj: the two commands of the README.
 #   make baseline   set up (virtualenv + ssproj) and run the Lao PDR baseline
-#   make test       set up (with test and docs tools, and Chromium for the report tests), lint, run the test suite
+#   make test       set up (with test and docs tools, and Chromium for the report and explorer tests), lint, run the test suite
 # For contributors (CONTRIBUTING.md):
 #   make lint       ruff (rules in pyproject.toml) and mypy on src/
 #   make test-fast  lint and the quick tests (not the ones marked slow): under 2 minutes on 2 cores
@@ -28,7 +28,8 @@ $(VENV)/.ssproj-test: pyproject.toml $(VENV)/.ssproj-run
 clean-numba-cache:
 	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
 
-# The report tests open the HTML reports in headless Chromium (Debian's package).
+# The report tests open the HTML reports, and the explorer's test its page (driven by Playwright), in headless
+# Chromium (Debian's package; 'playwright install' is never needed).
 # Installed here when missing and we are root (as in CI); otherwise the browser
 # tests skip with a reason, except under CI=true, where they fail.
 browser:

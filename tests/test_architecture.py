@@ -28,9 +28,9 @@ PACKAGE = SRC / "ssproj"
 #: Third-party libraries that may be imported inside the functions that use
 #: them, so that ``import ssproj`` (and a cold ``ssproj run``) stays fast.
 LAZY_ALLOWED = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "scipy.optimize", "scipy.linalg",
-                "netCDF4", "xlsxwriter", "openpyxl", "jinja2", "tqdm")
+                "netCDF4", "xlsxwriter", "openpyxl", "jinja2", "tqdm", "panel", "bokeh")
 #: Of those, the ones ``import ssproj`` must not import.
-NOT_ON_IMPORT = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "scipy.optimize")
+NOT_ON_IMPORT = ("matplotlib", "dask", "distributed", "zarr", "scipy.interpolate", "scipy.optimize", "panel", "bokeh")
 
 
 def _module_name(path: Path) -> str:

@@ -66,12 +66,12 @@ SIGNATURES = {
 
 #: One subpackage per stage (docs/architecture.md), each importable under its own name.
 SUBPACKAGES = ["kernels", "scenario", "demography", "scheme", "finance", "analysis", "uncertainty", "reporting",
-               "io", "testing"]
+               "io", "testing", "explore"]
 MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
 CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "backcast", "sensitivity",
-                "stochastic", "sweep", "import-wpp", "ingest"]
+                "stochastic", "sweep", "explore", "import-wpp", "ingest"]
 
 
 def _kind(obj) -> str:
@@ -138,7 +138,7 @@ def test_cli_subcommands():
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
                                  "sweep", "import-wpp", "ingest", "assumptions", "calibrate",
-                                 "backcast"}  # DESIGN §2, issue 13
+                                 "backcast", "explore"}  # DESIGN §2, issues 13 and 14
 
 
 def test_package_ships_its_type_marker():

@@ -510,6 +510,30 @@ def test_with_changes_is_validated():
 
 
 # -- changes "from year X": a time path starting after start_year lies over the value below ---
+def test_with_strategy_replaces_the_strategy_whole_and_is_validated():
+    sc = load_scenario(REPO / "scenarios" / "lao_cov_all_activities.yaml")
+    off = sc.with_strategy(None)
+    assert off.strategy is None and off.name == "lao_cov_all_activities+no_strategy"
+    assert off.provenance["changes_applied"] == ({"strategy": None},)
+    raw = sc.strategy.to_dict()
+    del raw["channels"]["mobile_days"]
+    raw["channels"]["promoters"]["promoters"] = 3.0
+    fewer = sc.with_strategy(raw, name="fewer")
+    assert fewer.name == "fewer"
+    assert [c.name for c in fewer.strategy.channels] == [c.name for c in sc.strategy.channels][1:]
+    assert fewer.strategy.channels[3].quantities["promoters"] == TimePath(3.0)
+    assert fewer.provenance["changes_applied"][0] == {"strategy": None}
+    assert fewer.provenance["changes_applied"][1]["strategy"]["name"] == "all_activities"
+    # a Strategy object is taken as it is; parameter changes stack with it
+    back = off.with_strategy(sc.strategy).with_changes({"indexation_extra": -0.01})
+    assert back.strategy == sc.strategy and back.value("indexation_extra") == TimePath(-0.01)
+    assert sc.strategy is not None and len(sc.provenance["changes_applied"]) == 0
+    raw["channels"]["promoters"]["registrations_per_promoter"] = -1
+    with pytest.raises(ScenarioError, match=r"strategy\.channels\.promoters\.registrations_per_promoter = -1 is "
+                                            r"negative"):
+        sc.with_strategy(raw)
+
+
 def test_with_changes_from_a_later_year():
     sc = load_scenario(GOOD / "base.yaml")  # fertility_multiplier {2020: 1.0, 2040: 0.9}, linear
     new = sc.with_changes({"fertility_multiplier": {2030: 0.8}, "price_inflation": {2028: 0.1}})

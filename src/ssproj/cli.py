@@ -23,6 +23,7 @@ from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
 from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
 from ssproj.analysis.solve import solve
 from ssproj.errors import ScenarioError
+from ssproj.explore import serve as serve_explorer
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import (
     MANIFEST,
@@ -492,6 +493,15 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def _cmd_explore(args) -> int:
+    scenario = load_scenario(args.scenario)
+    reference = load_scenario(args.reference) if args.reference else None
+    options = [load_scenario(path) for path in args.option or ()]
+    serve_explorer(scenario, port=args.port, address=args.address, reference=reference, options=options,
+                   show=args.show)
+    return 0
+
+
 def _cmd_import_wpp(args) -> int:
     variants = None if args.variants is None else [v.strip() for v in args.variants.split(",") if v.strip()]
     path = import_wpp(args.source, args.country, args.out, name=args.name, overwrite=args.overwrite,
@@ -671,6 +681,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="sweep spec YAML file")
     _add_chunked_options(p, "results/<sweep name>_sweep", "variants", 1, file_kind="results")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("explore", help="interactive explorer: move levers, watch the headline figures and charts",
+                       description="Start a local web app (Panel) over SCENARIO: levers (contribution rates, "
+                                   "pensionable age, ceiling rule, indexation, state subsidy, deficit financing, "
+                                   "the coverage strategy and its channels) applied as validated scenario changes; "
+                                   "the headline figures and charts update at each move. Serves until Ctrl+C.")
+    p.add_argument("scenario", help="scenario YAML file (with insured groups)")
+    p.add_argument("--port", type=_int_at_least(0, 65535), default=5006,
+                   help="port of the local server (default 5006; 0: any free port)")
+    p.add_argument("--address", default="localhost", help="address to listen on (default localhost: this machine)")
+    p.add_argument("--reference", metavar="SCENARIO",
+                   help="scenario YAML file drawn as the reference line (default: SCENARIO as given)")
+    p.add_argument("--option", action="append", metavar="SCENARIO",
+                   help="another scenario YAML file to start from, chosen in the app (repeatable), e.g. the "
+                        "shipped financing options scenarios/lao_fin_*.yaml")
+    p.add_argument("--show", action="store_true", help="open the page in the default browser")
+    p.set_defaults(func=_cmd_explore)
 
     p = sub.add_parser("import-wpp", help="build an assumption set from UN WPP 2024 CSV files",
                        description="Read one country from the UN World Population Prospects 2024 CSV files (the "

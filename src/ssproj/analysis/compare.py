@@ -129,6 +129,39 @@ def _label(indicator: str, period, unit: str) -> str:
     return f"{indicator} {period} [{unit}]" if period is not None else f"{indicator} [{unit}]"
 
 
+def state_money(projection: Projection, years) -> np.ndarray:
+    """The state's money in each of `years`: the cost to the state of :meth:`Comparison.table`, year by year.
+
+    Its contributions (as employer and subsidiser), its deficit transfers to
+    every fund, the pensions it pays directly, and the costs of coverage
+    channels it pays other than subsidised contributions (those are among its
+    contributions).
+
+    Parameters
+    ----------
+    projection : Projection
+        With a scheme.
+    years : array of int
+        Projected scheme years. [calendar year]
+
+    Returns
+    -------
+    numpy.ndarray
+        [currency/year, nominal]
+    """
+    ds = projection.dataset
+    names = ["contributions", "fund_state_transfer", "state_paid_pensions"]
+    names += [n for n in ("channel_cost", "channel_subsidy") if n in ds]
+    part = ds[names].sel(year=np.asarray(years))  # the variables first: selecting the years of all is slower
+    money = (part["contributions"].sel(payer="state").sum("group").to_numpy()
+             + part["fund_state_transfer"].sum("fund").to_numpy()
+             + part["state_paid_pensions"].sum("group").to_numpy())
+    if "channel_cost" in part:
+        money = money + (part["channel_cost"].sel(cost_payer="state").sum("channel").to_numpy()
+                         - part["channel_subsidy"].sum("channel").to_numpy())
+    return money
+
+
 class _Scenario:
     """The figures of one projection that a comparison reads (computed once)."""
 
@@ -148,14 +181,7 @@ class _Scenario:
                                               index=s.index)
             contributions = ds["contributions"].sel(payer="state", **yrs).sum("group").to_numpy()
             self.state_contributions = pd.Series(contributions, index=s.index)
-            # the state's money: its contributions, its deficit transfers to every fund, the pensions it pays, and
-            # the costs of coverage channels it pays other than subsidised contributions (among its contributions)
-            state = (contributions + ds["fund_state_transfer"].sel(**yrs).sum("fund").to_numpy()
-                     + ds["state_paid_pensions"].sel(**yrs).sum("group").to_numpy())
-            if "channel_cost" in ds:
-                state = state + (ds["channel_cost"].sel(cost_payer="state", **yrs).sum("channel").to_numpy()
-                                 - ds["channel_subsidy"].sel(**yrs).sum("channel").to_numpy())
-            self.state = pd.Series(state, index=s.index)
+            self.state = pd.Series(state_money(projection, self.scheme_years), index=s.index)
             a = ds["admin_cost_rate"].sel(**yrs).to_numpy()
             # what the headline fund must finance (benefits and the administrative costs not proportional to
             # contributions) and the earnings that finance it net of that charge: cost / net = payg_cost_rate

@@ -328,7 +328,9 @@ def build_scenario(
         },
         "sources": plain_data(aset.sources),
         "seed": top["seed"],
-        "changes_applied": [plain_data(layer.data["changes"]) for layer in applied],
+        # with_changes layers give parameter changes, with_strategy layers a strategy
+        "changes_applied": [plain_data(layer.data["changes"] if "changes" in layer.data else layer.data)
+                            for layer in applied],
     }
     if variant_ref is not None:
         provenance["demographic_variant"] = variant_ref

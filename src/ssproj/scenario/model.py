@@ -102,7 +102,7 @@ class Scenario:
         ``sha256``), ``assumptions`` (``name``, ``path``, ``sha256`` of
         assumptions.yaml), ``tables`` (per table: ``path``, ``sha256``,
         ``source``, ``confidence``), ``sources``, ``seed`` and
-        ``changes_applied`` (changes made with `with_changes`, in order).
+        ``changes_applied`` (changes made with `with_changes` and `with_strategy`, in order).
     """
 
     name: str
@@ -290,23 +290,55 @@ class Scenario:
                 [Problem("<with_changes>", None, "changes", changes, "must be a mapping of parameter name -> value")]
             )
         normalised = normalise_input(dict(changes))
-        layer = YamlDocument(
-            data={"changes": normalised},
-            file=None,
-            label="<with_changes>",
-            base_dir=self._state.merged.chain[-1].base_dir,
-        )
-        merged = MergedScenario(list(self._state.merged.chain))
-        for step in self._state.applied:
-            merged.add(step)
-        merged.add(layer)
         new_name = name if name is not None else f"{self.name}+" + "+".join(str(k) for k in normalised)
+        return self._with_layers([{"changes": normalised}], "<with_changes>", new_name)
+
+    def with_strategy(self, strategy: Strategy | Mapping[str, Any] | None, name: str | None = None) -> Scenario:
+        """A copy with another coverage strategy, or none, validated like a file.
+
+        Parameters
+        ----------
+        strategy : Strategy, mapping or None
+            The new strategy: a `Strategy` (e.g. this scenario's, changed),
+            its YAML form (as under a scenario's ``strategy:`` key) or None
+            for no strategy. It replaces the current strategy whole.
+        name : str, optional
+            Name of the new scenario; default: this name followed by
+            ``+strategy`` (or ``+no_strategy``).
+
+        Returns
+        -------
+        Scenario
+            Tables and the assumption set are reused, not re-read.
+            ``provenance["changes_applied"]`` records ``{"strategy": None}``
+            (the current strategy removed) and, unless `strategy` is None,
+            ``{"strategy": <the new one>}``.
+
+        Raises
+        ------
+        ScenarioError
+            If the strategy is invalid (unknown channel kind, a value out of
+            range, ...).
+        """
+        raw = strategy.to_dict() if isinstance(strategy, Strategy) else normalise_input(strategy)
+        # layers merge mappings key by key: the strategy is first removed, so that the new one replaces it whole
+        layers: list[dict[str, Any]] = [{"strategy": None}] + ([{"strategy": raw}] if raw is not None else [])
+        new_name = name if name is not None else f"{self.name}+" + ("strategy" if raw is not None else "no_strategy")
+        return self._with_layers(layers, "<with_strategy>", new_name)
+
+    def _with_layers(self, layers: list[dict[str, Any]], label: str, name: str) -> Scenario:
+        """A copy with these scenario layers laid over this scenario's, validated like a file."""
+        docs = tuple(YamlDocument(data=data, file=None, label=label, base_dir=self._state.merged.chain[-1].base_dir)
+                     for data in layers)
+        merged = MergedScenario(list(self._state.merged.chain))
+        for step in self._state.applied + docs:
+            merged.add(step)
         return self._state.build(
             merged,
-            name=new_name,
+            name=name,
             path=self.path,
             preloaded=(self.assumptions, self._state.table_specs, self._state.table_hashes, dict(self.tables)),
-            applied=self._state.applied + (layer,),
+            applied=self._state.applied + docs,
         )
 
     # -- output ------------------------------------------------------------------
