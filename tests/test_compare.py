@@ -240,12 +240,15 @@ def test_compare_arguments(tiny, lao):
 
 def test_files_written_atomically(lao_cmp, tmp_path):
     written = lao_cmp.write(tmp_path / "out")
-    assert set(written) == {"excel", "comparison", "differences", "relative_differences", "decomposition"}
+    # the Lao baseline rests on assumed inputs: their banner is written too (issue 13), as a file and a first sheet
+    assert set(written) == {"excel", "comparison", "differences", "relative_differences", "decomposition",
+                            "assumed_inputs"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv", "manifest.json",
-        "relative_differences.csv"]
+        "assumed_inputs.txt", "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv",
+        "manifest.json", "relative_differences.csv"]
     sheets = pd.read_excel(written["excel"], sheet_name=None, index_col=0)
-    assert list(sheets)[:4] == ["comparison", "differences", "relative_differences", "decomposition"]
+    assert list(sheets)[:5] == ["assumed inputs", "comparison", "differences", "relative_differences",
+                                "decomposition"]
     assert "summary more_voluntary" in sheets and "summary lao_baseline" in sheets
     assert sheets["decomposition"].index.notna().all()  # each row names its scenario
     back = pd.read_csv(written["comparison"], index_col=0)

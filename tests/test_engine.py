@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,8 @@ from ssproj.plan import compile_scenario
 from ssproj.scheme.engine import economy_paths, run_scheme
 from ssproj.uncertainty.stochastic import PATH_VARIABLES, prepare_paths, simulate_paths
 from test_stochastic import BASELINE, ZERO  # every source of uncertainty with zero volatility
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +97,17 @@ def test_derived_scenarios_share_what_their_changes_do_not_touch(baseline):
     assert dem.demography is not base.demography
     assert not np.array_equal(dem.demography.asfr, base.demography.asfr)
     assert np.array_equal(dem.demography.mx, base.demography.mx)
-    # a change of the contribution density changes the imputed service of the base-year members
-    dens = compile_scenario(baseline.with_changes({"contribution_density": {"private": 0.5}}))
-    gi = list(base.scheme.groups).index("private")
-    assert not np.array_equal(dens.scheme.state0.A[gi], base.scheme.state0.A[gi])
-    assert np.isclose(dens.scheme.state0.A[gi].sum(), base.scheme.state0.A[gi].sum(), rtol=1e-12)
+    # a change of the contribution density changes the imputed service of the base-year members (a table without
+    # service: the Lao history's stocks of 2000; the baseline's table gives service)
+    hist = ssproj.load_scenario(ROOT / "scenarios" / "backcast" / "lao_history.yaml")
+    h0 = compile_scenario(hist)
+    dens = compile_scenario(hist.with_changes({"contribution_density": {"public": 0.5}}))
+    gi = list(h0.scheme.groups).index("public")
+    assert not np.array_equal(dens.scheme.state0.A[gi], h0.scheme.state0.A[gi])
+    assert np.isclose(dens.scheme.state0.A[gi].sum(), h0.scheme.state0.A[gi].sum(), rtol=1e-12)
+    # with the service given, the density leaves the base-year members as they are
+    given = compile_scenario(baseline.with_changes({"contribution_density": {"private": 0.5}}))
+    assert np.array_equal(given.scheme.state0.A, base.scheme.state0.A)
 
 
 def test_kept_results_are_rebuilt_when_their_table_is_gone():

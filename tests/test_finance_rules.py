@@ -25,6 +25,13 @@ def lao():
 
 
 @pytest.fixture(scope="module")
+def lao_fund(lao):
+    """The Lao baseline with no pension paid by the state (it pays the former civil-servant pensions in the
+    baseline): the test bed of the state-paid blocks and of the fund's liabilities before any block."""
+    return lao.with_changes({"state_paid_base_pensions": {"public": 0.0}})
+
+
+@pytest.fixture(scope="module")
 def rules(lao):
     """The Lao baseline under each rule for the pension fund (floor 0), and under state transfers with a floor."""
     out = {r: ssproj.project(lao.with_changes({"deficit_financing": {"long_term": r}}))
@@ -71,9 +78,9 @@ def _annuity_values(amounts, q, indexation, interest):
 
 def test_the_depletion_year_is_the_scheduled_flows_whatever_the_rule(rules):
     years = {r: p.indicators()["depletion_year"] for r, p in rules.items()}
-    assert len(set(years.values())) == 1 and years["borrow"] == 2026
+    assert len(set(years.values())) == 1 and years["borrow"] == 2029  # the Lao back-cast reserve (issue 13)
     s = rules["borrow"].summary().loc[2024:]
-    assert s.loc[2025, "reserve_end"] > 0 >= s.loc[2026, "reserve_end"]
+    assert s.loc[2028, "reserve_end"] > 0 >= s.loc[2029, "reserve_end"]
 
 
 def test_state_transfers_hold_the_floor_and_pay_the_shortfall(rules):
@@ -92,7 +99,7 @@ def test_state_transfers_hold_the_floor_and_pay_the_shortfall(rules):
     # a floor of a year's outgo makes the state start paying before depletion
     first = {n: rules[n].summary().loc[2024:].query("state_transfer > 0").index[0] for n in ("state_transfer",
                                                                                             "floor")}
-    assert first["floor"] < first["state_transfer"] == 2026
+    assert first["floor"] < first["state_transfer"] == 2029
     # zero floor, reserve never negative: the roll-forward's PV identity makes the transfers the shortfall
     p = rules["state_transfer"]
     s = p.summary().loc[2024:]
@@ -115,11 +122,11 @@ def test_payable_benefits_are_what_contributions_pay_after_depletion(rules):
     p = rules["payable"]
     s = p.summary().loc[2024:]
     share = s["share_of_benefits_payable"]
-    assert (share.loc[:2025] == 1).all() and (share.loc[2027:] < 1).all() and (share > 0).all()
+    assert (share.loc[:2028] == 1).all() and (share.loc[2030:] < 1).all() and (share > 0).all()
     np.testing.assert_allclose(s["benefits_paid"], share * s["benefit_outgo"], rtol=1e-12)
     np.testing.assert_allclose(s["total_outgo"], s["benefits_paid"] + s["admin_cost"], rtol=1e-12)
     # once the reserve is gone: pay-as-you-go, outgo = contributions, no investment income, no state money
-    after = s.loc[2027:]
+    after = s.loc[2030:]
     np.testing.assert_allclose(after["total_outgo"], after["contribution_income"], rtol=1e-9)
     assert (after["investment_income"].abs() <= 1e-12 * after["total_outgo"]).all()  # rounding of a 0 reserve
     assert (s["state_transfer"] == 0).all()
@@ -159,13 +166,13 @@ def test_ratios_and_present_values_rank_the_ceiling_consistently():
     assert row["lao_fin_ceiling_5x_min_wage"] > row["lao_baseline"]
 
 
-def test_liability_of_the_pensioners_equals_annuity_values_computed_here(lao):
+def test_liability_of_the_pensioners_equals_annuity_values_computed_here(lao_fund):
     """Old-age pensions in payment at 31 December 2023: their PV from the closed run of the engine against
     sum over cells of amount x indexed, mortality-weighted, discounted annuity built from the documented rules."""
-    plan = compile_scenario(lao)
+    plan = compile_scenario(lao_fund)
     runs = closed_runs(plan, parts=("pensioners",))
     sp, res = runs["pensioners"]
-    p = ssproj.project(lao)
+    p = ssproj.project(lao_fund)
     ds = p.dataset
     years = sp.years
     i = ds["investment_return"].sel(year=years).to_numpy()
@@ -174,7 +181,7 @@ def test_liability_of_the_pensioners_equals_annuity_values_computed_here(lao):
     engine_pv = _pv_rows(res.scheme.benefit_outgo[:, 0, :], i)                       # old age, by group
     amounts = sp.state0.M[0]                                                          # (G, S, X) at 31 Dec 2023
     for gi, g in enumerate(sp.groups):
-        q = np.minimum(1.0, float(lao.value("mortality_factor")[g]) * q_pop)
+        q = np.minimum(1.0, float(lao_fund.value("mortality_factor")[g]) * q_pop)
         expected = _annuity_values(amounts[gi], q, k, i)
         assert engine_pv[gi] == pytest.approx(expected, rel=1e-10), g
     # and the liability reported is that run's present value of every type (survivors arising included)
@@ -188,8 +195,8 @@ def _pv_rows(flows, interest):
     return np.array([_pv(flows[:, g], interest) for g in range(flows.shape[1])])
 
 
-def test_liabilities_add_up_and_are_consistent(lao):
-    p = ssproj.project(lao)
+def test_liabilities_add_up_and_are_consistent(lao_fund):
+    p = ssproj.project(lao_fund)
     liab = p.liabilities()
     t = liab["total"]
     assert t["accrued_to_date_liability"] == pytest.approx(
@@ -207,7 +214,7 @@ def test_liabilities_add_up_and_are_consistent(lao):
     assert t["open_group_shortfall_75"] == pytest.approx(p.indicators()["pv_shortfall_75"], rel=1e-12)
     assert t["open_group_shortfall_infinite"] > t["open_group_shortfall_75"]
     # a pension block paid by the state leaves the fund's ADL and goes to the state's
-    paid = ssproj.project(lao.with_changes({"state_paid_base_pensions": {"public": 1.0}})).liabilities()
+    paid = ssproj.project(lao_fund.with_changes({"state_paid_base_pensions": {"public": 1.0}})).liabilities()
     assert paid.loc["adl_pensioners", "public"] == 0
     assert paid.loc["adl_state_paid", "total"] == pytest.approx(liab.loc["adl_pensioners", "public"], rel=1e-12)
     assert paid.loc["implicit_pension_debt", "total"] == pytest.approx(t["implicit_pension_debt"], rel=1e-12)
@@ -279,14 +286,14 @@ def test_liabilities_at_later_dates(lao):
         p.liabilities(years=[2100])
 
 
-def test_state_paid_blocks_by_award_period_and_type(lao):
+def test_state_paid_blocks_by_award_period_and_type(lao_fund):
     """Blocks by award date are differences of closed runs: they add up, and with the base block they are all."""
-    ds0 = ssproj.project(lao).dataset
+    ds0 = ssproj.project(lao_fund).dataset
     years = np.arange(2024, 2101)
     pensions = ds0["benefit_outgo_by_type"].sel(year=years, group="public")                        # (year, benefit)
 
     def paid(changes):
-        return ssproj.project(lao.with_changes(changes)).dataset["state_paid_pensions"].sel(
+        return ssproj.project(lao_fund.with_changes(changes)).dataset["state_paid_pensions"].sel(
             year=years, group="public").to_numpy()
 
     every = paid({"state_paid_base_pensions": {"public": 1.0}, "state_paid_awarded_share": {"public": 1.0}})
@@ -302,16 +309,17 @@ def test_state_paid_blocks_by_award_period_and_type(lao):
     assert 0 < old.sum() < base.sum()
     with pytest.raises(ssproj.ScenarioError, match=r"state_paid_awarded_from.public = 2020 must be after the "
                                                    r"valuation year 2023"):
-        lao.with_changes({"state_paid_awarded_share": {"public": 1.0}, "state_paid_awarded_from": {"public": 2020}})
+        lao_fund.with_changes({"state_paid_awarded_share": {"public": 1.0},
+                               "state_paid_awarded_from": {"public": 2020}})
 
 
-def test_state_paid_types_without_a_share_are_named(lao):
+def test_state_paid_types_without_a_share_are_named(lao_fund):
     from ssproj.scenario.checks import NoEffectWarning
 
     with pytest.warns(NoEffectWarning, match=r"state_paid_types for 'public' has no effect: it acts only when "
                                              r"state_paid_base_pensions or state_paid_awarded_share or "
                                              r"state_paid_pension_share > 0"):
-        lao.with_changes({"state_paid_types": {"public": "old_age"}})
+        lao_fund.with_changes({"state_paid_types": {"public": "old_age"}})
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoEffectWarning)
-        lao.with_changes({"state_paid_types": {"public": "old_age"}, "state_paid_pension_share": {"public": 0.5}})
+        lao_fund.with_changes({"state_paid_types": {"public": "old_age"}, "state_paid_pension_share": {"public": 0.5}})

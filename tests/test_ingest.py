@@ -96,6 +96,7 @@ def _member(rng, group=None, sex=None, age=None, status=None, years=None):
 
 
 def _pension(rng, ptype=None, age=None):
+    """A valid pension (cells) and the truth key; its amount is the cells' ``monthly_amount``."""
     ptype = ptype or ("old_age", "invalidity", "widow", "orphan", "parent")[rng.choice(5, p=[.5, .1, .2, .1, .1])]
     low, high = {"old_age": (55, 108), "invalidity": (25, 64), "widow": (30, 95), "orphan": (1, 17),
                  "parent": (55, 95)}[ptype]
@@ -107,7 +108,7 @@ def _pension(rng, ptype=None, age=None):
     amount = int(rng.integers(MIN_PENSION, MAX_PENSION + 1))
     cells = {"id": None, "sex": sex, "birth_date": birth, "group": group, "type": ptype, "award_date": award,
              "monthly_amount": amount}
-    return cells, (ptype, group, sex, min(age, 100)), amount
+    return cells, (ptype, group, sex, min(age, 100))
 
 
 def _spell(rng, cells: dict, kind: str) -> dict:
@@ -121,6 +122,15 @@ def _spell(rng, cells: dict, kind: str) -> dict:
     elif r < 0.2 and kind == "pensions":
         out["type"] = out["type"].replace("_", " ").title()
     return out
+
+
+def _inject(rng, rows: list, make, injected: list[tuple]) -> None:
+    """Append to `rows` one row per ``(check, change[, arguments of make])``: a valid row from ``make(rng)``
+    with the cells of `change`, which `check` flags."""
+    for check, change, *arguments in injected:
+        cells, key = make(rng, **(arguments[0] if arguments else {}))
+        cells.update(change)
+        rows.append((check, cells, key))
 
 
 def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) -> Register:
@@ -142,34 +152,31 @@ def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) 
     cells.update({"entry_date": dt.date(Y, 12, 31), "months_contributed": 1})
     member_rows.append((None, cells, key))
 
-    def bad_member(check: str, change: dict, **kw) -> None:
-        cells, key = _member(rng, **kw)
-        cells.update(change)
-        member_rows.append((check, cells, key))
-
-    bad_member("missing_value", {"sex": ""})
-    bad_member("missing_value", {"birth_date": None})
-    bad_member("missing_value", {"status": "  "})
-    bad_member("unreadable_value", {"birth_date": "31/02/1980"})
-    bad_member("unreadable_value", {"birth_date": "unknown"})
-    bad_member("unreadable_value", {"months_contributed": "abc"})
-    bad_member("unknown_sex", {"sex": "X"})
-    bad_member("unknown_group", {"group": "army"})
-    bad_member("unknown_status", {"status": "retired"})
-    bad_member("birth_after_valuation", {"birth_date": dt.date(Y + 1, 1, 1)})
-    bad_member("entry_after_valuation", {"entry_date": dt.date(Y + 1, 1, 1)})
-    bad_member("birth_after_entry", {"birth_date": dt.date(1990, 5, 5), "entry_date": dt.date(1985, 1, 1)}, age=33,
-               years=1)
-    bad_member("age_out_of_range", {"birth_date": dt.date(Y - 9, 1, 1), "entry_date": dt.date(Y, 1, 1),
-                                    "months_contributed": 6})
-    bad_member("age_out_of_range", {"birth_date": dt.date(Y - 101, 12, 31), "entry_date": dt.date(Y - 81, 1, 1),
-                                    "months_contributed": 240})
-    # kept, counted
-    bad_member("incomplete_record", {"last_earnings": ""})
-    bad_member("incomplete_record", {"last_earnings": "1,500,000"})
-    bad_member("incomplete_record", {"entry_date": None})
-    bad_member("earnings_below_floor", {"last_earnings": FLOOR - 1})
-    bad_member("earnings_above_ceiling", {"last_earnings": CEILING + 1})
+    _inject(rng, member_rows, _member, [
+        ("missing_value", {"sex": ""}),
+        ("missing_value", {"birth_date": None}),
+        ("missing_value", {"status": "  "}),
+        ("unreadable_value", {"birth_date": "31/02/1980"}),
+        ("unreadable_value", {"birth_date": "unknown"}),
+        ("unreadable_value", {"months_contributed": "abc"}),
+        ("unknown_sex", {"sex": "X"}),
+        ("unknown_group", {"group": "army"}),
+        ("unknown_status", {"status": "retired"}),
+        ("birth_after_valuation", {"birth_date": dt.date(Y + 1, 1, 1)}),
+        ("entry_after_valuation", {"entry_date": dt.date(Y + 1, 1, 1)}),
+        ("birth_after_entry", {"birth_date": dt.date(1990, 5, 5), "entry_date": dt.date(1985, 1, 1)},
+         {"age": 33, "years": 1}),
+        ("age_out_of_range", {"birth_date": dt.date(Y - 9, 1, 1), "entry_date": dt.date(Y, 1, 1),
+                              "months_contributed": 6}),
+        ("age_out_of_range", {"birth_date": dt.date(Y - 101, 12, 31), "entry_date": dt.date(Y - 81, 1, 1),
+                              "months_contributed": 240}),
+        # kept, counted
+        ("incomplete_record", {"last_earnings": ""}),
+        ("incomplete_record", {"last_earnings": "1,500,000"}),
+        ("incomplete_record", {"entry_date": None}),
+        ("earnings_below_floor", {"last_earnings": FLOOR - 1}),
+        ("earnings_above_ceiling", {"last_earnings": CEILING + 1}),
+    ])
     cells, _ = _member(rng, age=40, years=10)
     since = (Y - cells["entry_date"].year) * 12 + 12 - cells["entry_date"].month + 1
     cells["months_contributed"] = since + 1                 # one month more than possible
@@ -180,43 +187,38 @@ def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) 
     member_rows.append(("service_above_cap", cells, (cells["group"], cells["sex"], cells["status"], 90, 60)))
     n_dup = 2
 
-    pension_rows: list[tuple[str | None, dict, tuple | None, int]] = []
+    # (check or None, cells, truth key) of each pension, as for the members; the amount is in the cells
+    pension_rows: list[tuple[str | None, dict, tuple | None]] = []
     for _ in range(n_pensions - 2):
-        cells, key, amount = _pension(rng)
-        pension_rows.append((None, _spell(rng, cells, "pensions"), key, amount))
-    cells, key, _ = _pension(rng, "old_age", age=110)                   # the oldest allowed, the minimum pension
+        cells, key = _pension(rng)
+        pension_rows.append((None, _spell(rng, cells, "pensions"), key))
+    cells, key = _pension(rng, "old_age", age=110)                      # the oldest allowed, the minimum pension
     cells["monthly_amount"] = MIN_PENSION
-    pension_rows.append((None, cells, key, MIN_PENSION))
-    cells, key, _ = _pension(rng, "orphan", age=0)                      # born and awarded on the valuation date,
+    pension_rows.append((None, cells, key))
+    cells, key = _pension(rng, "orphan", age=0)                         # born and awarded on the valuation date,
     cells.update({"birth_date": dt.date(Y, 12, 31), "award_date": dt.date(Y, 12, 31),  # the maximum pension
                   "monthly_amount": MAX_PENSION})
-    pension_rows.append((None, cells, key, MAX_PENSION))
-
-    def bad_pension(check: str, change: dict, ptype=None) -> None:
-        cells, key, amount = _pension(rng, ptype)
-        cells.update(change)
-        amount = cells["monthly_amount"]
-        pension_rows.append((check, cells, key, amount))
-
-    bad_pension("missing_value", {"monthly_amount": None})
-    bad_pension("missing_value", {"type": ""})
-    bad_pension("unreadable_value", {"birth_date": "1950-13-01"})
-    bad_pension("unreadable_value", {"monthly_amount": "abc"})
-    bad_pension("unreadable_value", {"monthly_amount": "-5"})
-    bad_pension("unknown_sex", {"sex": "U"})
-    bad_pension("unknown_group", {"group": "army"})
-    bad_pension("unknown_type", {"type": "retirement"})
-    bad_pension("birth_after_valuation", {"birth_date": dt.date(Y + 1, 1, 1)})
-    bad_pension("award_after_valuation", {"award_date": dt.date(Y + 1, 1, 1)})
-    bad_pension("award_before_birth", {"birth_date": dt.date(1950, 1, 1), "award_date": dt.date(1940, 1, 1)},
-                "old_age")
-    bad_pension("age_out_of_range", {"birth_date": dt.date(Y - 111, 12, 31),
-                                     "award_date": dt.date(Y - 40, 1, 1)})
-    # kept, counted
-    bad_pension("incomplete_record", {"award_date": None})
-    bad_pension("incomplete_record", {"award_date": "someday"})
-    bad_pension("amount_below_minimum", {"monthly_amount": MIN_PENSION - 1})
-    bad_pension("amount_above_maximum", {"monthly_amount": MAX_PENSION + 1})
+    pension_rows.append((None, cells, key))
+    _inject(rng, pension_rows, _pension, [
+        ("missing_value", {"monthly_amount": None}),
+        ("missing_value", {"type": ""}),
+        ("unreadable_value", {"birth_date": "1950-13-01"}),
+        ("unreadable_value", {"monthly_amount": "abc"}),
+        ("unreadable_value", {"monthly_amount": "-5"}),
+        ("unknown_sex", {"sex": "U"}),
+        ("unknown_group", {"group": "army"}),
+        ("unknown_type", {"type": "retirement"}),
+        ("birth_after_valuation", {"birth_date": dt.date(Y + 1, 1, 1)}),
+        ("award_after_valuation", {"award_date": dt.date(Y + 1, 1, 1)}),
+        ("award_before_birth", {"birth_date": dt.date(1950, 1, 1), "award_date": dt.date(1940, 1, 1)},
+         {"ptype": "old_age"}),
+        ("age_out_of_range", {"birth_date": dt.date(Y - 111, 12, 31), "award_date": dt.date(Y - 40, 1, 1)}),
+        # kept, counted
+        ("incomplete_record", {"award_date": None}),
+        ("incomplete_record", {"award_date": "someday"}),
+        ("amount_below_minimum", {"monthly_amount": MIN_PENSION - 1}),
+        ("amount_above_maximum", {"monthly_amount": MAX_PENSION + 1}),
+    ])
 
     def assemble(rows, register: str, prefix: str, columns: list[str]) -> pd.DataFrame:
         order = rng.permutation(len(rows))
@@ -224,7 +226,7 @@ def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) 
         blank_at = int(rng.integers(100, len(rows) - 100))     # a wholly empty row: not a record, still numbered
         ids = [f"{prefix}{i:06d}" for i in rng.permutation(len(rows) + 10)[:len(rows)] + 100000]
         cells_out, row = [], 2
-        for k, (check, cells, *truth) in enumerate(rows):
+        for k, (check, cells, key) in enumerate(rows):
             if k == blank_at:
                 cells_out.append(dict.fromkeys(columns))
                 row += 1
@@ -239,11 +241,11 @@ def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) 
             if check is not None and BLOCKING[(register, check)]:
                 reg.excluded[register].add(row)
             elif register == "members":
-                reg.insured[truth[0]] += 1
+                reg.insured[key] += 1
             else:
-                entry = reg.pensioners.setdefault(truth[0], [0, 0])
+                entry = reg.pensioners.setdefault(key, [0, 0])
                 entry[0] += 1
-                entry[1] += truth[1]
+                entry[1] += cells["monthly_amount"]
             row += 1
         df = pd.DataFrame(cells_out, columns=columns)
         # duplicates: a later valid row takes the id of an earlier valid row (both otherwise valid)
@@ -265,13 +267,13 @@ def make_register(seed: int = 13, n_members: int = 5000, n_pensions: int = 800) 
 def _remove_truth(reg: Register, register: str, rows, position: int, blank_at: int) -> None:
     """Take a row turned into a duplicate out of the truth (`position` in the frame, blank row included)."""
     k = position - (1 if position > blank_at else 0)
-    check, _cells, *truth = rows[k]
+    check, cells, key = rows[k]
     assert check is None
     if register == "members":
-        reg.insured[truth[0]] -= 1
+        reg.insured[key] -= 1
     else:
-        reg.pensioners[truth[0]][0] -= 1
-        reg.pensioners[truth[0]][1] -= truth[1]
+        reg.pensioners[key][0] -= 1
+        reg.pensioners[key][1] -= cells["monthly_amount"]
 
 
 # --------------------------------------------------------------------------- writing it as a fund would

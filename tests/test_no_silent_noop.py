@@ -75,7 +75,9 @@ VALUES = {
 
 
 #: Parameters that act only with a strategy channel: walked on a scenario that has one.
-ON_SCENARIO = {"domestic_worker_share": "lao_cov_domestic_workers"}
+ON_SCENARIO = {"domestic_worker_share": "lao_cov_domestic_workers",
+               # imputed service only: the Lao baseline's insured table gives service (back-cast), its history not
+               "scheme_start_year": "backcast/lao_history"}
 
 
 @pytest.fixture(scope="module")

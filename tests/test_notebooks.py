@@ -10,11 +10,14 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "docs" / "notebooks").
 #: Text each notebook must print (in its outputs), so that a notebook that runs
 #: but no longer produces its tables fails.
 EXPECTED_OUTPUT = {
-    # the comparison and the decomposition produced tables, the solver a report
-    "lao_coverage_strategies": ("contributors_gained 2040", "demography", "solve: scenario"),
-    # sensitivity ranking, stochastic runs with percentiles and probabilities of
-    # depletion, life expectancy percentiles and the sweep's indicator table
-    "lao_uncertainty": ("GAP 75, largest swing first", "300 paths in", "Probability that the reserve is exhausted",
+    # the banner of the assumed inputs that drive the baseline near the top (issue 13), the comparison and the
+    # decomposition produced tables, the solver a report
+    "lao_coverage_strategies": ("ASSUMED INPUTS: 111 of the 181 inputs", "- minimum_pension_ratio 0.5 to 1 (assumed)",
+                                "contributors_gained 2040", "demography", "solve: scenario"),
+    # the banner of the assumed inputs that drive the central projection, sensitivity ranking, stochastic runs
+    # with percentiles and probabilities of depletion, life expectancy percentiles and the sweep's indicator table
+    "lao_uncertainty": ("ASSUMED INPUTS: ", "- minimum_pension_ratio 0.5 to 1 (assumed)",
+                        "GAP 75, largest swing first", "300 paths in", "Probability that the reserve is exhausted",
                         "reserve_ratio_p50", "payg_cost_rate_p95", "probability_of_depletion",
                         "deterministic depletion year of the package", "Life expectancy at birth [years]",
                         "9 variants in", "employee_plus2_ages_62-60", "actuarial_balance_75"),
@@ -27,6 +30,13 @@ def test_there_are_notebooks():
 
 def test_every_notebook_has_its_expected_output():
     assert {p.stem for p in NOTEBOOKS} == set(EXPECTED_OUTPUT)
+
+
+def test_each_notebook_shows_what_its_results_rest_on_near_the_top():
+    # issue 13: the banner of the assumed inputs that drive the headline, within the first three code cells
+    for path in NOTEBOOKS:
+        code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        assert any("print(ssproj.rests_on(" in src for src in code[:3]), f"{path.name}: no banner near the top"
 
 
 def test_notebooks_are_stored_without_outputs():

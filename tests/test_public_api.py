@@ -38,6 +38,7 @@ PUBLIC = {
     "load_assumptions": "function",
     "load_scenario": "function",
     "project": "function",
+    "rests_on": "function",
     "sensitivity": "function",
     "solve": "function",
     "stochastic": "function",
@@ -69,7 +70,7 @@ SUBPACKAGES = ["kernels", "scenario", "demography", "scheme", "finance", "analys
 MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
-CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "sensitivity",
+CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "backcast", "sensitivity",
                 "stochastic", "sweep", "robustness", "import-wpp", "ingest"]
 
 
@@ -137,7 +138,7 @@ def test_cli_subcommands():
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
                                  "sweep", "import-wpp", "ingest", "assumptions", "calibrate",
-                                 "robustness"}  # DESIGN §2, issue 13
+                                 "backcast", "robustness"}  # DESIGN §2, issue 13
 
 
 def test_package_ships_its_type_marker():

@@ -86,11 +86,11 @@ FINANCING = [
     ("lao_fin_indexation_prices_minus1", "payg_cost_rate", 2027, [2030, 2040, 2050, 2075, 2100], -1),
     ("lao_fin_state_subsidy", "state_contributions", 2026, range(2026, 2101), +1),
     ("lao_fin_state_subsidy", "average_contribution_rate", 2026, range(2026, 2101), +1),
-    ("lao_fin_legacy_state_paid", "state_paid_pensions", 2024, range(2024, 2101), +1),
-    ("lao_fin_legacy_state_paid", "state_transfer", 2024, range(2026, 2101), -1),
+    ("lao_fin_legacy_fund_paid", "state_paid_pensions", 2024, range(2024, 2101), -1),
+    ("lao_fin_legacy_fund_paid", "state_transfer", 2024, range(2024, 2081), +1),  # the block dies out by 2100
 ]
 #: Options that act on the base-year data: they change their indicator from the first scheme year on.
-FROM_VALUATION_DATE = {"lao_fin_legacy_state_paid"}
+FROM_VALUATION_DATE = {"lao_fin_legacy_fund_paid"}
 
 
 @pytest.mark.parametrize("stem, indicator, first, years, direction", FINANCING,
@@ -111,19 +111,20 @@ def test_financing_option_moves_its_indicator(stem, indicator, first, years, dir
                        f"the baseline in {wrong}")
 
 
-def test_legacy_pensions_paid_by_the_state_are_not_charged_to_the_fund():
-    """The same engine run: what the fund no longer pays, the state pays; the fund lasts longer."""
-    base, alt = _summary("lao_baseline"), _summary("lao_fin_legacy_state_paid")
-    np.testing.assert_allclose(alt["benefit_outgo"] + alt["state_paid_pensions"], base["benefit_outgo"],
+def test_legacy_pensions_charged_to_the_fund_are_what_the_state_paid():
+    """The same engine run: what the state paid in the baseline (the former civil-servant pensions), the fund pays;
+    with no reserve under that reading (the back-cast), the pension fund is depleted at once."""
+    base, alt = _summary("lao_baseline"), _summary("lao_fin_legacy_fund_paid")
+    np.testing.assert_allclose(alt["benefit_outgo"], base["benefit_outgo"] + base["state_paid_pensions"],
                                rtol=1e-12)
-    ds = _projection("lao_fin_legacy_state_paid").dataset
-    paid = ds["state_paid_pensions"].sel(year=alt.index)
+    assert (alt["state_paid_pensions"].loc[2024:] == 0.0).all()
+    paid = _projection("lao_baseline").dataset["state_paid_pensions"].sel(year=base.index)
     assert float(paid.sel(group=["private", "voluntary"]).sum()) == 0.0
     # the block dies out: all of it in 2024, a sliver by 2100
     assert paid.sel(group="public", year=2100) < 0.01 * paid.sel(group="public", year=2024)
     dep_base = _projection("lao_baseline").indicators()["depletion_year"]
-    dep_alt = _projection("lao_fin_legacy_state_paid").indicators()["depletion_year"]
-    assert dep_alt > dep_base + 5
+    dep_alt = _projection("lao_fin_legacy_fund_paid").indicators()["depletion_year"]
+    assert dep_alt == 2024 and dep_base > dep_alt + 4
 
 
 def test_every_financing_option_has_a_direction_check():

@@ -101,8 +101,9 @@ def test_same_seed_same_numbers_whatever_the_chunking_and_threads(default_plan):
         assert np.array_equal(whole[name].values, single[name].values, equal_nan=True), name
     other = simulate_paths(default_plan, 12, 0, 6)
     assert not np.array_equal(whole["reserve_end"].values, other["reserve_end"].values)
-    # paths differ from one another
-    assert len({float(v) for v in whole["reserve_end"].values[:, -1]}) == 6
+    # paths differ from one another (the scheduled reserve: under state_transfer the reserve itself is held at 0,
+    # where paths differ only by rounding)
+    assert len({float(v) for v in whole["reserve_end_scheduled"].values[:, -1]}) == 6
 
 
 def test_reserve_roll_forward_holds_on_every_path(default_plan):

@@ -6,6 +6,7 @@ The public API (DESIGN §2)::
     sc = ssproj.load_scenario("scenarios/lao_baseline.yaml")   # validated Scenario
     res = ssproj.project(sc)                                    # Projection
     res.dataset, res.population, res.summary()
+    ssproj.rests_on(res)                                        # which assumed inputs drive the headline
     ssproj.compare([res_a, res_b]).table()                      # scenarios side by side
     ssproj.sensitivity(sc).tornado("gap_75")                    # one-at-a-time sensitivity
     ssproj.stochastic(sc, 1000, seed=1).depletion_probability() # stochastic paths
@@ -13,6 +14,7 @@ The public API (DESIGN §2)::
     ssproj.ingest_registers("members.csv", "pensions.csv", valuation_year=2023).write("data/2023")
 """
 from ssproj._version import __version__
+from ssproj.analysis.assumptions import rests_on
 from ssproj.analysis.compare import Comparison, compare
 from ssproj.analysis.sensitivity import SensitivityResult, sensitivity
 from ssproj.analysis.solve import SolveResult, solve
@@ -45,6 +47,7 @@ __all__ = [
     "load_assumptions",
     "load_scenario",
     "project",
+    "rests_on",
     "sensitivity",
     "solve",
     "stochastic",

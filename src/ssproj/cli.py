@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from ssproj._version import __version__
-from ssproj.analysis.assumptions import assumption_banner
+from ssproj.analysis.assumptions import rests_on
+from ssproj.analysis.backcast import backcast
 from ssproj.analysis.calibrate import calibrate
 from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
 from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
@@ -102,11 +103,12 @@ def _cmd_run(args) -> int:
     out = _out_dir(args.out, scenario.name)
     with result_folder(out, kind="projection", scenario=scenario.name) as stage:  # locked: a second run fails now
         result = project(scenario)
+        # which assumed inputs drive the headline (two projections per declared plausible range), kept with the
+        # result: in results.nc, results.xlsx and report.html
+        banner = rests_on(result)
         written = result.write(stage.path)
-        # which assumed inputs drive the headline (two projections per declared plausible range)
-        banner = assumption_banner(scenario) if "actives" in result.dataset else ""
         if args.html:
-            written["html"] = stage.final(result.to_html(stage.path / "report.html", banner=banner))
+            written["html"] = stage.final(result.to_html(stage.path / "report.html"))
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
@@ -142,6 +144,9 @@ def _cmd_report(args) -> int:
           f"ssproj {result.dataset.attrs.get('ssproj_version', '?')})")
     if "actives" in result.dataset and "fund_reserve_end_scheduled" in result.dataset:
         print(format_headline(result.headline(), currency=result.dataset.attrs.get("currency") or ""))
+        print()
+    if result.assumption_banner:  # the banner saved with the result (ssproj run measured its drivers)
+        print(result.assumption_banner)
         print()
     print(table)
     if args.excel:
@@ -310,12 +315,15 @@ def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
                        f"(0 to {len(names) - 1})")
     comparison = compare(results, reference=reference,
                          milestones=args.milestones if args.milestones else DEFAULT_MILESTONES)
+    rests_on(comparison.projections[comparison.reference])  # the reference's banner, in every file written
     stage.scenario = str(comparison.reference)
     written = comparison.write(stage.path)
     written["html"] = stage.final(comparison.to_html(stage.path / "report.html"))
     lines: list[str] = []
     if not args.quiet:
         lines.append(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
+        if comparison.assumption_banner:
+            lines += [comparison.assumption_banner, ""]
         lines.append(_format_comparison(comparison.table(), currency=comparison.currency))
         if "decomposition" in written:
             dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
@@ -359,6 +367,23 @@ def _cmd_calibrate(args) -> int:
         print(result.report())
         print()
         _print_written(written, time.perf_counter() - t0, 8)
+    return 0
+
+
+def _cmd_backcast(args) -> int:
+    t0 = time.perf_counter()
+    result = backcast(args.spec)
+    out = _out_dir(args.out, result.rebuilds.name, "_backcast")
+    written = result.write(out)
+    if not args.quiet:
+        print(f"ssproj {__version__}: backcast {args.spec} ({int(result.history.value('valuation_year')) + 1}-"
+              f"{result.valuation_year})")
+        print(result.report())
+        if result.calibration is not None:
+            print()
+            print(result.calibration.report())
+        print()
+        _print_written(written, time.perf_counter() - t0, 14)
     return 0
 
 
@@ -644,6 +669,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a target is met when |model - target| <= rtol * |target| (default 1e-6)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("backcast", help="build base stocks and reserves by running the scheme from its start",
+                       description="Run the history scenario of SPEC (each insured group from its start, under its "
+                                   "historical rules; first calibrated to the known member counts of SPEC, if "
+                                   "any) to the valuation date of the scenario SPEC rebuilds; print its stocks, "
+                                   "reserves and the comparison with SPEC's published figures; write insured.csv "
+                                   "and pensioners.csv (the stocks at 31 December of the valuation year), "
+                                   "backcast.yaml (the rebuilt scenario: it extends the scenario with those tables "
+                                   "and reserves), comparison.csv, history.csv and backcast.md to --out, as one "
+                                   "folder.")
+    p.add_argument("spec", help="back-cast spec YAML file (history, rebuilds, known, published)")
+    p.add_argument("--out", help="output directory (default: results/<rebuilt scenario name>_backcast)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_backcast)
 
     p = sub.add_parser("sensitivity", help="one-at-a-time sensitivity analysis with a tornado chart",
                        description="Project SCENARIO and, for each default factor (fertility, mortality, wage "

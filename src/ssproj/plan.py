@@ -32,6 +32,9 @@ from ssproj.finance.flows import finance, state_paid_pensions
 from ssproj.kernels.engine import PathOutputs
 from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.scheme import SchemeOutputs
+from ssproj.reporting.assumptions import assumption_table
+from ssproj.reporting.banner import assumed_inputs
+from ssproj.scenario.model import Scenario
 from ssproj.scheme.closed import CLOSED_GROUPS, closed_at, closed_plan
 from ssproj.scheme.engine import projection_year_outputs, run_scheme
 from ssproj.scheme.labour import SECTORS
@@ -65,7 +68,8 @@ class ProjectionPlan:
         scheme years.
     attrs : dict
         The result Dataset's attributes: title, scenario name, ssproj
-        version, seed, provenance and the scenario (JSON), currency.
+        version, seed, provenance and the scenario (JSON), currency; with
+        a scheme, the inputs marked assumed (:func:`dataset_attrs`).
     """
 
     scenario: Any
@@ -121,7 +125,12 @@ def provenance_of(scenario) -> dict:
 
 
 def dataset_attrs(scenario) -> dict:
-    """The attributes of a projection Dataset of `scenario` (CF conventions, provenance as JSON)."""
+    """The attributes of a projection Dataset of `scenario` (CF conventions, provenance as JSON).
+
+    With a scheme also ``assumed_inputs`` (JSON list of the labels of the inputs marked ``assumed``
+    among those the assumption set or the scenario sets, :func:`ssproj.reporting.banner.assumed_inputs`)
+    and ``inputs_given`` (how many inputs they set).
+    """
     attrs = {
         "title": f"ssproj projection: {getattr(scenario, 'name', '')}",
         "scenario_name": str(getattr(scenario, "name", "")),
@@ -133,6 +142,12 @@ def dataset_attrs(scenario) -> dict:
     }
     if hasattr(scenario, "to_dict"):
         attrs["scenario"] = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+    if isinstance(scenario, Scenario) and scenario.groups:
+        # what the headline rests on, known without projecting anything (the banner of
+        # ssproj.reporting.banner); which of these inputs drive it is measured by ssproj.rests_on
+        labels, given = assumed_inputs(assumption_table(scenario))
+        attrs["assumed_inputs"] = json.dumps(labels)
+        attrs["inputs_given"] = int(given)
     return attrs
 
 

@@ -25,7 +25,7 @@ from ssproj.finance.summary import (
     summary_frame,
 )
 from ssproj.io.atomic import atomic_path, write_text_atomic
-from ssproj.io.excel import write_workbook
+from ssproj.io.excel import TextSheet, write_workbook
 from ssproj.io.netcdf import write_netcdf
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.plan import (
@@ -36,6 +36,7 @@ from ssproj.plan import (
     scheme_and_economy,
     state_paid_blocks,
 )
+from ssproj.reporting.banner import BANNER_SHEET, SummaryFrame, short_banner, with_banner
 from ssproj.reporting.html import write_html
 from ssproj.scheme.engine import run_scheme
 
@@ -82,8 +83,12 @@ class Projection:
 
     def __repr__(self):
         years = self.dataset["year"].values
+        assumed = self.assumed_inputs
+        rests = (f"; rests on {len(assumed)} inputs marked assumed (print(result.assumption_banner))"
+                 if assumed and "actives" in self.dataset else "")
         return (f"<ssproj.Projection {self.dataset.attrs.get('scenario_name', '?')!r} "
-                f"{years[0]}-{years[-1]}, variables: {', '.join(str(v) for v in self.dataset.data_vars)}>")
+                f"{years[0]}-{years[-1]}{rests}, variables: "
+                f"{', '.join(str(v) for v in self.dataset.data_vars)}>")
 
     @property
     def population(self) -> xr.DataArray:
@@ -101,6 +106,41 @@ class Projection:
         return json.loads(self.dataset.attrs["provenance"])
 
     @property
+    def assumed_inputs(self) -> list[str]:
+        """The inputs marked ``assumed`` among those the assumption set or the scenario sets.
+
+        Labels as in :func:`ssproj.reporting.banner.input_label`: ``name[entity]`` for a parameter,
+        ``channel <channel>.<quantity>``, ``table <name>``; recorded at projection time in
+        ``dataset.attrs['assumed_inputs']`` (empty without a scheme, or for a result written by an
+        ssproj that did not record them).
+        """
+        text = self.dataset.attrs.get("assumed_inputs")
+        return [str(x) for x in json.loads(text)] if text else []
+
+    @property
+    def assumption_banner(self) -> str:
+        """What the headline results rest on: a short warning when inputs marked ``assumed`` drive them.
+
+        Empty without a scheme or without an assumed input. Once
+        :func:`ssproj.rests_on` (or ``ssproj run``) has measured which assumed
+        inputs move the headline most (two projections per plausible range
+        declared in the assumption set), it is that banner
+        (:func:`ssproj.analysis.assumptions.assumption_banner`), kept in
+        ``dataset.attrs['assumption_banner']`` and so in the netCDF file;
+        before, it is :func:`ssproj.reporting.banner.short_banner`: how many
+        inputs are assumed, and how to name those that drive the results.
+        :meth:`summary`, :meth:`to_excel` (a first sheet) and :meth:`to_html`
+        (first, under the title) show it.
+        """
+        ds = self.dataset
+        if "actives" not in ds:
+            return ""
+        measured = ds.attrs.get("assumption_banner")
+        if measured:
+            return str(measured)
+        return short_banner(len(self.assumed_inputs), int(ds.attrs.get("inputs_given", 0)))
+
+    @property
     def funds(self) -> list[str]:
         """The funds of the scheme, the headline fund first (empty without a scheme)."""
         ds = self.dataset
@@ -110,7 +150,7 @@ class Projection:
         head = ds.attrs.get("headline_fund", funds[0])
         return [head] + [f for f in funds if f != head]
 
-    def summary(self, fund: str | None = None) -> pd.DataFrame:
+    def summary(self, fund: str | None = None) -> SummaryFrame:
         """Key figures by year.
 
         Parameters
@@ -123,11 +163,15 @@ class Projection:
 
         Returns
         -------
-        pandas.DataFrame
-            Indexed by ``year``; columns and units in
-            :data:`ssproj.finance.summary.SUMMARY_COLUMNS` (also in
+        SummaryFrame
+            A :class:`pandas.DataFrame` indexed by ``year``; columns and
+            units in :data:`ssproj.finance.summary.SUMMARY_COLUMNS` (also in
             ``DataFrame.attrs['units']``); ``DataFrame.attrs['fund']`` names
-            the fund of the finance columns.
+            the fund of the finance columns and
+            ``DataFrame.attrs['assumption_banner']`` is
+            :attr:`assumption_banner`, which its display (``print``, a
+            notebook) shows first, and that of a selection of it
+            (:class:`ssproj.reporting.banner.SummaryFrame`).
         """
         ds = self.dataset
         key = fund if fund is not None else ds.attrs.get("headline_fund")
@@ -140,7 +184,7 @@ class Projection:
             cache[key] = frame
         df = cache[key].copy()
         df.attrs = {k: dict(v) if isinstance(v, dict) else v for k, v in cache[key].attrs.items()}
-        return df
+        return with_banner(df, self.assumption_banner)
 
     def indicators(self, horizons=(25, 50, 75), milestones=(2030, 2040, 2050, 2075, 2100),
                    fund: str | None = None, group: str | None = None) -> pd.Series:
@@ -721,22 +765,32 @@ class Projection:
         return out
 
     def to_excel(self, path) -> Path:
-        """Write :meth:`tables` to an Excel workbook (a sheet per table) atomically."""
+        """Write :meth:`tables` to an Excel workbook (a sheet per table) atomically.
+
+        When the results rest on inputs marked ``assumed``, the first sheet,
+        ``assumed inputs``, holds :attr:`assumption_banner`, a line per row;
+        then a sheet per table of :meth:`tables`, then ``provenance``.
+        Identical results give identical bytes.
+        """
         prov = pd.DataFrame(sorted((k, json.dumps(v, default=str) if not isinstance(v, str) else v)
                                    for k, v in self.provenance.items()), columns=["key", "value"])
-        sheets = {name[:31]: (frame, True) for name, frame in self.tables().items()}
+        banner = self.assumption_banner
+        sheets: dict[str, tuple[pd.DataFrame, bool] | TextSheet] = {}
+        if banner:
+            sheets[BANNER_SHEET] = TextSheet(tuple(banner.splitlines()))
+        sheets.update({name[:31]: (frame, True) for name, frame in self.tables().items()})
         sheets["provenance"] = (prov, False)
         with atomic_path(path, suffix=".xlsx") as tmp:
             write_workbook(tmp, sheets)  # fixed document properties: identical runs, identical bytes
         return Path(path)
 
-    def to_html(self, path, *, banner: str = "") -> Path:
+    def to_html(self, path, *, banner: str | None = None) -> Path:
         """Write the self-contained HTML report (charts, tables with units, provenance) atomically.
 
-        See :func:`ssproj.reporting.html.write_html` (`banner`: lines shown first, e.g.
-        :func:`ssproj.analysis.assumptions.assumption_banner` of the scenario).
+        See :func:`ssproj.reporting.html.write_html`; `banner`: lines shown
+        first, under the title (default :attr:`assumption_banner`).
         """
-        return write_html(self, path, banner=banner)
+        return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 
     def to_netcdf(self, path) -> Path:
         """Write the Dataset to netCDF-4 atomically and return the path.
@@ -752,9 +806,11 @@ class Projection:
     def write(self, out_dir) -> dict:
         """Write the result files into ``out_dir`` as a unit (:func:`ssproj.io.outdir.result_folder`).
 
-        Files: ``results.nc`` (the Dataset), ``summary.csv`` (the summary,
+        Files: ``results.nc`` (the Dataset, with :attr:`assumption_banner`
+        in its attributes once measured), ``summary.csv`` (the summary,
         units in the header), ``population.csv`` (population by year, sex
-        and age, long format), ``results.xlsx`` (a sheet per table of
+        and age, long format), ``results.xlsx`` (:meth:`to_excel`: the
+        banner first when inputs are assumed, a sheet per table of
         :meth:`tables`, units in the headers), ``provenance.json``, and
         ``manifest.json`` (every file with its size and sha256), written last.
         They are written into a hidden sibling folder that then replaces

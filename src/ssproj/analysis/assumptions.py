@@ -5,7 +5,9 @@ docs/assumptions.md). :func:`range_factors` turns those ranges into
 one-at-a-time sensitivity factors, :func:`assumption_drivers` measures how
 far the headline metric moves over each, and :func:`assumption_banner`
 writes the short warning that ``ssproj run`` and the HTML report show
-first when assumed inputs drive the result.
+first when assumed inputs drive the result. :func:`rests_on` measures it
+once for a projection and keeps it with the result, for its summary,
+workbook, HTML report and netCDF file.
 """
 from __future__ import annotations
 
@@ -15,45 +17,40 @@ from typing import Any
 
 import pandas as pd
 
-from ssproj.analysis.sensitivity import sensitivity
+from ssproj.analysis.sensitivity import map_path, per_entity, sensitivity
+from ssproj.projection import Projection
 from ssproj.reporting.assumptions import assumption_table
+from ssproj.reporting.banner import assumed_inputs_line
 from ssproj.scenario.model import Scenario
 from ssproj.scenario.parameters import load_parameter_specs
 
-__all__ = ["assumption_banner", "assumption_drivers", "range_factors"]
+__all__ = ["assumption_banner", "assumption_drivers", "range_factors", "rests_on"]
 
 
 
 # ----------------------------------------------------------------------------- what drives the headline
 def _range_change(scenario: Scenario, name: str, entity: str | None, kind: str, bound: float) -> dict:
-    """The change that puts `name` (of `entity`, or of every entity for None) at `bound` of its range."""
-    years = [int(y) for y in scenario.years]
+    """The change that puts `name` (of `entity`, or of every entity for None) at `bound` of its range.
+
+    `kind` ``"value"``: `bound` is the value in every year [the parameter's unit]; ``"factor"``: the
+    scenario's value in every year times `bound` [1]. A time path is changed over the projection years
+    (:func:`~ssproj.analysis.sensitivity.map_path`, :func:`~ssproj.analysis.sensitivity.per_entity`).
+    """
     spec = load_parameter_specs()[name]
 
-    def path(values) -> Any:
-        if spec.type != "timepath":
-            return float(values) if spec.type == "float" else values
-        return {"values": {y: float(v) for y, v in zip(years, values, strict=True)}, "between": "none",
-                "after": "hold"}
+    def at_bound(v: Any) -> Any:
+        return bound if kind == "value" else v * bound
 
-    def one(entity_index: int | None) -> Any:
-        if kind == "value":
-            if spec.type == "timepath":
-                return path([bound] * len(years))
-            return round(bound) if spec.type == "int" else float(bound)
-        if spec.type == "timepath":
-            values = scenario.path_values(name, years)
-            row = values if entity_index is None else values[entity_index]
-            return path([float(v) * bound for v in row])
-        current = scenario.value(name)
-        v = current if entity_index is None else list(current.values())[entity_index]
-        return round(v * bound) if spec.type == "int" else float(v) * bound
+    if spec.type == "timepath":
+        return map_path(scenario, name, at_bound) if spec.per is None else per_entity(scenario, name, at_bound, entity)
 
+    def number(v: Any) -> int | float:
+        return round(at_bound(v)) if spec.type == "int" else float(at_bound(v))
+
+    current = scenario.value(name)
     if spec.per is None:
-        return {name: one(None)}
-    names = list(scenario.value(name))
-    targets = names if entity is None else [entity]
-    return {name: {e: one(names.index(e)) for e in targets}}
+        return {name: number(current)}
+    return {name: {e: number(current[e]) for e in (current if entity is None else [entity])}}
 
 
 def range_factors(scenario: Scenario) -> list[dict]:
@@ -124,8 +121,7 @@ def assumption_banner(scenario: Scenario, metric: str = "gap_75", top: int = 3,
     n_assumed = int((given["confidence"] == "assumed").sum())
     if n_assumed == 0:
         return ""
-    lines = [f"ASSUMED INPUTS: {n_assumed} of the {len(given)} inputs of this scenario are assumed, not "
-             f"taken from the fund's data or another source ('ssproj assumptions' lists them)."]
+    lines = [assumed_inputs_line(n_assumed, len(given))]
     d = assumption_drivers(scenario, metric) if drivers is None else drivers
     d = d[d["swing"] > 0]
     if d.empty:
@@ -138,3 +134,68 @@ def assumption_banner(scenario: Scenario, metric: str = "gap_75", top: int = 3,
         lines.append(f"  - {r.description}: {metric} {_metric_text(metric, lo)} to {_metric_text(metric, hi)} "
                      f"(central {_metric_text(metric, r.central)})")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- kept with a projection
+def rests_on(result: Projection, metric: str = "gap_75", top: int = 3) -> str:
+    """The banner of a projection, measured once and kept with it: which assumed inputs drive `metric`.
+
+    Computes :func:`assumption_banner` of the projection's scenario (two
+    projections per plausible range declared in its assumption set, about
+    as long as two projections each) and stores it in the result's
+    ``dataset.attrs`` (``assumption_banner``, ``assumption_banner_metric``,
+    ``assumption_banner_top``), so that :meth:`~ssproj.Projection.summary`,
+    the workbook, the HTML report and the netCDF file written afterwards
+    carry it (:attr:`ssproj.Projection.assumption_banner`; ``ssproj report``
+    shows the one saved). A second call with the same `metric` and `top`
+    returns the stored banner without projecting anything.
+
+    Parameters
+    ----------
+    result : Projection
+        From :func:`ssproj.project`, or read back with
+        :meth:`ssproj.Projection.from_netcdf` (then only its stored banner
+        can be returned: the scenario is not read back).
+    metric : str, default ``"gap_75"``
+        The headline figure (a key of :meth:`ssproj.Projection.indicators`
+        or a sensitivity metric).
+    top : int, default 3
+        How many inputs to name.
+
+    Returns
+    -------
+    str
+        The banner; empty without a scheme or when no input is marked
+        ``assumed``.
+
+    Raises
+    ------
+    ValueError
+        If `result` has no scenario (read from a file) and no banner stored
+        for `metric` and `top`.
+
+    Examples
+    --------
+    >>> import ssproj                                         # doctest: +SKIP
+    >>> res = ssproj.project(ssproj.load_scenario("scenarios/lao_baseline.yaml"))
+    >>> print(ssproj.rests_on(res))
+    >>> res.summary()                 # now shown under the measured banner
+    """
+    ds = result.dataset
+    if "actives" not in ds:
+        return ""
+    stored = ds.attrs.get("assumption_banner")
+    if stored and ds.attrs.get("assumption_banner_metric") == metric and int(
+            ds.attrs.get("assumption_banner_top", -1)) == int(top):
+        return str(stored)
+    if result.scenario is None:
+        if "assumed_inputs" in ds.attrs and not result.assumed_inputs:
+            return ""
+        raise ValueError(f"this result ({ds.attrs.get('scenario_name', '?')!r}) was read from a file without its "
+                         f"scenario and holds no banner for metric {metric!r}, top {top}: project the scenario "
+                         f"again (ssproj.project) to measure which assumed inputs drive it")
+    banner = assumption_banner(result.scenario, metric=metric, top=top)
+    if banner:
+        ds.attrs.update({"assumption_banner": banner, "assumption_banner_metric": metric,
+                         "assumption_banner_top": int(top)})
+    return banner

@@ -20,8 +20,10 @@ import pandas as pd
 from ssproj import variables as _variables
 from ssproj.finance.fund import discount_factors
 from ssproj.io.atomic import atomic_path, write_text_atomic
+from ssproj.io.excel import TextSheet, write_text_sheet
 from ssproj.io.outdir import fix_workbook_properties, inputs_sha256, result_folder
 from ssproj.projection import Projection
+from ssproj.reporting.banner import BANNER_SHEET
 from ssproj.reporting.html import write_html
 
 __all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", "FACTOR_COLUMNS"]
@@ -30,6 +32,8 @@ __all__ = ["compare", "Comparison", "COMPARISON_ROWS", "DECOMPOSITION_COLUMNS", 
 DEFAULT_MILESTONES = (2030, 2040, 2050, 2075, 2100)
 #: Valuation periods of the general average premium rows. [years]
 GAP_HORIZONS = (50, 75)
+#: How many of the assumed inputs a scenario adds to the reference's its banner line names.
+_ADDED_SHOWN = 8
 
 def _comparison_rows() -> dict:
     """Rows of the comparison table from the registry of output variables: name -> (unit, period, definition)."""
@@ -211,6 +215,38 @@ class Comparison:
     def has_scheme(self) -> bool:
         """Whether at least one compared projection has a scheme."""
         return any(d.has_scheme for d in self._data.values())
+
+    @property
+    def assumption_banner(self) -> str:
+        """What the comparison rests on: the reference's banner, and the assumed inputs the others add.
+
+        The reference scenario's :attr:`~ssproj.Projection.assumption_banner`
+        (which assumed inputs drive its headline once
+        :func:`ssproj.rests_on` has measured them, as ``ssproj compare``
+        does), under a line naming it; then, for each other scenario with
+        inputs marked ``assumed`` that are not marked so in the reference
+        (its own changes, a strategy's channels), a line naming them. Empty
+        when there is neither. Shown first by :meth:`to_html` and
+        :meth:`to_excel`, and written by :meth:`write`.
+        """
+        ref = self.projections[self.reference]
+        lines = []
+        banner = ref.assumption_banner
+        if banner:
+            lines += [f"Reference scenario {self.reference!r}:", *banner.splitlines()]
+        known = set(ref.assumed_inputs)
+        for name, p in self.projections.items():
+            if name == self.reference or "actives" not in p.dataset:
+                continue
+            added = [x for x in p.assumed_inputs if x not in known]
+            if added:
+                shown = ", ".join(added[:_ADDED_SHOWN]) + (f", ... ({len(added) - _ADDED_SHOWN} more)"
+                                                           if len(added) > _ADDED_SHOWN else "")
+                lines.append(f"Scenario {name!r} adds {len(added)} input{'s' if len(added) > 1 else ''} marked "
+                             f"assumed that the reference does not: {shown}.")
+        if lines and not banner:
+            lines.insert(0, f"Reference scenario {self.reference!r}: no input marked assumed.")
+        return "\n".join(lines)
 
     def __repr__(self):
         ms = ", ".join(str(y) for y in self.milestones) or "none"
@@ -632,15 +668,19 @@ class Comparison:
     def to_excel(self, path) -> Path:
         """Write the tables to an Excel workbook atomically and return its path.
 
-        Sheets: ``comparison``, ``differences``, ``relative_differences``,
-        ``decomposition`` (when there is one, see :meth:`to_csv`), then
-        one ``summary <name>`` sheet per scenario with its
-        :meth:`~ssproj.Projection.summary` (units in the headers; names
-        shortened to Excel's 31 characters).
+        Sheets: ``assumed inputs`` first when there is a banner
+        (:attr:`assumption_banner`, a line per row), ``comparison``,
+        ``differences``, ``relative_differences``, ``decomposition`` (when
+        there is one, see :meth:`to_csv`), then one ``summary <name>`` sheet
+        per scenario with its :meth:`~ssproj.Projection.summary` (units in
+        the headers; names shortened to Excel's 31 characters).
         """
+        banner = self.assumption_banner
         with atomic_path(path, suffix=".xlsx") as tmp:
             with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
                 fix_workbook_properties(writer.book)  # a fixed creation date: identical runs, identical bytes
+                if banner:
+                    write_text_sheet(writer.book, BANNER_SHEET, TextSheet(tuple(banner.splitlines())))
                 for name, frame in self._file_tables().items():
                     frame.to_excel(writer, sheet_name=name, merge_cells=False)  # every row keeps its scenario
                 used: set[str] = set()
@@ -650,17 +690,20 @@ class Comparison:
                     frame.to_excel(writer, sheet_name=_sheet_name(f"summary {name}", used))
         return Path(path)
 
-    def to_html(self, path) -> Path:
+    def to_html(self, path, *, banner: str | None = None) -> Path:
         """Write the self-contained HTML report of the comparison atomically and return its path.
 
-        Charts of every scenario, the comparison table, the differences from
-        the reference, the decomposition and each scenario's provenance; see
+        The banner first, under the title (`banner`, default
+        :attr:`assumption_banner`), then charts of every scenario, the
+        comparison table, the differences from the reference, the
+        decomposition and each scenario's provenance; see
         :func:`ssproj.reporting.html.write_html`.
         """
-        return write_html(self, path)
+        return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 
     def write(self, out_dir) -> dict:
-        """Write ``comparison.xlsx`` (:meth:`to_excel`) and the CSV files (:meth:`to_csv`) into ``out_dir``.
+        """Write ``comparison.xlsx`` (:meth:`to_excel`), the CSV files (:meth:`to_csv`) and, when there is
+        one, the banner (:attr:`assumption_banner`) as ``assumed_inputs.txt`` into ``out_dir``.
 
         The folder is written as a unit by :func:`ssproj.io.outdir.result_folder`
         (staged, listed in ``manifest.json``, swapped in by one rename; the
@@ -675,6 +718,9 @@ class Comparison:
                            inputs_sha256=inputs_sha256([p.provenance for p in self.projections.values()])) as stage:
             written = {"excel": self.to_excel(stage.path / "comparison.xlsx")}
             written.update(self.to_csv(stage.path))
+            banner = self.assumption_banner
+            if banner:
+                written["assumed_inputs"] = write_text_atomic(stage.path / "assumed_inputs.txt", banner + "\n")
         return {role: stage.final(p) for role, p in written.items()}
 
 

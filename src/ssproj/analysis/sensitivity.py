@@ -37,21 +37,44 @@ _YEAR_RE = re.compile(r"^(.+)_(\d{4})$")
 
 # ----------------------------------------------------------------- factors
 
-def _shift_path(sc, name: str, delta: float) -> dict:
-    """A change adding ``delta`` to a time path over the projection years (a ``between: none`` year map)."""
-    years = [int(y) for y in sc.years]
-    values = sc.path_values(name, years)
-    return {name: {"values": {y: float(v) + delta for y, v in zip(years, values, strict=True)},
-                   "between": "none", "after": "hold"}}
+def _year_map(years: list[int], values, fn) -> dict:
+    """``fn`` of each year's value, as a time path of those years (``between: none``, held after)."""
+    return {"values": {y: float(fn(v)) for y, v in zip(years, values, strict=True)}, "between": "none",
+            "after": "hold"}
 
 
-def _per_group(sc, name: str, fn) -> dict:
-    """A change applying ``fn`` to every group's path of ``name`` over the projection years."""
+def map_path(sc, name: str, fn) -> dict:
+    """A change applying ``fn`` to the time path of ``name`` over the projection years.
+
+    ``fn`` maps a year's value to the new one [the parameter's unit]. The
+    change is a year map of the projection years (``between: none``), so the
+    whole path moves. For a parameter set per entity use :func:`per_entity`.
+    """
     years = [int(y) for y in sc.years]
-    values = sc.path_values(name, years)  # (n_groups, n_years)
-    return {name: {g: {"values": {y: float(fn(v)) for y, v in zip(years, row, strict=True)},
-                       "between": "none", "after": "hold"}
-                   for g, row in zip(sc.groups, values, strict=True)}}
+    return {name: _year_map(years, sc.path_values(name, years), fn)}
+
+
+def shift_path(sc, name: str, delta: float) -> dict:
+    """A change adding ``delta`` [the parameter's unit] to a time path over the projection years."""
+    return map_path(sc, name, lambda v: float(v) + delta)
+
+
+def scale_path(sc, name: str, factor: float) -> dict:
+    """A change multiplying a time path by ``factor`` [1] over the projection years."""
+    return map_path(sc, name, lambda v: float(v) * factor)
+
+
+def per_entity(sc, name: str, fn, entity: str | None = None) -> dict:
+    """A change applying ``fn`` to the path of ``name`` of every entity, or of ``entity`` only.
+
+    For a parameter set per group, fund or branch; ``fn`` maps a year's
+    value to the new one [the parameter's unit], over the projection years
+    as in :func:`map_path`. Entities in declaration order.
+    """
+    years = [int(y) for y in sc.years]
+    values = sc.path_values(name, years)  # (n_entities, n_years)
+    rows = dict(zip(sc.value(name), values, strict=True))
+    return {name: {e: _year_map(years, rows[e], fn) for e in (rows if entity is None else [entity])}}
 
 
 def default_factors(scenario) -> list[dict]:
@@ -98,47 +121,40 @@ def default_factors(scenario) -> list[dict]:
 
     def scaled(name, low, high, description):
         f.append({"name": name.replace("_multiplier", ""),
-                  "description": description, "low": _scale_path(sc, name, low), "high": _scale_path(sc, name, high)})
+                  "description": description, "low": scale_path(sc, name, low), "high": scale_path(sc, name, high)})
 
     scaled("fertility_multiplier", 0.8, 1.2, "fertility_multiplier x 0.8 (low) / x 1.2 (high)")
     scaled("mortality_multiplier", 0.8, 1.2, "mortality_multiplier x 0.8 (low: longer lives) / x 1.2 (high)")
     if sc.groups:  # the economy acts only through the scheme: no economic factor for the population alone
         f.append({"name": "wage_growth", "description": "wage_growth -1 point (low) / +1 point (high), every year",
-                  "low": _shift_path(sc, "wage_growth", -0.01), "high": _shift_path(sc, "wage_growth", 0.01)})
+                  "low": shift_path(sc, "wage_growth", -0.01), "high": shift_path(sc, "wage_growth", 0.01)})
         f.append({"name": "inflation",
                   "description": "price_inflation +1 point (low) / -1 point (high), every year",
-                  "low": _shift_path(sc, "price_inflation", 0.01),
-                  "high": _shift_path(sc, "price_inflation", -0.01)})
+                  "low": shift_path(sc, "price_inflation", 0.01),
+                  "high": shift_path(sc, "price_inflation", -0.01)})
         f.append({"name": "investment_return",
                   "description": "investment_return -1 point (low) / +1 point (high), every year",
-                  "low": _shift_path(sc, "investment_return", -0.01),
-                  "high": _shift_path(sc, "investment_return", 0.01)})
+                  "low": shift_path(sc, "investment_return", -0.01),
+                  "high": shift_path(sc, "investment_return", 0.01)})
         f.append({"name": "coverage",
                   "description": "coverage_rate of every group x 0.8 (low) / x 1.2, at most 1 (high)",
-                  "low": _per_group(sc, "coverage_rate", lambda v: v * 0.8),
-                  "high": _per_group(sc, "coverage_rate", lambda v: min(1.0, v * 1.2))})
+                  "low": per_entity(sc, "coverage_rate", lambda v: v * 0.8),
+                  "high": per_entity(sc, "coverage_rate", lambda v: min(1.0, v * 1.2))})
         f.append({"name": "contribution_density",
                   "description": "contribution_density of every group x 0.9 (low) / x 1.1, at most 1 (high)",
-                  "low": _per_group(sc, "contribution_density", lambda v: v * 0.9),
-                  "high": _per_group(sc, "contribution_density", lambda v: min(1.0, v * 1.1))})
+                  "low": per_entity(sc, "contribution_density", lambda v: v * 0.9),
+                  "high": per_entity(sc, "contribution_density", lambda v: min(1.0, v * 1.1))})
         f.append({"name": "lapse_rate",
                   "description": "lapse_rate of every group x 0.5 (low) / x 1.5, at most 1 (high); "
                                  "which side is unfavourable depends on the metric",
-                  "low": _per_group(sc, "lapse_rate", lambda v: v * 0.5),
-                  "high": _per_group(sc, "lapse_rate", lambda v: min(1.0, v * 1.5))})
+                  "low": per_entity(sc, "lapse_rate", lambda v: v * 0.5),
+                  "high": per_entity(sc, "lapse_rate", lambda v: min(1.0, v * 1.5))})
         ages = ("pensionable_age_male", "pensionable_age_female")
         f.append({"name": "retirement_age",
                   "description": "pensionable ages of every group and sex -2 years (low) / +2 years (high)",
-                  "low": {k: v for a in ages for k, v in _per_group(sc, a, lambda v: v - 2.0).items()},
-                  "high": {k: v for a in ages for k, v in _per_group(sc, a, lambda v: v + 2.0).items()}})
+                  "low": {k: v for a in ages for k, v in per_entity(sc, a, lambda v: v - 2.0).items()},
+                  "high": {k: v for a in ages for k, v in per_entity(sc, a, lambda v: v + 2.0).items()}})
     return f
-
-
-def _scale_path(sc, name: str, factor: float) -> dict:
-    years = [int(y) for y in sc.years]
-    values = sc.path_values(name, years)
-    return {name: {"values": {y: float(v) * factor for y, v in zip(years, values, strict=True)},
-                   "between": "none", "after": "hold"}}
 
 
 def _check_factors(factors) -> list[dict]:

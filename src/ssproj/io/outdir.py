@@ -99,6 +99,7 @@ KNOWN_NAMES = frozenset({
     "data_quality_rows.csv",
     "calibrated.yaml", "reconciliation.csv", "reconciliation.md",                           # calibrate
     "robustness.csv", "effects.csv", "grid.csv", "robustness.md",                          # robustness
+    "backcast.yaml", "history.csv", "backcast.md",                                          # backcast
 })
 _KNOWN_PATTERN = re.compile(r"percentiles_[A-Za-z0-9_]+\.csv")
 #: Temporary files of the per-file atomic writers (ssproj.io.atomic, run_chunks): ``.<name>.<uuid>...tmp``.
@@ -572,7 +573,7 @@ def result_folder(target, *, kind: str, scenario: str | None = None,
     kind : str
         Kind of result for the manifest: ``"projection"``, ``"stochastic"``,
         ``"sweep"``, ``"comparison"``, ``"sensitivity"``, ``"solve"``,
-        ``"registers"``.
+        ``"registers"``, ``"calibration"``, ``"backcast"``.
     scenario : str, optional
         Scenario (or sweep) name for the manifest.
     inputs_sha256 : str, optional

@@ -150,48 +150,76 @@ class Check:
     description: str
 
 
+def _register_checks(*, needed: str, unreadable: str, code: Check, dates: tuple[Check, Check], ages: str,
+                     incomplete: str, kept: tuple[Check, ...]) -> tuple[Check, ...]:
+    """The checks of one register, in the order of the report: those both registers have, and its own.
+
+    Parameters
+    ----------
+    needed : str
+        The fields the tables need, for ``missing_value``.
+    unreadable : str
+        The number field that must read as a number >= 0, for ``unreadable_value``.
+    code : Check
+        The check of the register's own code (``unknown_status``, ``unknown_type``).
+    dates : tuple of Check
+        The blocking checks of the register's own date (entry, award) against the valuation and birth dates.
+    ages : str
+        The impossible ages at the valuation date, for ``age_out_of_range``. [years]
+    incomplete : str
+        The fields the tables do not need, and the checks skipped without them, for ``incomplete_record``.
+    kept : tuple of Check
+        The register's other checks (not blocking).
+    """
+    return (
+        Check("missing_value", True, f"a field the tables need is empty ({needed})"),
+        Check("unreadable_value", True, "a field the tables need cannot be read: a birth date that is not a date, "
+                                        f"{unreadable}"),
+        Check("unknown_sex", True, "sex is not male or female (nor a code of the column map)"),
+        Check("unknown_group", True, "group is not an insured group (--groups) or not a group name"),
+        code,
+        Check("duplicate_id", True, "the id of an earlier row: the first row with an id is kept, later ones excluded"),
+        Check("birth_after_valuation", True, "birth date after the valuation date (in the future)"),
+        *dates,
+        Check("age_out_of_range", True, f"age at the valuation date {ages}"),
+        Check("incomplete_record", False, incomplete),
+        *kept,
+    )
+
+
 #: Checks of the members register, in the order of the report.
-MEMBER_CHECKS: tuple[Check, ...] = (
-    Check("missing_value", True, "a field the tables need is empty (id, sex, birth_date, group, status, "
-                                 "months_contributed)"),
-    Check("unreadable_value", True, "a field the tables need cannot be read: a birth date that is not a date, "
-                                    "months contributed that are not a number >= 0"),
-    Check("unknown_sex", True, "sex is not male or female (nor a code of the column map)"),
-    Check("unknown_group", True, "group is not an insured group (--groups) or not a group name"),
-    Check("unknown_status", True, "status is not active or inactive (nor a code of the column map)"),
-    Check("duplicate_id", True, "the id of an earlier row: the first row with an id is kept, later ones excluded"),
-    Check("birth_after_valuation", True, "birth date after the valuation date (in the future)"),
-    Check("entry_after_valuation", True, "entry date after the valuation date: not a member at that date"),
-    Check("birth_after_entry", True, "birth date after the entry date"),
-    Check("age_out_of_range", True, f"age at the valuation date below {MEMBER_AGES[0]} or above {MEMBER_AGES[1]}"),
-    Check("incomplete_record", False, "entry date or last earnings empty or unreadable (kept; the checks that "
-                                      "need them are skipped for the row)"),
-    Check("months_above_since_entry", False, "months contributed exceed the months from the entry month to "
-                                             "December of the valuation year (kept)"),
-    Check("service_above_cap", False, f"more than {SERVICE_CAP} years of contributions (kept, service counted as "
-                                      f"{SERVICE_CAP})"),
-    Check("earnings_below_floor", False, "last earnings below the floor (kept)"),
-    Check("earnings_above_ceiling", False, "last earnings above the ceiling (kept)"),
+MEMBER_CHECKS: tuple[Check, ...] = _register_checks(
+    needed="id, sex, birth_date, group, status, months_contributed",
+    unreadable="months contributed that are not a number >= 0",
+    code=Check("unknown_status", True, "status is not active or inactive (nor a code of the column map)"),
+    dates=(Check("entry_after_valuation", True, "entry date after the valuation date: not a member at that date"),
+           Check("birth_after_entry", True, "birth date after the entry date")),
+    ages=f"below {MEMBER_AGES[0]} or above {MEMBER_AGES[1]}",
+    incomplete="entry date or last earnings empty or unreadable (kept; the checks that need them are skipped for "
+               "the row)",
+    kept=(
+        Check("months_above_since_entry", False, "months contributed exceed the months from the entry month to "
+                                                 "December of the valuation year (kept)"),
+        Check("service_above_cap", False, f"more than {SERVICE_CAP} years of contributions (kept, service counted "
+                                          f"as {SERVICE_CAP})"),
+        Check("earnings_below_floor", False, "last earnings below the floor (kept)"),
+        Check("earnings_above_ceiling", False, "last earnings above the ceiling (kept)"),
+    ),
 )
 #: Checks of the pensions register, in the order of the report.
-PENSION_CHECKS: tuple[Check, ...] = (
-    Check("missing_value", True, "a field the tables need is empty (id, sex, birth_date, group, type, "
-                                 "monthly_amount)"),
-    Check("unreadable_value", True, "a field the tables need cannot be read: a birth date that is not a date, "
-                                    "an amount that is not a number >= 0"),
-    Check("unknown_sex", True, "sex is not male or female (nor a code of the column map)"),
-    Check("unknown_group", True, "group is not an insured group (--groups) or not a group name"),
-    Check("unknown_type", True, "type is not old_age, invalidity, widow, orphan or parent (nor a code of the "
-                                "column map)"),
-    Check("duplicate_id", True, "the id of an earlier row: the first row with an id is kept, later ones excluded"),
-    Check("birth_after_valuation", True, "birth date after the valuation date (in the future)"),
-    Check("award_after_valuation", True, "award date after the valuation date: not in payment at that date"),
-    Check("award_before_birth", True, "award date before the birth date"),
-    Check("age_out_of_range", True, f"age at the valuation date above {PENSIONER_MAX_AGE}"),
-    Check("incomplete_record", False, "award date empty or unreadable (kept; the checks that need it are skipped "
-                                      "for the row)"),
-    Check("amount_below_minimum", False, "monthly amount below the minimum pension (kept)"),
-    Check("amount_above_maximum", False, "monthly amount above the maximum pension (kept)"),
+PENSION_CHECKS: tuple[Check, ...] = _register_checks(
+    needed="id, sex, birth_date, group, type, monthly_amount",
+    unreadable="an amount that is not a number >= 0",
+    code=Check("unknown_type", True, "type is not old_age, invalidity, widow, orphan or parent (nor a code of the "
+                                     "column map)"),
+    dates=(Check("award_after_valuation", True, "award date after the valuation date: not in payment at that date"),
+           Check("award_before_birth", True, "award date before the birth date")),
+    ages=f"above {PENSIONER_MAX_AGE}",
+    incomplete="award date empty or unreadable (kept; the checks that need it are skipped for the row)",
+    kept=(
+        Check("amount_below_minimum", False, "monthly amount below the minimum pension (kept)"),
+        Check("amount_above_maximum", False, "monthly amount above the maximum pension (kept)"),
+    ),
 )
 _CHECKS = {"members": MEMBER_CHECKS, "pensions": PENSION_CHECKS}
 _ISSUE_COLUMNS = ["register", "row", "id", "check", "blocking", "column", "value", "problem"]
@@ -806,22 +834,11 @@ def _member_checks(flags, columns, text, missing, parsed, born, vdate, valuation
     flags.add("service_above_cap", months_ok & (years > SERVICE_CAP), mcol, text["months_contributed"],
               lambda i: f"gives {years[i]} years of service (counted as {SERVICE_CAP})")
     parsed["service"] = np.minimum(years, SERVICE_CAP)
-    floor, ceiling = bounds
-    wcol = columns["last_earnings"] or "last_earnings"
-    earn_ok = ~np.isnan(earnings)
     if columns["last_earnings"] is None:
         flags.skip("earnings_below_floor", "no last_earnings column")
         flags.skip("earnings_above_ceiling", "no last_earnings column")
-    if floor is None:
-        flags.skip("earnings_below_floor", "no floor given")
-    else:
-        flags.add("earnings_below_floor", earn_ok & (earnings < floor), wcol, text["last_earnings"],
-                  f"is below the floor {floor:,.10g} [currency/month]")
-    if ceiling is None:
-        flags.skip("earnings_above_ceiling", "no ceiling given")
-    else:
-        flags.add("earnings_above_ceiling", earn_ok & (earnings > ceiling), wcol, text["last_earnings"],
-                  f"is above the ceiling {ceiling:,.10g} [currency/month]")
+    _bound_checks(flags, (("earnings_below_floor", "floor"), ("earnings_above_ceiling", "ceiling")), bounds,
+                  earnings, columns["last_earnings"] or "last_earnings", text["last_earnings"])
 
 
 def _pension_checks(flags, columns, text, missing, parsed, born, vdate, valuation_year, bounds) -> None:
@@ -844,20 +861,29 @@ def _pension_checks(flags, columns, text, missing, parsed, born, vdate, valuatio
               acol, text["award_date"],
               lambda i: "award_date empty" if missing["award_date"][i] else
               f"award_date {_date_expected(text['award_date'][i], None)}")
-    amount = parsed["monthly_amount"]
-    ok = ~np.isnan(amount)
-    low, high = bounds
-    col = columns["monthly_amount"] or "monthly_amount"
-    if low is None:
-        flags.skip("amount_below_minimum", "no minimum pension given")
-    else:
-        flags.add("amount_below_minimum", ok & (amount < low), col, text["monthly_amount"],
-                  f"is below the minimum pension {low:,.10g} [currency/month]")
-    if high is None:
-        flags.skip("amount_above_maximum", "no maximum pension given")
-    else:
-        flags.add("amount_above_maximum", ok & (amount > high), col, text["monthly_amount"],
-                  f"is above the maximum pension {high:,.10g} [currency/month]")
+    _bound_checks(flags, (("amount_below_minimum", "minimum pension"), ("amount_above_maximum", "maximum pension")),
+                  bounds, parsed["monthly_amount"], columns["monthly_amount"] or "monthly_amount",
+                  text["monthly_amount"])
+
+
+def _bound_checks(flags: _Flags, checks: tuple[tuple[str, str], tuple[str, str]],
+                  bounds: tuple[float | None, float | None], amounts: np.ndarray, column: str,
+                  text: np.ndarray) -> None:
+    """Flag the monthly amounts below the lower bound and above the upper one (the rows are kept).
+
+    `checks` gives the check and the name of each bound, lower first
+    (``("earnings_below_floor", "floor")``); a bound of None was not given
+    and its check is skipped. `amounts` [currency/month], NaN where
+    unreadable (not flagged); `bounds` [currency/month].
+    """
+    readable = ~np.isnan(amounts)
+    for (check, name), bound, side, outside in zip(checks, bounds, ("below", "above"), (np.less, np.greater),
+                                                   strict=True):
+        if bound is None:
+            flags.skip(check, f"no {name} given")
+        else:
+            flags.add(check, readable & outside(amounts, bound), column, text,
+                      f"is {side} the {name} {bound:,.10g} [currency/month]")
 
 
 def _resolve_columns(register: str, cells: pd.DataFrame, source: str, cmap: ColumnMap) -> dict[str, str | None]:

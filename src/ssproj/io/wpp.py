@@ -51,6 +51,7 @@ import yaml
 from ssproj.errors import MISSING, Problem
 from ssproj.io.wpp_parse import (
     CITATION,
+    CITATION_COMMENT,
     FIRST_PROJECTION_YEAR,
     LAST_ESTIMATE_YEAR,
     LICENCE,
@@ -61,7 +62,10 @@ from ssproj.io.wpp_parse import (
     ProblemCollector,
     TableRows,
     WPPImportError,
+    in_range,
+    parse_e0,
     slug,
+    table_headers,
 )
 from ssproj.io.wpp_parse import BadValue as _Bad
 from ssproj.io.wpp_parse import ProblemCollector as _Problems
@@ -163,18 +167,11 @@ _FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-# Output tables: name -> header.
-_HEADERS: dict[str, tuple[str, ...]] = {
-    "population": ("year", "sex", "age_start", "age_end", "persons"),
-    "mortality": ("period_start", "period_end", "sex", "age_start", "age_end", "mx"),
-    "fertility": ("period_start", "period_end", "age_start", "age_end", "asfr"),
-    "tfr": ("year", "tfr"),
-    "sex_ratio_at_birth": ("year", "srb"),
-    "net_migration": ("year", "sex", "age", "persons"),
-    "net_migration_total": ("year", "persons"),
-    "life_expectancy": ("year", "sex", "e0"),
-    "vital_events": ("year", "births", "deaths"),
-}
+# Output tables: name -> header (rates by WPP period).
+_HEADERS = table_headers(
+    mortality=("period_start", "period_end", "sex", "age_start", "age_end", "mx"),
+    fertility=("period_start", "period_end", "age_start", "age_end", "asfr"),
+)
 
 
 
@@ -190,18 +187,8 @@ def _age_end(text: str) -> int | None:
     return None if text.strip() == "" else _int(text)
 
 
-def _srb(text: str) -> float:
-    v = _float(text)
-    if not 0.5 < v < 2.0:
-        raise _Bad(f"{v!r} is not a ratio of males per female (expected about 1.05)")
-    return v
-
-
-def _e0(text: str) -> float:
-    v = _float(text)
-    if not 0.0 < v < 130.0:
-        raise _Bad(f"{v!r} is not a life expectancy in years")
-    return v
+#: Sex ratio at birth [males per female].
+_srb = in_range(_float, 0.5, 2.0, "a ratio of males per female (expected about 1.05)")
 
 
 Row = tuple[int, dict[str, str]]  # (line number, values)
@@ -615,27 +602,24 @@ def _read_tidy(source_dir: Path, code: int, problems: _Problems) -> ImportedData
                 "0-4 ... 95-99 and the open group 100+ (age_end empty). "
                 f"Years: estimates {listed}."
             )
-    if "mortality" in rows:
-        out["mortality"], periods, pv = _mortality(rows["mortality"], problems)
+    period_specs: list[tuple[str, Callable[[list[Row], _Problems], tuple], str]] = [
+        ("mortality", _mortality,
+         "Central death rates mx, deaths per person-year (WPP dataset mx5dt), by sex and "
+         "age 0, 1-4, 5-9, ..., 95-99, 100+ (open). WPP 5-year periods run mid-year to "
+         "mid-year: '1950-1955' is 1 July 1950 to 1 July 1955, written 1950.5, 1955.5."),
+        ("fertility", _fertility,
+         "Age-specific fertility rates, births per woman per year, ages 15-19 ... 45-49: "
+         "asfr = tfr_period * pasfr / 100 / 5 (WPP datasets percentASFR5dt, tfr5dt, "
+         "tfrproj5dt); 5 * sum(asfr) = period TFR checked on import. Periods mid-year to "
+         "mid-year as for mortality ('1950-1955' written 1950.5, 1955.5)."),
+    ]
+    for table, read_periods, text in period_specs:
+        if table not in rows:
+            continue
+        out[table], periods, pv = read_periods(rows[table], problems)
         if periods:
-            horizon["mortality"] = periods[-1][1]
-            notes["mortality"] = (
-                "Central death rates mx, deaths per person-year (WPP dataset mx5dt), by sex and "
-                "age 0, 1-4, 5-9, ..., 95-99, 100+ (open). WPP 5-year periods run mid-year to "
-                "mid-year: '1950-1955' is 1 July 1950 to 1 July 1955, written 1950.5, 1955.5. "
-                f"Periods: {_period_coverage(periods, pv)}."
-            )
-    if "fertility" in rows:
-        out["fertility"], periods, pv = _fertility(rows["fertility"], problems)
-        if periods:
-            horizon["fertility"] = periods[-1][1]
-            notes["fertility"] = (
-                "Age-specific fertility rates, births per woman per year, ages 15-19 ... 45-49: "
-                "asfr = tfr_period * pasfr / 100 / 5 (WPP datasets percentASFR5dt, tfr5dt, "
-                "tfrproj5dt); 5 * sum(asfr) = period TFR checked on import. Periods mid-year to "
-                "mid-year as for mortality ('1950-1955' written 1950.5, 1955.5). "
-                f"Periods: {_period_coverage(periods, pv)}."
-            )
+            horizon[table] = periods[-1][1]
+            notes[table] = f"{text} Periods: {_period_coverage(periods, pv)}."
 
     annual_specs: list[tuple[str, dict[str, Callable[[str], Any]], dict[str, Any], str]] = [
         ("tfr", {"tfr_children_per_woman": _positive_float}, {},
@@ -651,7 +635,7 @@ def _read_tidy(source_dir: Path, code: int, problems: _Problems) -> ImportedData
         ("net_migration_total", {"net_migrants_persons": _int}, {},
          "Net migrants, both sexes, persons during the calendar year (WPP datasets mig1dt, "
          "migproj1dt)"),
-        ("life_expectancy", {"e0_years": _e0}, {"sexed": True, "medium_required": False},
+        ("life_expectancy", {"e0_years": parse_e0}, {"sexed": True, "medium_required": False},
          "Period life expectancy at birth, years, by sex, calendar year (WPP datasets e01dt, "
          "e0proj1dt); reference for checks"),
         ("vital_events", {"births_persons": _nonneg_int, "deaths_persons": _nonneg_int},
@@ -728,10 +712,8 @@ def _read_tidy(source_dir: Path, code: int, problems: _Problems) -> ImportedData
             f"(estimates to {LAST_ESTIMATE_YEAR}, medium variant from {FIRST_PROJECTION_YEAR})."
         ),
         origin_comment=(
-            "# Data: United Nations, Department of Economic and Social Affairs, Population\n"
-            "# Division (2024). World Population Prospects 2024. Licence CC BY 3.0 IGO\n"
-            f"# ({LICENCE_URL}).\n"
-            "# Distributed in the R data package wpp2024. Converted from thousands to persons\n"
+            CITATION_COMMENT
+            + "# Distributed in the R data package wpp2024. Converted from thousands to persons\n"
             "# and reshaped by ssproj; not endorsed by the United Nations.\n"
         ),
         source_placeholder="<wpp2024 extracts>",

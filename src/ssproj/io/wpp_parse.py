@@ -10,16 +10,19 @@ writer in :mod:`ssproj.io.wpp`.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ssproj.errors import MISSING, Problem, ScenarioError
 
 __all__ = [
     "CITATION",
+    "CITATION_COMMENT",
     "FIRST_PROJECTION_YEAR",
     "LICENCE",
     "LICENCE_URL",
@@ -33,12 +36,16 @@ __all__ = [
     "VariantRows",
     "WPPImportError",
     "format_group",
+    "in_range",
     "listing",
+    "parse_decimal",
+    "parse_e0",
     "parse_float",
     "parse_int",
     "parse_nonneg_float",
     "parse_nonneg_int",
     "parse_positive_float",
+    "table_headers",
     "year_ranges",
     "slug",
 ]
@@ -58,6 +65,12 @@ CITATION = (
 )
 LICENCE = "CC BY 3.0 IGO"
 LICENCE_URL = "https://creativecommons.org/licenses/by/3.0/igo/"
+#: The citation and licence as the first lines of the comment at the top of ``assumptions.yaml``.
+CITATION_COMMENT = (
+    "# Data: United Nations, Department of Economic and Social Affairs, Population\n"
+    "# Division (2024). World Population Prospects 2024. Licence CC BY 3.0 IGO\n"
+    f"# ({LICENCE_URL}).\n"
+)
 
 _MAX_PROBLEMS_PER_FILE = 25
 _MAX_LISTED = 12
@@ -175,6 +188,17 @@ def parse_float(text: str) -> float:
     return x
 
 
+def parse_decimal(text: str) -> Decimal:
+    """A finite number, exactly as written (``"7346.527"``); `BadValue` otherwise."""
+    try:
+        d = Decimal(text.strip())
+    except InvalidOperation:
+        raise BadValue(f"{text.strip()!r} is not a number") from None
+    if not d.is_finite():
+        raise BadValue(f"{text.strip()!r} is not a finite number")
+    return d
+
+
 def parse_nonneg_int(text: str) -> int:
     """A whole number >= 0."""
     v = parse_int(text)
@@ -197,6 +221,73 @@ def parse_positive_float(text: str) -> float:
     if v <= 0:
         raise BadValue(f"{v!r} is not positive")
     return v
+
+
+_BELOW = {"(": operator.lt, "[": operator.le}
+_ABOVE = {")": operator.lt, "]": operator.le}
+
+
+def in_range(parse: Callable[[str], float], low: float, high: float, meaning: str, *,
+             closed: str = "()", show_text: bool = False) -> Callable[[str], float]:
+    """A parser of a rate or ratio: `parse`, then a check that the value lies between `low` and `high`.
+
+    Parameters
+    ----------
+    parse : callable
+        Text -> value in ssproj's unit (`parse_float`, or a parser that
+        rescales the source's unit); raises `BadValue`.
+    low, high : float
+        Bounds of the plausible values [ssproj's unit of the value].
+    meaning : str
+        What the value is, for the message ``"<value> is not <meaning>"``.
+    closed : str, default ``"()"``
+        Which bounds are allowed: ``"()"`` neither, ``"[]"`` both, ``"(]"``
+        `high` only, ``"[)"`` `low` only.
+    show_text : bool, default False
+        Quote the text as written in the message (for a value the parser
+        rescales: the user sees the source's unit), not the parsed value.
+
+    Returns
+    -------
+    callable
+        Text -> value [ssproj's unit]; `BadValue` outside the range.
+    """
+    below, above = _BELOW[closed[0]], _ABOVE[closed[1]]
+
+    def parse_in_range(text: str) -> float:
+        v = parse(text)
+        if not (below(low, v) and above(v, high)):
+            raise BadValue(f"{text.strip() if show_text else repr(v)} is not {meaning}")
+        return v
+
+    return parse_in_range
+
+
+#: Period life expectancy at birth [years].
+parse_e0 = in_range(parse_float, 0.0, 130.0, "a life expectancy in years")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_headers(mortality: tuple[str, ...], fertility: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Columns of each table of an assumption set, in output order (``docs/dev/formats.md``).
+
+    The two readers write the same tables with the same columns but for
+    the time of `mortality` and `fertility` rates: WPP 5-year periods in the
+    tidy extracts, calendar years in the UN's files.
+    """
+    return {
+        "population": ("year", "sex", "age_start", "age_end", "persons"),
+        "mortality": mortality,
+        "fertility": fertility,
+        "tfr": ("year", "tfr"),
+        "sex_ratio_at_birth": ("year", "srb"),
+        "net_migration": ("year", "sex", "age", "persons"),
+        "net_migration_total": ("year", "persons"),
+        "life_expectancy": ("year", "sex", "e0"),
+        "vital_events": ("year", "births", "deaths"),
+    }
 
 
 # --------------------------------------------------------------------------- text

@@ -59,6 +59,7 @@ A scenario may replace the table with the country's own data (``tables:``).
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import itertools
 import math
@@ -66,13 +67,14 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 from ssproj.errors import did_you_mean
 from ssproj.io.wpp_parse import (
     CITATION,
+    CITATION_COMMENT,
     FIRST_PROJECTION_YEAR,
     LAST_ESTIMATE_YEAR,
     LICENCE,
@@ -85,10 +87,14 @@ from ssproj.io.wpp_parse import (
     TableRows,
     VariantRows,
     format_group,
+    in_range,
     listing,
+    parse_decimal,
+    parse_e0,
     parse_float,
     parse_int,
     slug,
+    table_headers,
     year_ranges,
 )
 
@@ -217,13 +223,7 @@ def _open_text(path: Path) -> Iterator[TextIO]:
 
 def _persons(text: str) -> int:
     """Thousands as the UN gives them (``"7346.527"``) to whole persons (7346527)."""
-    try:
-        d = Decimal(text.strip())
-    except InvalidOperation:
-        raise BadValue(f"{text.strip()!r} is not a number") from None
-    if not d.is_finite():
-        raise BadValue(f"{text.strip()!r} is not a finite number")
-    return int((d * 1000).to_integral_value(rounding=ROUND_HALF_EVEN))
+    return int((parse_decimal(text) * 1000).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def _nonneg_persons(text: str) -> int:
@@ -235,48 +235,20 @@ def _nonneg_persons(text: str) -> int:
 
 def _scaled(text: str, divisor: int) -> float:
     """``text / divisor`` computed in decimal, so that ``"45.123" / 1000`` is 0.045123, not 0.045122999..."""
-    try:
-        d = Decimal(text.strip())
-    except InvalidOperation:
-        raise BadValue(f"{text.strip()!r} is not a number") from None
-    if not d.is_finite():
-        raise BadValue(f"{text.strip()!r} is not a finite number")
-    return float(d / divisor)
+    return float(parse_decimal(text) / divisor)
 
 
-def _asfr(text: str) -> float:
-    v = _scaled(text, 1000)
-    if not 0.0 <= v <= 1.0:
-        raise BadValue(f"{text.strip()} is not births per 1,000 women (expected 0 to 1000)")
-    return v
-
-
-def _srb(text: str) -> float:
-    v = _scaled(text, 100)
-    if not 0.8 <= v <= 1.3:
-        raise BadValue(f"{text.strip()} is not males per 100 female births (expected about 105)")
-    return v
-
-
-def _tfr(text: str) -> float:
-    v = parse_float(text)
-    if not 0.0 < v <= 15.0:
-        raise BadValue(f"{v!r} is not a total fertility rate (children per woman, 0 to 15)")
-    return v
-
-
-def _e0(text: str) -> float:
-    v = parse_float(text)
-    if not 0.0 < v < 130.0:
-        raise BadValue(f"{v!r} is not a life expectancy in years")
-    return v
-
-
-def _mx(text: str) -> float:
-    v = parse_float(text)
-    if not 0.0 < v <= 5.0:
-        raise BadValue(f"{v!r} is not a central death rate (deaths per person-year, above 0 and at most 5)")
-    return v
+#: Age-specific fertility rate: the UN's births per 1,000 women to births per woman [1/year].
+_asfr = in_range(functools.partial(_scaled, divisor=1000), 0.0, 1.0,
+                 "births per 1,000 women (expected 0 to 1000)", closed="[]", show_text=True)
+#: Sex ratio at birth: the UN's males per 100 female births to males per female [1].
+_srb = in_range(functools.partial(_scaled, divisor=100), 0.8, 1.3,
+                "males per 100 female births (expected about 105)", closed="[]", show_text=True)
+#: Total fertility rate [children per woman].
+_tfr = in_range(parse_float, 0.0, 15.0, "a total fertility rate (children per woman, 0 to 15)", closed="(]")
+#: Central death rate [deaths per person-year].
+_mx = in_range(parse_float, 0.0, 5.0, "a central death rate (deaths per person-year, above 0 and at most 5)",
+               closed="(]")
 
 
 def _group(rec: dict[str, str]) -> tuple[int, int | None]:
@@ -521,7 +493,7 @@ def _fertility(rows: list[Row], fname: str, single: bool, problems: ProblemColle
 def _indicators(rows: list[Row], fname: str, problems: ProblemCollector) -> dict[str, dict[int, dict[str, object]]]:
     """``{variant: {year: {TFR, SRB, NetMigrations, LExMale, LExFemale, Births, Deaths}}}`` in ssproj's units."""
     parsers: dict[str, Callable[[str], object]] = {
-        "TFR": _tfr, "SRB": _srb, "NetMigrations": _persons, "LExMale": _e0, "LExFemale": _e0,
+        "TFR": _tfr, "SRB": _srb, "NetMigrations": _persons, "LExMale": parse_e0, "LExFemale": parse_e0,
         "Births": _nonneg_persons, "Deaths": _nonneg_persons,
     }
 
@@ -598,17 +570,11 @@ def _migration_by_age(totals: dict[int, int], first_year: int) -> list[tuple]:
 # --------------------------------------------------------------------------- assembling
 
 
-_HEADERS = {
-    "population": ("year", "sex", "age_start", "age_end", "persons"),
-    "mortality": ("year", "sex", "age_start", "age_end", "mx"),
-    "fertility": ("year", "age_start", "age_end", "asfr"),
-    "tfr": ("year", "tfr"),
-    "sex_ratio_at_birth": ("year", "srb"),
-    "net_migration": ("year", "sex", "age", "persons"),
-    "net_migration_total": ("year", "persons"),
-    "life_expectancy": ("year", "sex", "e0"),
-    "vital_events": ("year", "births", "deaths"),
-}
+#: Output tables: name -> header (rates by calendar year).
+_HEADERS = table_headers(
+    mortality=("year", "sex", "age_start", "age_end", "mx"),
+    fertility=("year", "age_start", "age_end", "asfr"),
+)
 
 
 def _coverage(years: list[int]) -> str:
@@ -1059,10 +1025,8 @@ def read_un_downloads(
         description=(f"{country}: demographic assumptions from the UN World Population Prospects 2024 (estimates "
                      f"to {LAST_ESTIMATE_YEAR}, medium variant from {FIRST_PROJECTION_YEAR}{variant_text})."),
         origin_comment=(
-            "# Data: United Nations, Department of Economic and Social Affairs, Population\n"
-            "# Division (2024). World Population Prospects 2024. Licence CC BY 3.0 IGO\n"
-            f"# ({LICENCE_URL}).\n"
-            "# Read from the UN's CSV downloads (https://population.un.org/wpp/downloads,\n"
+            CITATION_COMMENT
+            + "# Read from the UN's CSV downloads (https://population.un.org/wpp/downloads,\n"
             "# Standard Projections, CSV format). Converted from thousands to persons\n"
             "# and reshaped by ssproj; not endorsed by the United Nations.\n"
         ),

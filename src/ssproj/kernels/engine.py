@@ -44,13 +44,14 @@ from ssproj.kernels.scheme import (
     SchemeOutputs,
     SchemeState,
     empty_scheme_outputs,
+    member_death_probability,
     scheme_kernel,
 )
 
 __all__ = ["BRANCH_KINDS", "DemographyInputs", "EarningsPlan", "EconomyPaths", "PathOutputs", "PathTotals",
            "Shocks", "branch_events", "earnings_records", "empty_path_outputs", "empty_path_totals", "no_shocks",
-           "path_drivers", "path_reductions", "run_path", "run_paths", "run_population", "scheme_drivers",
-           "scheme_records", "scheme_state"]
+           "path_drivers", "path_reductions", "run_path", "run_path_state", "run_paths", "run_population",
+           "scheme_drivers", "scheme_records", "scheme_state"]
 
 
 #: How a short-term branch's benefits are projected: ``EarningsPlan.branch_kind`` indexes this tuple.
@@ -429,7 +430,8 @@ def branch_events(plan, params, econ, p, out):
     * funeral: ``(sum_{s,x} a q c + sum_{s,x} (P_old + P_inv) q) x f x
       minimum wage`` (deaths of active members who qualify and of old-age
       and invalidity pensioners in payment at 1 January, q the members'
-      death probability x the group's mortality factor).
+      death probability x the group's mortality factor, capped at 1:
+      :func:`ssproj.kernels.scheme.member_death_probability`).
 
     Cost-rate branches are left at 0 (the finance stage computes them).
     [currency/year]
@@ -470,17 +472,15 @@ def branch_events(plan, params, econ, p, out):
                             if kind == 1:
                                 acc += a * out.fertility[y, x] * out.insured_wage[off_e + y, g, s, x]
                             elif kind == 3:
-                                q = out.qx[y, s, x] * mf
-                                acc += a * (q if q < 1.0 else 1.0)
+                                acc += a * member_death_probability(out.qx[y, s, x], mf)
                             else:
                                 acc += a * out.insured_wage[off_e + y, g, s, x]
                 acc *= plan.branch_qualify[y, g, b]
                 if kind == 3:  # deaths of old-age and invalidity pensioners
                     for s in range(S):
                         for x in range(X):
-                            q = out.qx[y, s, x] * mf
-                            acc += (sc.pensioners[y, 0, g, s, x] + sc.pensioners[y, 1, g, s, x]) * (
-                                q if q < 1.0 else 1.0)
+                            acc += ((sc.pensioners[y, 0, g, s, x] + sc.pensioners[y, 1, g, s, x])
+                                    * member_death_probability(out.qx[y, s, x], mf))
                 tot += acc
             unit = econ.minimum_wage[p, off_e + y] if kind == 3 else 12.0
             out.branch_events[y, b] = tot * plan.branch_factor[y, b] * unit
@@ -600,6 +600,8 @@ def earnings_records(plan, params, econ, p, out):
 def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     """Run path p of the whole engine into ``out`` (:class:`PathOutputs`), on one thread.
 
+    The scheme's state at the end of the last year is :func:`run_path_state`'s.
+
     :func:`path_drivers`, then the scheme kernel
     (:func:`ssproj.kernels.scheme.scheme_kernel`) from the state at the
     valuation date, then :func:`path_reductions`. A deterministic projection
@@ -621,9 +623,26 @@ def run_path(demo, plan, params, state0, econ, shocks, p, out, detail=True):
     detail : bool
         See :func:`path_drivers` (False inside :func:`run_paths`).
     """
+    run_path_state(demo, plan, params, state0, econ, shocks, p, out, detail)
+
+
+@njit(cache=True)
+def run_path_state(demo, plan, params, state0, econ, shocks, p, out, detail=True):
+    """:func:`run_path`, returning the scheme's state at the end of the last scheme year.
+
+    Returns
+    -------
+    ssproj.kernels.scheme.SchemeState
+        Actives and inactives by credited service, pensions in payment and
+        their annual amounts (before the next year's indexation) and
+        reference earnings at 31 December of the last scheme year (a working
+        copy; ``state0`` is not modified).
+    """
     path_drivers(demo, plan, params, econ, shocks, p, out, detail)
-    scheme_kernel(scheme_state(state0), scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
+    state = scheme_state(state0)
+    scheme_kernel(state, scheme_records(state0, out.record0), params, scheme_drivers(out), out.scheme)
     path_reductions(plan, params, econ, p, out)
+    return state
 
 
 @njit(cache=True)

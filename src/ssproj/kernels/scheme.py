@@ -93,6 +93,21 @@ N_TYPES = 5
 
 
 @njit(cache=True)
+def member_death_probability(qx, mortality_factor):
+    """Probability that an insured person or a pensioner of a group dies in the year [1].
+
+    ``min(1, qx x mortality_factor)``: the population's death probability
+    at the sex and age ``qx`` [1] times the group's mortality factor
+    (insured mortality / population mortality) [1], capped at 1. Used by the
+    scheme kernel and by :func:`ssproj.kernels.engine.branch_events`.
+    """
+    q = qx * mortality_factor
+    if q > 1.0:
+        q = 1.0
+    return q
+
+
+@njit(cache=True)
 def _pension_rate(n, base, accrual, cap_service, cap, full_service, reduction):
     nn = n if n < cap_service else cap_service
     rate = base + accrual * nn
@@ -606,9 +621,7 @@ def _scheme_kernel(state, records, params, drivers, out):
             for s in range(S):
                 pa = pensionable_age[y, g, s]
                 for x in range(X):
-                    q = qx[y, s, x] * mf
-                    if q > 1.0:
-                        q = 1.0
+                    q = member_death_probability(qx[y, s, x], mf)
                     x1 = x + 1 if x < last else last
                     # retirement at the birthday in this year (age x1 at the year end):
                     # f_act share of actives, f_inact share of inactives, pension factor adj
@@ -839,9 +852,7 @@ def _scheme_kernel(state, records, params, drivers, out):
                         p = P[b, g, s, x]
                         if p == 0.0:
                             continue
-                        q = qx[y, s, x] * mf
-                        if q > 1.0:
-                            q = 1.0
+                        q = member_death_probability(qx[y, s, x], mf)
                         m = M[b, g, s, x]
                         r = R[b, g, s, x]
                         dp = p * q

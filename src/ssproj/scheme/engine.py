@@ -23,14 +23,14 @@ from ssproj.kernels.engine import (
     empty_path_outputs,
     empty_path_totals,
     no_shocks,
-    run_path,
+    run_path_state,
     run_paths,
 )
 from ssproj.kernels.lifetable import N_AGES
-from ssproj.kernels.scheme import SchemeOutputs, empty_scheme_outputs
+from ssproj.kernels.scheme import SchemeOutputs, SchemeState, empty_scheme_outputs
 from ssproj.scheme.plan import SchemePlan
 
-__all__ = ["economy_paths", "projection_year_outputs", "run_scheme", "run_scheme_paths"]
+__all__ = ["economy_paths", "projection_year_outputs", "run_scheme", "run_scheme_paths", "run_scheme_state"]
 
 
 def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]],
@@ -108,12 +108,28 @@ def run_scheme(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[st
     PathOutputs
         Every array of the path (see :class:`ssproj.kernels.engine.PathOutputs`).
     """
+    return run_scheme_state(plan, demography, econ, scheme_out)[0]
+
+
+def run_scheme_state(plan: SchemePlan, demography: DemographicInputs, econ: Mapping[str, np.ndarray],
+                     scheme_out: SchemeOutputs | None = None) -> tuple[PathOutputs, SchemeState]:
+    """:func:`run_scheme`, also returning the scheme's state at 31 December of the last scheme year.
+
+    Returns
+    -------
+    (PathOutputs, SchemeState)
+        The path's arrays, and the actives and inactives by credited service
+        and the pensions in payment with their annual amounts at the end of
+        the projection (see :func:`ssproj.kernels.engine.run_path_state`):
+        the stocks a back-cast hands to the valuation (:mod:`ssproj.analysis.backcast`).
+    """
     demo = demography.kernel_inputs()
     T = demo.mx.shape[0]
     out = empty_path_outputs(T, len(plan.years), len(plan.ext_years), len(plan.groups),
                              NS=plan.state0.A.shape[3], scheme=scheme_out, Br=len(plan.branches))
-    run_path(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ), no_shocks(1, T), 0, out)
-    return out
+    state = run_path_state(demo, plan.earnings, plan.params, plan.state0, economy_paths(plan, econ),
+                           no_shocks(1, T), 0, out)
+    return out, state
 
 
 def run_scheme_paths(plan: SchemePlan, demography: DemographicInputs, econ: EconomyPaths, shocks: Shocks,

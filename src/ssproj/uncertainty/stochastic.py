@@ -276,7 +276,8 @@ def simulate_paths(plan: PathPlan, seed: int, start: int, stop: int) -> xr.Datas
     # pensions the state pays, path by path (blocks by award date: the same paths of the engine closed at a date)
     blocks = state_paid_blocks(sp, totals.pension_outgo, lambda p: run_scheme_paths(
         p, plan.demography, econ_paths, shocks, plan.lc_b).pension_outgo)
-    state_paid = state_paid_pensions(sp, totals.pension_outgo, *blocks).sum(axis=(-2, -1))
+    # summed over types, then groups: the order of the deterministic projection (ssproj.plan), bit for bit
+    state_paid = state_paid_pensions(sp, totals.pension_outgo, *blocks).sum(axis=-2).sum(axis=-1)
     fin = finance(sp, ie, out["long_term_benefits"] - state_paid, out["members_mid"], series["investment_return"],
                   branch_events=totals.branch_events)
     earnings = ie.sum(axis=-1)
