@@ -201,3 +201,29 @@ def test_cli_backcast_writes_one_folder(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "reserves: long_term" in text and "state-paid share of pensions: public" in text
     assert (out / "backcast.yaml").is_file() and (out / "reconciliation.csv").is_file()
+
+
+def test_an_award_block_ending_before_the_valuation_year_is_refused(tmp_path):
+    """Resuming a history with its state-paid award block (awarded to 2014) from 2023: no pension can be awarded in
+    the block any more; refused at validation, with file, line and what to do, not at run time."""
+    resumed = tmp_path / "resumed.yaml"
+    resumed.write_text(yaml.safe_dump({"name": "resumed", "extends": str(HISTORY),
+                                       "projection": {"start_year": 2020, "end_year": 2030},
+                                       "changes": {"valuation_year": 2023}}))
+    with pytest.raises(ssproj.ScenarioError) as err:
+        ssproj.load_scenario(resumed)
+    assert ("lao_history.yaml:19: changes.state_paid_awarded_to.public = 2014 must be after the valuation year 2023"
+            in str(err.value))
+
+
+def test_a_start_year_is_named_inert_when_the_table_gives_service():
+    """scheme_start_year only bounds imputed service: with the back-cast's service column it cannot act (named),
+    while for the history's stocks of 2000 (no service column) it does act (tests/test_no_silent_noop.py)."""
+    base = ssproj.load_scenario(ROOT / "scenarios" / "lao_baseline.yaml")
+    with pytest.warns(ssproj.scenario.checks.NoEffectWarning,
+                      match=r"scheme_start_year for 'public' has no effect: the insured table gives the credited "
+                            r"service of every member of the group"):
+        base.with_changes({"scheme_start_year": {"public": 1990}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ssproj.scenario.checks.NoEffectWarning)
+        ssproj.load_scenario(HISTORY).with_changes({"scheme_start_year": {"public": 1990}})

@@ -681,6 +681,13 @@ def check_scheme(
             elif last.value < first.value:
                 problems.append(last.where.problem(
                     last.value, f"is before state_paid_awarded_from ({first.value}) for group {group!r}"))
+            elif last.value <= vy:
+                problems.append(last.where.problem(
+                    last.value, f"must be after the valuation year {vy} for group {group!r}: no pension is awarded "
+                                "in the period (the pensions in payment at the valuation date are "
+                                "state_paid_base_pensions)",
+                    "e.g. a scenario extending a back-cast history: set state_paid_awarded_share to 0 and the share "
+                    "of the block in payment with state_paid_base_pensions"))
     return problems
 
 

@@ -262,6 +262,7 @@ def build_scenario(
                                                             table_where, bad | invalid, start, end)
             problems += need_problems
             no_effect += need_notes
+            no_effect += _service_given_notes(tables.get("insured"), per_resolved.get("scheme_start_year", {}))
 
     strategy = None
     if "strategy" in merged.data and merged.data["strategy"] is not None:
@@ -458,6 +459,22 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _service_given_notes(insured: pd.DataFrame | None, start_years: Mapping[str, Any]) -> list[Problem]:
+    """``scheme_start_year`` only bounds the service the engine imputes: a group whose insured rows all give their
+    service has nothing imputed, so a start year set for it cannot change the result (a named warning)."""
+    notes: list[Problem] = []
+    if insured is None or "service" not in insured.columns:
+        return notes
+    for group, r in start_years.items():
+        rows = insured[insured["group"] == group]
+        if r.origin != "defaults" and len(rows) and rows["service"].notna().all():
+            notes.append(r.where.problem(
+                r.value, f"scheme_start_year for {group!r} has no effect: the insured table gives the credited service "
+                         "of every member of the group, and the start year only bounds the service imputed to "
+                         "members without one", "remove it, or leave the service column empty for the group"))
+    return notes
 
 
 def _check_stochastic_years(model, at: Where, start: int, end: int, tables: Mapping[str, pd.DataFrame]
