@@ -332,9 +332,10 @@ def test_cost_to_state_includes_state_paid_channel_costs():
     channel_state = ds["channel_cost"].sel(cost_payer="state", year=years).sum("channel").to_numpy()
     contrib_state = ds["contributions"].sel(payer="state", year=years).sum("group").to_numpy()
     transfers = ds["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()  # the Lao baseline's deficit rule
-    assert channel_state.sum() > 0 and transfers.sum() > 0
+    paid = ds["state_paid_pensions"].sel(year=years).sum("group").to_numpy()  # the former civil-servant pensions
+    assert channel_state.sum() > 0 and transfers.sum() > 0 and paid.sum() > 0
     assert comp.row("cost_to_state")["lao_cov_info_centres"] == pytest.approx(
-        _pv_at(base, years, channel_state + contrib_state + transfers), rel=1e-12)
+        _pv_at(base, years, channel_state + contrib_state + transfers + paid), rel=1e-12)
 
 
 @pytest.mark.slow
@@ -356,13 +357,15 @@ def test_a_subsidy_channel_is_a_state_cost_once_and_deficit_transfers_are_one():
     assert subsidy[years >= 2027].min() > 0 and (contrib_state >= subsidy).all()
     assert not ds["fund_state_transfer"].sel(fund="long_term", year=years).any()  # borrowing: no deficit transfer
     other = ds["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()    # (the other funds': none either)
+    paid = ds["state_paid_pensions"].sel(year=years).sum("group").to_numpy()  # the former civil-servant pensions
     comp = ssproj.compare([base, sub])
-    assert comp.row("cost_to_state")["subsidy"] == pytest.approx(_pv_at(base, years, contrib_state + other),
+    assert comp.row("cost_to_state")["subsidy"] == pytest.approx(_pv_at(base, years, contrib_state + other + paid),
                                                                  rel=1e-12)
     # a deficit transfer is the state's money too
     tr = ssproj.project(sc.with_changes({"deficit_financing": {"long_term": "state_transfer"}}))
     transfers = tr.dataset["fund_state_transfer"].sel(year=years).sum("fund").to_numpy()
     assert transfers.sum() > 0
     comp = ssproj.compare([base, tr])
+    paid_tr = tr.dataset["state_paid_pensions"].sel(year=years).sum("group").to_numpy()
     assert comp.row("cost_to_state")[tr.dataset.attrs["scenario_name"]] == pytest.approx(
-        _pv_at(base, years, contrib_state + transfers), rel=1e-12)
+        _pv_at(base, years, contrib_state + transfers + paid_tr), rel=1e-12)
