@@ -103,7 +103,7 @@ def _html_banner(text):
 
 def test_the_projection_records_its_assumed_inputs(lao, lao_counts):
     n_assumed, n_given = lao_counts
-    assert len(lao.assumed_inputs) == n_assumed == 111 and int(lao.dataset.attrs["inputs_given"]) == n_given == 181
+    assert len(lao.assumed_inputs) == n_assumed == 115 and int(lao.dataset.attrs["inputs_given"]) == n_given == 185
     for label in ("minimum_pension_ratio[public]", "indexation_price_weight", "opening_reserve[long_term]",
                   "table pensioners"):
         assert label in lao.assumed_inputs
@@ -116,10 +116,10 @@ def test_until_measured_the_banner_counts_the_assumed_inputs_and_says_where_to_s
     lines = banner.splitlines()
     assert banner == short_banner(*lao_counts)
     assert lines[0] == assumed_inputs_line(*lao_counts)
-    assert lines[0].startswith("ASSUMED INPUTS: 111 of the 181 inputs of this scenario are assumed")
+    assert lines[0].startswith("ASSUMED INPUTS: 115 of the 185 inputs of this scenario are assumed")
     assert "ssproj.rests_on(result) names them" in lines[1]
     # its first line is that of the measured banner of ssproj run
-    assert "rests on 111 inputs marked assumed" in repr(lao)
+    assert "rests on 115 inputs marked assumed" in repr(lao)
 
 
 def test_summary_shows_the_banner_first_and_is_otherwise_a_dataframe(lao):
@@ -132,7 +132,7 @@ def test_summary_shows_the_banner_first_and_is_otherwise_a_dataframe(lao):
     assert str(s) == repr(s)  # print()
     html = s._repr_html_()
     assert html.startswith('<div class="ssproj-banner" role="note"')
-    assert "ASSUMED INPUTS: 111 of the 181 inputs" in html and html.endswith(plain._repr_html_())
+    assert "ASSUMED INPUTS: 115 of the 185 inputs" in html and html.endswith(plain._repr_html_())
     # a selection still says what it rests on; the numbers are those of the plain DataFrame
     part = s.loc[[2030, 2050], ["payg_cost_rate"]].round(3)
     assert isinstance(part, SummaryFrame) and repr(part).startswith(lao.assumption_banner + "\n\n")
@@ -147,7 +147,7 @@ def test_rests_on_measures_once_and_keeps_the_banner_with_the_result(lao_measure
     banner = lao_measured.assumption_banner
     assert banner == assumption_banner(lao_scenario)  # the banner of ssproj run
     lines = banner.splitlines()
-    assert lines[0].startswith("ASSUMED INPUTS: 111 of the 181 inputs")
+    assert lines[0].startswith("ASSUMED INPUTS: 115 of the 185 inputs")
     assert lines[2] == LAO_DRIVER
     assert [line.split(" ")[3] for line in lines[2:]] == ["minimum_pension_ratio", "indexation_price_weight",
                                                           "earnings_level"]
@@ -237,7 +237,7 @@ def test_the_comparison_carries_the_reference_banner_and_what_the_others_add(lao
     written = cmp.write(tmp_path / "cmp")
     assert written["assumed_inputs"].read_text(encoding="utf-8") == cmp.assumption_banner + "\n"
     names, sheet, _ = _sheet_lines(written["excel"])
-    assert names[0] == BANNER_SHEET and names[1:4] == ["Read me", "Charts", "comparison"] and sheet == lines
+    assert names[0] == BANNER_SHEET and names[1:6] == ["Read me", "Charts", "summary", "strategies", "comparison"] and sheet == lines
     html = cmp.to_html(tmp_path / "cmp.html").read_text(encoding="utf-8")
     assert _html_banner(html) == lines
     # the other way round: the baseline adds no assumed input to the strategy

@@ -74,8 +74,8 @@ def test_a_range_for_an_entity_the_set_does_not_declare(tmp_path):
 def test_factors_follow_the_ranges_and_drop_what_the_scenario_sets(lao):
     names = [f["name"] for f in range_factors(lao)]
     assert sorted(names) == sorted(["contribution_density[voluntary]", "lapse_rate[voluntary]", "earnings_level",
-                                    "minimum_pension_ratio", "indexation_price_weight",
-                                    "opening_reserve[long_term]"])
+                                    "long_term_share", "minimum_pension_ratio", "base_pension_scale",
+                                    "indexation_price_weight", "opening_reserve[long_term]"])
     f = {f["name"]: f for f in range_factors(lao)}
     assert f["opening_reserve[long_term]"]["low"] == {"opening_reserve": {"long_term": 1e12}}
     assert f["minimum_pension_ratio"]["high"]["minimum_pension_ratio"]["public"]["values"][2050] == 1.0
@@ -107,7 +107,7 @@ def test_the_banner_names_the_inputs_that_move_the_headline_most(lao):
     given = table[table["origin"] != "defaults"]
     n = int((given["confidence"] == "assumed").sum())
     assert lines[0].startswith(f"ASSUMED INPUTS: {n} of the {len(given)} inputs of this scenario are assumed")
-    assert "declared for 6 of them" in lines[1]
+    assert "declared for 7 of them" in lines[1]  # 8 ranges; the long-term share does not move the GAP (no swing)
     assert [line.split(" ")[3] for line in lines[2:]] == list(d["factor"].head(3))
     assert lines[2] == "  - minimum_pension_ratio 0.5 to 1 (assumed): gap_75 32.4% to 38.5% (central 38.5%)"
 

@@ -123,8 +123,9 @@ def _entities(sc, spec):
 
 
 #: Checked together (a group's contribution shares sum to 1): test_contribution_shares_change_a_result; the
-#: branches a group is covered by, with its long-term share: tests/test_short_term_events.py (a package).
-TOGETHER = ("long_term_share", "contribution_share", "covered_branches")
+#: branches a group is covered by, with its long-term share: tests/test_short_term_events.py (a package); the rule
+#: that reads the shares acts only when they do not add up: test_the_share_rule_changes_a_result.
+TOGETHER = ("long_term_share", "contribution_share", "covered_branches", "contribution_share_rule")
 
 
 def _walkable():
@@ -170,6 +171,21 @@ def test_contribution_shares_change_a_result(lao):
                                 "contribution_share": {branch: shares[branch] + 0.05}})
     a, b = _outputs(lao)[0], _outputs(changed)[0]
     assert not np.array_equal(a["reserve_end"].values, b["reserve_end"].values, equal_nan=True)
+
+
+def test_the_share_rule_changes_a_result(lao):
+    """contribution_share_rule: with shares that add up to 1 both rules give the same figures, bit for bit; a
+    long-term share changed alone is refused under fixed and moves the funds' income under proportional."""
+    assert lao.value("contribution_share_rule") == "proportional"
+    fixed = lao.with_changes({"contribution_share_rule": "fixed"})
+    a, b = _outputs(lao)[0], _outputs(fixed)[0]
+    pd.testing.assert_frame_equal(a, b)
+    lower = {"long_term_share": dict.fromkeys(lao.groups, 0.5)}
+    with pytest.raises(ScenarioError, match=r"sum to 0\.9 in 2020, not 1"):
+        fixed.with_changes(lower)
+    moved = _outputs(lao.with_changes(lower))[0]
+    assert not np.array_equal(a["reserve_end (all funds)"].values, moved["reserve_end (all funds)"].values)
+    assert not np.array_equal(a["reserve_end"].values, moved["reserve_end"].values, equal_nan=True)
 
 
 # --------------------------------------------------------------------------- the guard

@@ -12,7 +12,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "docs" / "notebooks").
 EXPECTED_OUTPUT = {
     # the banner of the assumed inputs that drive the baseline near the top (issue 13), the comparison and the
     # decomposition produced tables, the solver a report
-    "lao_coverage_strategies": ("ASSUMED INPUTS: 111 of the 181 inputs", "- minimum_pension_ratio 0.5 to 1 (assumed)",
+    "lao_coverage_strategies": ("ASSUMED INPUTS: 115 of the 185 inputs", "- minimum_pension_ratio 0.5 to 1 (assumed)",
                                 "contributors_gained 2040", "demography", "solve: scenario"),
     # the banner of the assumed inputs that drive the central projection, sensitivity ranking, stochastic runs
     # with percentiles and probabilities of depletion, life expectancy percentiles and the sweep's indicator table

@@ -58,7 +58,7 @@ SIGNATURES = {
     "stochastic": [("scenario", P), ("n_paths", P), ("seed", P), ("model", K), ("out", K), ("chunk_size", K),
                    ("workers", K), ("scheduler", K), ("progress", K), ("threads", K)],
     "sweep": [("spec", P), ("scenario", P), ("out", K), ("workers", K), ("scheduler", K), ("chunk_size", K),
-              ("progress", K)],
+              ("progress", K), ("evaluate", K), ("attrs", K)],
     "ingest_registers": [("members", P), ("pensions", P), ("valuation_year", K), ("groups", K),
                          ("earnings_floor", K), ("earnings_ceiling", K), ("minimum_pension", K),
                          ("maximum_pension", K), ("column_map", K), ("members_sheet", K), ("pensions_sheet", K)],
@@ -71,7 +71,7 @@ MODULES = ["errors", "projection", "cli", "_version"]
 
 #: ``ssproj --help`` lists these subcommands, in this order.
 CLI_COMMANDS = ["run", "report", "assumptions", "validate", "compare", "solve", "calibrate", "backcast", "sensitivity",
-                "stochastic", "sweep", "explore", "import-wpp", "ingest"]
+                "stochastic", "sweep", "robustness", "explore", "import-wpp", "ingest"]
 
 
 def _kind(obj) -> str:
@@ -138,7 +138,7 @@ def test_cli_subcommands():
     assert list(subparsers[0].choices) == CLI_COMMANDS
     assert set(CLI_COMMANDS) == {"run", "validate", "compare", "report", "solve", "sensitivity", "stochastic",
                                  "sweep", "import-wpp", "ingest", "assumptions", "calibrate",
-                                 "backcast", "explore"}  # DESIGN §2, issues 13 and 14
+                                 "backcast", "robustness", "explore"}  # DESIGN §2, issues 13 and 14
 
 
 def test_package_ships_its_type_marker():

@@ -145,8 +145,10 @@ def test_a_package_of_branches(lao):
 
 
 def test_package_shares_and_names_are_checked(lao):
+    # the Lao set reads the branch shares with contribution_share_rule: proportional (a package is rescaled:
+    # tests/test_robustness.py); under the fixed rule a package must add up with the long-term share
     with pytest.raises(ScenarioError) as err:
-        lao.with_changes({"covered_branches": {"voluntary": "maternity, funeral"}})
+        lao.with_changes({"covered_branches": {"voluntary": "maternity, funeral"}, "contribution_share_rule": "fixed"})
     text = str(err.value)
     assert "voluntary" in text and "covered_branches" in text and "must be 1" in text
     with pytest.raises(ScenarioError) as err:

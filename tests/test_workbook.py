@@ -452,7 +452,7 @@ def test_summary_and_strategy_sheets_hold_the_comparisons_tables(lao_strategies_
 
 
 def test_money_per_person_is_not_scaled_and_present_values_are_not_called_nominal(lao_strategies_book):
-    cmp, book = lao_strategies_book
+    _, book = lao_strategies_book
     header, _ = _sheet_frame(book["strategies"])
     col = {h.split(" [")[0]: (i + 1, h) for i, h in enumerate(header)}
     i, text = col["net_pv_per_recruit"]

@@ -42,6 +42,7 @@ from ssproj.scenario import load_scenario
 from ssproj.scenario.assumptions import load_assumptions
 from ssproj.scenario.checks import MAX_SEED
 from ssproj.scenario.parameters import CONFIDENCE_LEVELS
+from ssproj.uncertainty.robustness import robustness
 from ssproj.uncertainty.stochastic import stochastic
 from ssproj.uncertainty.sweep import load_sweep, sweep
 
@@ -493,6 +494,52 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def _cmd_robustness(args) -> int:
+    t0 = time.perf_counter()
+    scenarios, problems = [], []
+    for path in [args.baseline, *args.option]:  # every file checked before any projection: all problems at once
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CLIError(f"{len(problems)} of {1 + len(args.option)} scenario files have problems:\n"
+                       + "\n".join(problems))
+    baseline, options = scenarios[0], scenarios[1:]
+    backend = _backend_args(args)
+    out = _out_dir(args.out, baseline.name, "_robustness")
+    with result_folder(out, kind="robustness", scenario=baseline.name) as stage:
+        result = robustness(baseline, options, grid=args.grid, points=args.points, ranges=args.range,
+                            horizon=args.horizon, milestone=args.milestone, chunk_size=args.chunk_size,
+                            progress=not args.quiet and not args.no_progress, **backend)
+        stage.inputs_sha256 = inputs_sha256(result.provenance_record())
+        written = result.write(stage.path)
+    written = {role: stage.final(p) for role, p in written.items()}
+    if not args.quiet:
+        g = result.grid
+        where = (f"local Dask cluster, {args.workers} workers" if args.workers else
+                 f"Dask scheduler {args.scheduler}" if args.scheduler else "in-process")
+        print(f"ssproj {__version__}: robustness of {len(options)} options against {baseline.name!r}: {g.mode} grid "
+              f"of {len(g.axes)} plausible ranges, {g.n_points} points ({where})")
+        t = result.table()
+        shown = pd.DataFrame({
+            "central": t["central"], "min": t["min"], "max": t["max"], "sign": t["sign"],
+            "sign holds": [("yes" if h else f"no {s:.0%}") for h, s in zip(t["sign_holds"], t["share_same_sign"],
+                                                                             strict=True)],
+            "rank": t["rank"],
+            "rank holds": [("yes" if h else f"no {s:.0%}") for h, s in zip(t["rank_holds"], t["share_same_rank"],
+                                                                             strict=True)]})
+        with pd.option_context("display.width", 200, "display.max_rows", 1000):
+            print(shown.to_string(float_format=lambda v: f"{v:.4g}"))
+        fails = result.summary().split("## What does not hold", 1)[1].strip()
+        print()
+        print("What does not hold:")
+        print(fails)
+        print()
+        _print_written(written, time.perf_counter() - t0, 10)
+    return 0
+
+
 def _cmd_explore(args) -> int:
     scenario = load_scenario(args.scenario)
     reference = load_scenario(args.reference) if args.reference else None
@@ -681,6 +728,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="sweep spec YAML file")
     _add_chunked_options(p, "results/<sweep name>_sweep", "variants", 1, file_kind="results")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("robustness", help="which conclusions about options hold over the plausible ranges",
+                       description="Project BASELINE and each OPTION (coverage strategies and financing options "
+                                   "extending it) at every point of a grid of the plausible ranges declared for "
+                                   "the baseline's assumed inputs, and report for each option and decision "
+                                   "measure its effect at the central point, its range over the grid, whether its "
+                                   "sign and its rank among the options hold at every point, and which range "
+                                   "breaks them; writes robustness.csv, effects.csv, grid.csv, robustness.md and "
+                                   "provenance.json to --out.")
+    p.add_argument("baseline", help="baseline scenario YAML file")
+    p.add_argument("option", nargs="+", help="option scenario YAML files (each extends the baseline)")
+    p.add_argument("--out", help="output directory (default: results/<baseline name>_robustness)")
+    p.add_argument("--grid", choices=("corners", "full", "oat"), default="corners",
+                   help="corners: every combination of the ranges' ends; full: every combination of --points "
+                        "levels; oat: one range at a time (default corners)")
+    p.add_argument("--points", type=_int_at_least(2), default=2,
+                   help="levels from the low to the high end of each range, for full and oat (default 2)")
+    p.add_argument("--range", action="append", default=None, metavar="NAME",
+                   help="only this range (e.g. opening_reserve[long_term] or minimum_pension_ratio); repeatable "
+                        "(default: every declared range)")
+    p.add_argument("--horizon", type=_positive_int, default=75,
+                   help="years of the GAP and the shortfall (default 75)")
+    p.add_argument("--milestone", type=_positive_int, default=2050,
+                   help="year of the contributors gained (default 2050)")
+    p.add_argument("--chunk-size", type=_positive_int, default=1, help="grid points per task (default 1)")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="run on a local Dask cluster with N worker processes")
+    p.add_argument("--scheduler", default=None, help="run on the dask.distributed scheduler at this address")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_robustness)
 
     p = sub.add_parser("explore", help="interactive explorer: move levers, watch the headline figures and charts",
                        description="Start a local web app (Panel) over SCENARIO: levers (contribution rates, "

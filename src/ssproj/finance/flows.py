@@ -103,8 +103,11 @@ def finance(plan: SchemePlan, insured_earnings, long_term_benefits, members_mid,
     contrib_by_fund = np.zeros(lead + (Y, F))
     contrib_by_fund[..., plan.lt_fund] += (total_contrib * plan.long_term_share).sum(axis=-1)
     cover = plan.earnings.branch_cover  # (G, Br): the groups each branch covers (their packages)
+    # branch_scale (Y, G) is 1 unless contribution_share_rule: proportional rescales a group's branch shares
+    # (x * 1.0 is exact: under the fixed rule the sums are those of the shares as given, bit for bit)
+    covered_contrib = total_contrib * plan.branch_scale  # (..., Y, G)
     for bi, fi in enumerate(plan.branch_fund):
-        contrib_by_fund[..., fi] += (total_contrib * cover[:, bi]).sum(axis=-1) * plan.branch_share[:, bi]
+        contrib_by_fund[..., fi] += (covered_contrib * cover[:, bi]).sum(axis=-1) * plan.branch_share[:, bi]
 
     covered_earnings = np.moveaxis(insured_earnings[..., None] * cover, -2, -1).sum(axis=-1)  # (..., Y, Br)
     branch_outgo = plan.cost_rate * covered_earnings  # (..., Y, Br)

@@ -1,7 +1,7 @@
 """Result folders written as a unit: staged, listed in a manifest, locked, swapped in by rename.
 
 :func:`result_folder` is the one way ssproj writes a folder of results
-(``ssproj run``, ``stochastic``, ``sweep``, ``compare``, ``sensitivity``,
+(``ssproj run``, ``stochastic``, ``sweep``, ``robustness``, ``compare``, ``sensitivity``,
 ``solve``, ``ingest`` and the ``write`` methods of the result classes)::
 
     with result_folder("results/lao", kind="projection", scenario="lao") as stage:
@@ -98,6 +98,7 @@ KNOWN_NAMES = frozenset({
     "insured.csv", "pensioners.csv", "data_quality.md", "data_quality.csv",                 # ingest
     "data_quality_rows.csv",
     "calibrated.yaml", "reconciliation.csv", "reconciliation.md",                           # calibrate
+    "robustness.csv", "effects.csv", "grid.csv", "robustness.md",                          # robustness
     "backcast.yaml", "history.csv", "backcast.md",                                          # backcast
 })
 _KNOWN_PATTERN = re.compile(r"percentiles_[A-Za-z0-9_]+\.csv")

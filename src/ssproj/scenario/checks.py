@@ -542,7 +542,10 @@ def check_scheme(
       names the long-term fund if no fund is called ``long_term``);
     - ``start_year <= valuation_year < end_year`` (when groups are declared);
     - for each group and projection year, ``long_term_share`` plus the
-      ``contribution_share`` of every branch is 1 (±`SHARES_TOLERANCE`).
+      ``contribution_share`` of every branch is 1 (±`SHARES_TOLERANCE`);
+      under ``contribution_share_rule: proportional``, the branches take
+      what the long-term share leaves, so some covered branch must have a
+      share wherever the long-term share is below 1.
 
     Parameters in `skip` (already reported as invalid) are not checked.
     """
@@ -597,8 +600,9 @@ def check_scheme(
             else:
                 problems.append(r.where.problem(vy, expected, hint))
 
-    if not {"long_term_share", "contribution_share"} & skip:
+    if not {"long_term_share", "contribution_share", "contribution_share_rule"} & skip:
         years = np.arange(start, end + 1)
+        proportional = resolved["contribution_share_rule"].value == "proportional"
 
         def resolve(n: str, yrs: np.ndarray) -> np.ndarray:
             return resolved[n].value.evaluate(yrs, resolve=resolve)
@@ -626,6 +630,18 @@ def check_scheme(
                     continue
             branch_total = (np.sum([branch_shares[b] for b in covered], axis=0) if covered
                             else np.zeros(years.shape))
+            if proportional:  # the covered branches share 1 - long_term_share: some must have a share
+                lost = np.flatnonzero((1.0 - lts > SHARES_TOLERANCE) & (branch_total <= 0.0))
+                if lost.size:
+                    i = int(lost[0])
+                    r = per_resolved["long_term_share"][group]
+                    more = f"; {lost.size - 1} later years too" if lost.size > 1 else ""
+                    problems.append(r.where.problem(
+                        MISSING, f"under contribution_share_rule: proportional, group {group!r} sends "
+                                 f"{1.0 - lts[i]:.10g} of its contributions to its short-term branches in "
+                                 f"{int(years[i])}, but none of them has a contribution_share{more}",
+                        "give the group's branches a contribution_share, or a long_term_share of 1"))
+                continue
             total = lts + branch_total
             wrong = np.flatnonzero(np.abs(total - 1.0) > SHARES_TOLERANCE)
             if not wrong.size:

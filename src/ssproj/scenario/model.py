@@ -341,6 +341,64 @@ class Scenario:
             applied=self._state.applied + docs,
         )
 
+    def rebase(self, base: Scenario, name: str | None = None) -> Scenario:
+        """This scenario's own layers laid over `base`, a variant of the scenario it extends.
+
+        A scenario that ``extends`` another (an option over a baseline) is
+        rebuilt with its own files and `with_changes` layers on top of
+        `base` instead of its parent: e.g. ``option.rebase(baseline.with_changes(c))``
+        is the option with the changes `c` laid *under* its own. A change of
+        the option to the same parameter lies over the base's as over any
+        parent's (a time path starting after the start year keeps the
+        base's values before its first year).
+
+        Parameters
+        ----------
+        base : Scenario
+            A scenario whose files are the first files of this one's
+            ``extends`` chain (the same files, byte for byte), with any
+            `with_changes` layers of its own.
+        name : str, optional
+            Name of the new scenario; default this scenario's name.
+
+        Returns
+        -------
+        Scenario
+            Validated like a file. Tables equal to `base`'s (same sha256)
+            are `base`'s objects, the others this scenario's.
+
+        Raises
+        ------
+        ValueError
+            If this scenario does not extend `base`'s files.
+        ScenarioError
+            If the layers are invalid over `base`.
+        """
+        mine, theirs = list(self._state.merged.chain), list(base._state.merged.chain)
+
+        def key(doc: YamlDocument) -> Any:
+            return (doc.file, doc.sha256) if doc.file is not None else id(doc)
+
+        if len(mine) <= len(theirs) or [key(d) for d in mine[: len(theirs)]] != [key(d) for d in theirs]:
+            raise ValueError(
+                f"scenario {self.name!r} does not extend scenario {base.name!r} (its files: "
+                f"{' -> '.join(str(d.file or d.label) for d in mine)}; {base.name!r}'s: "
+                f"{' -> '.join(str(d.file or d.label) for d in theirs)})")
+        chain = theirs + list(base._state.applied) + mine[len(theirs):]
+        merged = MergedScenario(chain)
+        for step in self._state.applied:
+            merged.add(step)
+        same = {n for n, h in self._state.table_hashes.items() if base._state.table_hashes.get(n) == h}
+        tables = {n: (base.tables[n] if n in same and n in base.tables else df) for n, df in self.tables.items()}
+        assumptions = base.assumptions if base.assumptions.sha256 == self.assumptions.sha256 else self.assumptions
+        return self._state.build(
+            merged,
+            name=self.name if name is None else name,
+            path=self.path,
+            preloaded=(assumptions, self._state.table_specs, self._state.table_hashes, tables),
+            applied=self._state.applied,
+        )
+
     # -- output ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data.

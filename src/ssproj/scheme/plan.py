@@ -22,6 +22,7 @@ from ssproj.kernels.fund import DEFICIT_RULES
 from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import N_TYPES, SchemeParams, SchemeState
 from ssproj.memo import array_key, cached_on
+from ssproj.scenario.checks import SHARES_TOLERANCE
 from ssproj.scenario.common import covered_branches
 from ssproj.scenario.timepath import TimePath
 from ssproj.scheme.labour import SECTORS, age_table, employment_by_sector, labour_force
@@ -62,6 +63,34 @@ def _glob(sc, name, years):
 def _scalar_per(sc, name, entities):
     values = sc.value(name)
     return np.array([float(values[e]) for e in entities])
+
+
+def _branch_scale(rule: str, long_term_share, branch_share, cover) -> np.ndarray:
+    """Factor on the branch shares of each group's contributions, shape (Y, G).
+
+    Under the ``fixed`` rule every factor is 1 (the shares as given). Under
+    ``proportional`` the factor makes the branches a group is covered by
+    take exactly what ``long_term_share`` leaves: (1 - long_term_share) /
+    (sum of their shares), and 1 where the shares already add up to 1 with
+    it (within ``SHARES_TOLERANCE``, so shares that add up are used as given,
+    bit for bit) or where the group is covered by no branch with a share.
+
+    Parameters
+    ----------
+    rule : {"fixed", "proportional"}
+    long_term_share : ndarray, shape (Y, G)
+    branch_share : ndarray, shape (Y, Br)
+    cover : ndarray, shape (G, Br)
+        1 where the branch covers the group.
+    """
+    scale = np.ones_like(long_term_share)
+    if rule != "proportional":
+        return scale
+    covered_total = branch_share @ np.asarray(cover, dtype=float).T  # (Y, G)
+    rest = 1.0 - long_term_share
+    adjust = (np.abs(covered_total - rest) > SHARES_TOLERANCE) & (covered_total > 0)
+    np.divide(rest, covered_total, out=scale, where=adjust)
+    return scale
 
 
 def _entry_distribution(table, groups):
@@ -281,6 +310,10 @@ class SchemePlan:
     branch_share, cost_rate : ndarray, shape (Y, Br)
         Share of contributions to each branch [1]; branch cost rate
         [share of insured earnings].
+    branch_scale : ndarray, shape (Y, G)
+        Factor on the branch shares of each group's contributions: 1, or
+        under ``contribution_share_rule: proportional`` what makes the
+        group's covered branches take exactly ``1 - long_term_share``. [1]
     admin_cost_rate, admin_cost_per_member : ndarray, shape (Y,)
         [share of contributions], [currency/year per member]
     extra_admin : ndarray, shape (Y,)
@@ -334,6 +367,7 @@ class SchemePlan:
     contribution_rates: np.ndarray
     long_term_share: np.ndarray
     branch_share: np.ndarray
+    branch_scale: np.ndarray
     cost_rate: np.ndarray
     admin_cost_rate: np.ndarray
     admin_cost_per_member: np.ndarray
@@ -534,6 +568,9 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
     inval_rate = _per(sc, "invalidity_rate", years)
     P, M, R = cached_on(tables["pensioners"], ("base_pensioners", tuple(groups), array_key(cap[0], inval_rate[0])),
                         lambda: _base_pensioners(tables["pensioners"], groups, cap[0], inval_rate[0]))
+    # the pension payroll at the valuation date scaled by group (new arrays: the cached ones are shared)
+    pension_scale = _scalar_per(sc, "base_pension_scale", groups)[None, :, None, None]
+    M, R = M * pension_scale, R * pension_scale
 
     fam = age_table(tables["family"], ["married", "spouse_age_difference", "children"])
     scale = np.stack([age_table(tables["salary_scale"], "index", by_sex=False, key=("group", g), extend=True)
@@ -604,6 +641,8 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
 
     # ---- finance
     lt_fund = funds.index(sc.value("long_term_fund"))
+    long_term_share = _per(sc, "long_term_share", years)  # (Y, G)
+    branch_share = _per(sc, "contribution_share", years) if branches else np.zeros((Y, 0))
     extra = np.zeros(Y)
     if extra_admin_by_year is not None:
         extra = np.asarray(extra_admin_by_year, dtype=np.float64)
@@ -620,8 +659,10 @@ def scheme_plan(sc, recruits=None, extra_admin_by_year=None) -> SchemePlan:
         state0=SchemeState(_c(A), _c(I), _c(P), _c(M), _c(R)),
         params=params, earnings=earnings,
         contribution_rates=_c(np.stack([_per(sc, f"contribution_rate_{p}", years) for p in PAYERS], axis=1)),
-        long_term_share=_c(_per(sc, "long_term_share", years)),
-        branch_share=_c(_per(sc, "contribution_share", years) if branches else np.zeros((Y, 0))),
+        long_term_share=_c(long_term_share),
+        branch_share=_c(branch_share),
+        branch_scale=_c(_branch_scale(sc.value("contribution_share_rule"), long_term_share, branch_share,
+                                      earnings.branch_cover)),
         cost_rate=_c(_per(sc, "cost_rate", years) if branches else np.zeros((Y, 0))),
         admin_cost_rate=_c(_glob(sc, "admin_cost_rate", years)),
         admin_cost_per_member=_c(_glob(sc, "admin_cost_per_member", years)),

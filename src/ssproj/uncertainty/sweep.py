@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,11 +316,13 @@ class _Job:
     scenario: Any
     labels: tuple
     changes: tuple
+    evaluate: Callable[[Any, int, str, dict], xr.Dataset] | None = None
 
 
 def _chunk_task(chunk) -> xr.Dataset:
     job = chunk.payload
-    parts = [_variant_dataset(job.scenario, i, job.labels[i], job.changes[i]) for i in range(chunk.start, chunk.stop)]
+    evaluate = _variant_dataset if job.evaluate is None else job.evaluate
+    parts = [evaluate(job.scenario, i, job.labels[i], job.changes[i]) for i in range(chunk.start, chunk.stop)]
     return xr.concat(parts, dim="scenario") if len(parts) > 1 else parts[0]
 
 
@@ -375,7 +377,9 @@ class SweepResult:
 
 
 def sweep(spec, scenario=None, *, out=None, workers: int | None = None, scheduler: str | None = None,
-          chunk_size: int = 1, progress: bool = False) -> SweepResult:
+          chunk_size: int = 1, progress: bool = False,
+          evaluate: Callable[[Any, int, str, dict], xr.Dataset] | None = None,
+          attrs: Mapping[str, Any] | None = None) -> SweepResult:
     """Project every variant of a sweep.
 
     Parameters
@@ -393,6 +397,19 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
         Variants per task.
     progress : bool
         Show a progress bar.
+    evaluate : callable, optional
+        What is kept of each variant: ``evaluate(scenario, index, label,
+        changes) -> xarray.Dataset`` with the coordinate ``scenario`` =
+        ``[index]`` first in every data variable (other dimensions the same
+        for every variant), given the base scenario and the variant's
+        label and changes (it builds the variant itself). Default: the
+        variant projected, its summary columns :data:`SWEEP_SUMMARY` on
+        (scenario, year) and indicators :data:`SWEEP_INDICATORS`. With Dask
+        it must be picklable (a top-level function or an instance of a
+        top-level class); it travels with every chunk.
+    attrs : mapping, optional
+        More global attributes of the results (strings or numbers, e.g.
+        JSON), added to the sweep's own.
 
     Returns
     -------
@@ -419,12 +436,12 @@ def sweep(spec, scenario=None, *, out=None, workers: int | None = None, schedule
             problems += [_relocate(p, label, sources, spec_where) for p in exc.problems]
     if problems:
         raise SweepError(problems)
-    job = _Job(scenario, spec.labels, spec.changes)
+    job = _Job(scenario, spec.labels, spec.changes, evaluate)
     chunks = [type(c)(c.start, c.stop, job) for c in make_chunks(len(spec.labels), max(1, int(chunk_size)))]
     attrs = {"title": f"ssproj sweep: {spec.name}", "sweep_name": spec.name, "description": spec.description,
              "labels": json.dumps(list(spec.labels)), "changes": json.dumps(list(spec.changes), default=str),
              "scenario_name": str(scenario.name), "ssproj_version": __version__, "seed": int(scenario.seed),
-             "provenance": json.dumps(dict(scenario.provenance), sort_keys=True, default=str)}
+             "provenance": json.dumps(dict(scenario.provenance), sort_keys=True, default=str), **dict(attrs or {})}
     ds, path = collect_chunks(_chunk_task, chunks, out, dim="scenario", workers=workers, scheduler=scheduler,
                               progress=progress, attrs=attrs)
     return SweepResult(ds, spec, path=path)
