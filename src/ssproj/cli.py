@@ -40,7 +40,7 @@ from ssproj.projection import Projection, project
 from ssproj.reporting.assumptions import UNMARKED, assumption_table, format_assumption_table
 from ssproj.reporting.text import format_headline, format_milestones, milestone_years, wrap_lines
 from ssproj.scenario import load_scenario
-from ssproj.scenario.assignments import AssignmentError, apply_assignments
+from ssproj.scenario.assignments import AssignmentError, apply_assignments, parse_assignments
 from ssproj.scenario.assumptions import load_assumptions
 from ssproj.scenario.checks import MAX_SEED
 from ssproj.scenario.parameters import CONFIDENCE_LEVELS
@@ -428,7 +428,7 @@ def _write_set_scenario(scenario, args, path: Path) -> Path:
     base = Path(args.scenario).resolve()
     data = {"name": scenario.name, "extends": Path(os.path.relpath(base, path.parent.resolve())).as_posix(),
             "description": f"{scenario.description.strip()} Changed with ssproj --set: {'; '.join(args.set)}".strip(),
-            "changes": scenario.provenance["changes_applied"][-1]}
+            "changes": parse_assignments(args.set)[0]}  # (valid: the scenario was made from them)
     return write_text_atomic(path, "# Written by ssproj solve: the scenario solved.\n" + dump_yaml(data))
 
 
