@@ -80,6 +80,7 @@ def format_headline(head: Mapping[str, Any], currency: str = "", width: int = WI
     gaps = " / ".join(_pct(head[f"gap_{h}"]) for h in head["horizons"])
     label = " / ".join(str(h) for h in head["horizons"])
     rows = [
+        ("deficit financing", str(head["deficit_financing"])),
         ("depletion year (scheduled flows)", _year(head["depletion_year"], f"not depleted by {last}")),
         ("first cash-flow deficit", _year(head["first_deficit_year"], f"none by {last}")),
         (f"GAP over {label} years", f"{gaps} of insured earnings"),
@@ -103,10 +104,10 @@ def format_headline(head: Mapping[str, Any], currency: str = "", width: int = WI
             rows.append((f"{text} (31 Dec {head['valuation_year']})",
                          f"{_money(head[key], currency)} = {_pct(head[key + '_share_of_gdp'])} of the GDP of "
                          f"{head['valuation_year'] + 1}"))
-    label = max(len(k) for k, _ in rows)
+    key_width = max(len(k) for k, _ in rows)
     title = head.get("fund_title") or head["fund"]
-    lines = [f"Headline fund: {head['fund']} ({title}); deficit financing: {head['deficit_financing']}"]
-    lines += [f"  {k:<{label}}  {v}" for k, v in rows]
+    lines = [f"Headline fund: {head['fund']} ({title})"]
+    lines += [f"  {k:<{key_width}}  {v}" for k, v in rows]
     others = head.get("other_funds") or {}
     if others:
         lines.append("  other funds, depletion year: " + ", ".join(f"{f} {_year(y, f'not by {last}')}"
