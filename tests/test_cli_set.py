@@ -177,6 +177,16 @@ def test_solve_with_set_writes_the_scenario_solved_and_a_solution_extending_it(t
                        rtol=1e-12)
 
 
+@pytest.mark.slow
+def test_sensitivity_with_set_records_the_changes_in_its_provenance(tmp_path, capsys):
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(SCHEME), "--set", "wage_growth=0.03", "--out", str(out)]) == 0
+    assert "changed with --set (recorded in the provenance): wage_growth=0.03" in capsys.readouterr().out
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["changes_applied"] == [{"wage_growth": 0.03}]
+    assert prov["scenario"] == "scheme_base+wage_growth"
+
+
 # -- ssproj run: the headline and a compact table ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def printed_run(tmp_path_factory):
