@@ -386,7 +386,7 @@ def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
         lines += [line.replace("changed with --set", "changed in every scenario with --set", 1)
                   for line in _set_lines(args)]
         if comparison.assumption_banner:
-            lines += [comparison.assumption_banner, ""]
+            lines += [wrap_lines(comparison.assumption_banner), ""]
         lines.append(_format_comparison(comparison.table(), currency=comparison.currency))
         if "decomposition" in written:
             dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
