@@ -614,7 +614,7 @@ def _add_set_option(p, what: str = "the scenario") -> None:
     """``--set KEY=VALUE`` (repeatable): a change of `what`, validated like a scenario's ``changes:``."""
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help=f"change a parameter of {what}, validated like a scenario's 'changes:' and recorded in the "
-                        "provenance (repeatable), e.g. contribution_rate_employer[private]=0.07 or "
+                        "provenance (repeatable), e.g. 'contribution_rate_employer[private]=0.07' or "
                         "'wage_growth={2030: 0.04, 2040: 0.035}'")
 
 
