@@ -1,5 +1,7 @@
 """The command line as users expect it: --set, the printed headline and table of ``ssproj run``, output read by a
 pipe that closes early, the shipped solve spec, the compile notice of the first stochastic run."""
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -190,11 +192,11 @@ def test_sensitivity_with_set_records_the_changes_in_its_provenance(tmp_path, ca
 # -- ssproj run: the headline and a compact table ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def printed_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "lao"
-    proc = subprocess.run([sys.executable, "-m", "ssproj.cli", "run", str(SCHEME), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ))
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout, Projection.from_netcdf(out / "results.nc")
+    out = tmp_path_factory.mktemp("run") / "tiny"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", str(SCHEME), "--out", str(out)]) == 0
+    return printed.getvalue(), Projection.from_netcdf(out / "results.nc")
 
 
 def _value_after(text, label):
