@@ -54,7 +54,7 @@ def test_run_on_a_bad_scenario_exits_1_with_error_prefix(capsys, tmp_path):
 def test_run_writes_results_and_prints_summary(tmp_path):
     out = tmp_path / "lao"
     proc = subprocess.run(
-        [sys.executable, "-m", "ssproj.cli", "run", "scenarios/lao_baseline.yaml", "--out", str(out)],
+        [sys.executable, "-m", "ssproj.cli", "run", "scenarios/lao_baseline.yaml", "--out", str(out), "--full"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ),
     )
     assert proc.returncode == 0, proc.stderr

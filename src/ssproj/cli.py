@@ -1,12 +1,14 @@
 """The ``ssproj`` command line: a thin layer over the library.
 
 Exit codes: 0 success, 1 bad input or a failed run (message on stderr,
-starting ``ERROR:``), 2 bad command-line usage (from argparse).
+starting ``ERROR:``), 2 bad command-line usage (from argparse, or a
+``--set`` that is not a valid scenario change).
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import sys
 import time
@@ -22,7 +24,7 @@ from ssproj.analysis.calibrate import calibrate
 from ssproj.analysis.compare import DEFAULT_MILESTONES, compare
 from ssproj.analysis.sensitivity import DEFAULT_METRICS, sensitivity
 from ssproj.analysis.solve import solve
-from ssproj.errors import ScenarioError
+from ssproj.errors import Problem, ScenarioError
 from ssproj.explore import serve as serve_explorer
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import (
@@ -37,29 +39,52 @@ from ssproj.io.registers import ingest_registers
 from ssproj.io.wpp import import_wpp
 from ssproj.projection import Projection, project
 from ssproj.reporting.assumptions import UNMARKED, assumption_table, format_assumption_table
-from ssproj.reporting.text import format_headline
+from ssproj.reporting.text import format_headline, format_milestones, milestone_years, wrap_lines
 from ssproj.scenario import load_scenario
+from ssproj.scenario.assignments import AssignmentError, apply_assignments, parse_assignments
 from ssproj.scenario.assumptions import load_assumptions
 from ssproj.scenario.checks import MAX_SEED
 from ssproj.scenario.parameters import CONFIDENCE_LEVELS
+from ssproj.scenario.yamlio import dump_yaml
+from ssproj.scheme.engine import paths_kernel_cached
 from ssproj.uncertainty.robustness import robustness
 from ssproj.uncertainty.stochastic import stochastic
 from ssproj.uncertainty.sweep import load_sweep, sweep
 
 __all__ = ["format_summary", "main", "run"]
 
+#: What the first stochastic run spends compiling the kernel of the paths (Numba, cached on disk after it),
+#: measured with an empty cache after a first ``ssproj run``: 271 s of CPU time against 4 s warm (one core, AMD
+#: Zen 4, 8 paths of scenarios/lao_stochastic.yaml; docs/reference/cli.md, ``ssproj stochastic``). [s]
+STOCHASTIC_COMPILE_SECONDS = 270
+
 
 class CLIError(Exception):
     """A problem to report to the user and exit with status 1."""
 
 
-def _fail(message: str) -> int:
-    """The one place errors are reported: ``ERROR:`` lines on stderr, exit code 1."""
+def _fail(message: str, status: int = 1) -> int:
+    """The one place errors are reported: ``ERROR:`` lines on stderr, exit code `status` (1)."""
     lines = str(message).rstrip().splitlines() or ["unknown error"]
     print(f"ERROR: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"  {line.strip()}", file=sys.stderr)
-    return 1
+    return status
+
+
+def _with_set(scenario, args, name: str | None = None):
+    """`scenario` with the changes of ``--set`` (validated like a ``changes:`` block; recorded in its provenance).
+
+    Raises `AssignmentError` (exit code 2) listing every problem of every ``--set``.
+    """
+    return apply_assignments(scenario, args.set, name=name)
+
+
+def _set_lines(args) -> list[str]:
+    """The line that says which ``--set`` changes the printed figures rest on (none without ``--set``)."""
+    if not args.set:
+        return []
+    return wrap_lines("changed with --set (recorded in the provenance): " + "; ".join(args.set)).splitlines()
 
 
 def format_summary(summary, every: int = 10, currency: str | None = None) -> str:
@@ -100,7 +125,7 @@ def _print_written(written, elapsed: float, width: int) -> None:
 
 def _cmd_run(args) -> int:
     t0 = time.perf_counter()
-    scenario = load_scenario(args.scenario)
+    scenario = _with_set(load_scenario(args.scenario), args)
     out = _out_dir(args.out, scenario.name)
     with result_folder(out, kind="projection", scenario=scenario.name) as stage:  # locked: a second run fails now
         result = project(scenario)
@@ -113,14 +138,24 @@ def _cmd_run(args) -> int:
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"ssproj {__version__}: scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
+        for line in _set_lines(args):
+            print(line)
         currency = result.dataset.attrs.get("currency") or ""
         if "actives" in result.dataset:
             print(format_headline(result.headline(), currency=currency))
             print()
             if banner:
-                print(banner)
+                print(wrap_lines(banner))
                 print()
-        print(format_summary(result.summary(), every=args.every, currency=currency))
+        summary = result.summary()
+        if args.full:
+            print(format_summary(summary, every=args.every, currency=currency))
+        else:
+            scheme = "total_outgo" in summary.columns
+            years = summary.dropna(subset=["total_outgo"]).index if scheme else summary.index
+            print("At milestone years" + (" (reserve and financing gap: the headline fund):" if scheme else ":"))
+            print(format_milestones(summary, milestone_years(years, args.milestones or DEFAULT_MILESTONES)))
+            print("(--full prints every figure of the summary; the files hold every year)")
         print()
         _print_written(written, elapsed, 11)
     return 0
@@ -147,7 +182,7 @@ def _cmd_report(args) -> int:
         print(format_headline(result.headline(), currency=result.dataset.attrs.get("currency") or ""))
         print()
     if result.assumption_banner:  # the banner saved with the result (ssproj run measured its drivers)
-        print(result.assumption_banner)
+        print(wrap_lines(result.assumption_banner))
         print()
     print(table)
     if args.excel:
@@ -291,6 +326,7 @@ def _cmd_compare(args) -> int:
     if problems:
         raise CLIError(f"{len(problems)} of {len(args.scenario)} scenario files have problems:\n"
                        + "\n".join(problems))
+    scenarios = _with_set_all(scenarios, args)
     out = Path(args.out) if args.out else Path("results") / "compare"
     with result_folder(out, kind="comparison") as stage:  # locked before any work: a second run fails now
         written, lines = _compare_into(args, scenarios, stage)
@@ -298,6 +334,33 @@ def _cmd_compare(args) -> int:
         print("\n".join(lines))
         _print_written(written, time.perf_counter() - t0, 20)
     return 0
+
+
+def _with_set_all(scenarios, args) -> list:
+    """Every scenario with the changes of ``--set`` (a common change of assumptions), each keeping its name.
+
+    Every problem of every scenario at once: one met by every scenario is
+    listed once, one met by some only names them.
+    """
+    changed, found = [], []
+    for sc in scenarios:
+        try:
+            changed.append(_with_set(sc, args, name=sc.name))
+        except AssignmentError as exc:
+            found.append((sc.name, exc.problems))
+    if not found:
+        return changed
+    counts: dict[str, int] = {}
+    for _, problems in found:
+        for p in problems:
+            counts[str(p)] = counts.get(str(p), 0) + 1
+    out = []
+    for name, problems in found:
+        for p in problems:
+            every = counts[str(p)] == len(scenarios)
+            out.append(p if every else Problem(f"{p.file} (scenario {name!r})", p.line, p.key_path, p.value,
+                                               p.expected, p.hint))
+    raise AssignmentError(out)
 
 
 def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
@@ -323,8 +386,10 @@ def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
     lines: list[str] = []
     if not args.quiet:
         lines.append(f"ssproj {__version__}: {len(results)} scenarios, reference {comparison.reference!r}")
+        lines += [line.replace("changed with --set", "changed in every scenario with --set", 1)
+                  for line in _set_lines(args)]
         if comparison.assumption_banner:
-            lines += [comparison.assumption_banner, ""]
+            lines += [wrap_lines(comparison.assumption_banner), ""]
         lines.append(_format_comparison(comparison.table(), currency=comparison.currency))
         if "decomposition" in written:
             dec = comparison.decomposition()[["change", "demography", "coverage", "policy"]]
@@ -337,22 +402,37 @@ def _compare_into(args, scenarios, stage) -> tuple[dict, list[str]]:
 
 def _cmd_solve(args) -> int:
     t0 = time.perf_counter()
-    scenario = load_scenario(args.scenario)
+    scenario = _with_set(load_scenario(args.scenario), args)
     if scenario.path is None:  # pragma: no cover - a file was given
         raise CLIError("solve needs a scenario file")
     out = _out_dir(args.out, scenario.name, "_solved")
+    written = {}
     with result_folder(out, kind="solve", scenario=scenario.name) as stage:
         result = solve(scenario, args.spec)
-        path = stage.final(result.to_yaml(stage.path / "solution.yaml"))
-        summary = stage.final(write_text_atomic(stage.path / "summary.csv", result.projection.summary().to_csv()))
+        extends = None
+        if args.set:  # the scenario solved is SCENARIO with the --set changes: written, and extended by the solution
+            extends = _write_set_scenario(scenario, args, stage.path / "scenario.yaml")
+            written["scenario"] = stage.final(extends)
+        written["solution"] = stage.final(result.to_yaml(stage.path / "solution.yaml", extends=extends))
+        written["summary"] = stage.final(write_text_atomic(stage.path / "summary.csv",
+                                                           result.projection.summary().to_csv()))
     if not args.quiet:
         print(f"ssproj {__version__}: solve scenario {scenario.name!r} ({scenario.start_year}-{scenario.end_year})")
+        for line in _set_lines(args):
+            print(line)
         print(result.report())
         print()
-        print(f"wrote solution    {path}")
-        print(f"wrote summary     {summary}")
-        print(f"done in {time.perf_counter() - t0:.2f} s")
+        _print_written(written, time.perf_counter() - t0, 9)
     return 0
+
+
+def _write_set_scenario(scenario, args, path: Path) -> Path:
+    """A scenario file: SCENARIO (``extends``, relative to `path`) with the changes of ``--set``."""
+    base = Path(args.scenario).resolve()
+    data = {"name": scenario.name, "extends": Path(os.path.relpath(base, path.parent.resolve())).as_posix(),
+            "description": f"{scenario.description.strip()} Changed with ssproj --set: {'; '.join(args.set)}".strip(),
+            "changes": parse_assignments(args.set)[0]}  # (valid: the scenario was made from them)
+    return write_text_atomic(path, "# Written by ssproj solve: the scenario solved.\n" + dump_yaml(data))
 
 
 def _cmd_calibrate(args) -> int:
@@ -395,7 +475,7 @@ def _cmd_sensitivity(args) -> int:
     import matplotlib.pyplot as plt
 
     t0 = time.perf_counter()
-    scenario = load_scenario(args.scenario)
+    scenario = _with_set(load_scenario(args.scenario), args)
     metrics = list(DEFAULT_METRICS)
     if args.metric and args.metric not in metrics:
         metrics.append(args.metric)
@@ -412,10 +492,15 @@ def _cmd_sensitivity(args) -> int:
         finally:
             plt.close(ax.figure)
         written["tornado"] = stage.path / "tornado.png"
+        # what the figures rest on: the scenario's files, assumption set, sources and changes (--set)
+        written["provenance"] = write_text_atomic(stage.path / "provenance.json", json.dumps(
+            dict(scenario.provenance), indent=2, sort_keys=True, default=str) + "\n")
     written = {role: stage.final(p) for role, p in written.items()}
     if not args.quiet:
         print(f"ssproj {__version__}: sensitivity of scenario {scenario.name!r} "
               f"({scenario.start_year}-{scenario.end_year}), {len(result.factors)} factors")
+        for line in _set_lines(args):
+            print(line)
         table = result.table().drop(columns=["description", "unit"])
         with pd.option_context("display.width", 200, "display.max_rows", 500):
             print(table.to_string(float_format=lambda v: f"{v:.4g}"))
@@ -423,7 +508,7 @@ def _cmd_sensitivity(args) -> int:
         print(f"{metric}, largest swing first [{result.units[metric]}]:")
         print(result.ranking(metric)[["low", "central", "high", "swing"]].to_string(float_format=lambda v: f"{v:.4g}"))
         print()
-        _print_written(written, time.perf_counter() - t0, 8)
+        _print_written(written, time.perf_counter() - t0, 10)
     return 0
 
 
@@ -435,9 +520,13 @@ def _backend_args(args):
 
 def _cmd_stochastic(args) -> int:
     t0 = time.perf_counter()
-    scenario = load_scenario(args.scenario)
+    scenario = _with_set(load_scenario(args.scenario), args)
     backend = _backend_args(args)
     out = _out_dir(args.out, scenario.name, "_stochastic")
+    if not args.quiet and args.scheduler is None and not paths_kernel_cached():
+        # Numba compiles the kernel of the paths on its first call and caches it on disk: say why the first run waits
+        print(f"compiling the stochastic kernels (first run only, about {STOCHASTIC_COMPILE_SECONDS} s)...",
+              file=sys.stderr, flush=True)
     name = "paths.nc" if args.format == "netcdf" else "paths.zarr"
     # the paths store is written inside the staged folder, under the folder's lock, and published with it
     with result_folder(out, kind="stochastic", scenario=scenario.name) as stage:
@@ -460,6 +549,7 @@ def _stochastic_lines(args, scenario, result) -> list[str]:
              f"Dask scheduler {args.scheduler}" if args.scheduler else "in-process")
     lines = [f"ssproj {__version__}: {result.n_paths} stochastic paths of scenario {scenario.name!r}, "
              f"seed {result.dataset.attrs['seed']} ({where}; model: {result.provenance['stochastic_model_origin']})"]
+    lines += _set_lines(args)
     with pd.option_context("display.width", 200):
         lines.append(result.summary().to_string(float_format=lambda v: f"{v:.4g}"))
     dep = result.depletion_year()
@@ -577,6 +667,14 @@ def _cmd_ingest(args) -> int:
     return 0
 
 
+def _add_set_option(p, what: str = "the scenario") -> None:
+    """``--set KEY=VALUE`` (repeatable): a change of `what`, validated like a scenario's ``changes:``."""
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"change a parameter of {what}, validated like a scenario's 'changes:' and recorded in the "
+                        "provenance (repeatable), e.g. 'contribution_rate_employer[private]=0.07' or "
+                        "'wage_growth={2030: 0.04, 2040: 0.035}'")
+
+
 def _add_chunked_options(p, default_out: str, unit: str, chunk_size: int, file_kind: str | None = None) -> None:
     """Options shared by the commands that run chunks in-process or on Dask (stochastic, sweep)."""
     p.add_argument("--out", help=f"output directory (default: {default_out})")
@@ -602,11 +700,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="validate and project a scenario, write results",
-                       description="Validate SCENARIO, project it and write netCDF and CSV results to --out.")
+                       description="Validate SCENARIO, project it, print the headline figures and a table at "
+                                   "milestone years (the whole summary with --full) and write netCDF and CSV "
+                                   "results to --out.")
     p.add_argument("scenario", help="scenario YAML file")
+    _add_set_option(p)
     p.add_argument("--out", help="output directory (default: results/<scenario name>)")
+    p.add_argument("--milestones", type=_year_list, default=None,
+                   help="years of the printed table besides the first and last, comma-separated "
+                        "(default 2030,2040,2050,2075,2100)")
+    p.add_argument("--full", action="store_true",
+                   help="print every figure of the summary, every --every years, instead of the milestone table")
     p.add_argument("--every", type=_positive_int, default=10,
-                   help="years between rows of the printed summary (default 10)")
+                   help="with --full: years between the columns of the printed summary (default 10)")
     p.add_argument("--html", action="store_true",
                    help="also write report.html: a self-contained HTML report with charts")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -644,6 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "differences, cost-rate decomposition) and report.html (a self-contained "
                                    "HTML report with charts) to --out.")
     p.add_argument("scenario", nargs="+", help="two or more scenario YAML files")
+    _add_set_option(p, "every scenario (a common change of assumptions)")
     p.add_argument("--reference", default="0",
                    help="reference scenario: its name, its file or its index in the list (default 0, the first)")
     p.add_argument("--out", help="output directory (default: results/compare)")
@@ -660,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "An infeasible target is reported with the closest result (exit 0).")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("spec", help="solve spec YAML file (levers and targets)")
+    _add_set_option(p, "the scenario solved (written to scenario.yaml, which solution.yaml extends)")
     p.add_argument("--out", help="output directory (default: results/<scenario name>_solved)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
@@ -701,6 +809,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "effects on the metrics and write sensitivity.csv, sensitivity.xlsx and "
                                    "tornado.png to --out.")
     p.add_argument("scenario", help="scenario YAML file")
+    _add_set_option(p, "the central scenario")
     p.add_argument("--out", help="output directory (default: results/<scenario name>_sensitivity)")
     p.add_argument("--metric", default=None,
                    help="metric of the tornado chart (default gap_75), added to the table if not a default "
@@ -714,6 +823,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or the defaults) and write the paths (Zarr or netCDF, chunk by chunk), "
                                    "percentiles, the probability of depletion, fan charts and provenance to --out.")
     p.add_argument("scenario", help="scenario YAML file")
+    _add_set_option(p)
     p.add_argument("--paths", type=_positive_int, default=1000, help="number of paths (default 1000)")
     p.add_argument("--seed", type=_seed, default=None,
                    help=f"seed, 0 to {MAX_SEED:,} (default: the scenario's seed)")
@@ -844,17 +954,26 @@ def main(argv=None) -> int:
     previous = warnings.formatwarning
     warnings.formatwarning = _format_warning
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, not at exit: a reader that stopped early is seen below
+        return code
     except KeyboardInterrupt:
         return _fail("interrupted")
     except BrokenPipeError:  # the reader stopped early (``ssproj report ... | head``): not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # (Python's final flush of stdout would fail again)
+        _discard_stdout()
         return 0
+    except AssignmentError as exc:  # a --set that is not a valid change: a usage error, every problem listed
+        return _fail(str(exc), status=2)
     except (CLIError, ValueError, OSError) as exc:  # ScenarioError is a ValueError
         return _fail(str(exc))
     finally:
         warnings.formatwarning = previous
+
+
+def _discard_stdout() -> None:
+    """Send what is left for stdout to the null device (its reader is gone; Python's final flush would fail again)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def run() -> None:
@@ -868,7 +987,15 @@ def run() -> None:
     objects frozen (:func:`gc.freeze`) before the normal exit, which still
     runs the ``atexit`` handlers and flushes the output streams.
     """
-    code = main()
+    code: int | str | None
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse's exit (--help, --version, usage errors), after the flush below
+        code = exc.code
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # ``ssproj --help | head -1``: the reader stopped early, not an error
+        _discard_stdout()
     gc.disable()
     gc.freeze()
     sys.exit(code)

@@ -887,16 +887,19 @@ class SolveResult:
         return {"name": name or f"{base.name}_solved", "extends": ext, "description": desc,
                 "changes": self.changes}
 
-    def to_yaml(self, path, name: str | None = None) -> Path:
+    def to_yaml(self, path, name: str | None = None, extends=None) -> Path:
         """Write the solved scenario (extending the input file) atomically.
 
-        The ``extends`` path is relative to the new file's folder.
+        The ``extends`` path is relative to the new file's folder. `extends`:
+        the scenario file to extend instead of the input's file (one that
+        gives the input scenario, e.g. its file with the changes made by
+        ``ssproj solve --set``).
         """
         path = Path(path)
-        if self.base.path is None:
+        if self.base.path is None and extends is None:
             raise ValueError("the input scenario has no file to extend")
         path.parent.mkdir(parents=True, exist_ok=True)
-        ext = os.path.relpath(Path(self.base.path).resolve(), path.parent.resolve())
+        ext = os.path.relpath(Path(extends if extends is not None else self.base.path).resolve(), path.parent.resolve())
         data = self.scenario_dict(name=name, extends=Path(ext).as_posix())
         header = "# Written by ssproj solve.\n" + "".join(f"# target: {t.label()}\n" for t in self.targets)
         return write_text_atomic(path, header + dump_yaml(data))

@@ -94,7 +94,7 @@ KNOWN_NAMES = frozenset({
     "comparison.xlsx", "comparison.csv", "differences.csv", "relative_differences.csv",     # compare
     "decomposition.csv",
     "sensitivity.csv", "sensitivity.xlsx", "tornado.png",                                   # sensitivity
-    "solution.yaml",                                                                        # solve
+    "solution.yaml", "scenario.yaml",                                                       # solve
     "insured.csv", "pensioners.csv", "data_quality.md", "data_quality.csv",                 # ingest
     "data_quality_rows.csv",
     "calibrated.yaml", "reconciliation.csv", "reconciliation.md",                           # calibrate

@@ -30,7 +30,26 @@ from ssproj.kernels.lifetable import N_AGES
 from ssproj.kernels.scheme import SchemeOutputs, SchemeState, empty_scheme_outputs
 from ssproj.scheme.plan import SchemePlan
 
-__all__ = ["economy_paths", "projection_year_outputs", "run_scheme", "run_scheme_paths", "run_scheme_state"]
+__all__ = ["economy_paths", "paths_kernel_cached", "projection_year_outputs", "run_scheme", "run_scheme_paths",
+           "run_scheme_state"]
+
+
+def paths_kernel_cached() -> bool:
+    """Whether the kernel of :func:`run_scheme_paths` is compiled: in this process or in Numba's disk cache.
+
+    False means that its first call compiles it (the first stochastic run,
+    or the first after ssproj changed). Read from Numba's cache index
+    (``__pycache__/engine.run_paths-*.nbi`` next to the kernels, or
+    ``NUMBA_CACHE_DIR``), as Numba reads it: an index left by another
+    version of the source does not count. True when it cannot be told (no
+    JIT, ``NUMBA_DISABLE_JIT=1``, or a Numba without these internals).
+    """
+    if getattr(run_paths, "signatures", None):
+        return True
+    try:
+        return bool(getattr(run_paths, "_cache")._cache_file._load_index())  # noqa: B009 (not in Numba's stubs)
+    except Exception:  # pragma: no cover - internals of another Numba version: say nothing
+        return True
 
 
 def economy_paths(plan: SchemePlan, econ: Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]],
