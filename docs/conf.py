@@ -41,14 +41,18 @@ version = release
 # -- General -----------------------------------------------------------------
 
 extensions = [
-    "myst_parser",
+    # MyST Markdown pages and the worked notebooks (docs/notebooks), shown with the outputs they are
+    # stored with (nb_execution_mode "off": the docs build runs nothing; tests/test_notebooks.py checks the
+    # stored outputs are what the code gives now)
+    "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
 ]
 
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
+nb_execution_mode = "off"
 root_doc = "index"
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/.ipynb_checkpoints"]
 
