@@ -560,20 +560,24 @@ def render_html(result_or_comparison, *, dpi: int = 100, banner: str = "") -> st
     summary, provenance, left_out = None, None, []
     if kind == "comparison":
         has_scheme = obj.has_scheme
-        table, dropped = _rows_that_differ(obj.table(), obj.names)
-        all_diffs = obj.differences()
+        in_gdp = obj.table(money="share_of_gdp")
+        table, dropped = _rows_that_differ(in_gdp, obj.names)
+        all_diffs = obj.differences(money="share_of_gdp")
         diffs = all_diffs.loc[~(all_diffs.fillna(0.0) == 0).all(axis=1)]
         same = (f" Left out, equal in every scenario: {', '.join(dropped)}." if dropped else "")
         tables = _strategy_tables(obj) if has_scheme and obj._data[obj.reference].has_scheme else []
         tables += [
-            _by_figure(table, obj.table().attrs["units"], obj.currency, "Comparison: one column per scenario",
-                       note=f"Reference scenario: {obj.reference}. Amounts of money per year nominal, in billions "
-                            f"of {obj.currency or 'the currency'}; present values at 1 January of the first "
-                            f"scheme year.{same} Every row: comparison.csv.", collapsed=True),
+            _by_figure(table, in_gdp.attrs["units"], obj.currency, "Comparison: one column per scenario",
+                       note=f"Reference scenario: {obj.reference}. Amounts of money in a year (income, outgo, the "
+                            "state's money, reserves at 31 December) in % of each scenario's GDP of that year; "
+                            f"present values in billions of {obj.currency or 'the currency'} at 1 January of the "
+                            f"first scheme year.{same} Every row, amounts nominal: comparison.csv.",
+                       collapsed=True),
             _by_figure(diffs, all_diffs.attrs["units"], obj.currency,
                        f"Differences from the reference ({obj.reference}): scenario minus reference",
-                       note="Rows where no scenario differs from the reference are left out "
-                            "(differences.csv has them all).", collapsed=True),
+                       note="Units as in the comparison table (a difference of shares of GDP in percentage "
+                            "points). Rows where no scenario differs from the reference are left out "
+                            "(differences.csv has them all, amounts nominal).", collapsed=True),
         ]
         if obj._has_decomposition():
             tables.append(_decomposition_table(obj, collapsed=True))
