@@ -131,7 +131,7 @@ class Projection:
         before, it is :func:`ssproj.reporting.banner.short_banner`: how many
         inputs are assumed, and how to name those that drive the results.
         :meth:`summary`, :meth:`to_excel` (a first sheet) and :meth:`to_html`
-        (first, under the title) show it.
+        (in the headline section that opens the report) show it.
         """
         ds = self.dataset
         if "actives" not in ds:
@@ -884,10 +884,11 @@ class Projection:
         return Path(path)
 
     def to_html(self, path, *, banner: str | None = None) -> Path:
-        """Write the self-contained HTML report (charts, tables with units, provenance) atomically.
+        """Write the self-contained HTML report atomically: the headline (:meth:`headline`, :meth:`reading`), charts,
+        tables with units, provenance.
 
         See :func:`ssproj.reporting.html.write_html`; `banner`: lines shown
-        first, under the title (default :attr:`assumption_banner`).
+        in the headline section (default :attr:`assumption_banner`).
         """
         return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 

@@ -4,10 +4,12 @@ The report is ONE file that opens in any browser, offline: the charts of
 :mod:`ssproj.reporting.plots` are embedded as base64 PNG images
 (``<img src="data:image/png;base64,...">``), the style sheet is inline, and
 nothing is fetched from the network (no external link, font or script).
-It holds the charts, the tables with their units, and the provenance
-(scenario, data sources, ssproj version, seed); a comparison report adds
-the comparison table, the differences from the reference and the
-decomposition of the change in cost rate. A small inline script only
+A projection's report opens on its headline (key figures, the reading,
+the banner), a comparison's on its ranked summary; then the charts (money
+as shares of GDP or of insured earnings), the tables with their units,
+and one provenance section (scenario, data sources, ssproj version,
+seed); a comparison report adds the comparison table, the differences
+from the reference and the decomposition of the change in cost rate. A small inline script only
 marks ``<body data-images-ok="true">`` once every image has loaded (used by
 the tests; the report needs no script to display).
 """
@@ -555,7 +557,8 @@ def _environment():
 
 def render_html(result_or_comparison, *, dpi: int = 100, banner: str = "") -> str:
     """The HTML report of a projection or a comparison, as text (see :func:`write_html`); `banner`
-    (e.g. :func:`ssproj.analysis.assumptions.assumption_banner`) is shown first, under the title."""
+    (e.g. :func:`ssproj.analysis.assumptions.assumption_banner`) is shown in the section that opens it (the
+    headline of a projection with a scheme, the summary of a comparison), else under the title."""
     kind, obj = plots.result_kind(result_or_comparison)
     summary, provenance, left_out = None, None, []
     if kind == "comparison":
@@ -625,7 +628,7 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
     dpi : int, default 100
         Resolution of the embedded charts.
     banner : str, optional
-        Lines shown first, under the title (``ssproj run --html`` passes
+        Lines shown in the opening section (``ssproj run --html`` passes
         :func:`ssproj.analysis.assumptions.assumption_banner`: which
         assumed inputs drive the headline).
 
@@ -636,11 +639,16 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
 
     Notes
     -----
-    A projection's report has: the charts of
-    :data:`ssproj.reporting.plots.CHARTS` (scheme charts only when the
-    scenario has a scheme), the key figures by year (first year, every
-    10th, last year) and the long-range indicators, each with a unit
-    column, and the provenance. A comparison's report opens on its
+    A projection's report opens on its headline (with a scheme and given a
+    Projection): key figures of ``Projection.headline``, each marked with
+    the key it prints (``data-key``, ``data-value``), the reading
+    (``Projection.reading``), the GAP against the summarized income rate,
+    contributors and pensioners at milestones, and the banner; then the
+    charts of :data:`ssproj.reporting.plots.CHARTS` (scheme charts only
+    when the scenario has a scheme; the share of benefits paid under the
+    rule ``payable``), the key figures by year (first year, every 10th,
+    last year) and the long-range indicators, each with a unit column,
+    and one provenance section. A comparison's report opens on its
     summary (``Comparison.reading``, ``Comparison.summary_table`` and the
     banner), then the charts of :data:`COMPARISON_MEASURE_CHARTS` whose
     measure differs between scenarios (level and difference from the
@@ -648,8 +656,8 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
     comparison, differences and decomposition tables, and one provenance
     section.
     """
-    text = render_html(result_or_comparison, dpi=dpi, banner=banner)
+    page = render_html(result_or_comparison, dpi=dpi, banner=banner)
     with atomic_path(path, suffix=".html") as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+        Path(tmp).write_text(page, encoding="utf-8")
     return Path(path)
 
