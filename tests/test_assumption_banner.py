@@ -81,18 +81,18 @@ def _sheet_lines(path, sheet=0):
 
 
 def _html_banner(text):
-    """The lines of the banner of an HTML report, checking that it comes first: under the title of a projection's
-    report, in the summary that opens a comparison's report (after its reading and ranked table, issue 14)."""
+    """The lines of the banner of an HTML report, checking that it comes first: in the headline section that opens a
+    projection's report (after its box, reading and small tables) and in the summary that opens a comparison's
+    report (after its reading and ranked table), issue 14."""
     header = re.search(r"<header>(.*?)</header>", text, flags=re.S)
     assert header, "no header"
-    if 'data-report="comparison"' in text:
-        summary = re.search(r'</header>\s*<section id="summary">(.*?)</section>', text, flags=re.S)
-        assert summary, "the comparison report does not open on its summary"
-        block = re.search(r'</table>.*?<div class="banner compact" role="note">(.*?)</div>', summary.group(1),
-                          flags=re.S)
-    else:
-        block = re.search(r'<p class="subtitle">.*?</p>\s*<div class="banner" role="note">(.*?)</div>\s*$',
-                          header.group(1), flags=re.S)
+    first = "summary" if 'data-report="comparison"' in text else "headline"
+    opening = re.search(rf'</header>\s*<section id="{first}">(.*?)</section>', text, flags=re.S)
+    if opening is None:
+        assert 'class="banner' not in text  # a report without a scheme has no headline section
+        return []
+    block = re.search(r'</table>.*?<div class="banner compact" role="note">(.*?)</div>', opening.group(1),
+                      flags=re.S)
     if block is None:
         assert 'class="banner"' not in text
         return []
@@ -188,7 +188,7 @@ def test_the_workbook_starts_with_the_banner_and_is_reproducible(lao_measured, l
     assert list(back.index) == list(lao_measured.years)
 
 
-def test_the_html_report_shows_the_banner_first_under_the_title(lao_measured, tmp_path):
+def test_the_html_report_shows_the_banner_in_the_headline_section(lao_measured, tmp_path):
     text = lao_measured.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
     assert _html_banner(text) == lao_measured.assumption_banner.splitlines()
     assert LAO_DRIVER.strip() in _html_banner(text)[2]

@@ -248,8 +248,9 @@ def test_files_written_atomically(lao_cmp, tmp_path):
         "assumed_inputs.txt", "comparison.csv", "comparison.xlsx", "decomposition.csv", "differences.csv",
         "manifest.json", "relative_differences.csv", "summary.csv"]
     sheets = pd.read_excel(written["excel"], sheet_name=None, index_col=0)
-    # the Read me and the charts follow the banner; a sheet per scenario, named by the scenario (issue 14)
-    assert list(sheets)[:7] == ["assumed inputs", "Read me", "Charts", "comparison", "differences",
+    # the Read me and the charts follow the banner, then the ranked summary; a sheet per scenario, named by the
+    # scenario (issue 14); no coverage strategy here: no strategies sheet
+    assert list(sheets)[:8] == ["assumed inputs", "Read me", "Charts", "summary", "comparison", "differences",
                                 "relative_differences", "decomposition"]
     assert "more_voluntary" in sheets and "lao_baseline" in sheets
     assert sheets["decomposition"].index.notna().all()  # each row names its scenario

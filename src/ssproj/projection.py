@@ -38,6 +38,7 @@ from ssproj.plan import (
 from ssproj.reporting.banner import SummaryFrame, short_banner, with_banner
 from ssproj.reporting.excel import projection_workbook
 from ssproj.reporting.html import write_html
+from ssproj.reporting.text import headline_reading
 from ssproj.scheme.engine import run_scheme
 
 __all__ = ["SCHEME_SUMMARY_COLUMNS", "STRATEGY_SUMMARY_COLUMNS", "SUMMARY_COLUMNS", "Projection", "project"]
@@ -130,7 +131,7 @@ class Projection:
         before, it is :func:`ssproj.reporting.banner.short_banner`: how many
         inputs are assumed, and how to name those that drive the results.
         :meth:`summary`, :meth:`to_excel` (a first sheet) and :meth:`to_html`
-        (first, under the title) show it.
+        (in the headline section that opens the report) show it.
         """
         ds = self.dataset
         if "actives" not in ds:
@@ -689,25 +690,39 @@ class Projection:
                                  "implicit_pension_debt_share_of_gdp": "share of the next year's GDP"}}
         return frame
 
-    def headline(self, horizons=(25, 50, 75)) -> dict:
-        """The figures ``ssproj run`` prints first: the headline fund's sustainability at a glance.
+    def headline(self, horizons=(25, 50, 75), milestones=(2030, 2050, 2075, 2100)) -> dict:
+        """The figures ``ssproj run`` prints first and the HTML report opens on: the headline fund at a glance.
 
         Parameters
         ----------
         horizons : sequence of int
             Valuation periods of the GAP; the longest is also that of the
             present values. [years]
+        milestones : sequence of int
+            Years of ``members`` (those among the scheme years). [calendar year]
 
         Returns
         -------
         dict
             ``fund``, ``fund_title``, ``deficit_financing`` (the headline
-            fund's rule), ``horizons``, ``last_year``, the indicators of
-            :meth:`indicators` for the headline fund (``depletion_year``,
-            ``first_deficit_year``, ``gap_<n>``, ``pv_shortfall_<n>`` and its
-            shares, ``pv_state_transfers_<n>`` and its share),
-            ``share_of_benefits_payable`` in the last year, and
-            ``other_funds``: the depletion year of each other fund.
+            fund's rule), ``horizons``, ``first_year`` and ``last_year``
+            (of the scheme), ``years`` (how many scheme years: a horizon
+            longer than that is shortened to it), ``currency``, the
+            indicators of :meth:`indicators` for the headline fund, as
+            they are (``depletion_year``, ``first_deficit_year``,
+            ``gap_<n>``, ``summarized_income_rate_<n>``,
+            ``summarized_cost_rate_<n>``, ``actuarial_balance_<n>``,
+            ``pv_shortfall_<n>`` and its shares, ``pv_state_transfers_<n>``
+            and its share), ``share_of_benefits_payable`` and
+            ``reserve_share_of_gdp`` in the last year (:meth:`summary`),
+            ``pv_state_paid_pensions_<n>`` and its share of the present
+            value of GDP (pensions the state pays outside the fund, over
+            the longest horizon), ``members``: ``{year: {"contributors",
+            "pensioners", "system_dependency_ratio"}}`` from
+            :meth:`summary` at the first scheme year and the milestones
+            [contributor-years, persons at 31 December, pensioners per
+            contributor], and ``other_funds``: the depletion year of each
+            other fund.
 
         Raises
         ------
@@ -720,11 +735,17 @@ class Projection:
         s = self.summary().dropna(subset=["total_outgo"])
         info = ds["fund"].to_index().get_loc(fund)
         head: dict = {"fund": fund, "horizons": tuple(int(h) for h in horizons), "last_year": int(s.index[-1]),
+                      "first_year": int(s.index[0]), "years": len(s),
+                      "currency": str(ds.attrs.get("currency", "") or ""),
                       "fund_title": str(ds["fund_title"].values[info]) if "fund_title" in ds.coords else fund,
                       "deficit_financing": (str(ds["deficit_financing"].values[info])
                                             if "deficit_financing" in ds.coords else "borrow")}
         head.update({k: float(v) for k, v in figures.items()})
         head["share_of_benefits_payable"] = float(s["share_of_benefits_payable"].iloc[-1])
+        head["reserve_share_of_gdp"] = float(s["reserve_share_of_gdp"].iloc[-1])
+        shown = [int(s.index[0])] + [int(y) for y in milestones if int(y) in s.index and int(y) != int(s.index[0])]
+        head["members"] = {y: {c: float(s.loc[y, c]) for c in ("contributors", "pensioners", "system_dependency_ratio")}
+                           for y in shown}
         n = min(max(head["horizons"]), len(s))
         interest = ds["investment_return"].sel(year=s.index).to_numpy()
         paid = ind.present_value(s["state_paid_pensions"].to_numpy(), interest, horizon=n)
@@ -741,6 +762,43 @@ class Projection:
                 head[key] = float(liab.loc[row, "total"])
                 head[key + "_share_of_gdp"] = float(liab.loc[row, "total_share_of_gdp"])
         return head
+
+    def reading(self, horizons=(25, 50, 75), milestones=(2030, 2050, 2075, 2100)) -> list[str]:
+        """The headline in plain words: a few sentences generated from the numbers of :meth:`headline`.
+
+        In order: when the headline fund's reserve is exhausted under the
+        scheduled flows (or that it is not by the last year) and its first
+        cash-flow deficit [calendar year]; the general average premium over
+        each horizon against the summarized income rate, the contribution
+        rate the fund receives on average over the same years [% of
+        insured earnings]; the shortfall over the longest horizon [% of the
+        present value of GDP and of insured earnings]; what the deficit rule
+        in force does after depletion (state transfers [% of the present
+        value of GDP], the share of scheduled benefits paid in the last
+        year [%], or the debt at 31 December of the last year [% of GDP]);
+        the pensions the state pays, if any [% of the present value of GDP];
+        contributors and pensioners at the first year and the milestones
+        [contributor-years, persons at 31 December]; other funds whose
+        reserve is exhausted. Numbers are those of :meth:`headline` (so of
+        :meth:`indicators` and :meth:`summary`), rounded to three
+        significant digits as in the report's headline box
+        (:func:`ssproj.reporting.text.headline_reading`).
+
+        Parameters
+        ----------
+        horizons, milestones
+            As in :meth:`headline`.
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        ValueError
+            If the projection has no scheme.
+        """
+        return headline_reading(self.headline(horizons=horizons, milestones=milestones))
 
     @classmethod
     def from_netcdf(cls, path) -> Projection:
@@ -826,10 +884,11 @@ class Projection:
         return Path(path)
 
     def to_html(self, path, *, banner: str | None = None) -> Path:
-        """Write the self-contained HTML report (charts, tables with units, provenance) atomically.
+        """Write the self-contained HTML report atomically: the headline (:meth:`headline`, :meth:`reading`), charts,
+        tables with units, provenance.
 
         See :func:`ssproj.reporting.html.write_html`; `banner`: lines shown
-        first, under the title (default :attr:`assumption_banner`).
+        in the headline section (default :attr:`assumption_banner`).
         """
         return write_html(self, path, banner=self.assumption_banner if banner is None else banner)
 

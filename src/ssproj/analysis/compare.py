@@ -19,6 +19,7 @@ import pandas as pd
 
 from ssproj import variables as _variables
 from ssproj.finance.fund import discount_factors
+from ssproj.finance.indicators import share_of_gdp
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.projection import Projection
@@ -121,6 +122,9 @@ _STRATEGY_FROM_VALUES = ("recruits", "persistence", "contributor_years", "pv_cos
                          "pv_contributions_members", "cost_per_contributor_year_fund",
                          "cost_per_contributor_year_state", "net_pv_per_recruit")
 
+#: Units of the comparison rows of money per year or at a date, nominal (``table(money="share_of_gdp")`` divides them
+#: by GDP).
+_NOMINAL_MONEY = ("currency/year", "currency at 31 December")
 #: Comparison rows in present value over the first <n> common years, on the reference's GDP.
 _SHARE_OF_GDP_RE = re.compile(r"^(pv_shortfall|pv_state_transfers)_(\d+)_share_of_gdp$")
 
@@ -388,8 +392,18 @@ class Comparison:
         """Present value of the reference's GDP over the first `n` common scheme years (see :meth:`_pv`)."""
         return self._pv(self._data[self.reference].gdp, n)
 
-    def table(self) -> pd.DataFrame:
+    def table(self, money: str = "nominal") -> pd.DataFrame:
         """The comparison table: one column per scenario, one row per figure.
+
+        Parameters
+        ----------
+        money : {"nominal", "share_of_gdp"}, default "nominal"
+            ``"share_of_gdp"``: the amounts of money per year and at 31
+            December at a milestone (units ``currency/year`` and ``currency
+            at 31 December``: incomes, outgo, state money, reserve) divided
+            by the scenario's own GDP of that year, labelled ``[share of
+            GDP]`` (as the HTML report shows them); present values and the
+            other rows are unchanged.
 
         Returns
         -------
@@ -450,6 +464,8 @@ class Comparison:
             omitted when no projection has a scheme. ``attrs['units']``
             maps each row label to its unit.
         """
+        if money not in ("nominal", "share_of_gdp"):
+            raise ValueError(f"money={money!r}; expected 'nominal' or 'share_of_gdp'")
         if self._table is None:
             rows = self._rows()
             data = {n: [self._values(ind, period, n) for ind, period, _, _ in rows] for n in self.names}
@@ -458,6 +474,26 @@ class Comparison:
             self._table = df
         out = self._table.copy()
         out.attrs["units"] = dict(self._table.attrs["units"])
+        if money == "share_of_gdp":
+            out = self._money_as_share_of_gdp(out)
+        return out
+
+    def _money_as_share_of_gdp(self, t: pd.DataFrame) -> pd.DataFrame:
+        """`t` (:meth:`table`) with its rows of money per year or at 31 December over each scenario's GDP."""
+        out = t.copy()
+        units = dict(t.attrs["units"])
+        names = {}
+        for ind, period, label, unit in self._rows():
+            if unit not in _NOMINAL_MONEY or not isinstance(period, int):
+                continue
+            gdp = np.array([float(self._data[n].gdp.get(period, math.nan)) if self._data[n].has_scheme else math.nan
+                            for n in self.names])
+            out.loc[label] = share_of_gdp(t.loc[label, self.names].to_numpy(dtype=float), gdp)
+            names[label] = _label(ind, period, "share of GDP")
+            units[names[label]] = "share of GDP"
+            del units[label]
+        out = out.rename(index=names)
+        out.attrs["units"] = {label: units[label] for label in out.index}
         return out
 
     def row(self, indicator: str, period=None) -> pd.Series:
@@ -481,8 +517,13 @@ class Comparison:
         raise KeyError(f"no row {indicator!r}" + (f" for {period}" if period is not None else "")
                        + f"; rows: {sorted({r[0] for r in self._rows()})}, milestones: {list(self.milestones)}")
 
-    def differences(self) -> pd.DataFrame:
+    def differences(self, money: str = "nominal") -> pd.DataFrame:
         """Each scenario minus the reference, row by row.
+
+        Parameters
+        ----------
+        money : {"nominal", "share_of_gdp"}, default "nominal"
+            As in :meth:`table`.
 
         Returns
         -------
@@ -495,7 +536,7 @@ class Comparison:
             ``pv_old_age_pension_outgo_difference``) are copied as they
             are.
         """
-        t = self.table()
+        t = self.table(money)
         out = t.drop(columns=self.reference).sub(t[self.reference], axis=0)
         for ind, _, label, _ in self._rows():
             if ind in _VS_REFERENCE_ROWS:

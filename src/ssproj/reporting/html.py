@@ -4,10 +4,12 @@ The report is ONE file that opens in any browser, offline: the charts of
 :mod:`ssproj.reporting.plots` are embedded as base64 PNG images
 (``<img src="data:image/png;base64,...">``), the style sheet is inline, and
 nothing is fetched from the network (no external link, font or script).
-It holds the charts, the tables with their units, and the provenance
-(scenario, data sources, ssproj version, seed); a comparison report adds
-the comparison table, the differences from the reference and the
-decomposition of the change in cost rate. A small inline script only
+A projection's report opens on its headline (key figures, the reading,
+the banner), a comparison's on its ranked summary; then the charts (money
+as shares of GDP or of insured earnings), the tables with their units,
+and one provenance section (scenario, data sources, ssproj version,
+seed); a comparison report adds the comparison table, the differences
+from the reference and the decomposition of the change in cost rate. A small inline script only
 marks ``<body data-images-ok="true">`` once every image has loaded (used by
 the tests; the report needs no script to display).
 """
@@ -25,7 +27,7 @@ import pandas as pd
 from ssproj import variables
 from ssproj._version import __version__
 from ssproj.io.atomic import atomic_path
-from ssproj.reporting import plots
+from ssproj.reporting import plots, text
 
 __all__ = ["write_html", "render_html"]
 
@@ -34,52 +36,148 @@ _TEMPLATE = "report.html.j2"
 
 # ------------------------------------------------------------------ charts
 
-def _png(draw, figsize=(8.0, 4.5), ncols=1, dpi=100) -> str:
-    """Run ``draw(axes)`` on a new off-screen figure; the PNG as base64 text."""
+def _figure_png(draw, figsize, dpi) -> str:
+    """Run ``draw(figure)`` on a new off-screen figure with constrained layout; the PNG as base64 text."""
     from matplotlib.figure import Figure
 
     with plots.style_context():
-        fig = Figure(figsize=figsize)
-        axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
-        draw(axes if ncols > 1 else axes[0])
-        fig.tight_layout()
+        fig = Figure(figsize=figsize, layout="constrained")
+        draw(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _charts(obj, is_comparison: bool, has_scheme: bool, dpi: int) -> list:
+def _charts(obj, has_scheme: bool, dpi: int) -> list:
+    """The charts of a projection report: :data:`ssproj.reporting.plots.CHARTS`, panels side by side; the share
+    of benefits paid after the reserve when the headline fund's rule is ``payable``."""
     charts = []
-    table = plots.COMPARISON_CHARTS if is_comparison else plots.CHARTS
-    for cid, title, func, needs_scheme in table:
+    table = list(plots.CHARTS)
+    if has_scheme and plots.deficit_rule(obj) == "payable":
+        at = [c[0] for c in table].index("reserve") + 1
+        table.insert(at, ("benefits_payable", "Share of the scheduled benefits the pension fund pays",
+                          (plots.benefits_payable,), True))
+    for cid, title, panels, needs_scheme in table:
         if needs_scheme and not has_scheme:
             continue
-        if cid == "decomposition" and not obj._has_decomposition():
-            continue
         if cid == "pyramid":
-            if is_comparison:
-                years = sorted(set.intersection(*({int(y) for y in p.years} for p in obj.projections.values())))
-                year = years[-1]
-                png = _png(lambda ax, year=year: plots.population_pyramid(obj, year, ax=ax), figsize=(6.5, 6), dpi=dpi)
-                title = f"{title}, {year}"
-            else:
-                first, last = int(obj.years[0]), int(obj.years[-1])
+            first, last = int(obj.years[0]), int(obj.years[-1])
 
-                def draw(axes, first=first, last=last):
-                    plots.population_pyramid(obj, first, ax=axes[0])
-                    plots.population_pyramid(obj, last, ax=axes[1])
-                    hi = max(abs(v) for a in axes for v in a.get_xlim())
-                    for a in axes:
-                        a.set_xlim(-hi, hi)
+            def pyramids(fig, first=first, last=last):
+                axes = fig.subplots(1, 2)
+                plots.population_pyramid(obj, first, ax=axes[0])
+                plots.population_pyramid(obj, last, ax=axes[1])
+                hi = max(abs(v) for a in axes for v in a.get_xlim())
+                for a in axes:
+                    a.set_xlim(-hi, hi)
 
-                png = _png(draw, figsize=(11, 5.5), ncols=2, dpi=dpi)
-                title = f"{title}, {first} and {last}"
+            png = _figure_png(pyramids, (11, 5.0), dpi)
+            title = f"{title}, {first} and {last}"
         else:
-            png = _png(lambda ax, func=func: func(obj, ax=ax), figsize=(9, 4.8) if is_comparison else (8, 4.5),
-                       dpi=dpi)
-        charts.append({"id": cid, "title": title, "png": png,
-                       "alt": f"{title} (chart)"})
+            def draw(fig, panels=panels):
+                axes = fig.subplots(1, len(panels), squeeze=False)[0]
+                for func, ax in zip(panels, axes, strict=True):
+                    func(obj, ax=ax)
+
+            png = _figure_png(draw, (6.4 * len(panels) + 2.4, 4.4), dpi)
+        charts.append({"id": cid, "title": f"{title}: {_CHART_NOTES[cid]}", "png": png, "alt": f"{title} (chart)"})
     return charts
+
+
+#: What each chart of a projection report shows and in which unit, after its title.
+_CHART_NOTES = {
+    "finances": "contributions, investment income and the state's deficit transfers (stacked) against the "
+                "scheduled outgo (black) and the outgo paid (dashed, where benefits are cut), % of the GDP of the "
+                "year; where income is below the outgo the reserve pays the difference; the dotted line marks "
+                "the year the reserve is exhausted",
+    "cost_rate": "outgo over insured earnings (net of the administrative charge on contributions), contributions "
+                 "over insured earnings, and the general average premium of each period, % of insured earnings",
+    "reserve": "reserve ratio of the pension fund (reserve at 31 December over the outgo of the year, years of "
+               "outgo; left) and reserve of each fund at 31 December, % of the GDP of the year (right)",
+    "benefits_payable": "benefits paid over scheduled benefits, % (deficit rule payable)",
+    "members": "contributors (contributor-years, solid) and pensioners of every type (persons at 31 December, "
+               "dashed) by insured group, thousands (left); contributors per person in the labour force and "
+               "old-age pensioners per person of pensionable age, % (right)",
+    "population": "thousand persons at 1 July",
+    "pyramid": "thousand persons at 1 July by sex and single age",
+}
+
+
+# ------------------------------------------------------------------ headline
+
+def _value(text: str, key: str, raw: float) -> dict:
+    """A number of the headline box: its text and, for the tests and for readers of the HTML, the key and the
+    value it prints (``data-key``, ``data-value``)."""
+    return {"text": text, "key": key, "raw": repr(float(raw))}
+
+
+def _headline(p) -> dict | None:
+    """The headline section of a projection report: the box, the reading and two small tables, from
+    ``Projection.headline`` (its indicators unchanged); None without a scheme or for a bare Dataset."""
+    if not hasattr(p, "headline") or "actives" not in p.dataset:
+        return None
+    head = p.headline()
+    n = max(head["horizons"])
+    span = min(n, head["years"])
+    first, last = head["first_year"], head["last_year"]
+    rule = head["deficit_financing"]
+    dep = head["depletion_year"]
+    cards = [
+        {"label": "Reserve exhausted", "note": "under the scheduled contributions and benefits",
+         "figures": [_value(text.year_text(dep, never=f"not by {last}"), "depletion_year", dep)]},
+        {"label": "First cash-flow deficit", "note": "contributions (net of the administrative charge) below outgo",
+         "figures": [_value(text.year_text(head["first_deficit_year"], never=f"none by {last}"),
+                           "first_deficit_year", head["first_deficit_year"])]},
+        {"label": f"Shortfall over {span} years", "note": "present values at 1 January " + str(first),
+         "figures": [_value(f"{text.percent(head[f'pv_shortfall_{n}_share_of_gdp'])} of GDP",
+                           f"pv_shortfall_{n}_share_of_gdp", head[f"pv_shortfall_{n}_share_of_gdp"]),
+                    _value(f"{text.percent(head[f'pv_shortfall_{n}_share_of_earnings'])} of insured earnings",
+                           f"pv_shortfall_{n}_share_of_earnings", head[f"pv_shortfall_{n}_share_of_earnings"])]},
+    ]
+    transfers = head[f"pv_state_transfers_{n}_share_of_gdp"]
+    if rule == "state_transfer" or (transfers == transfers and transfers != 0):
+        cards.append({"label": f"State deficit transfers over {span} years",
+                      "note": "present values; what keeps the reserve at its floor",
+                      "figures": [_value(f"{text.percent(transfers)} of GDP", f"pv_state_transfers_{n}_share_of_gdp",
+                                        transfers)]})
+    paid = head.get(f"pv_state_paid_pensions_{n}_share_of_gdp", 0.0)
+    if paid == paid and paid != 0:
+        cards.append({"label": f"Pensions the state pays over {span} years",
+                      "note": "present values; outside the fund",
+                      "figures": [_value(f"{text.percent(paid)} of GDP", f"pv_state_paid_pensions_{n}_share_of_gdp",
+                                        paid)]})
+    if rule == "payable":
+        cards.append({"label": f"Benefits paid in {last}", "note": "deficit rule payable",
+                      "figures": [_value(f"{text.percent(head['share_of_benefits_payable'])} of scheduled",
+                                        "share_of_benefits_payable", head["share_of_benefits_payable"])]})
+    elif rule == "borrow" and head["reserve_share_of_gdp"] < 0:
+        cards.append({"label": f"Debt of the fund, 31 December {last}", "note": "deficit rule borrow",
+                      "figures": [_value(f"{text.percent(-head['reserve_share_of_gdp'])} of GDP",
+                                        "reserve_share_of_gdp", head["reserve_share_of_gdp"])]})
+    horizons = sorted(head["horizons"])
+    gap = {"columns": [""] + [f"{min(h, head['years'])} years, {first}-{first + min(h, head['years']) - 1}"
+                               for h in horizons],
+           "rows": [["general average premium (GAP)"] + [_value(text.percent(head[f"gap_{h}"]), f"gap_{h}",
+                                                                head[f"gap_{h}"]) for h in horizons],
+                    ["contribution rate the fund receives (summarized income rate)"]
+                    + [_value(text.percent(head[f"summarized_income_rate_{h}"]), f"summarized_income_rate_{h}",
+                              head[f"summarized_income_rate_{h}"]) for h in horizons]],
+           "caption": "Contribution rates, % of insured earnings",
+           "note": "The GAP is the level rate that, held from the first year, pays the outgo of the period with the "
+                   "opening reserve; the summarized income rate is what the fund receives, averaged over the same "
+                   "years in present values. Both net of the administrative charge on contributions."}
+    members = head["members"]
+    rows = []
+    for col, label, fmt in (("contributors", "contributors [thousand contributor-years]", lambda v: f"{v / 1e3:,.1f}"),
+                            ("pensioners", "pensioners [thousand persons at 31 December]",
+                             lambda v: f"{v / 1e3:,.1f}"),
+                            ("system_dependency_ratio", "pensioners per contributor", lambda v: f"{v:.2f}")):
+        rows.append([label] + [_value(fmt(members[y][col]), f"{col}_{y}", members[y][col]) for y in members])
+    member_table = {"columns": [""] + [str(y) for y in members], "rows": rows,
+                    "caption": "Contributors and pensioners", "note": ""}
+    title = head.get("fund_title") or head["fund"]
+    return {"fund": head["fund"], "title": title, "rule": rule, "cards": cards,
+            "reading": text.headline_reading(head), "gap": gap, "members": member_table}
 
 
 # ------------------------------------------------------------------ tables
@@ -91,18 +189,33 @@ def _fmt_values(values: pd.Series, unit: str) -> list:
         fmt = "{:.0f}"
     elif big != big:
         fmt = "{:.3f}"
+    elif unit.startswith("%"):
+        fmt = "{:,.1f}" if big >= 100 else ("{:.2f}" if big >= 1 else "{:.3f}")
     else:
         fmt = "{:,.0f}" if big >= 1000 else ("{:,.1f}" if big >= 10 else "{:.4f}")
-    return ["\u2013" if (x != x) else fmt.format(x) for x in v]
+    return ["\u2013" if (x != x) else _no_negative_zero(fmt.format(x)) for x in v]
+
+
+def _no_negative_zero(text: str) -> str:
+    """``-0.0000`` (a tiny negative number rounded) printed as ``0.0000``."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+#: Units of money per year or at a date, nominal (as opposed to present values, "currency at 1 January ...").
+_NOMINAL_MONEY = ("currency/year", "currency at 31 December")
 
 
 def _scale_money(values: pd.Series, unit: str, currency: str):
-    """Amounts of money (units starting ``currency``, not per person) in billions of ``currency``."""
+    """Amounts of money (units starting ``currency``, not per person) in billions of ``currency``, said nominal
+    when they are; shares (units ``share of ...``) in % (``% of ...``)."""
     cur = currency or "currency"
+    if unit.startswith("share of "):
+        return 100.0 * values, "% of " + unit[len("share of "):]
     if unit.startswith(("currency per", "currency/person")):
         return values, unit.replace("currency", cur, 1)
     if unit.startswith("currency"):
-        return values / 1e9, unit.replace("currency", f"billion {cur}", 1)
+        scaled = unit.replace("currency", f"billion {cur}", 1)
+        return values / 1e9, scaled + (", nominal" if unit in _NOMINAL_MONEY else "")
     return values, unit
 
 
@@ -134,25 +247,29 @@ def _summary_table(p, every=10):
     return _by_figure(frame, units, str(p.dataset.attrs.get("currency", "") or ""),
                       "Key figures by year",
                       note="Stocks of the population at 1 July; members, pensioners and reserves at 31 December; "
-                           "flows over the calendar year. Amounts of money nominal. A dash: not projected "
-                           "(before the first scheme year).")
+                           "flows over the calendar year. Amounts of money nominal (the charts show them in % of "
+                           "GDP; summary.csv has every year). A dash: not projected (before the first scheme year).")
 
 
 def _indicator_table(p):
     ind = p.indicators()
+    currency = str(p.dataset.attrs.get("currency", "") or "")
     rows = []
     for key, value in ind.items():
         v = variables.find(key)  # the unit as written in headers, from the registry
         unit = v.label if v is not None else ""
         if value != value:
-            text = "never" if key == "depletion_year" else "\u2013"
+            text_ = "never" if key == "depletion_year" else "\u2013"
+            unit = _scale_money(pd.Series([0.0]), unit, currency)[1]
         else:
-            text = f"{value:.0f}" if unit == "calendar year" else f"{value:.4f}"
-        rows.append([(key, False), (unit, False), (text, True)])
+            scaled, unit = _scale_money(pd.Series([float(value)]), unit, currency)
+            text_ = _fmt_values(scaled, unit)[0] if unit != "calendar year" else f"{value:.0f}"
+        rows.append([(key, False), (unit, False), (text_, True)])
     return _table(["indicator", "unit", "value"], rows,
                   f"Long-range indicators of the {ind.attrs.get('fund', 'headline')} fund",
                   note="General average premium (gap), summarized rates and actuarial balance over n scheme "
-                       "years; reserve ratio = reserve at 31 December / outgo of the year.")
+                       "years; present values (pv_) at 1 January of the first scheme year; reserve ratio = reserve "
+                       "at 31 December / outgo of the year.")
 
 
 def _decomposition_table(cmp, collapsed=False):
@@ -178,22 +295,6 @@ def _provenance_source(key, src) -> dict:
     return {"key": key, "citation": str(src), "notes": "", "url": ""}
 
 
-def _provenance(p) -> dict:
-    prov = p.provenance
-    sources = [_provenance_source(key, src) for key, src in sorted((prov.get("sources") or {}).items())]
-    assumptions = prov.get("assumptions") or {}
-    return {
-        "scenario": prov.get("scenario_name") or prov.get("scenario") or p.dataset.attrs.get("scenario_name", ""),
-        "scenario_files": prov.get("scenario_files") or [],
-        "assumptions": assumptions if isinstance(assumptions, dict) else {"name": str(assumptions)},
-        "changes": [json.dumps(c, default=str) if not isinstance(c, str) else c
-                    for c in (prov.get("changes_applied") or [])],
-        "sources": sources,
-        "version": prov.get("ssproj_version") or p.dataset.attrs.get("ssproj_version", ""),
-        "seed": prov.get("seed", p.dataset.attrs.get("seed", "")),
-    }
-
-
 # --------------------------------------------------------- comparison report
 
 #: Charts of a comparison report, in order: (id, measure of ``Comparison.series``); each is left out when the
@@ -217,18 +318,6 @@ _MEASURE_NOTES = {
     "reserve_share_of_gdp": "at 31 December, over the GDP of the year",
     "total_population": "at 1 July",
 }
-
-
-def _figure_png(draw, figsize, dpi) -> str:
-    """Run ``draw(figure)`` on a new off-screen figure with constrained layout; the PNG as base64 text."""
-    from matplotlib.figure import Figure
-
-    with plots.style_context():
-        fig = Figure(figsize=figsize, layout="constrained")
-        draw(fig)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _decomposition_years(cmp) -> list:
@@ -420,10 +509,11 @@ def _changes_against(p, ref) -> list:
     return out
 
 
-def _comparison_provenance(cmp) -> dict:
-    """One provenance section for every scenario: what they share once, then a line per scenario."""
-    provs = {n: p.provenance for n, p in cmp.projections.items()}
-    ref = cmp.projections[cmp.reference]
+def _provenance_section(projections: dict, reference: str) -> dict:
+    """One provenance section for every projection of a report: what they share once, then a line per scenario
+    (for a comparison, what each changes against the reference)."""
+    provs = {n: p.provenance for n, p in projections.items()}
+    ref = projections[reference]
     sources: dict = {}
     for prov in provs.values():
         for key, src in sorted((prov.get("sources") or {}).items()):
@@ -431,13 +521,17 @@ def _comparison_provenance(cmp) -> dict:
                 sources[key] = _provenance_source(key, src)
     assumption_sets = sorted({json.dumps(prov.get("assumptions") or {}, sort_keys=True) for prov in provs.values()})
     scenarios = []
-    for name, p in cmp.projections.items():
+    for name, p in projections.items():
         files = [f for f in (provs[name].get("scenario_files") or []) if isinstance(f, Mapping_)]
         changes = _changes_against(p, ref)
+        if len(projections) > 1 and name == reference and not changes:
+            changes = ["the reference"]
         scenarios.append({
             "name": name, "years": f"{int(p.years[0])}-{int(p.years[-1])}",
             "files": [f"{Path(str(f.get('path', ''))).name} \u00b7 {str(f.get('sha256', ''))[:12]}" for f in files],
-            "changes": changes if name != cmp.reference or changes else ["the reference"],
+            "changes": changes,
+            "description": " ".join(str(json.loads(p.dataset.attrs.get("scenario", "{}") or "{}").get("description")
+                                        or "").split()),
         })
     return {
         "assumptions": [json.loads(a) for a in assumption_sets],
@@ -445,6 +539,7 @@ def _comparison_provenance(cmp) -> dict:
         "seeds": sorted({str(prov.get("seed", "")) for prov in provs.values()}),
         "sources": list(sources.values()),
         "scenarios": scenarios,
+        "comparison": len(projections) > 1,
     }
 
 
@@ -462,32 +557,36 @@ def _environment():
 
 def render_html(result_or_comparison, *, dpi: int = 100, banner: str = "") -> str:
     """The HTML report of a projection or a comparison, as text (see :func:`write_html`); `banner`
-    (e.g. :func:`ssproj.analysis.assumptions.assumption_banner`) is shown first, under the title."""
+    (e.g. :func:`ssproj.analysis.assumptions.assumption_banner`) is shown in the section that opens it (the
+    headline of a projection with a scheme, the summary of a comparison), else under the title."""
     kind, obj = plots.result_kind(result_or_comparison)
     summary, provenance, left_out = None, None, []
     if kind == "comparison":
         has_scheme = obj.has_scheme
-        table, dropped = _rows_that_differ(obj.table(), obj.names)
-        all_diffs = obj.differences()
+        in_gdp = obj.table(money="share_of_gdp")
+        table, dropped = _rows_that_differ(in_gdp, obj.names)
+        all_diffs = obj.differences(money="share_of_gdp")
         diffs = all_diffs.loc[~(all_diffs.fillna(0.0) == 0).all(axis=1)]
         same = (f" Left out, equal in every scenario: {', '.join(dropped)}." if dropped else "")
         tables = _strategy_tables(obj) if has_scheme and obj._data[obj.reference].has_scheme else []
         tables += [
-            _by_figure(table, obj.table().attrs["units"], obj.currency, "Comparison: one column per scenario",
-                       note=f"Reference scenario: {obj.reference}. Amounts of money per year nominal, in billions "
-                            f"of {obj.currency or 'the currency'}; present values at 1 January of the first "
-                            f"scheme year.{same} Every row: comparison.csv.", collapsed=True),
+            _by_figure(table, in_gdp.attrs["units"], obj.currency, "Comparison: one column per scenario",
+                       note=f"Reference scenario: {obj.reference}. Amounts of money in a year (income, outgo, the "
+                            "state's money, reserves at 31 December) in % of each scenario's GDP of that year; "
+                            f"present values in billions of {obj.currency or 'the currency'} at 1 January of the "
+                            f"first scheme year.{same} Every row, amounts nominal: comparison.csv.",
+                       collapsed=True),
             _by_figure(diffs, all_diffs.attrs["units"], obj.currency,
                        f"Differences from the reference ({obj.reference}): scenario minus reference",
-                       note="Rows where no scenario differs from the reference are left out "
-                            "(differences.csv has them all).", collapsed=True),
+                       note="Units as in the comparison table (a difference of shares of GDP in percentage "
+                            "points). Rows where no scenario differs from the reference are left out "
+                            "(differences.csv has them all, amounts nominal).", collapsed=True),
         ]
         if obj._has_decomposition():
             tables.append(_decomposition_table(obj, collapsed=True))
         if has_scheme and obj._data[obj.reference].has_scheme:
             summary = _summary_tables(obj)
-        provenance = _comparison_provenance(obj)
-        scenarios = []
+        provenance = _provenance_section(obj.projections, obj.reference)
         title = f"ssproj comparison of {len(obj.names)} scenarios against {obj.reference}"
         subtitle = (f"Scenarios: {', '.join(obj.names)}. Milestones "
                     f"{', '.join(str(y) for y in obj.milestones) or 'none'}"
@@ -498,20 +597,22 @@ def render_html(result_or_comparison, *, dpi: int = 100, banner: str = "") -> st
         if has_scheme:
             tables.append(_indicator_table(obj))
         name = str(obj.dataset.attrs.get("scenario_name", ""))
-        scenarios = [{"name": name, "provenance": _provenance(obj),
-                      "years": f"{int(obj.years[0])}-{int(obj.years[-1])}"}]
+        provenance = _provenance_section({name: obj}, name)
         title = f"ssproj projection: {name}"
         currency = str(obj.dataset.attrs.get("currency", "") or "")
-        subtitle = f"Scenario {name!r}, {scenarios[0]['years']}" + (f"; amounts in {currency}" if currency else "")
+        subtitle = (f"Scenario {name!r}, {int(obj.years[0])}-{int(obj.years[-1])}"
+                    + (f"; amounts in {currency}" if currency else ""))
+    headline = None
     if kind == "comparison":
         charts, left_out = _comparison_charts(obj, dpi)
     else:
-        charts = _charts(obj, False, has_scheme, dpi)
+        charts = _charts(obj, has_scheme, dpi)
+        headline = _headline(obj)
     template = _environment().get_template(_TEMPLATE)
     return template.render(title=title, subtitle=subtitle, kind=kind, charts=charts, tables=tables,
-                           scenarios=scenarios, version=__version__,
+                           version=__version__,
                            has_scheme=has_scheme, banner=banner.splitlines(), summary=summary,
-                           provenance=provenance, left_out=left_out)
+                           provenance=provenance, left_out=left_out, headline=headline)
 
 
 def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") -> Path:
@@ -527,7 +628,7 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
     dpi : int, default 100
         Resolution of the embedded charts.
     banner : str, optional
-        Lines shown first, under the title (``ssproj run --html`` passes
+        Lines shown in the opening section (``ssproj run --html`` passes
         :func:`ssproj.analysis.assumptions.assumption_banner`: which
         assumed inputs drive the headline).
 
@@ -538,11 +639,16 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
 
     Notes
     -----
-    A projection's report has: the charts of
-    :data:`ssproj.reporting.plots.CHARTS` (scheme charts only when the
-    scenario has a scheme), the key figures by year (first year, every
-    10th, last year) and the long-range indicators, each with a unit
-    column, and the provenance. A comparison's report opens on its
+    A projection's report opens on its headline (with a scheme and given a
+    Projection): key figures of ``Projection.headline``, each marked with
+    the key it prints (``data-key``, ``data-value``), the reading
+    (``Projection.reading``), the GAP against the summarized income rate,
+    contributors and pensioners at milestones, and the banner; then the
+    charts of :data:`ssproj.reporting.plots.CHARTS` (scheme charts only
+    when the scenario has a scheme; the share of benefits paid under the
+    rule ``payable``), the key figures by year (first year, every 10th,
+    last year) and the long-range indicators, each with a unit column,
+    and one provenance section. A comparison's report opens on its
     summary (``Comparison.reading``, ``Comparison.summary_table`` and the
     banner), then the charts of :data:`COMPARISON_MEASURE_CHARTS` whose
     measure differs between scenarios (level and difference from the
@@ -550,8 +656,8 @@ def write_html(result_or_comparison, path, *, dpi: int = 100, banner: str = "") 
     comparison, differences and decomposition tables, and one provenance
     section.
     """
-    text = render_html(result_or_comparison, dpi=dpi, banner=banner)
+    page = render_html(result_or_comparison, dpi=dpi, banner=banner)
     with atomic_path(path, suffix=".html") as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+        Path(tmp).write_text(page, encoding="utf-8")
     return Path(path)
 

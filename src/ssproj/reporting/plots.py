@@ -8,8 +8,12 @@ returns the Axes. Nothing is shown: call ``plt.show()`` or
 ``ax.figure.savefig(...)`` yourself. Given a comparison, a function draws
 the same series for every scenario, one colour per scenario.
 
-Every chart states its unit on the y axis. Amounts of money are nominal,
-in billions of the result's currency. The style of the figures is
+Every chart states its unit on the y axis. Money is shown as a share:
+of GDP (income, outgo, reserves), of insured earnings (cost and
+contribution rates, the GAP), or as years of outgo (the reserve ratio);
+only :func:`reserves_by_fund` with ``unit="nominal"`` and
+:func:`scenario_series` of a money column draw nominal amounts, and say
+so on the axis. Legends sit outside the data. The style of the figures is
 ``ssproj.mplstyle`` (:data:`STYLE`), applied with :func:`style_context`.
 
 Example
@@ -23,16 +27,19 @@ Example
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from ssproj.finance.indicators import share_of_gdp
 from ssproj.finance.summary import summary_frame
 
 __all__ = [
     "STYLE", "style_context", "CHARTS", "COMPARISON_CHARTS",
-    "population", "reserves_by_fund", "reserve_ratio", "cost_rate", "members", "coverage",
+    "population", "reserves_by_fund", "reserve_ratio", "cost_rate", "members", "coverage", "fund_finances",
+    "benefits_payable", "legend_outside", "deficit_rule",
     "population_pyramid", "scenario_series", "decomposition", "MEASURES", "measure_by_scenario",
     "decomposition_bars", "scenario_styles", "differs",
 ]
@@ -89,6 +96,16 @@ class DatasetResult:
         """Key figures by year (see :meth:`ssproj.Projection.summary`)."""
         return summary_frame(self.dataset)
 
+    @property
+    def years(self):
+        """Projection years. [calendar year]"""
+        return self.dataset["year"].values
+
+    @property
+    def provenance(self) -> dict:
+        """Scenario, assumption sources, ssproj version and seed (``dataset.attrs['provenance']``)."""
+        return json.loads(self.dataset.attrs.get("provenance", "{}") or "{}")
+
 
 def _items(obj):
     """(name, Projection) pairs: one for a projection, one per scenario for a comparison."""
@@ -139,6 +156,28 @@ def _thousands(ax):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
+def legend_outside(ax, **kwargs):
+    """The legend of `ax` right of its plotting area, outside the data (``kwargs`` to ``Axes.legend``)."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def _headline_indicators(obj):
+    """The headline fund's indicators of a Projection (``indicators()``), None for a bare Dataset."""
+    if not hasattr(obj, "indicators"):
+        return None
+    return obj.indicators(milestones=())
+
+
+def _mark_depletion(ax, figures):
+    """A dotted vertical line at the depletion year of `figures` (``Projection.indicators``), if any."""
+    if figures is None:
+        return
+    year = figures["depletion_year"]
+    if year == year:
+        ax.axvline(year, color="#555555", linestyle=":", linewidth=1.2,
+                   label=f"reserve exhausted, {year:.0f}")
+
+
 def _title(ax, text, kind, obj):
     if kind == "comparison":
         text = f"{text}, by scenario"
@@ -171,23 +210,30 @@ def population(result, ax=None):
         ax.set_ylabel("thousand persons")
         ax.set_ylim(bottom=0.0)
         _thousands(ax)
-        ax.legend(loc="upper left")
+        handles, labels = ax.get_legend_handles_labels()
+        legend_outside(ax, handles=handles[::-1], labels=labels[::-1])
     return ax
 
 
-def reserves_by_fund(result, ax=None, *, until=None):
-    """Reserve of each fund at 31 December, in billions of the currency (nominal).
+def reserves_by_fund(result, ax=None, *, until=None, unit="share_of_gdp"):
+    """Reserve of each fund at 31 December, in % of the GDP of the year (default) or nominal.
 
     Parameters
     ----------
     until : int, optional
         Last year shown (e.g. 2030 when a fund's later debt dwarfs the others).
+    unit : {"share_of_gdp", "nominal"}, default "share_of_gdp"
+        ``"share_of_gdp"``: reserve / GDP of the year, in %; ``"nominal"``:
+        billions of the currency, nominal (the axis says so).
 
     Given a comparison: the reserve of each scenario's headline (pension) fund.
     """
+    if unit not in ("share_of_gdp", "nominal"):
+        raise ValueError(f"reserves_by_fund: unit={unit!r}; expected 'share_of_gdp' or 'nominal'")
     kind, obj, items = _items(result)
     _require_scheme(items, "reserves_by_fund")
     currency = _currency(items)
+    share = unit == "share_of_gdp"
     with style_context():
         ax = axes_or_new(ax)
         for name, p in items:
@@ -196,17 +242,21 @@ def reserves_by_fund(result, ax=None, *, until=None):
                 continue
             years = s.index[s.index <= until] if until is not None else s.index
             if kind == "comparison":
-                ax.plot(years, s.loc[years, "reserve_end"] / 1e9, label=name)
+                values = (100 * s.loc[years, "reserve_share_of_gdp"] if share
+                          else s.loc[years, "reserve_end"] / 1e9)
+                ax.plot(years, values, label=name)
             else:
-                res = p.dataset["fund_reserve_end"].sel(year=years) / 1e9
+                res = p.dataset["fund_reserve_end"].sel(year=years)
+                res = 100 * share_of_gdp(res, p.dataset["gdp"].sel(year=years)) if share else res / 1e9
                 for fund in res["fund"].values:
                     ax.plot(years, res.sel(fund=fund), label=str(fund))
         ax.axhline(0.0, color="black", linewidth=0.6)
         _title(ax, "Reserve at 31 December" + (f", {_headline(items)} fund" if kind == "comparison" else ", by fund"),
                kind, obj)
-        ax.set_ylabel(f"billion {currency} (nominal)".strip())
-        _thousands(ax)
-        ax.legend()
+        ax.set_ylabel("% of GDP" if share else f"billion {currency} (nominal)".replace("  ", " "))
+        if not share:
+            _thousands(ax)
+        legend_outside(ax)
     return ax
 
 
@@ -227,16 +277,23 @@ def reserve_ratio(result, ax=None):
             if s is not None:
                 ax.plot(s.index, s["reserve_ratio"], label=name if kind == "comparison" else f"{_headline(items)} fund")
         ax.axhline(0.0, color="black", linewidth=0.6)
+        if kind == "projection":
+            _mark_depletion(ax, _headline_indicators(obj))
         _title(ax, f"Reserve ratio, {_headline(items)} fund", kind, obj)
         ax.set_ylabel("years of outgo")
-        ax.legend()
+        legend_outside(ax)
     return ax
 
 
-def cost_rate(result, ax=None):
+def cost_rate(result, ax=None, *, horizons=(25, 50, 75)):
     """The headline fund's PAYG cost rate against its average contribution rate, in % of insured earnings.
 
-    Given a comparison: both for each scenario (cost rate solid, contribution rate dashed).
+    Given a projection (not a bare Dataset) also the general average premium
+    over each of `horizons` years from the first scheme year
+    (``gap_<n>`` of ``Projection.indicators``), a level segment over its
+    years, and the depletion year. Given a comparison: cost and
+    contribution rates for each scenario (cost rate solid, contribution
+    rate dashed).
     """
     kind, obj, items = _items(result)
     _require_scheme(items, "cost_rate")
@@ -251,10 +308,101 @@ def cost_rate(result, ax=None):
             ax.plot(s.index, 100 * s["payg_cost_rate"], color=color, label=f"{prefix}PAYG cost rate")
             ax.plot(s.index, 100 * s["average_contribution_rate"], color=color if kind == "comparison" else "C1",
                     linestyle="--", label=f"{prefix}average contribution rate")
+            if kind == "projection" and hasattr(p, "indicators"):
+                figures = p.indicators(horizons=horizons, milestones=())
+                years = s.index.to_numpy()
+                for j, n in enumerate(sorted(horizons)):
+                    span = years[: min(int(n), len(years))]
+                    ax.plot([span[0], span[-1]], [100 * figures[f"gap_{n}"]] * 2, color=f"C{2 + j}", linewidth=2.4,
+                            label=f"GAP over {len(span)} years ({span[0]}-{span[-1]})")
+                _mark_depletion(ax, figures)
         _title(ax, f"Cost and contribution rates, {_headline(items)} fund", kind, obj)
         ax.set_ylabel("% of insured earnings")
         ax.set_ylim(bottom=0.0)
-        ax.legend()
+        legend_outside(ax)
+    return ax
+
+
+def deficit_rule(result) -> str:
+    """The deficit financing rule of a projection's headline fund (``borrow``, ``state_transfer`` or ``payable``;
+    ``""`` without a scheme)."""
+    ds = result.dataset
+    if "deficit_financing" not in ds.coords:
+        return ""
+    funds = [str(f) for f in ds["fund"].values]
+    return str(ds["deficit_financing"].values[funds.index(ds.attrs.get("headline_fund", funds[0]))])
+
+
+def _projection_only(result, what):
+    kind, obj, items = _items(result)
+    if kind == "comparison":
+        raise TypeError(f"{what}: expected a projection (for a comparison, measure_by_scenario draws a measure by "
+                        "scenario)")
+    _require_scheme(items, what)
+    return obj, _scheme_summary(obj)
+
+
+def fund_finances(result, ax=None):
+    """Income and outgo of the headline (pension) fund by year, in % of the GDP of the year.
+
+    Income is stacked by source: contributions, investment income (drawn
+    below zero where it is negative: the interest on the fund's debt under
+    ``deficit_financing: borrow``) and the state's deficit transfers
+    (``deficit_financing: state_transfer``: what keeps the reserve at its
+    floor once it is exhausted). The black line is the scheduled outgo
+    (benefits and administrative costs); the outgo paid is drawn dashed
+    where it differs (``deficit_financing: payable``: benefits cut to what
+    the fund can pay). Where income is below the outgo, the reserve pays
+    the difference. Given a projection (not a bare Dataset) the depletion
+    year is marked. A projection only.
+    """
+    obj, s = _projection_only(result, "fund_finances")
+    years = s.index.to_numpy()
+    gdp = obj.dataset["gdp"].sel(year=years).to_numpy()
+
+    def share(column):
+        return 100 * share_of_gdp(s[column].to_numpy(dtype=float), gdp)
+
+    investment = share("investment_income")
+    with style_context():
+        ax = axes_or_new(ax)
+        ax.stackplot(years, share("contribution_income"), np.clip(investment, 0.0, None), share("state_transfer"),
+                     labels=["contributions", "investment income", "state deficit transfers"],
+                     colors=["C0", "C2", "C3"], alpha=0.75, linewidth=0)
+        if (investment < 0).any():
+            ax.fill_between(years, np.clip(investment, None, 0.0), 0.0, color="C5", alpha=0.75, linewidth=0,
+                            label="investment income below zero (interest on the debt)")
+        scheduled = 100 * s["outgo_share_of_gdp"].to_numpy(dtype=float)
+        paid = share("total_outgo")
+        income = share("contribution_income") + np.clip(investment, 0.0, None) + share("state_transfer")
+        drawn = paid > income * (1 + 1e-9)
+        if drawn.any():
+            ax.fill_between(years, income, paid, where=drawn, facecolor="none", edgecolor="C1", hatch="////",
+                            linewidth=0.0, label="borrowed" if deficit_rule(obj) == "borrow" else
+                            "drawn from the reserve")
+        ax.plot(years, scheduled, color="black", linewidth=2.0, label="outgo, scheduled")
+        if not np.allclose(paid, scheduled, rtol=1e-9, atol=0.0):
+            ax.plot(years, paid, color="black", linestyle="--", linewidth=1.6, label="outgo paid")
+        _mark_depletion(ax, _headline_indicators(obj))
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        _title(ax, f"Income and outgo, {_headline([('', obj)])} fund", "projection", obj)
+        ax.set_ylabel("% of GDP")
+        legend_outside(ax)
+    return ax
+
+
+def benefits_payable(result, ax=None):
+    """Share of the headline fund's scheduled benefits that it pays, by year, in % (below 100 only under
+    ``deficit_financing: payable`` once the reserve is at its floor). A projection only."""
+    obj, s = _projection_only(result, "benefits_payable")
+    with style_context():
+        ax = axes_or_new(ax)
+        ax.plot(s.index, 100 * s["share_of_benefits_payable"], color="C3", label="benefits paid / scheduled")
+        _mark_depletion(ax, _headline_indicators(obj))
+        _title(ax, f"Benefits paid, {_headline([('', obj)])} fund", "projection", obj)
+        ax.set_ylabel("% of scheduled benefits")
+        ax.set_ylim(0.0, 105.0)
+        legend_outside(ax)
     return ax
 
 
@@ -283,10 +431,10 @@ def members(result, ax=None):
                 ax.plot(s.index, contr.sel(group=g) / 1e3, color=f"C{j}", label=f"contributors: {g}")
                 ax.plot(s.index, pens.sel(group=g) / 1e3, color=f"C{j}", linestyle="--", label=f"pensioners: {g}")
         _title(ax, "Contributors and pensioners" + ("" if kind == "comparison" else " by group"), kind, obj)
-        ax.set_ylabel("thousand persons")
+        ax.set_ylabel("thousand persons (contributors: contributor-years)")
         ax.set_ylim(bottom=0.0)
         _thousands(ax)
-        ax.legend(ncol=2)
+        legend_outside(ax)
     return ax
 
 
@@ -305,11 +453,11 @@ def coverage(result, ax=None):
             c1, c2 = (f"C{i}", f"C{i}") if kind == "comparison" else ("C0", "C1")
             ax.plot(s.index, 100 * s["coverage_ratio"], color=c1, label=f"{prefix}contributors / labour force")
             ax.plot(s.index, 100 * s["old_age_coverage_ratio"], color=c2, linestyle="--",
-                    label=f"{prefix}old-age pensioners / population of pensionable age")
+                    label=f"{prefix}old-age pensioners /\npopulation of pensionable age")
         _title(ax, "Coverage", kind, obj)
         ax.set_ylabel("%")
         ax.set_ylim(bottom=0.0)
-        ax.legend()
+        legend_outside(ax)
     return ax
 
 
@@ -558,23 +706,29 @@ def decomposition_bars(comparison, years=None, axes=None):
     return axes
 
 
-#: Charts of a projection report: (id, title, function, needs a scheme).
+#: Charts of a projection report, in order: (id, title, panels, needs a scheme); the panels are drawn side by side,
+#: each a function ``f(result, ax=ax)``. The report adds ``benefits_payable`` after ``reserve`` when the headline
+#: fund's rule is ``payable`` and draws the pyramids of the first and last years.
 CHARTS = (
-    ("population", "Population by broad age group", population, False),
-    ("pyramid", "Population pyramid", population_pyramid, False),
-    ("reserves", "Reserves by fund", reserves_by_fund, True),
-    ("reserve_ratio", "Reserve ratio", reserve_ratio, True),
-    ("cost_rate", "PAYG cost rate and average contribution rate", cost_rate, True),
-    ("members", "Contributors and pensioners by group", members, True),
-    ("coverage", "Coverage rates", coverage, True),
+    ("finances", "Income and outgo of the pension fund", (fund_finances,), True),
+    ("cost_rate", "PAYG cost rate, average contribution rate and general average premium", (cost_rate,), True),
+    ("reserve", "Reserve ratio of the pension fund and reserve of each fund", (reserve_ratio, reserves_by_fund),
+     True),
+    ("members", "Contributors, pensioners and coverage", (members, coverage), True),
+    ("population", "Population by broad age group", (population,), False),
+    ("pyramid", "Population pyramid", (population_pyramid,), False),
 )
 
-#: Charts of a comparison report: (id, title, function, needs a scheme).
-COMPARISON_CHARTS = CHARTS[:2] + (
+#: Charts of one function each that also take a comparison: (id, title, function, needs a scheme). (The
+#: comparison report draws :func:`measure_by_scenario` and :func:`decomposition_bars` instead.)
+COMPARISON_CHARTS = (
+    ("population", "Population by broad age group", population, False),
+    ("pyramid", "Population pyramid", population_pyramid, False),
     ("reserves", "Reserve of the headline (pension) fund", reserves_by_fund, True),
-    CHARTS[3], CHARTS[4],
+    ("reserve_ratio", "Reserve ratio", reserve_ratio, True),
+    ("cost_rate", "PAYG cost rate and average contribution rate", cost_rate, True),
     ("members", "Contributors and pensioners, all groups", members, True),
-    CHARTS[6],
+    ("coverage", "Coverage rates", coverage, True),
     ("decomposition", "Decomposition of the change in cost rate", decomposition, True),
 )
 
