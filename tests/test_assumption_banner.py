@@ -23,6 +23,7 @@ from ssproj.analysis.assumptions import assumption_banner
 from ssproj.cli import main
 from ssproj.reporting.assumptions import assumption_table
 from ssproj.reporting.banner import BANNER_SHEET, SummaryFrame, assumed_inputs_line, short_banner
+from ssproj.reporting.text import wrap_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -212,7 +213,8 @@ def test_report_shows_the_banner_saved_with_the_result_without_measuring_again(t
     assert main(["report", str(out), "--excel", str(tmp_path / "again.xlsx"),
                  "--html", str(tmp_path / "again.html")]) == 0
     printed = capsys.readouterr().out
-    assert banner in printed and printed.index("ASSUMED INPUTS:") < printed.index("total_population")
+    # the command line wraps the banner at its width (issue 14); the files keep its lines
+    assert wrap_lines(banner) in printed and printed.index("ASSUMED INPUTS:") < printed.index("total_population")
     assert _sheet_lines(tmp_path / "again.xlsx")[1] == banner.splitlines()
     assert _html_banner((tmp_path / "again.html").read_text(encoding="utf-8")) == banner.splitlines()
     # a result read back without a banner for another metric cannot be measured without its scenario
@@ -259,7 +261,8 @@ def test_cli_compare_prints_and_writes_the_banner_of_the_reference(tmp_path, cap
     # measured (the tiny set declares no plausible range), not the short banner
     assert lines[2] == ("No assumed input declares a plausible range: how far gap_75 depends on them is not "
                         "measured.")
-    assert text.rstrip("\n") in printed and printed.index("ASSUMED INPUTS:") < printed.index("total_population")
+    assert wrap_lines(text.rstrip("\n")) in printed
+    assert printed.index("ASSUMED INPUTS:") < printed.index("total_population")
     assert _sheet_lines(out / "comparison.xlsx")[1] == lines
     assert _html_banner((out / "report.html").read_text(encoding="utf-8")) == lines
 

@@ -129,6 +129,6 @@ def test_run_prints_the_banner_and_the_report_shows_it(tmp_path, capsys):
     assert main(["run", str(LAO), "--out", str(tmp_path / "out"), "--html"]) == 0
     printed = capsys.readouterr().out
     assert "ASSUMED INPUTS:" in printed and "- minimum_pension_ratio 0.5 to 1 (assumed)" in printed
-    assert printed.index("ASSUMED INPUTS:") < printed.index("total_population")  # before the table
+    assert printed.index("ASSUMED INPUTS:") < printed.index("At milestone years")  # before the table
     html = (tmp_path / "out" / "report.html").read_text()
     assert '<div class="banner compact" role="note">' in html and "minimum_pension_ratio 0.5 to 1 (assumed)" in html
