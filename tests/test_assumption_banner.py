@@ -214,7 +214,7 @@ def test_report_shows_the_banner_saved_with_the_result_without_measuring_again(t
                  "--html", str(tmp_path / "again.html")]) == 0
     printed = capsys.readouterr().out
     # the command line wraps the banner at its width (issue 14); the files keep its lines
-    assert wrap_lines(banner) in printed and printed.index("ASSUMED INPUTS:") < printed.index("total_population")
+    assert wrap_lines(banner) in printed and printed.index("ASSUMED INPUTS:") < printed.index("At milestone years")
     assert _sheet_lines(tmp_path / "again.xlsx")[1] == banner.splitlines()
     assert _html_banner((tmp_path / "again.html").read_text(encoding="utf-8")) == banner.splitlines()
     # a result read back without a banner for another metric cannot be measured without its scenario

@@ -82,6 +82,11 @@ def test_report_renders_an_existing_result(tmp_path, capsys):
     capsys.readouterr()
     assert main(["report", str(out), "--excel", str(tmp_path / "copy.xlsx")]) == 0
     printed = capsys.readouterr().out
+    # what run printed: the headline, then the milestone table (issue 14); --full: the whole summary
+    assert "depletion year (scheduled flows)" in printed and "At milestone years" in printed
+    assert "total_population [persons at 1 July]" not in printed
+    assert main(["report", str(out), "--full"]) == 0
+    printed = capsys.readouterr().out
     assert "total_population [persons at 1 July]" in printed and "7,346,527" in printed
     import pandas as pd
 

@@ -147,18 +147,22 @@ def _cmd_run(args) -> int:
             if banner:
                 print(wrap_lines(banner))
                 print()
-        summary = result.summary()
-        if args.full:
-            print(format_summary(summary, every=args.every, currency=currency))
-        else:
-            scheme = "total_outgo" in summary.columns
-            years = summary.dropna(subset=["total_outgo"]).index if scheme else summary.index
-            print("At milestone years" + (" (reserve and financing gap: the headline fund):" if scheme else ":"))
-            print(format_milestones(summary, milestone_years(years, args.milestones or DEFAULT_MILESTONES)))
-            print("(--full prints every figure of the summary; the files hold every year)")
+        _print_table(result.summary(), args, currency)
         print()
         _print_written(written, elapsed, 11)
     return 0
+
+
+def _print_table(summary, args, currency: str) -> None:
+    """The table of ``ssproj run`` and ``ssproj report``: milestone years, or the whole summary with --full."""
+    if args.full:
+        print(format_summary(summary, every=args.every, currency=currency))
+        return
+    scheme = "total_outgo" in summary.columns
+    years = summary.dropna(subset=["total_outgo"]).index if scheme else summary.index
+    print("At milestone years" + (" (reserve and financing gap: the headline fund):" if scheme else ":"))
+    print(format_milestones(summary, milestone_years(years, args.milestones or DEFAULT_MILESTONES)))
+    print("(--full prints every figure of the summary; the files hold every year)")
 
 
 def _cmd_report(args) -> int:
@@ -172,7 +176,7 @@ def _cmd_report(args) -> int:
         _check_result_folder(path.parent)
     result = _read_projection(path)
     try:
-        table = format_summary(result.summary(), every=args.every, currency=result.dataset.attrs.get("currency"))
+        summary = result.summary()
     except (KeyError, AttributeError, TypeError, ValueError) as exc:
         raise CLIError(f"{path}: not an ssproj projection result (its summary cannot be computed: "
                        f"{type(exc).__name__}: {exc})") from None
@@ -184,7 +188,7 @@ def _cmd_report(args) -> int:
     if result.assumption_banner:  # the banner saved with the result (ssproj run measured its drivers)
         print(wrap_lines(result.assumption_banner))
         print()
-    print(table)
+    _print_table(summary, args, result.dataset.attrs.get("currency") or "")
     if args.excel:
         print(f"wrote excel       {result.to_excel(args.excel)}")
     if args.html:
@@ -720,10 +724,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print the summary of an existing result",
                        description="Read RESULTS (a results.nc file or the folder 'ssproj run' wrote) and print "
-                                   "its summary table; optionally write the Excel workbook and an HTML report.")
+                                   "what 'ssproj run' printed: the headline figures, the banner of assumed inputs "
+                                   "saved with it and a table at milestone years (the whole summary with --full); "
+                                   "optionally write the Excel workbook and an HTML report.")
     p.add_argument("results", help="results.nc or a results folder")
+    p.add_argument("--milestones", type=_year_list, default=None,
+                   help="years of the printed table besides the first and last, comma-separated "
+                        "(default 2030,2040,2050,2075,2100)")
+    p.add_argument("--full", action="store_true",
+                   help="print every figure of the summary, every --every years, instead of the milestone table")
     p.add_argument("--every", type=_positive_int, default=10,
-                   help="years between rows of the printed summary (default 10)")
+                   help="with --full: years between the columns of the printed summary (default 10)")
     p.add_argument("--excel", help="also write the tables to this .xlsx file")
     p.add_argument("--html", metavar="FILE",
                    help="also write a self-contained HTML report (charts, tables, provenance) to this file")
