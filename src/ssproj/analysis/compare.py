@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ssproj import variables as _variables
-from ssproj.finance.fund import discount_factors
-from ssproj.finance.indicators import share_of_gdp
+from ssproj.finance.indicators import present_value, share_of_gdp
 from ssproj.io.atomic import atomic_path, write_text_atomic
 from ssproj.io.outdir import inputs_sha256, result_folder
 from ssproj.projection import Projection
@@ -384,9 +383,8 @@ class Comparison:
         common scheme years (all if None), at the reference's projected return, flows mid-year: the one
         yardstick of every scenario."""
         years = self.scheme_years
-        v = discount_factors(self._data[self.reference].interest.loc[years].to_numpy(), mid_year=True,
-                             half_year="simple")
-        return float(np.sum(series.loc[years].to_numpy()[:n] * v[:n]))
+        return present_value(series.loc[years].to_numpy(), self._data[self.reference].interest.loc[years].to_numpy(),
+                             horizon=n)
 
     def _pv_gdp(self, n: int | None = None) -> float:
         """Present value of the reference's GDP over the first `n` common scheme years (see :meth:`_pv`)."""

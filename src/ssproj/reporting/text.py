@@ -127,12 +127,14 @@ def _ratio(v: float) -> str:
     return "-" if v != v else f"{0.0 if abs(v) < 0.005 else v:.2f}"
 
 
-def _percent(v: float) -> str:
-    return "-" if v != v else f"{0.0 if abs(v) < 0.0005 else 100 * v:.1f}"
+def _percent_to(decimals: int) -> Callable[[float], str]:
+    """A share printed in percent to `decimals` places; rounding noise around zero prints as 0, not -0."""
+    def fmt(v: float) -> str:
+        return "-" if v != v else f"{0.0 if abs(v) < 0.5 * 10.0 ** -(decimals + 2) else 100 * v:.{decimals}f}"
+    return fmt
 
 
-def _percent2(v: float) -> str:
-    return "-" if v != v else f"{0.0 if abs(v) < 0.00005 else 100 * v:.2f}"
+_percent, _percent2 = _percent_to(1), _percent_to(2)
 
 
 #: The columns of the compact table: summary column, two header lines, formatter.
