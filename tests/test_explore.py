@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbclient
+import nbformat
 import numpy as np
 import param
 import pytest
@@ -321,8 +323,6 @@ def test_app_shows_the_banner_and_displays_in_a_notebook(coverage_app):
 @pytest.mark.slow
 def test_app_runs_in_a_jupyter_kernel(baseline_explorer):
     """In a notebook, the app is the cell's output (Panel's JavaScript inlined, no CDN); it moves from code."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     nb = nbformat.v4.new_notebook()
     baseline_file = str(SCENARIOS / "lao_baseline.yaml")
     nb.cells = [
